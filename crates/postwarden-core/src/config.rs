@@ -1,0 +1,320 @@
+//! The configuration file, `postwarden.toml`: every key, its default and what it means.
+//!
+//! Every struct denies unknown keys, so a typo is an error that names the key and its line
+//! rather than a setting silently ignored. Every key has a default, so an empty file is a
+//! valid configuration. `postwarden.example.toml` at the repository root documents the
+//! same keys and is parsed by a test.
+
+use crate::Secret;
+use serde::{Deserialize, Deserializer};
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// The whole configuration file.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Config {
+    /// Directory for state: the embedded SQLite database and the geo index cache.
+    pub data_dir: PathBuf,
+    pub database: DatabaseConfig,
+    pub logs: LogsConfig,
+    pub geo: GeoConfig,
+    pub rdns: RdnsConfig,
+    pub detect: DetectConfig,
+    pub report: ReportConfig,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            data_dir: PathBuf::from("/var/lib/postwarden"),
+            database: DatabaseConfig::default(),
+            logs: LogsConfig::default(),
+            geo: GeoConfig::default(),
+            rdns: RdnsConfig::default(),
+            detect: DetectConfig::default(),
+            report: ReportConfig::default(),
+        }
+    }
+}
+
+/// A configuration that could not be used, with the key at fault in the message.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("{0}")]
+    Toml(#[from] toml::de::Error),
+    #[error("`{key}`: {message}")]
+    Invalid { key: &'static str, message: String },
+}
+
+impl Config {
+    /// Parses and validates the text of a configuration file.
+    pub fn from_toml(text: &str) -> Result<Self, ConfigError> {
+        let config: Config = toml::from_str(text)?;
+        config.validate()?;
+        Ok(config)
+    }
+
+    fn validate(&self) -> Result<(), ConfigError> {
+        let invalid = |key, message: String| Err(ConfigError::Invalid { key, message });
+        if let Some(url) = &self.database.url {
+            let scheme = url.expose().split(':').next().unwrap_or_default();
+            if !matches!(scheme, "sqlite" | "postgres" | "postgresql" | "mysql" | "mariadb") {
+                return invalid(
+                    "database.url",
+                    format!("unsupported scheme `{scheme}:`; use sqlite:, postgres: or mysql:"),
+                );
+            }
+        }
+        if self.database.max_connections == 0 {
+            return invalid("database.max_connections", "must be at least 1".into());
+        }
+        for (i, rule) in self.detect.rules.iter().enumerate() {
+            if rule.threshold == 0 {
+                return invalid("detect.rules.threshold", format!("rule {} (`{}`) has threshold 0", i + 1, rule.name));
+            }
+            if rule.window.is_zero() {
+                return invalid("detect.rules.window", format!("rule {} (`{}`) has an empty window", i + 1, rule.name));
+            }
+        }
+        if self.rdns.concurrency == 0 {
+            return invalid("rdns.concurrency", "must be at least 1".into());
+        }
+        Ok(())
+    }
+
+    /// The database URL to use: the configured one, or SQLite in `data_dir`.
+    pub fn database_url(&self) -> Secret {
+        match &self.database.url {
+            Some(url) => url.clone(),
+            None => Secret::new(format!(
+                "sqlite://{}?mode=rwc",
+                self.data_dir.join("postwarden.db").display()
+            )),
+        }
+    }
+}
+
+/// `[database]`: where events and state are stored.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct DatabaseConfig {
+    /// `sqlite://PATH?mode=rwc`, `postgres://…` or `mysql://…`; unset means SQLite in `data_dir`.
+    pub url: Option<Secret>,
+    pub max_connections: u32,
+}
+
+impl Default for DatabaseConfig {
+    fn default() -> Self {
+        Self { url: None, max_connections: 8 }
+    }
+}
+
+/// `[logs]`: the Postfix log files to follow.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct LogsConfig {
+    /// Log files read by `logs scan` and `logs follow` when none are given on the command line.
+    pub files: Vec<PathBuf>,
+    /// Time zone of traditional syslog timestamps: `local`, `UTC` or an IANA name.
+    pub timezone: String,
+    /// How often `logs follow` polls when file notifications are unavailable.
+    #[serde(deserialize_with = "duration")]
+    pub poll_interval: Duration,
+    /// Read rotated gzip files (`mail.log.2.gz`) on the first scan of a log.
+    pub backfill_rotated: bool,
+}
+
+impl Default for LogsConfig {
+    fn default() -> Self {
+        Self {
+            files: vec![PathBuf::from("/var/log/mail.log")],
+            timezone: "local".into(),
+            poll_interval: Duration::from_millis(250),
+            backfill_rotated: true,
+        }
+    }
+}
+
+/// `[geo]`: country and ASN databases for client IPs.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct GeoConfig {
+    /// Country sources: sapics ip-location-db CSV files (`*-country-ipv4.csv`, the `-num`
+    /// forms too) or MaxMind `.mmdb` files.
+    pub country: Vec<PathBuf>,
+    /// ASN sources: sapics `asn-ipv4.csv` / `asn-ipv6.csv` (or `-num`) or `.mmdb` files.
+    pub asn: Vec<PathBuf>,
+    /// URLs (or local paths) that `postwarden geo update` downloads into `country` / `asn`.
+    pub country_url: Vec<String>,
+    pub asn_url: Vec<String>,
+    /// Longest a single download in `geo update` may take.
+    #[serde(deserialize_with = "duration")]
+    pub update_timeout: Duration,
+}
+
+impl Default for GeoConfig {
+    fn default() -> Self {
+        Self {
+            country: Vec::new(),
+            asn: Vec::new(),
+            country_url: Vec::new(),
+            asn_url: Vec::new(),
+            update_timeout: Duration::from_secs(120),
+        }
+    }
+}
+
+/// `[rdns]`: reverse DNS of client IPs.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct RdnsConfig {
+    pub enabled: bool,
+    /// Longest one PTR (and forward-confirmation) lookup may take.
+    #[serde(deserialize_with = "duration")]
+    pub timeout: Duration,
+    /// Most lookups in flight at once.
+    pub concurrency: usize,
+    /// Entries kept in the cache.
+    pub cache_size: usize,
+    /// How long an answer (or a failure) stays cached.
+    #[serde(deserialize_with = "duration")]
+    pub cache_ttl: Duration,
+}
+
+impl Default for RdnsConfig {
+    fn default() -> Self {
+        Self {
+            enabled: true,
+            timeout: Duration::from_secs(2),
+            concurrency: 32,
+            cache_size: 65_536,
+            cache_ttl: Duration::from_secs(3600),
+        }
+    }
+}
+
+/// `[detect]`: sliding-window thresholds that turn abusive lines into events.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct DetectConfig {
+    pub rules: Vec<DetectRule>,
+    /// Usernames no real user has; one attempt against them is an `auth.honeypot` event.
+    pub honeypot_users: Vec<String>,
+}
+
+impl Default for DetectConfig {
+    fn default() -> Self {
+        let rule = |name: &str, key, threshold, minutes: u64| DetectRule {
+            name: name.into(),
+            key,
+            threshold,
+            window: Duration::from_secs(minutes * 60),
+            only_auth: true,
+        };
+        Self {
+            rules: vec![
+                rule("ip", DetectKey::Ip, 5, 10),
+                rule("net24", DetectKey::Net24, 20, 10),
+                rule("net64", DetectKey::Net64, 20, 10),
+                rule("asn", DetectKey::Asn, 100, 60),
+                rule("user", DetectKey::User, 30, 60),
+            ],
+            honeypot_users: Vec::new(),
+        }
+    }
+}
+
+/// One threshold: `threshold` abusive lines sharing `key` within `window` raise an event.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DetectRule {
+    /// Name carried in the event (`auth.bruteforce` with `rule = NAME`).
+    pub name: String,
+    pub key: DetectKey,
+    pub threshold: u32,
+    #[serde(deserialize_with = "duration")]
+    pub window: Duration,
+    /// Count only authentication failures (true) or every abusive line (false).
+    #[serde(default = "yes")]
+    pub only_auth: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// What a detection rule groups by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum DetectKey {
+    Ip,
+    Net24,
+    Net64,
+    Asn,
+    User,
+}
+
+/// `[report]`: defaults for `postwarden report`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ReportConfig {
+    /// Rows in each top-N table.
+    pub top: usize,
+    /// Name printed in report headings; defaults to the machine's host name.
+    pub server_name: Option<String>,
+}
+
+impl Default for ReportConfig {
+    fn default() -> Self {
+        Self { top: 10, server_name: None }
+    }
+}
+
+/// Reads a duration written as `"10m"`, `"1h 30m"` or `"250ms"`.
+fn duration<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Duration, D::Error> {
+    let text = String::deserialize(deserializer)?;
+    humantime::parse_duration(&text)
+        .map_err(|e| serde::de::Error::custom(format!("`{text}` is not a duration like \"10m\": {e}")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn empty_file_is_all_defaults() {
+        let c = Config::from_toml("").unwrap();
+        assert_eq!(c.detect.rules.len(), 5);
+        assert!(c.database_url().expose().starts_with("sqlite://"));
+    }
+
+    #[test]
+    fn unknown_key_is_named() {
+        let err = Config::from_toml("[logs]\nfilez = []\n").unwrap_err().to_string();
+        assert!(err.contains("filez"), "{err}");
+    }
+
+    #[test]
+    fn bad_duration_names_the_value() {
+        let err = Config::from_toml("[rdns]\ntimeout = \"soon\"\n").unwrap_err().to_string();
+        assert!(err.contains("soon") && err.contains("timeout"), "{err}");
+    }
+
+    #[test]
+    fn bad_scheme_names_the_key() {
+        let err = Config::from_toml("[database]\nurl = \"oracle://x\"\n").unwrap_err().to_string();
+        assert!(err.contains("database.url"), "{err}");
+    }
+
+    #[test]
+    fn example_file_parses_and_sets_every_section() {
+        let text = include_str!("../../../postwarden.example.toml");
+        let c = Config::from_toml(text).unwrap();
+        assert!(!c.detect.rules.is_empty());
+        let value: toml::Table = toml::from_str(text).unwrap();
+        for section in ["database", "logs", "geo", "rdns", "detect", "report"] {
+            assert!(value.contains_key(section), "example lacks [{section}]");
+        }
+    }
+}

@@ -1,0 +1,13 @@
+//! postwarden's shared vocabulary, with no I/O of its own beyond resolving secrets.
+//!
+//! Every job (logs, filter, health, notify) speaks in the types defined here: the
+//! [`Event`] that goes into the store, the [`Config`] read from `postwarden.toml`, and the
+//! [`Secret`] that keeps passwords out of logs and `Debug` output.
+
+pub mod config;
+pub mod event;
+pub mod secret;
+
+pub use config::Config;
+pub use event::{Event, Severity};
+pub use secret::Secret;
