@@ -59,7 +59,10 @@ impl Config {
         let invalid = |key, message: String| Err(ConfigError::Invalid { key, message });
         if let Some(url) = &self.database.url {
             let scheme = url.expose().split(':').next().unwrap_or_default();
-            if !matches!(scheme, "sqlite" | "postgres" | "postgresql" | "mysql" | "mariadb") {
+            if !matches!(
+                scheme,
+                "sqlite" | "postgres" | "postgresql" | "mysql" | "mariadb"
+            ) {
                 return invalid(
                     "database.url",
                     format!("unsupported scheme `{scheme}:`; use sqlite:, postgres: or mysql:"),
@@ -71,10 +74,16 @@ impl Config {
         }
         for (i, rule) in self.detect.rules.iter().enumerate() {
             if rule.threshold == 0 {
-                return invalid("detect.rules.threshold", format!("rule {} (`{}`) has threshold 0", i + 1, rule.name));
+                return invalid(
+                    "detect.rules.threshold",
+                    format!("rule {} (`{}`) has threshold 0", i + 1, rule.name),
+                );
             }
             if rule.window.is_zero() {
-                return invalid("detect.rules.window", format!("rule {} (`{}`) has an empty window", i + 1, rule.name));
+                return invalid(
+                    "detect.rules.window",
+                    format!("rule {} (`{}`) has an empty window", i + 1, rule.name),
+                );
             }
         }
         if self.rdns.concurrency == 0 {
@@ -106,7 +115,10 @@ pub struct DatabaseConfig {
 
 impl Default for DatabaseConfig {
     fn default() -> Self {
-        Self { url: None, max_connections: 8 }
+        Self {
+            url: None,
+            max_connections: 8,
+        }
     }
 }
 
@@ -267,15 +279,19 @@ pub struct ReportConfig {
 
 impl Default for ReportConfig {
     fn default() -> Self {
-        Self { top: 10, server_name: None }
+        Self {
+            top: 10,
+            server_name: None,
+        }
     }
 }
 
 /// Reads a duration written as `"10m"`, `"1h 30m"` or `"250ms"`.
 fn duration<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Duration, D::Error> {
     let text = String::deserialize(deserializer)?;
-    humantime::parse_duration(&text)
-        .map_err(|e| serde::de::Error::custom(format!("`{text}` is not a duration like \"10m\": {e}")))
+    humantime::parse_duration(&text).map_err(|e| {
+        serde::de::Error::custom(format!("`{text}` is not a duration like \"10m\": {e}"))
+    })
 }
 
 #[cfg(test)]
@@ -291,19 +307,25 @@ mod tests {
 
     #[test]
     fn unknown_key_is_named() {
-        let err = Config::from_toml("[logs]\nfilez = []\n").unwrap_err().to_string();
+        let err = Config::from_toml("[logs]\nfilez = []\n")
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("filez"), "{err}");
     }
 
     #[test]
     fn bad_duration_names_the_value() {
-        let err = Config::from_toml("[rdns]\ntimeout = \"soon\"\n").unwrap_err().to_string();
+        let err = Config::from_toml("[rdns]\ntimeout = \"soon\"\n")
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("soon") && err.contains("timeout"), "{err}");
     }
 
     #[test]
     fn bad_scheme_names_the_key() {
-        let err = Config::from_toml("[database]\nurl = \"oracle://x\"\n").unwrap_err().to_string();
+        let err = Config::from_toml("[database]\nurl = \"oracle://x\"\n")
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("database.url"), "{err}");
     }
 

@@ -48,7 +48,9 @@ impl<'de> Deserialize<'de> for Secret {
         match SecretSource::deserialize(deserializer)? {
             SecretSource::Inline(value) => Ok(Secret(value)),
             SecretSource::Env { env } => std::env::var(&env).map(Secret).map_err(|_| {
-                D::Error::custom(format!("environment variable `{env}` is not set (or not UTF-8)"))
+                D::Error::custom(format!(
+                    "environment variable `{env}` is not set (or not UTF-8)"
+                ))
             }),
             SecretSource::File { file } => std::fs::read_to_string(&file)
                 .map(|s| Secret(s.trim_end_matches(['\r', '\n']).to_owned()))

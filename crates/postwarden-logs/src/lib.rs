@@ -4,4 +4,7 @@
 //! it can be fuzzed and benchmarked alone. The reader follows files on disk and hands
 //! complete lines to the parser, remembering where it stopped.
 
+pub mod anonymize;
+pub mod detect;
 pub mod parse;
+pub mod reader;

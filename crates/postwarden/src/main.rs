@@ -1,1 +1,124 @@
-fn main() {}
+//! postwarden: protects and watches a Postfix mail server.
+//!
+//! This binary wires the library crates into commands. Each command group lives in its own
+//! file under `commands/`; the log ingestion pipeline shared by `logs scan` and
+//! `logs follow` lives in `ingest.rs`, and report rendering in `report.rs`.
+
+mod commands;
+mod context;
+mod ingest;
+mod report;
+
+use clap::{Parser, Subcommand, ValueEnum};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+/// Protects and watches a Postfix mail server: reads its log, detects abuse, reports.
+#[derive(Debug, Parser)]
+#[command(
+    name = "postwarden",
+    version,
+    propagate_version = true,
+    max_term_width = 100
+)]
+struct Cli {
+    /// Configuration file [default: ./postwarden.toml, then /etc/postwarden/postwarden.toml]
+    #[arg(
+        long,
+        short = 'c',
+        global = true,
+        env = "POSTWARDEN_CONFIG",
+        value_name = "FILE"
+    )]
+    config: Option<PathBuf>,
+    /// State directory, overriding `data_dir` from the configuration
+    #[arg(long, global = true, env = "POSTWARDEN_DATA_DIR", value_name = "DIR")]
+    data_dir: Option<PathBuf>,
+    /// How postwarden's own diagnostics are written to standard error
+    #[arg(long, global = true, value_enum, default_value_t = LogFormat::Human)]
+    log_format: LogFormat,
+    /// More diagnostics (-v debug, -vv trace); RUST_LOG overrides
+    #[arg(long, short = 'v', global = true, action = clap::ArgAction::Count)]
+    verbose: u8,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum LogFormat {
+    Human,
+    Json,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Validate or show the configuration
+    #[command(subcommand)]
+    Config(commands::config::ConfigCommand),
+    /// Manage the database (migrations)
+    #[command(subcommand)]
+    Db(commands::db::DbCommand),
+    /// Read Postfix logs: parse, scan, follow, export, anonymize
+    #[command(subcommand)]
+    Logs(commands::logs::LogsCommand),
+    /// Print a report of authentication failures or mail traffic
+    Report(commands::report::ReportArgs),
+    /// Manage the country and ASN databases
+    #[command(subcommand)]
+    Geo(commands::geo::GeoCommand),
+    /// Show country, ASN, organisation and reverse DNS of IP addresses
+    Ip(commands::ip::IpArgs),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_tracing(cli.log_format, cli.verbose);
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(e) => return fail(&anyhow::anyhow!("cannot start the async runtime: {e}")),
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(code) => code,
+        Err(e) => fail(&e),
+    }
+}
+
+async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    let paths = context::ConfigPaths {
+        config: cli.config,
+        data_dir: cli.data_dir,
+    };
+    match cli.command {
+        Command::Config(cmd) => commands::config::run(cmd, &paths),
+        Command::Db(cmd) => commands::db::run(cmd, &paths).await,
+        Command::Logs(cmd) => commands::logs::run(cmd, &paths).await,
+        Command::Report(args) => commands::report::run(args, &paths).await,
+        Command::Geo(cmd) => commands::geo::run(cmd, &paths).await,
+        Command::Ip(args) => commands::ip::run(args, &paths).await,
+    }
+}
+
+fn fail(error: &anyhow::Error) -> ExitCode {
+    eprintln!("postwarden: error: {error:#}");
+    ExitCode::FAILURE
+}
+
+fn init_tracing(format: LogFormat, verbose: u8) {
+    let default = match verbose {
+        0 => "info",
+        1 => "debug",
+        _ => "trace",
+    };
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    match format {
+        LogFormat::Human => builder.init(),
+        LogFormat::Json => builder.json().init(),
+    }
+}

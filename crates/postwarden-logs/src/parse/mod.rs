@@ -1,1 +1,626 @@
-//! placeholder
+//! The pure Postfix log-line parser: bytes in, a classified [`Record`] out, no I/O.
+//!
+//! # Shape of a line
+//!
+//! ```text
+//! Nov 21 23:56:43 mx1 postfix/submission/smtpd[4242]: warning: unknown[192.0.2.7]: SASL LOGIN authentication failed: UGFzc3dvcmQ6
+//! 2026-11-21T23:56:43.123456+01:00 mx1 postfix/qmgr[900]: 3F2A81C0B4: removed
+//! └─ timestamp ─────────────────┘ └host┘ └service─┘└pid┘ └─ message ───────────┘
+//! ```
+//!
+//! [`parse_line`] splits the header (timestamp, host, service, optional `[pid]`), takes an
+//! optional queue id (`3F2A81C0B4:`, long ids, or `NOQUEUE:`) off the message, and then
+//! dispatches on the first byte of what is left to a handful of `starts_with` checks. Each
+//! classifier reads the fields of its line shape directly (`memchr` for delimiters, `memmem`
+//! with prebuilt finders for the few inner phrases); there is no regex and no allocation on
+//! this path: every text field of the [`Record`] borrows from the input line.
+//!
+//! # Decisions worth knowing
+//!
+//! * **Time.** Traditional syslog stamps (`Nov  1 02:03:04`) have no year: the year is the
+//!   latest one that does not put the line more than a day after [`ParseContext`]'s reference
+//!   time, reading the wall clock in the configured [`Zone`]. Wall times in a DST gap use the
+//!   offset before the gap; in a fold, the earlier instant. RFC 3339 stamps (Postfix
+//!   `maillog_file`, rsyslog high precision) carry their offset and ignore the zone. The
+//!   context caches the last stamp (and the year/offset of the last wall-clock hour), so the
+//!   common case is a 15-byte comparison.
+//! * **Client IP** comes only from the `name[ip]` / `[ip]:port` form at the position where the
+//!   line shape puts the client, never from other IP-looking text (`Client host [1.2.3.4]
+//!   blocked …`, or the relay of a delivery line, which is not a client).
+//! * **Zero copy, byte first.** The message is classified as bytes; each field is checked
+//!   with `str::from_utf8` on its own, so one bad byte in a reject reason leaves that field
+//!   `None` but still yields the kind, IP and the other fields. Header fields (host,
+//!   service) must be UTF-8 or the line is [`Unparsed::NotUtf8`].
+//! * **Unparsed vs Other.** A line that is not from a `postfix…` service, has no timestamp
+//!   or is cut inside its header is [`Unparsed`]. A Postfix line whose message is not one of
+//!   the known shapes is `Ok` with [`Kind::Other`] (and the text in [`Detail::Text`]).
+//! * **`abusive`** means "this line shows the client at `ip` misbehaving": an auth failure,
+//!   a reject (except a temporary 4xx reject whose reason class is `other`, e.g.
+//!   greylisting), a `reject_warning` is not; improper pipelining; a non-SMTP command;
+//!   illegal address syntax; rate/concurrency limits; too many errors; a lost connection or
+//!   timeout after `CONNECT`, `HELO`, `EHLO`, `STARTTLS`, `AUTH` or an unknown command (a
+//!   mail server that means to deliver does not drop there; after `MAIL`, `RCPT`, `DATA`,
+//!   `END-OF-MESSAGE`, `QUIT` … it is network noise); a disconnect whose statistics show a
+//!   failed AUTH (`auth=0/1`); postscreen PREGREET, HANGUP, DNSBL, COMMAND …, NON-SMTP
+//!   COMMAND, BARE NEWLINE and denylisted. Not abusive: the auth server outage
+//!   ([`Kind::AuthServerLost`]), TLS handshake errors (scanners and old clients alike),
+//!   connects, passes, deliveries and the rest.
+//! * **Length.** Lines over [`MAX_LINE`] bytes are refused as [`Unparsed::TooLong`] before
+//!   any other work.
+
+mod classify;
+mod json;
+mod time;
+
+use std::net::IpAddr;
+
+use chrono::{DateTime, FixedOffset};
+
+pub use time::{ParseContext, Zone, ZoneError};
+
+/// Longest line the parser looks at (64 KiB); longer ones are [`Unparsed::TooLong`].
+pub const MAX_LINE: usize = 64 * 1024;
+
+/// One classified Postfix log line. Every text field borrows from the input line.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Record<'a> {
+    /// When the line was logged, with the offset it was read in.
+    pub time: DateTime<FixedOffset>,
+    /// The syslog host name.
+    pub host: &'a str,
+    /// The Postfix service, e.g. `postfix/submission/smtpd`, `postfix-out/smtpd`.
+    pub service: &'a str,
+    /// The process id in `[pid]`, when present.
+    pub pid: Option<u32>,
+    /// The queue id (`3F2A81C0B4`, or a long id); `None` for `NOQUEUE` and session lines.
+    pub queue_id: Option<&'a str>,
+    /// What the line says.
+    pub kind: Kind,
+    /// Whether the line shows the client at `ip` misbehaving (see the module docs).
+    pub abusive: bool,
+    /// The SMTP client's address, only from its `name[ip]` / `[ip]:port` form.
+    pub ip: Option<IpAddr>,
+    /// The client's port, when logged as `[ip]:port`.
+    pub port: Option<u16>,
+    /// The client's name from `name[ip]` (`unknown` when it has no verified name).
+    pub client_name: Option<&'a str>,
+    /// The SASL user name (`sasl_username=`), when logged.
+    pub user: Option<&'a str>,
+    /// Fields that belong to the kind.
+    pub detail: Detail<'a>,
+}
+
+/// Kind-specific fields of a [`Record`].
+#[derive(Debug, Clone, PartialEq)]
+pub enum Detail<'a> {
+    /// Nothing beyond the common fields.
+    None,
+    /// Free text: warnings, errors, TLS errors, unclassified lines.
+    Text { text: Option<&'a str> },
+    /// SASL: failures, the auth-server outage and successful logins.
+    Auth {
+        /// `LOGIN`, `PLAIN`, `CRAM-MD5`, … as logged.
+        mechanism: Option<&'a str>,
+        /// The failure reason (may be empty, or base64 such as `UGFzc3dvcmQ6`).
+        reason: Option<&'a str>,
+        /// `sasl_sender=` on a successful login.
+        sender: Option<&'a str>,
+    },
+    /// `reject:`, `milter-reject:` and `reject_warning:`.
+    Reject {
+        stage: Stage,
+        /// The SMTP reply code (`554`); milter rejects often log only the enhanced code.
+        code: Option<u16>,
+        /// The enhanced status code (`5.7.1`).
+        enhanced: Option<&'a str>,
+        class: RejectClass,
+        /// The DNS list named in `blocked using LIST`.
+        rbl: Option<&'a str>,
+        /// The reply text after the codes.
+        reason: Option<&'a str>,
+        from: Option<&'a str>,
+        to: Option<&'a str>,
+        helo: Option<&'a str>,
+        proto: Option<&'a str>,
+    },
+    /// Lost connection, timeout, too many errors, improper pipelining, non-SMTP command.
+    Stage {
+        stage: Stage,
+        /// What followed, e.g. the offending command for non-SMTP / pipelining.
+        text: Option<&'a str>,
+    },
+    /// `disconnect from …` with the command statistics.
+    Disconnect {
+        /// `auth=ok/attempted` (`auth=1` means one of one).
+        auth: Option<Counter>,
+        /// `commands=ok/total`.
+        commands: Option<Counter>,
+        /// The whole statistics text, e.g. `ehlo=1 auth=0/1 commands=1/2`.
+        stats: Option<&'a str>,
+    },
+    /// cleanup's `message-id=<…>`.
+    MessageId { message_id: Option<&'a str> },
+    /// qmgr's `from=<…>, size=…, nrcpt=…`: the message entered the active queue.
+    Received {
+        from: Option<&'a str>,
+        size: Option<u64>,
+        nrcpt: Option<u32>,
+    },
+    /// A delivery attempt's result (`to=<…>, relay=…, …, status=…`), or qmgr's expiry.
+    Delivery {
+        to: Option<&'a str>,
+        orig_to: Option<&'a str>,
+        /// The next hop, e.g. `mx.example.com[198.51.100.7]:25` (never the client).
+        relay: Option<&'a str>,
+        delay: Option<f64>,
+        delays: Option<&'a str>,
+        dsn: Option<&'a str>,
+        status: DeliveryStatus,
+        /// The parenthesised text after the status.
+        text: Option<&'a str>,
+    },
+    /// A postscreen event.
+    Postscreen {
+        /// `after EHLO`, for the command events.
+        stage: Option<Stage>,
+        /// `DNSBL rank N`, or the byte count of a PREGREET.
+        rank: Option<u32>,
+        text: Option<&'a str>,
+    },
+}
+
+/// `ok/total` from the disconnect statistics.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Counter {
+    pub ok: u32,
+    pub total: u32,
+}
+
+/// The SMTP stage a line refers to (`… after AUTH`, `reject: RCPT from …`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Stage {
+    Connect,
+    Helo,
+    Ehlo,
+    Starttls,
+    Auth,
+    Mail,
+    Rcpt,
+    Data,
+    Bdat,
+    EndOfMessage,
+    Vrfy,
+    Etrn,
+    Quit,
+    Rset,
+    Noop,
+    /// An unrecognised command (`after UNKNOWN`).
+    Unknown,
+    /// cleanup `header_checks`.
+    Header,
+    /// cleanup `body_checks`.
+    Body,
+    /// Anything else.
+    Other,
+}
+
+impl Stage {
+    /// The stage as Postfix writes it (`END-OF-MESSAGE`), `OTHER` for [`Stage::Other`].
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Stage::Connect => "CONNECT",
+            Stage::Helo => "HELO",
+            Stage::Ehlo => "EHLO",
+            Stage::Starttls => "STARTTLS",
+            Stage::Auth => "AUTH",
+            Stage::Mail => "MAIL",
+            Stage::Rcpt => "RCPT",
+            Stage::Data => "DATA",
+            Stage::Bdat => "BDAT",
+            Stage::EndOfMessage => "END-OF-MESSAGE",
+            Stage::Vrfy => "VRFY",
+            Stage::Etrn => "ETRN",
+            Stage::Quit => "QUIT",
+            Stage::Rset => "RSET",
+            Stage::Noop => "NOOP",
+            Stage::Unknown => "UNKNOWN",
+            Stage::Header => "header",
+            Stage::Body => "body",
+            Stage::Other => "OTHER",
+        }
+    }
+
+    /// Reads a stage word as Postfix logs it.
+    pub fn from_bytes(b: &[u8]) -> Stage {
+        match b {
+            b"CONNECT" => Stage::Connect,
+            b"HELO" => Stage::Helo,
+            b"EHLO" => Stage::Ehlo,
+            b"STARTTLS" => Stage::Starttls,
+            b"AUTH" => Stage::Auth,
+            b"MAIL" => Stage::Mail,
+            b"RCPT" => Stage::Rcpt,
+            b"DATA" => Stage::Data,
+            b"BDAT" => Stage::Bdat,
+            b"END-OF-MESSAGE" => Stage::EndOfMessage,
+            b"VRFY" => Stage::Vrfy,
+            b"ETRN" => Stage::Etrn,
+            b"QUIT" => Stage::Quit,
+            b"RSET" => Stage::Rset,
+            b"NOOP" => Stage::Noop,
+            b"UNKNOWN" => Stage::Unknown,
+            b"header" => Stage::Header,
+            b"body" => Stage::Body,
+            _ => Stage::Other,
+        }
+    }
+
+    /// Whether dropping the connection (or timing out) at this stage counts as abuse.
+    pub fn drop_is_abusive(self) -> bool {
+        matches!(
+            self,
+            Stage::Connect
+                | Stage::Helo
+                | Stage::Ehlo
+                | Stage::Starttls
+                | Stage::Auth
+                | Stage::Unknown
+        )
+    }
+}
+
+/// Why a reject happened, from the reply text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum RejectClass {
+    /// `Relay access denied`.
+    RelayDenied,
+    /// `User unknown in … table`.
+    UnknownUser,
+    /// `Recipient address rejected: …` for another reason.
+    RecipientRejected,
+    /// `… blocked using LIST` (the list is in [`Detail::Reject::rbl`]).
+    Rbl,
+    /// `Helo command rejected: …`.
+    HeloRejected,
+    /// `Client host rejected: …`.
+    ClientHostRejected,
+    /// `Sender address rejected: …`.
+    SenderRejected,
+    /// `milter-reject:`.
+    Milter,
+    /// cleanup header/body checks.
+    Content,
+    /// Anything else.
+    Other,
+}
+
+impl RejectClass {
+    pub const ALL: [RejectClass; 10] = [
+        RejectClass::RelayDenied,
+        RejectClass::UnknownUser,
+        RejectClass::RecipientRejected,
+        RejectClass::Rbl,
+        RejectClass::HeloRejected,
+        RejectClass::ClientHostRejected,
+        RejectClass::SenderRejected,
+        RejectClass::Milter,
+        RejectClass::Content,
+        RejectClass::Other,
+    ];
+
+    /// Stable snake_case name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RejectClass::RelayDenied => "relay_denied",
+            RejectClass::UnknownUser => "unknown_user",
+            RejectClass::RecipientRejected => "recipient_rejected",
+            RejectClass::Rbl => "rbl",
+            RejectClass::HeloRejected => "helo_rejected",
+            RejectClass::ClientHostRejected => "client_host_rejected",
+            RejectClass::SenderRejected => "sender_rejected",
+            RejectClass::Milter => "milter",
+            RejectClass::Content => "content",
+            RejectClass::Other => "other",
+        }
+    }
+}
+
+/// The `status=` of a delivery line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum DeliveryStatus {
+    Sent,
+    Deferred,
+    Bounced,
+    Expired,
+    /// Address verification probes.
+    Deliverable,
+    Undeliverable,
+    Other,
+}
+
+impl DeliveryStatus {
+    /// Stable snake_case name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DeliveryStatus::Sent => "sent",
+            DeliveryStatus::Deferred => "deferred",
+            DeliveryStatus::Bounced => "bounced",
+            DeliveryStatus::Expired => "expired",
+            DeliveryStatus::Deliverable => "deliverable",
+            DeliveryStatus::Undeliverable => "undeliverable",
+            DeliveryStatus::Other => "other",
+        }
+    }
+
+    fn from_bytes(b: &[u8]) -> Self {
+        match b {
+            b"sent" => DeliveryStatus::Sent,
+            b"deferred" => DeliveryStatus::Deferred,
+            b"bounced" => DeliveryStatus::Bounced,
+            b"expired" => DeliveryStatus::Expired,
+            b"deliverable" => DeliveryStatus::Deliverable,
+            b"undeliverable" => DeliveryStatus::Undeliverable,
+            _ => DeliveryStatus::Other,
+        }
+    }
+}
+
+macro_rules! kinds {
+    ($($(#[$m:meta])* $v:ident => $s:literal,)*) => {
+        /// What a line says. [`Kind::as_str`] is stable: it is stored and emitted as JSON.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub enum Kind { $($(#[$m])* $v,)* }
+        impl Kind {
+            /// Every kind, in declaration order.
+            pub const ALL: &'static [Kind] = &[$(Kind::$v,)*];
+            /// Stable snake_case name.
+            pub fn as_str(self) -> &'static str {
+                match self { $(Kind::$v => $s,)* }
+            }
+            /// The kind named by [`Kind::as_str`].
+            pub fn from_name(name: &str) -> Option<Kind> {
+                match name { $($s => Some(Kind::$v),)* _ => None }
+            }
+        }
+    };
+}
+
+kinds! {
+    /// `warning: name[ip]: SASL LOGIN authentication failed: …`.
+    AuthFailed => "auth_failed",
+    /// `… SASL LOGIN authentication failed: Connection lost to authentication server`: our
+    /// problem, not the client's.
+    AuthServerLost => "auth_server_lost",
+    /// `QUEUEID: client=name[ip], sasl_method=PLAIN, sasl_username=bob`: a successful login.
+    AuthSuccess => "auth_success",
+    /// `reject:` or `milter-reject:` at any stage.
+    Reject => "reject",
+    /// `reject_warning:` (`warn_if_reject`): would have been rejected.
+    RejectWarning => "reject_warning",
+    /// `improper command pipelining after X from …`.
+    Pipelining => "pipelining",
+    /// `lost connection after X from …`.
+    LostConnection => "lost_connection",
+    /// `timeout after X from …`.
+    Timeout => "timeout",
+    /// `too many errors after X from …`.
+    TooManyErrors => "too_many_errors",
+    /// `warning: non-SMTP command from …`.
+    NonSmtpCommand => "non_smtp_command",
+    /// `warning: Illegal address syntax from …`.
+    ProtocolViolation => "protocol_violation",
+    /// `warning: Connection rate limit exceeded: N from …` and the other anvil limits.
+    LimitExceeded => "limit_exceeded",
+    /// `SSL_accept error from …`, `SSL_connect error to …`, `warning: TLS library problem: …`.
+    TlsError => "tls_error",
+    /// `Anonymous TLS connection established from …` (and Trusted/Untrusted/Verified).
+    TlsEstablished => "tls_established",
+    /// `connect from name[ip]`.
+    Connect => "connect",
+    /// `disconnect from name[ip] ehlo=1 … commands=N/M`.
+    Disconnect => "disconnect",
+    /// `QUEUEID: client=name[ip]` without SASL.
+    Client => "client",
+    /// `QUEUEID: message-id=<…>`.
+    MessageId => "message_id",
+    /// qmgr `QUEUEID: from=<…>, size=…, nrcpt=…`.
+    Received => "received",
+    /// `QUEUEID: to=<…>, relay=…, …, status=…` and qmgr's `status=expired`.
+    Delivery => "delivery",
+    /// qmgr `QUEUEID: removed`.
+    Removed => "removed",
+    /// postscreen `CONNECT from [ip]:port to [ip]:port`.
+    PostscreenConnect => "postscreen_connect",
+    PostscreenPassNew => "postscreen_pass_new",
+    PostscreenPassOld => "postscreen_pass_old",
+    PostscreenPregreet => "postscreen_pregreet",
+    PostscreenHangup => "postscreen_hangup",
+    PostscreenDnsbl => "postscreen_dnsbl",
+    PostscreenPipelining => "postscreen_pipelining",
+    PostscreenCommandTimeLimit => "postscreen_command_time_limit",
+    PostscreenCommandCountLimit => "postscreen_command_count_limit",
+    PostscreenCommandLengthLimit => "postscreen_command_length_limit",
+    PostscreenNonSmtp => "postscreen_non_smtp",
+    PostscreenBareNewline => "postscreen_bare_newline",
+    /// `WHITELISTED` / `ALLOWLISTED`.
+    PostscreenAllowlisted => "postscreen_allowlisted",
+    /// `BLACKLISTED` / `DENYLISTED`.
+    PostscreenDenylisted => "postscreen_denylisted",
+    PostscreenDisconnect => "postscreen_disconnect",
+    /// Any other `warning:`.
+    Warning => "warning",
+    /// `error:`.
+    Error => "error",
+    /// `fatal:`.
+    Fatal => "fatal",
+    /// `panic:`.
+    Panic => "panic",
+    /// A Postfix line of no known shape.
+    Other => "other",
+}
+
+impl std::fmt::Display for Kind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Why a line yielded no [`Record`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Unparsed {
+    /// Empty, or only a line ending.
+    Empty,
+    /// Longer than [`MAX_LINE`].
+    TooLong,
+    /// Does not start with a syslog or RFC 3339 timestamp.
+    NoTimestamp,
+    /// Has the shape of a timestamp, but not a real date or time (`Feb 30`, `25:00:00`).
+    BadTimestamp,
+    /// Cut inside the header: no host, service or `: ` before the message.
+    Truncated,
+    /// Host or service is not UTF-8.
+    NotUtf8,
+    /// The service is not `postfix…` (another program's line).
+    NotPostfix,
+}
+
+impl Unparsed {
+    /// Stable snake_case name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Unparsed::Empty => "empty",
+            Unparsed::TooLong => "too_long",
+            Unparsed::NoTimestamp => "no_timestamp",
+            Unparsed::BadTimestamp => "bad_timestamp",
+            Unparsed::Truncated => "truncated",
+            Unparsed::NotUtf8 => "not_utf8",
+            Unparsed::NotPostfix => "not_postfix",
+        }
+    }
+}
+
+impl std::fmt::Display for Unparsed {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let s = match self {
+            Unparsed::Empty => "empty line",
+            Unparsed::TooLong => "line longer than 64 KiB",
+            Unparsed::NoTimestamp => "line does not start with a syslog or RFC 3339 timestamp",
+            Unparsed::BadTimestamp => "timestamp is not a valid date and time",
+            Unparsed::Truncated => "line ends inside its header (host, service or ': ')",
+            Unparsed::NotUtf8 => "host or service is not UTF-8",
+            Unparsed::NotPostfix => "not a Postfix line (service does not start with 'postfix')",
+        };
+        f.write_str(s)
+    }
+}
+
+impl std::error::Error for Unparsed {}
+
+/// Parses one log line (with or without its trailing `\n` / `\r\n`).
+///
+/// Never panics, whatever the bytes. `ctx` supplies the reference time and zone for
+/// year-less timestamps and caches the last timestamp.
+pub fn parse_line<'a>(line: &'a [u8], ctx: &mut ParseContext) -> Result<Record<'a>, Unparsed> {
+    if line.len() > MAX_LINE {
+        return Err(Unparsed::TooLong);
+    }
+    let line = trim_eol(line);
+    if line.is_empty() {
+        return Err(Unparsed::Empty);
+    }
+    let (time, rest) = ctx.timestamp(line)?;
+
+    // Host: one token.
+    let sp = rest
+        .iter()
+        .position(|&b| b == b' ')
+        .ok_or(Unparsed::Truncated)?;
+    let host = &rest[..sp];
+    if host.is_empty() {
+        return Err(Unparsed::Truncated);
+    }
+    let rest = &rest[sp + 1..];
+
+    // Service: up to `[`, `:` or a space.
+    let mut i = 0;
+    while i < rest.len() && !matches!(rest[i], b'[' | b':' | b' ') {
+        i += 1;
+    }
+    let service = &rest[..i];
+    if !is_postfix_service(service) {
+        return Err(Unparsed::NotPostfix);
+    }
+    let mut rest = &rest[i..];
+    let mut pid = None;
+    if let Some(r) = rest.strip_prefix(b"[") {
+        let close = r
+            .iter()
+            .take(12)
+            .position(|&b| b == b']')
+            .ok_or(Unparsed::Truncated)?;
+        pid = parse_u32(&r[..close]);
+        rest = &r[close + 1..];
+    }
+    let msg = match rest {
+        [b':', b' ', m @ ..] => m,
+        [b':'] => &[],
+        _ => return Err(Unparsed::Truncated),
+    };
+    let host = std::str::from_utf8(host).map_err(|_| Unparsed::NotUtf8)?;
+    let service = std::str::from_utf8(service).map_err(|_| Unparsed::NotUtf8)?;
+
+    let mut rec = Record {
+        time,
+        host,
+        service,
+        pid,
+        queue_id: None,
+        kind: Kind::Other,
+        abusive: false,
+        ip: None,
+        port: None,
+        client_name: None,
+        user: None,
+        detail: Detail::None,
+    };
+    classify::classify(msg, &mut rec);
+    Ok(rec)
+}
+
+impl Record<'_> {
+    /// The record as a JSON object: `time` (RFC 3339 with offset), `host`, `service`,
+    /// `kind`, `abusive` always; `pid`, `queue_id`, `ip`, `port`, `client_name`, `user` and
+    /// the detail fields when present.
+    pub fn to_json(&self) -> serde_json::Value {
+        json::to_json(self)
+    }
+}
+
+fn trim_eol(mut line: &[u8]) -> &[u8] {
+    while let [rest @ .., b'\n' | b'\r'] = line {
+        line = rest;
+    }
+    line
+}
+
+/// `postfix`, `postfix/…`, `postfix-…` (multi-instance `syslog_name`s).
+fn is_postfix_service(s: &[u8]) -> bool {
+    match s.strip_prefix(b"postfix") {
+        Some(r) => r.is_empty() || r[0] == b'/' || r[0] == b'-',
+        None => false,
+    }
+}
+
+fn parse_u32(b: &[u8]) -> Option<u32> {
+    if b.is_empty() || b.len() > 10 {
+        return None;
+    }
+    let mut n: u64 = 0;
+    for &c in b {
+        if !c.is_ascii_digit() {
+            return None;
+        }
+        n = n * 10 + u64::from(c - b'0');
+    }
+    u32::try_from(n).ok()
+}

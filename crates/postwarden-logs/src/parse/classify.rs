@@ -1,0 +1,918 @@
+//! Message classification: byte-level dispatch on the start of the message, then a reader
+//! per line shape. Fields are sliced out of the message and checked as UTF-8 one by one.
+
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+use std::sync::LazyLock;
+
+use memchr::memchr;
+use memchr::memmem::{Finder, FinderRev};
+
+use super::{Counter, DeliveryStatus, Detail, Kind, Record, RejectClass, Stage};
+
+static BLOCKED_USING: LazyLock<Finder<'static>> = LazyLock::new(|| Finder::new(b"blocked using "));
+static REJECTED: LazyLock<Finder<'static>> = LazyLock::new(|| Finder::new(b" rejected: "));
+static USER_UNKNOWN: LazyLock<Finder<'static>> = LazyLock::new(|| Finder::new(b"ser unknown"));
+static RELAY_DENIED: LazyLock<Finder<'static>> =
+    LazyLock::new(|| Finder::new(b"Relay access denied"));
+static TAIL_FROM: LazyLock<FinderRev<'static>> = LazyLock::new(|| FinderRev::new(b"; from=<"));
+static SPACE_FROM: LazyLock<FinderRev<'static>> = LazyLock::new(|| FinderRev::new(b" from "));
+static LIMIT_EXCEEDED: LazyLock<Finder<'static>> =
+    LazyLock::new(|| Finder::new(b"limit exceeded: "));
+
+#[inline]
+fn utf8(b: &[u8]) -> Option<&str> {
+    std::str::from_utf8(b).ok()
+}
+
+#[inline]
+fn text(b: &[u8]) -> Option<&str> {
+    if b.is_empty() { None } else { utf8(b) }
+}
+
+/// Classifies `msg` (the part after `service[pid]: `) into `rec`.
+pub(super) fn classify<'a>(msg: &'a [u8], rec: &mut Record<'a>) {
+    let mut m = msg;
+    let mut queued = false;
+    if let Some(r) = m.strip_prefix(b"NOQUEUE: ") {
+        m = r;
+    } else if let Some((id, r)) = queue_id(m) {
+        rec.queue_id = utf8(id);
+        queued = true;
+        m = r;
+    }
+    let ok = match m.first() {
+        Some(b'w') => m
+            .strip_prefix(b"warning: ")
+            .is_some_and(|w| warning(w, rec)),
+        Some(b'c') => {
+            if let Some(r) = m.strip_prefix(b"connect from ") {
+                session(r, Kind::Connect, rec)
+            } else if let Some(r) = m.strip_prefix(b"client=") {
+                client_line(r, rec)
+            } else {
+                false
+            }
+        }
+        Some(b'd') => m
+            .strip_prefix(b"disconnect from ")
+            .is_some_and(|r| disconnect(r, rec)),
+        Some(b'l') => m
+            .strip_prefix(b"lost connection after ")
+            .is_some_and(|r| after(r, Kind::LostConnection, rec)),
+        Some(b't') => {
+            if let Some(r) = m.strip_prefix(b"to=<") {
+                delivery(r, rec)
+            } else if let Some(r) = m.strip_prefix(b"timeout after ") {
+                after(r, Kind::Timeout, rec)
+            } else if let Some(r) = m.strip_prefix(b"too many errors after ") {
+                after(r, Kind::TooManyErrors, rec)
+            } else {
+                false
+            }
+        }
+        Some(b'i') => m
+            .strip_prefix(b"improper command pipelining after ")
+            .is_some_and(|r| after(r, Kind::Pipelining, rec)),
+        Some(b'r') => {
+            if let Some(r) = m.strip_prefix(b"reject: ") {
+                reject(r, Kind::Reject, false, rec)
+            } else if let Some(r) = m.strip_prefix(b"reject_warning: ") {
+                reject(r, Kind::RejectWarning, false, rec)
+            } else if queued && m == b"removed" {
+                rec.kind = Kind::Removed;
+                true
+            } else {
+                false
+            }
+        }
+        Some(b'm') => {
+            if let Some(r) = m.strip_prefix(b"milter-reject: ") {
+                reject(r, Kind::Reject, true, rec)
+            } else if let Some(r) = m.strip_prefix(b"message-id=") {
+                rec.kind = Kind::MessageId;
+                let r = r.strip_prefix(b"<").unwrap_or(r);
+                let r = r.strip_suffix(b">").unwrap_or(r);
+                rec.detail = Detail::MessageId {
+                    message_id: text(r),
+                };
+                true
+            } else {
+                false
+            }
+        }
+        Some(b'f') => {
+            if let Some(r) = m.strip_prefix(b"from=<") {
+                received(r, rec)
+            } else {
+                level(m, b"fatal: ", Kind::Fatal, rec)
+            }
+        }
+        Some(b'p') => level(m, b"panic: ", Kind::Panic, rec),
+        Some(b'e') => level(m, b"error: ", Kind::Error, rec),
+        Some(b'S') => {
+            if let Some(r) = m.strip_prefix(b"SSL_accept error from ") {
+                rec.kind = Kind::TlsError;
+                if let Some(c) = Client::parse(r) {
+                    let t = c.rest(r).strip_prefix(b": ").unwrap_or(&[]);
+                    c.apply(rec);
+                    rec.detail = Detail::Text { text: text(t) };
+                }
+                true
+            } else if m.starts_with(b"SSL_connect error to ") {
+                rec.kind = Kind::TlsError;
+                rec.detail = Detail::Text { text: text(m) };
+                true
+            } else {
+                false
+            }
+        }
+        Some(b'A' | b'T' | b'U' | b'V') if tls_established(m, rec) => true,
+        Some(b'A'..=b'Z') if !queued => postscreen(m, rec),
+        _ => false,
+    };
+    if !ok {
+        rec.kind = Kind::Other;
+        rec.abusive = false;
+        rec.detail = Detail::Text { text: text(m) };
+    }
+}
+
+/// `3F2A81C0B4: ` (short, upper-case hex) or a long id (`4dSlWD0bY9z9vH3: `, letters and
+/// digits with at least one digit).
+fn queue_id(m: &[u8]) -> Option<(&[u8], &[u8])> {
+    let first = *m.first()?;
+    if !first.is_ascii_alphanumeric() {
+        return None;
+    }
+    let mut i = 0;
+    let (mut hex, mut digit) = (true, false);
+    while i < m.len() && i <= 20 {
+        let c = m[i];
+        if c.is_ascii_digit() {
+            digit = true;
+        } else if c.is_ascii_alphabetic() {
+            hex &= matches!(c, b'A'..=b'F');
+        } else {
+            break;
+        }
+        i += 1;
+    }
+    if !(5..=20).contains(&i) || m.get(i) != Some(&b':') {
+        return None;
+    }
+    let id = &m[..i];
+    if !(hex || (digit && i >= 10)) {
+        return None;
+    }
+    let rest = &m[i + 1..];
+    Some((id, rest.strip_prefix(b" ").unwrap_or(rest)))
+}
+
+/// A client in `name[ip]`, `name[ip]:port` or `[ip]:port` form.
+#[derive(Clone, Copy)]
+struct Client<'a> {
+    name: &'a [u8],
+    ip: Option<IpAddr>,
+    port: Option<u16>,
+    end: usize,
+}
+
+impl<'a> Client<'a> {
+    /// Reads the client at the start of `s`; the name must be one token.
+    fn parse(s: &'a [u8]) -> Option<Client<'a>> {
+        // Short fields: a plain loop beats memchr's dispatch here.
+        let lb = s.iter().position(|&b| b == b'[' || b == b' ')?;
+        if s[lb] != b'[' {
+            return None;
+        }
+        let name = &s[..lb];
+        let inner_start = lb + 1;
+        let rb = inner_start + s[inner_start..].iter().take(64).position(|&b| b == b']')?;
+        let inner = &s[inner_start..rb];
+        let inner = inner.strip_prefix(b"IPv6:").unwrap_or(inner);
+        let ip = parse_ip(inner);
+        let mut end = rb + 1;
+        let mut port = None;
+        if s.get(end) == Some(&b':') {
+            let mut j = end + 1;
+            let mut n: u32 = 0;
+            while j < s.len() && s[j].is_ascii_digit() && j - end <= 5 {
+                n = n * 10 + u32::from(s[j] - b'0');
+                j += 1;
+            }
+            if j > end + 1 {
+                port = u16::try_from(n).ok();
+                end = j;
+            }
+        }
+        Some(Client {
+            name,
+            ip,
+            port,
+            end,
+        })
+    }
+
+    fn rest(&self, s: &'a [u8]) -> &'a [u8] {
+        &s[self.end..]
+    }
+
+    fn apply(&self, rec: &mut Record<'a>) {
+        rec.ip = self.ip;
+        rec.port = self.port;
+        rec.client_name = text(self.name);
+    }
+}
+
+fn parse_ip(b: &[u8]) -> Option<IpAddr> {
+    if let Some(v4) = parse_v4(b) {
+        return Some(IpAddr::V4(v4));
+    }
+    if b.len() >= 2 && b.len() <= 45 && memchr(b':', b).is_some() {
+        return utf8(b)?.parse::<Ipv6Addr>().ok().map(IpAddr::V6);
+    }
+    None
+}
+
+fn parse_v4(b: &[u8]) -> Option<Ipv4Addr> {
+    let mut o = [0u8; 4];
+    let mut n = 0;
+    let mut cur: u32 = 0;
+    let mut digits = 0;
+    for &c in b {
+        match c {
+            b'0'..=b'9' => {
+                cur = cur * 10 + u32::from(c - b'0');
+                digits += 1;
+                if digits > 3 || cur > 255 {
+                    return None;
+                }
+            }
+            b'.' => {
+                if digits == 0 || n == 3 {
+                    return None;
+                }
+                o[n] = cur as u8;
+                n += 1;
+                cur = 0;
+                digits = 0;
+            }
+            _ => return None,
+        }
+    }
+    if n != 3 || digits == 0 {
+        return None;
+    }
+    o[3] = cur as u8;
+    Some(Ipv4Addr::from(o))
+}
+
+/// `connect from name[ip]` and similar: the client, nothing else.
+fn session<'a>(r: &'a [u8], kind: Kind, rec: &mut Record<'a>) -> bool {
+    let Some(c) = Client::parse(r) else {
+        return false;
+    };
+    c.apply(rec);
+    rec.kind = kind;
+    true
+}
+
+/// `disconnect from name[ip] ehlo=1 auth=0/1 commands=1/2`.
+fn disconnect<'a>(r: &'a [u8], rec: &mut Record<'a>) -> bool {
+    let Some(c) = Client::parse(r) else {
+        return false;
+    };
+    c.apply(rec);
+    rec.kind = Kind::Disconnect;
+    let stats = c.rest(r);
+    let stats = stats.strip_prefix(b" ").unwrap_or(stats);
+    let (mut auth, mut commands) = (None, None);
+    for tok in stats.split(|&b| b == b' ') {
+        if let Some(v) = tok.strip_prefix(b"auth=") {
+            auth = counter(v);
+        } else if let Some(v) = tok.strip_prefix(b"commands=") {
+            commands = counter(v);
+        }
+    }
+    rec.abusive = auth.is_some_and(|a| a.ok < a.total);
+    rec.detail = Detail::Disconnect {
+        auth,
+        commands,
+        stats: text(stats),
+    };
+    true
+}
+
+fn counter(v: &[u8]) -> Option<Counter> {
+    match memchr(b'/', v) {
+        Some(p) => Some(Counter {
+            ok: super::parse_u32(&v[..p])?,
+            total: super::parse_u32(&v[p + 1..])?,
+        }),
+        None => {
+            let n = super::parse_u32(v)?;
+            Some(Counter { ok: n, total: n })
+        }
+    }
+}
+
+/// `STAGE [(N bytes)] from name[ip][: text]` after `lost connection after ` and friends.
+fn after<'a>(r: &'a [u8], kind: Kind, rec: &mut Record<'a>) -> bool {
+    let Some(sp) = memchr(b' ', r) else {
+        return false;
+    };
+    let stage = Stage::from_bytes(&r[..sp]);
+    let mut r = &r[sp + 1..];
+    if r.first() == Some(&b'(')
+        && let Some(close) = memchr(b')', r)
+    {
+        r = r[close + 1..].strip_prefix(b" ").unwrap_or(&r[close + 1..]);
+    }
+    let Some(r) = r.strip_prefix(b"from ") else {
+        return false;
+    };
+    let Some(c) = Client::parse(r) else {
+        return false;
+    };
+    c.apply(rec);
+    let t = c.rest(r).strip_prefix(b": ").unwrap_or(&[]);
+    rec.kind = kind;
+    rec.abusive = match kind {
+        Kind::LostConnection | Kind::Timeout => stage.drop_is_abusive(),
+        _ => true,
+    };
+    rec.detail = Detail::Stage {
+        stage,
+        text: text(t),
+    };
+    true
+}
+
+fn level<'a>(m: &'a [u8], prefix: &[u8], kind: Kind, rec: &mut Record<'a>) -> bool {
+    let Some(t) = m.strip_prefix(prefix) else {
+        return false;
+    };
+    rec.kind = kind;
+    rec.detail = Detail::Text { text: text(t) };
+    true
+}
+
+/// Everything after `warning: `.
+fn warning<'a>(w: &'a [u8], rec: &mut Record<'a>) -> bool {
+    rec.kind = Kind::Warning;
+    match w.first() {
+        Some(b'n') => {
+            if let Some(r) = w.strip_prefix(b"non-SMTP command from ")
+                && let Some(c) = Client::parse(r)
+            {
+                c.apply(rec);
+                let t = c.rest(r).strip_prefix(b": ").unwrap_or(&[]);
+                rec.kind = Kind::NonSmtpCommand;
+                rec.abusive = true;
+                rec.detail = Detail::Stage {
+                    stage: Stage::Other,
+                    text: text(t),
+                };
+                return true;
+            }
+        }
+        Some(b'T') if w.starts_with(b"TLS library problem") => {
+            rec.kind = Kind::TlsError;
+            rec.detail = Detail::Text { text: text(w) };
+            return true;
+        }
+        Some(b'I') => {
+            if let Some(r) = w.strip_prefix(b"Illegal address syntax from ")
+                && let Some(c) = Client::parse(r)
+            {
+                c.apply(rec);
+                rec.detail = Detail::Text { text: text(w) };
+                rec.kind = Kind::ProtocolViolation;
+                rec.abusive = true;
+                return true;
+            }
+        }
+        _ => {}
+    }
+    // `name[ip][:port]: …` — SASL failures and client-specific warnings.
+    if let Some(c) = Client::parse(w)
+        && let Some(t) = c.rest(w).strip_prefix(b": ")
+    {
+        c.apply(rec);
+        if let Some(s) = t.strip_prefix(b"SASL ") {
+            sasl_failure(s, rec);
+        } else {
+            rec.detail = Detail::Text { text: text(t) };
+        }
+        return true;
+    }
+    rec.detail = Detail::Text { text: text(w) };
+    // `Connection rate limit exceeded: 31 from name[ip] for service smtp`.
+    if let Some(p) = LIMIT_EXCEEDED.find(&w[..w.len().min(64)]) {
+        let r = &w[p..];
+        if let Some(f) = memchr::memmem::find(r, b" from ")
+            && let Some(c) = Client::parse(&r[f + 6..])
+        {
+            c.apply(rec);
+            rec.kind = Kind::LimitExceeded;
+            rec.abusive = true;
+        }
+    }
+    true
+}
+
+/// `MECH authentication failed: REASON[, sasl_username=USER]` after `SASL `.
+fn sasl_failure<'a>(s: &'a [u8], rec: &mut Record<'a>) {
+    let Some(sp) = memchr(b' ', s) else {
+        rec.detail = Detail::Text { text: text(s) };
+        return;
+    };
+    let mech = &s[..sp];
+    let Some(mut reason) = s[sp + 1..].strip_prefix(b"authentication failed") else {
+        rec.detail = Detail::Text { text: text(s) };
+        return;
+    };
+    reason = reason.strip_prefix(b":").unwrap_or(reason);
+    reason = reason.strip_prefix(b" ").unwrap_or(reason);
+    if let Some(p) = memchr::memrchr(b',', reason)
+        && let Some(u) = reason[p..].strip_prefix(b", sasl_username=")
+    {
+        rec.user = text(u);
+        reason = &reason[..p];
+    }
+    if reason.starts_with(b"Connection lost to authentication server") {
+        rec.kind = Kind::AuthServerLost;
+        rec.abusive = false;
+    } else {
+        rec.kind = Kind::AuthFailed;
+        rec.abusive = true;
+    }
+    rec.detail = Detail::Auth {
+        mechanism: text(mech),
+        reason: text(reason),
+        sender: None,
+    };
+}
+
+/// Iterates `key=value` pairs separated by `, ` (or a space); values in `<…>` may hold
+/// anything but `>` followed by a separator. Calls `f(key, value, rest_after_value)`;
+/// stops when `f` returns false.
+fn fields<'a>(mut s: &'a [u8], mut f: impl FnMut(&'a [u8], &'a [u8], &'a [u8]) -> bool) {
+    loop {
+        while let [b' ' | b',' | b';', r @ ..] = s {
+            s = r;
+        }
+        let Some(eq) = memchr(b'=', s) else { return };
+        let key = &s[..eq];
+        let v = &s[eq + 1..];
+        let (value, rest) = if v.first() == Some(&b'<') {
+            match angle_end(v) {
+                Some(e) => (&v[1..e], &v[e + 1..]),
+                None => (&v[1..], &[][..]),
+            }
+        } else {
+            let e = v
+                .iter()
+                .position(|&b| b == b' ' || b == b',')
+                .unwrap_or(v.len());
+            (&v[..e], &v[e..])
+        };
+        if !f(key, value, rest) {
+            return;
+        }
+        if rest.len() >= s.len() {
+            return;
+        }
+        s = rest;
+    }
+}
+
+/// Position of the `>` that closes a `<…>` value at `v[0]`.
+fn angle_end(v: &[u8]) -> Option<usize> {
+    let mut from = 1;
+    while let Some(p) = memchr(b'>', &v[from..]) {
+        let e = from + p;
+        match v.get(e + 1) {
+            None | Some(b' ' | b',' | b';' | b':') => return Some(e),
+            _ => from = e + 1,
+        }
+    }
+    None
+}
+
+/// `reject: STAGE from name[ip]: CODE X.Y.Z reason; from=<…> to=<…> proto=… helo=<…>`,
+/// also postscreen's comma-separated tail and cleanup's header/body form.
+fn reject<'a>(r: &'a [u8], kind: Kind, milter: bool, rec: &mut Record<'a>) -> bool {
+    let Some(sp) = memchr(b' ', r) else {
+        return false;
+    };
+    let stage = Stage::from_bytes(&r[..sp]);
+    let after_stage = &r[sp + 1..];
+    let (reason_all, tail): (&[u8], &[u8]);
+    let mut class = None;
+    if matches!(stage, Stage::Header | Stage::Body) {
+        // header Subject: xxx from name[ip]; from=<> to=<> proto=ESMTP helo=<h>: 5.7.1 text
+        let Some(t) = TAIL_FROM.rfind(after_stage) else {
+            return false;
+        };
+        let head = &after_stage[..t];
+        if let Some(f) = SPACE_FROM.rfind(head)
+            && let Some(c) = Client::parse(&head[f + 6..])
+        {
+            c.apply(rec);
+        }
+        tail = &after_stage[t + 2..];
+        reason_all = &[];
+        class = Some(RejectClass::Content);
+    } else {
+        let Some(r) = after_stage.strip_prefix(b"from ") else {
+            return false;
+        };
+        let Some(c) = Client::parse(r) else {
+            return false;
+        };
+        c.apply(rec);
+        let rest = c.rest(r);
+        let rest = rest.strip_prefix(b": ").unwrap_or(rest);
+        let split = tail_start(rest);
+        match split {
+            Some(p) => {
+                reason_all = &rest[..p];
+                tail = &rest[p + 2..];
+            }
+            None => {
+                reason_all = rest;
+                tail = &[];
+            }
+        }
+    }
+    let (mut from, mut to, mut helo, mut proto) = (None, None, None, None);
+    let mut content_reason: &[u8] = &[];
+    fields(tail, |k, v, rest| {
+        match k {
+            b"from" => from = utf8(v),
+            b"to" => to = utf8(v),
+            b"helo" => helo = utf8(v),
+            b"proto" => proto = utf8(v),
+            _ => {}
+        }
+        if let Some(t) = rest.strip_prefix(b": ") {
+            content_reason = t;
+            return false;
+        }
+        true
+    });
+    let reason_all = if reason_all.is_empty() {
+        content_reason
+    } else {
+        reason_all
+    };
+    let (code, enhanced, reason) = codes(reason_all);
+    let (class, rbl) = match class {
+        Some(c) => (c, None),
+        None if milter => (RejectClass::Milter, None),
+        None => reason_class(reason),
+    };
+    rec.kind = kind;
+    rec.abusive = kind == Kind::Reject
+        && !(class == RejectClass::Other && code.is_some_and(|c| (400..500).contains(&c)));
+    rec.detail = Detail::Reject {
+        stage,
+        code,
+        enhanced: enhanced.and_then(utf8),
+        class,
+        rbl: rbl.and_then(utf8),
+        reason: text(reason),
+        from,
+        to,
+        helo,
+        proto,
+    };
+    true
+}
+
+/// Where the `; from=<…> to=<…> proto=… helo=<…>` tail of a reject starts (at the `;`):
+/// the last `; from=<`, else the last `; proto=`. Walks back over `;` with `memrchr`
+/// (SIMD) rather than a reverse substring search.
+fn tail_start(rest: &[u8]) -> Option<usize> {
+    let mut end = rest.len();
+    let mut proto = None;
+    while let Some(p) = memchr::memrchr(b';', &rest[..end]) {
+        let t = &rest[p..];
+        if t.starts_with(b"; from=<") {
+            return Some(p);
+        }
+        if proto.is_none() && t.starts_with(b"; proto=") {
+            proto = Some(p);
+        }
+        end = p;
+    }
+    proto
+}
+
+/// `554 5.7.1 text` → (554, "5.7.1", "text"); either code may be missing.
+fn codes(r: &[u8]) -> (Option<u16>, Option<&[u8]>, &[u8]) {
+    let mut r = r;
+    let mut code = None;
+    if r.len() >= 4 && r[..3].iter().all(u8::is_ascii_digit) && r[3] == b' ' {
+        code = Some(
+            u16::from(r[0] - b'0') * 100 + u16::from(r[1] - b'0') * 10 + u16::from(r[2] - b'0'),
+        );
+        r = &r[4..];
+    }
+    let mut enhanced = None;
+    if matches!(r.first(), Some(b'2' | b'4' | b'5')) && r.get(1) == Some(&b'.') {
+        let e = memchr(b' ', r).unwrap_or(r.len());
+        let tok = &r[..e];
+        if tok.iter().all(|&b| b.is_ascii_digit() || b == b'.') {
+            enhanced = Some(tok);
+            r = r.get(e + 1..).unwrap_or(&[]);
+        }
+    }
+    (code, enhanced, r)
+}
+
+fn reason_class(r: &[u8]) -> (RejectClass, Option<&[u8]>) {
+    if let Some(p) = BLOCKED_USING.find(r) {
+        let l = &r[p + 14..];
+        let e = l
+            .iter()
+            .position(|&b| matches!(b, b';' | b',' | b' '))
+            .unwrap_or(l.len());
+        return (RejectClass::Rbl, Some(&l[..e]).filter(|l| !l.is_empty()));
+    }
+    if let Some(p) = REJECTED.find(r) {
+        let what = &r[..p];
+        let class = if what.ends_with(b"Recipient address") {
+            if USER_UNKNOWN.find(&r[p..]).is_some() {
+                RejectClass::UnknownUser
+            } else {
+                RejectClass::RecipientRejected
+            }
+        } else if what.ends_with(b"Client host") {
+            RejectClass::ClientHostRejected
+        } else if what.ends_with(b"Helo command") {
+            RejectClass::HeloRejected
+        } else if what.ends_with(b"Sender address") {
+            RejectClass::SenderRejected
+        } else {
+            RejectClass::Other
+        };
+        return (class, None);
+    }
+    if RELAY_DENIED.find(r).is_some() {
+        return (RejectClass::RelayDenied, None);
+    }
+    if USER_UNKNOWN.find(r).is_some() {
+        return (RejectClass::UnknownUser, None);
+    }
+    (RejectClass::Other, None)
+}
+
+/// `client=name[ip][:port][, sasl_method=M, sasl_username=U[, sasl_sender=S]][, orig_…]`.
+fn client_line<'a>(r: &'a [u8], rec: &mut Record<'a>) -> bool {
+    let Some(c) = Client::parse(r) else {
+        return false;
+    };
+    c.apply(rec);
+    let (mut method, mut sender) = (None, None);
+    fields(c.rest(r), |k, v, _| {
+        match k {
+            b"sasl_method" => method = text(v),
+            b"sasl_username" => rec.user = text(v),
+            b"sasl_sender" => sender = text(v),
+            _ => {}
+        }
+        true
+    });
+    if method.is_some() || rec.user.is_some() {
+        rec.kind = Kind::AuthSuccess;
+        rec.detail = Detail::Auth {
+            mechanism: method,
+            reason: None,
+            sender,
+        };
+    } else {
+        rec.kind = Kind::Client;
+    }
+    true
+}
+
+/// qmgr `from=<s>, size=N, nrcpt=N (queue active)` or `from=<s>, status=expired, …`.
+fn received<'a>(r: &'a [u8], rec: &mut Record<'a>) -> bool {
+    // `r` starts after `from=<`.
+    let Some(e) = angle_end_open(r) else {
+        return false;
+    };
+    let from = utf8(&r[..e]);
+    let (mut size, mut nrcpt, mut status) = (None, None, None);
+    let mut status_text: &[u8] = &[];
+    fields(&r[e + 1..], |k, v, rest| match k {
+        b"size" => {
+            size = leading_u64(v);
+            true
+        }
+        b"nrcpt" => {
+            nrcpt = leading_u64(v).and_then(|n| u32::try_from(n).ok());
+            true
+        }
+        b"status" => {
+            status = Some(DeliveryStatus::from_bytes(v));
+            status_text = rest.strip_prefix(b", ").unwrap_or(rest);
+            false
+        }
+        _ => true,
+    });
+    if let Some(status) = status {
+        rec.kind = Kind::Delivery;
+        rec.detail = Detail::Delivery {
+            to: None,
+            orig_to: None,
+            relay: None,
+            delay: None,
+            delays: None,
+            dsn: None,
+            status,
+            text: text(status_text),
+        };
+    } else {
+        rec.kind = Kind::Received;
+        rec.detail = Detail::Received { from, size, nrcpt };
+    }
+    true
+}
+
+/// Like [`angle_end`] for a value whose `<` was already consumed.
+fn angle_end_open(r: &[u8]) -> Option<usize> {
+    let mut from = 0;
+    while let Some(p) = memchr(b'>', &r[from..]) {
+        let e = from + p;
+        match r.get(e + 1) {
+            None | Some(b' ' | b',' | b';' | b':') => return Some(e),
+            _ => from = e + 1,
+        }
+    }
+    None
+}
+
+fn leading_u64(v: &[u8]) -> Option<u64> {
+    let n = v.iter().take_while(|b| b.is_ascii_digit()).count();
+    if n == 0 || n > 19 {
+        return None;
+    }
+    let mut x: u64 = 0;
+    for &c in &v[..n] {
+        x = x * 10 + u64::from(c - b'0');
+    }
+    Some(x)
+}
+
+/// `to=<r>, [orig_to=<o>,] relay=…, [conn_use=N,] delay=…, delays=…, dsn=…, status=S (text)`.
+fn delivery<'a>(r: &'a [u8], rec: &mut Record<'a>) -> bool {
+    let Some(e) = angle_end_open(r) else {
+        return false;
+    };
+    let to = utf8(&r[..e]);
+    let (mut orig_to, mut relay, mut delay, mut delays, mut dsn) = (None, None, None, None, None);
+    let mut status = None;
+    let mut status_text = None;
+    fields(&r[e + 1..], |k, v, rest| {
+        match k {
+            b"orig_to" => orig_to = utf8(v),
+            b"relay" => relay = utf8(v),
+            b"delay" => delay = utf8(v).and_then(|s| s.parse::<f64>().ok()),
+            b"delays" => delays = utf8(v),
+            b"dsn" => dsn = utf8(v),
+            b"status" => {
+                status = Some(DeliveryStatus::from_bytes(v));
+                let t = rest.strip_prefix(b" ").unwrap_or(rest);
+                let t = t
+                    .strip_prefix(b"(")
+                    .map_or(t, |t| t.strip_suffix(b")").unwrap_or(t));
+                status_text = text(t);
+                return false;
+            }
+            _ => {}
+        }
+        true
+    });
+    let Some(status) = status else { return false };
+    rec.kind = Kind::Delivery;
+    rec.detail = Detail::Delivery {
+        to,
+        orig_to,
+        relay,
+        delay,
+        delays,
+        dsn,
+        status,
+        text: status_text,
+    };
+    true
+}
+
+/// `Anonymous TLS connection established from name[ip]: TLSv1.3 with cipher …`.
+fn tls_established<'a>(m: &'a [u8], rec: &mut Record<'a>) -> bool {
+    let Some(sp) = memchr(b' ', m) else {
+        return false;
+    };
+    if !matches!(
+        &m[..sp],
+        b"Anonymous" | b"Trusted" | b"Untrusted" | b"Verified"
+    ) {
+        return false;
+    }
+    let Some(r) = m[sp + 1..].strip_prefix(b"TLS connection established ") else {
+        return false;
+    };
+    rec.kind = Kind::TlsEstablished;
+    let mut t = r;
+    if let Some(f) = r.strip_prefix(b"from ")
+        && let Some(c) = Client::parse(f)
+    {
+        c.apply(rec);
+        t = c.rest(f).strip_prefix(b": ").unwrap_or(&[]);
+    }
+    rec.detail = Detail::Text { text: text(t) };
+    true
+}
+
+const POSTSCREEN: &[(&[u8], Kind, bool)] = &[
+    (b"CONNECT from ", Kind::PostscreenConnect, false),
+    (b"PASS NEW ", Kind::PostscreenPassNew, false),
+    (b"PASS OLD ", Kind::PostscreenPassOld, false),
+    (b"PREGREET ", Kind::PostscreenPregreet, true),
+    (b"HANGUP ", Kind::PostscreenHangup, true),
+    (b"DNSBL rank ", Kind::PostscreenDnsbl, true),
+    (b"COMMAND PIPELINING ", Kind::PostscreenPipelining, true),
+    (
+        b"COMMAND TIME LIMIT ",
+        Kind::PostscreenCommandTimeLimit,
+        true,
+    ),
+    (
+        b"COMMAND COUNT LIMIT ",
+        Kind::PostscreenCommandCountLimit,
+        true,
+    ),
+    (
+        b"COMMAND LENGTH LIMIT ",
+        Kind::PostscreenCommandLengthLimit,
+        true,
+    ),
+    (b"NON-SMTP COMMAND ", Kind::PostscreenNonSmtp, true),
+    (b"BARE NEWLINE ", Kind::PostscreenBareNewline, true),
+    (b"WHITELISTED ", Kind::PostscreenAllowlisted, false),
+    (b"ALLOWLISTED ", Kind::PostscreenAllowlisted, false),
+    (b"BLACKLISTED ", Kind::PostscreenDenylisted, true),
+    (b"DENYLISTED ", Kind::PostscreenDenylisted, true),
+    (b"DISCONNECT ", Kind::PostscreenDisconnect, false),
+];
+
+/// postscreen's upper-case events; the client is the first `[ip]:port` after the keyword.
+fn postscreen<'a>(m: &'a [u8], rec: &mut Record<'a>) -> bool {
+    let Some(&(word, kind, abusive)) = POSTSCREEN.iter().find(|(w, _, _)| m.starts_with(w)) else {
+        return false;
+    };
+    let r = &m[word.len()..];
+    let Some(lb) = memchr(b'[', r) else {
+        return false;
+    };
+    let head = &r[..lb];
+    let Some(c) = Client::parse(&r[lb..]) else {
+        return false;
+    };
+    c.apply(rec);
+    rec.client_name = None;
+    let rank = match kind {
+        Kind::PostscreenDnsbl | Kind::PostscreenPregreet => {
+            leading_u64(head).and_then(|n| u32::try_from(n).ok())
+        }
+        _ => None,
+    };
+    let mut rest = c.rest(&r[lb..]);
+    let mut stage = None;
+    if let Some(a) = rest.strip_prefix(b" after ") {
+        let e = a
+            .iter()
+            .position(|&b| b == b':' || b == b' ')
+            .unwrap_or(a.len());
+        stage = Some(Stage::from_bytes(&a[..e]));
+        rest = &a[e..];
+    }
+    let t = if let Some(t) = rest.strip_prefix(b": ") {
+        t
+    } else if kind == Kind::PostscreenConnect {
+        &[]
+    } else {
+        rest.strip_prefix(b" ").unwrap_or(rest)
+    };
+    rec.kind = kind;
+    rec.abusive = abusive;
+    rec.detail = Detail::Postscreen {
+        stage,
+        rank,
+        text: text(t),
+    };
+    true
+}

@@ -1,0 +1,51 @@
+//! The schema migrations of each backend, embedded in the binary.
+//!
+//! The SQL lives in `migrations/{sqlite,postgres,mysql}/NNNN_name.sql` (the layout
+//! `sqlx migrate` understands). They are embedded with `include_str!` and handed to
+//! [`Migrator::with_migrations`] rather than through `sqlx::migrate!`: the macro needs
+//! sqlx's `macros` feature, which builds all three database drivers a second time for the
+//! proc-macro host. The effect at run time is the same (same versions, same checksums, same
+//! `_sqlx_migrations` table). To add a migration, add the file to all three folders and a
+//! line to each list below.
+
+use crate::Backend;
+use sqlx::SqlSafeStr;
+use sqlx::migrate::{Migration, MigrationType, Migrator};
+
+/// (version, description, SQL) per backend.
+type Source = &'static [(i64, &'static str, &'static str)];
+
+const SQLITE: Source = &[(
+    1,
+    "init",
+    include_str!("../migrations/sqlite/0001_init.sql"),
+)];
+const POSTGRES: Source = &[(
+    1,
+    "init",
+    include_str!("../migrations/postgres/0001_init.sql"),
+)];
+const MYSQL: Source = &[(1, "init", include_str!("../migrations/mysql/0001_init.sql"))];
+
+/// The migrator for `backend`.
+pub(crate) fn migrator(backend: Backend) -> Migrator {
+    let source = match backend {
+        Backend::Sqlite => SQLITE,
+        Backend::Postgres => POSTGRES,
+        Backend::MySql => MYSQL,
+    };
+    Migrator::with_migrations(
+        source
+            .iter()
+            .map(|&(version, description, sql)| {
+                Migration::new(
+                    version,
+                    description.into(),
+                    MigrationType::Simple,
+                    sql.into_sql_str(),
+                    false,
+                )
+            })
+            .collect(),
+    )
+}

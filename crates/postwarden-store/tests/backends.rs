@@ -1,0 +1,856 @@
+//! The store test suite, run against every backend: SQLite (a fresh file in a temporary
+//! directory), PostgreSQL and MySQL/MariaDB (a fresh `pw_test_<random>` database each).
+//!
+//! Servers: `postgres://postgres@127.0.0.1:5432/test` and `mysql://root@127.0.0.1:3306/test`
+//! unless `POSTWARDEN_TEST_PG_URL` / `POSTWARDEN_TEST_MYSQL_URL` say otherwise. A server that
+//! cannot be reached makes its tests fail with a message saying so; nothing is skipped.
+//! Each test drops its database at the end (a failed test leaves its `pw_test_*` database
+//! behind for inspection).
+
+use chrono::{DateTime, Duration, TimeZone, Utc};
+use postwarden_core::{Event, Secret, Severity};
+use postwarden_store::{
+    AuthSummary, Backend, FileState, LogBatch, LogRecordRow, Store, StoreError, TopAsn, TopIp,
+    TrafficCount,
+};
+use sqlx::{AnyConnection, AssertSqlSafe, Connection, Executor};
+use std::net::IpAddr;
+
+const DEFAULT_PG_URL: &str = "postgres://postgres@127.0.0.1:5432/test";
+const DEFAULT_MYSQL_URL: &str = "mysql://root@127.0.0.1:3306/test";
+
+/// A store on a fresh, empty database that is dropped by [`TestDb::finish`].
+struct TestDb {
+    store: Store,
+    /// URL of the test database itself (for side connections).
+    url: String,
+    cleanup: Cleanup,
+}
+
+enum Cleanup {
+    Sqlite(#[allow(dead_code)] tempfile::TempDir),
+    Server { admin_url: String, drop_sql: String },
+}
+
+fn base_url(backend: Backend) -> (String, &'static str) {
+    match backend {
+        Backend::Postgres => (
+            std::env::var("POSTWARDEN_TEST_PG_URL").unwrap_or_else(|_| DEFAULT_PG_URL.into()),
+            "POSTWARDEN_TEST_PG_URL",
+        ),
+        Backend::MySql => (
+            std::env::var("POSTWARDEN_TEST_MYSQL_URL").unwrap_or_else(|_| DEFAULT_MYSQL_URL.into()),
+            "POSTWARDEN_TEST_MYSQL_URL",
+        ),
+        Backend::Sqlite => unreachable!(),
+    }
+}
+
+/// `url` with its database name replaced by `db`.
+fn with_database(url: &str, db: &str) -> String {
+    let (base, query) = match url.split_once('?') {
+        Some((b, q)) => (b, format!("?{q}")),
+        None => (url, String::new()),
+    };
+    let authority_start = base.find("://").expect("URL has ://") + 3;
+    let path_start = base[authority_start..]
+        .find('/')
+        .map(|i| authority_start + i)
+        .unwrap_or(base.len());
+    format!("{}/{db}{query}", &base[..path_start])
+}
+
+fn random_name() -> String {
+    use std::hash::{BuildHasher, RandomState};
+    let n = RandomState::new().hash_one((std::process::id(), std::time::SystemTime::now()));
+    format!("pw_test_{n:016x}")
+}
+
+impl TestDb {
+    async fn open(backend: Backend) -> TestDb {
+        sqlx::any::install_default_drivers();
+        let (url, cleanup) = match backend {
+            Backend::Sqlite => {
+                let dir = tempfile::tempdir().expect("temporary directory");
+                let url = format!("sqlite://{}/sub/dir/pw.db", dir.path().display());
+                (url, Cleanup::Sqlite(dir))
+            }
+            Backend::Postgres | Backend::MySql => {
+                let (base, var) = base_url(backend);
+                let name = random_name();
+                let admin_url = match backend {
+                    Backend::Postgres => with_database(&base, "postgres"),
+                    _ => base.clone(),
+                };
+                let mut admin = AnyConnection::connect(&admin_url).await.unwrap_or_else(|e| {
+                    panic!(
+                        "the {backend} test server at {} is unreachable: {e}. Start it, or set {var} \
+                         to a URL of a user that may create databases",
+                        postwarden_store::redact_url(&admin_url)
+                    )
+                });
+                let create = match backend {
+                    Backend::Postgres => format!("CREATE DATABASE {name}"),
+                    _ => {
+                        format!("CREATE DATABASE {name} CHARACTER SET utf8mb4 COLLATE utf8mb4_bin")
+                    }
+                };
+                admin
+                    .execute(AssertSqlSafe(create))
+                    .await
+                    .unwrap_or_else(|e| panic!("creating test database {name} on {backend}: {e}"));
+                admin.close().await.ok();
+                let drop_sql = match backend {
+                    Backend::Postgres => format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"),
+                    _ => format!("DROP DATABASE IF EXISTS {name}"),
+                };
+                (
+                    with_database(&base, &name),
+                    Cleanup::Server {
+                        admin_url,
+                        drop_sql,
+                    },
+                )
+            }
+        };
+        let store = Store::connect(&Secret::new(url.clone()), 4)
+            .await
+            .unwrap_or_else(|e| panic!("connecting the store to the {backend} test database: {e}"));
+        assert_eq!(store.backend(), backend);
+        store
+            .migrate()
+            .await
+            .unwrap_or_else(|e| panic!("migrating {backend}: {e}"));
+        TestDb {
+            store,
+            url,
+            cleanup,
+        }
+    }
+
+    /// A separate plain connection to the test database, for sabotage and inspection.
+    async fn side_connection(&self) -> AnyConnection {
+        let url = if self.store.backend() == Backend::Sqlite {
+            format!("{}?mode=rw", self.url)
+        } else {
+            self.url.clone()
+        };
+        AnyConnection::connect(&url).await.expect("side connection")
+    }
+
+    async fn count(&self, table: &str) -> i64 {
+        let mut conn = self.side_connection().await;
+        let n: (i64,) = sqlx::query_as(AssertSqlSafe(format!("SELECT COUNT(*) FROM {table}")))
+            .fetch_one(&mut conn)
+            .await
+            .unwrap();
+        conn.close().await.ok();
+        n.0
+    }
+
+    async fn finish(self) {
+        self.store.close().await;
+        if let Cleanup::Server {
+            admin_url,
+            drop_sql,
+        } = self.cleanup
+        {
+            let mut admin = AnyConnection::connect(&admin_url)
+                .await
+                .expect("admin connection");
+            admin
+                .execute(AssertSqlSafe(drop_sql))
+                .await
+                .expect("dropping test database");
+            admin.close().await.ok();
+        }
+    }
+}
+
+/// Runs each listed test function (taking a [`Backend`]) once per backend.
+macro_rules! on_every_backend {
+    ($($test:ident),* $(,)?) => {
+        mod sqlite {
+            $(#[tokio::test] async fn $test() { super::$test(postwarden_store::Backend::Sqlite).await })*
+        }
+        mod postgres {
+            $(#[tokio::test] async fn $test() { super::$test(postwarden_store::Backend::Postgres).await })*
+        }
+        mod mysql {
+            $(#[tokio::test] async fn $test() { super::$test(postwarden_store::Backend::MySql).await })*
+        }
+    };
+}
+
+on_every_backend!(
+    migrate_twice_is_idempotent,
+    event_round_trip,
+    events_filter_by_time_and_kind_prefix,
+    file_state_upsert,
+    log_batch_round_trip_in_many_chunks,
+    failed_batch_leaves_nothing,
+    traffic_counts_add_up,
+    auth_summary_numbers,
+    traffic_summary_numbers,
+);
+
+fn t(secs: i64) -> DateTime<Utc> {
+    Utc.timestamp_opt(1_700_000_000 + secs, 0).unwrap()
+}
+
+fn hour_of(time: DateTime<Utc>) -> i64 {
+    time.timestamp().div_euclid(3600)
+}
+
+async fn migrate_twice_is_idempotent(backend: Backend) {
+    let db = TestDb::open(backend).await;
+    db.store.migrate().await.expect("second migrate");
+    db.store.migrate().await.expect("third migrate");
+    let id = db
+        .store
+        .insert_event(&Event::new(t(0), "x.y", Severity::Info, "test", "s"))
+        .await
+        .unwrap();
+    assert!(id > 0);
+    db.store.ping().await.unwrap();
+    db.finish().await;
+}
+
+fn full_event() -> Event {
+    Event {
+        time: Utc.timestamp_opt(1_700_000_123, 456_789_000).unwrap(),
+        kind: "auth.bruteforce".into(),
+        severity: Severity::Critical,
+        source: "logs".into(),
+        host: Some("mx1.example.org".into()),
+        ip: Some("2001:db8::dead:beef".parse().unwrap()),
+        user: Some("jürgen@exämple.de".into()),
+        sender: Some("störung@example.com".into()),
+        recipient: Some("用户@例子.中国".into()),
+        summary: "12 failed logins from 2001:db8::dead:beef in 5 min — 🚨 'quoted' \"double\" ? %"
+            .into(),
+        attributes: serde_json::json!({
+            "count": 12,
+            "window_s": 300,
+            "users": ["a", "b"],
+            "nested": {"ok": true, "ratio": 0.5, "none": null},
+            "text": "ünïcödé ✓ \n newline",
+        }),
+    }
+}
+
+async fn event_round_trip(backend: Backend) {
+    let db = TestDb::open(backend).await;
+    let full = full_event();
+    let minimal = Event::new(
+        full.time + Duration::seconds(1),
+        "health.ok",
+        Severity::Info,
+        "health",
+        "",
+    );
+    let id1 = db.store.insert_event(&full).await.unwrap();
+    let id2 = db.store.insert_event(&minimal).await.unwrap();
+    assert!(id2 > id1, "ids increase: {id1} then {id2}");
+    let got = db.store.events(full.time, None, 10).await.unwrap();
+    assert_eq!(got.len(), 2);
+    assert_eq!(got[0].id, id1);
+    assert_eq!(got[0].event, full);
+    assert_eq!(got[1].id, id2);
+    assert_eq!(got[1].event, minimal);
+    // IPv4 too.
+    let mut v4 = minimal.clone();
+    v4.ip = Some("192.0.2.55".parse().unwrap());
+    let id3 = db.store.insert_event(&v4).await.unwrap();
+    let got = db.store.events(v4.time, Some("health."), 10).await.unwrap();
+    assert_eq!(got.iter().map(|e| e.id).collect::<Vec<_>>(), vec![id2, id3]);
+    assert_eq!(got[1].event.ip, v4.ip);
+    db.finish().await;
+}
+
+async fn events_filter_by_time_and_kind_prefix(backend: Backend) {
+    let db = TestDb::open(backend).await;
+    for (i, kind) in [
+        "auth.bruteforce",
+        "auth.fail",
+        "mail.virus",
+        "Auth.other",
+        "auth_x",
+    ]
+    .iter()
+    .enumerate()
+    {
+        db.store
+            .insert_event(&Event::new(
+                t(i as i64 * 10),
+                *kind,
+                Severity::Warning,
+                "test",
+                format!("e{i}"),
+            ))
+            .await
+            .unwrap();
+    }
+    let kinds = |events: Vec<postwarden_store::StoredEvent>| {
+        events.into_iter().map(|e| e.event.kind).collect::<Vec<_>>()
+    };
+    assert_eq!(
+        kinds(db.store.events(t(0), None, 100).await.unwrap()).len(),
+        5
+    );
+    assert_eq!(
+        kinds(db.store.events(t(0), Some("auth."), 100).await.unwrap()),
+        ["auth.bruteforce", "auth.fail"]
+    );
+    assert_eq!(
+        kinds(db.store.events(t(5), Some("auth."), 100).await.unwrap()),
+        ["auth.fail"]
+    );
+    assert_eq!(
+        kinds(db.store.events(t(0), None, 2).await.unwrap()),
+        ["auth.bruteforce", "auth.fail"]
+    );
+    assert_eq!(
+        kinds(db.store.events(t(0), Some("Auth"), 100).await.unwrap()),
+        ["Auth.other"]
+    );
+    assert!(
+        db.store
+            .events(t(1000), None, 100)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    db.finish().await;
+}
+
+async fn file_state_upsert(backend: Backend) {
+    let db = TestDb::open(backend).await;
+    assert_eq!(
+        db.store.file_state("/var/log/mail.log").await.unwrap(),
+        None
+    );
+    let first = FileState {
+        path: "/var/log/mail.log".into(),
+        device: u64::MAX,
+        inode: 1 << 63,
+        offset: 12_345,
+        fingerprint: vec![0, 1, 2, 0xff, 0xfe, 0],
+        updated: t(0),
+    };
+    db.store
+        .commit_log_batch(&LogBatch {
+            file_state: Some(first.clone()),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(
+        db.store.file_state(&first.path).await.unwrap(),
+        Some(first.clone())
+    );
+    let second = FileState {
+        inode: 42,
+        offset: 99_999_999_999,
+        fingerprint: b"new first line hash".to_vec(),
+        updated: t(60),
+        ..first.clone()
+    };
+    db.store
+        .commit_log_batch(&LogBatch {
+            file_state: Some(second.clone()),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(
+        db.store.file_state(&first.path).await.unwrap(),
+        Some(second)
+    );
+    let other = FileState {
+        path: "/var/log/mail.log.ü".into(),
+        device: 0,
+        inode: 0,
+        offset: 0,
+        fingerprint: vec![],
+        updated: t(1),
+    };
+    db.store
+        .commit_log_batch(&LogBatch {
+            file_state: Some(other.clone()),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(db.store.file_state(&other.path).await.unwrap(), Some(other));
+    assert_eq!(db.count("log_files").await, 2);
+    db.finish().await;
+}
+
+fn record(time: DateTime<Utc>, kind: &str, ip: &str, user: Option<&str>) -> LogRecordRow {
+    LogRecordRow {
+        time,
+        host: "mx1".into(),
+        service: "postfix/smtpd".into(),
+        kind: kind.into(),
+        abusive: false,
+        ip: Some(ip.parse().unwrap()),
+        client_name: None,
+        user: user.map(Into::into),
+        reason: None,
+        country: None,
+        asn: None,
+        as_org: None,
+        rdns: None,
+        rdns_status: None,
+    }
+}
+
+async fn log_batch_round_trip_in_many_chunks(backend: Backend) {
+    let db = TestDb::open(backend).await;
+    let n = 5_003; // several full chunks and a partial one on every backend
+    let records: Vec<LogRecordRow> = (0..n)
+        .map(|i| LogRecordRow {
+            time: t(i) + Duration::microseconds(i),
+            host: format!("mx{}", i % 3),
+            service: "postfix/smtpd".into(),
+            kind: if i % 2 == 0 {
+                "auth_failed".into()
+            } else {
+                "reject".into()
+            },
+            abusive: i % 5 == 0,
+            ip: Some(if i % 7 == 0 {
+                format!("2001:db8::{:x}", i).parse().unwrap()
+            } else {
+                IpAddr::from([10, 0, (i / 256 % 256) as u8, (i % 256) as u8])
+            }),
+            client_name: (i % 4 == 0).then(|| format!("host-{i}.example.net")),
+            user: (i % 3 == 0).then(|| format!("user{i}@example.org")),
+            reason: Some("authentication failure".into()),
+            country: Some("DE".into()),
+            asn: (i % 2 == 0).then_some(4_294_967_295),
+            as_org: Some("Örg 🚀".into()),
+            rdns: None,
+            rdns_status: Some("nxdomain".into()),
+        })
+        .collect();
+    let batch = LogBatch {
+        records: records.clone(),
+        traffic: vec![],
+        events: vec![full_event(), full_event()],
+        file_state: Some(FileState {
+            path: "/l".into(),
+            device: 1,
+            inode: 2,
+            offset: 3,
+            fingerprint: vec![4],
+            updated: t(0),
+        }),
+    };
+    db.store.commit_log_batch(&batch).await.unwrap();
+    let all = db.store.log_records(t(0), false).await.unwrap();
+    assert_eq!(all.len(), n as usize);
+    assert_eq!(all, records, "records come back as stored, in time order");
+    let failures = db.store.log_records(t(0), true).await.unwrap();
+    assert_eq!(failures.len(), (n as usize).div_ceil(2));
+    assert!(failures.iter().all(|r| r.kind == "auth_failed"));
+    assert_eq!(
+        db.store.log_records(t(n - 10), false).await.unwrap().len(),
+        10
+    );
+    assert_eq!(
+        db.store
+            .events(t(-100_000_000), None, 10)
+            .await
+            .unwrap()
+            .len(),
+        2
+    );
+    assert_eq!(db.store.file_state("/l").await.unwrap().unwrap().offset, 3);
+    db.finish().await;
+}
+
+async fn failed_batch_leaves_nothing(backend: Backend) {
+    let db = TestDb::open(backend).await;
+    // Sabotage: without the events table, the batch fails after records and counters went in.
+    let mut side = db.side_connection().await;
+    side.execute("DROP TABLE events").await.unwrap();
+    side.close().await.ok();
+    let batch = LogBatch {
+        records: (0..2500)
+            .map(|i| record(t(i), "auth_failed", "192.0.2.1", Some("u")))
+            .collect(),
+        traffic: vec![TrafficCount {
+            hour: 1,
+            host: "mx".into(),
+            metric: "received".into(),
+            key: "".into(),
+            count: 5,
+        }],
+        events: vec![full_event()],
+        file_state: Some(FileState {
+            path: "/var/log/mail.log".into(),
+            device: 1,
+            inode: 2,
+            offset: 3,
+            fingerprint: vec![],
+            updated: t(0),
+        }),
+    };
+    let err = db
+        .store
+        .commit_log_batch(&batch)
+        .await
+        .expect_err("the batch must fail");
+    assert!(matches!(err, StoreError::Query { .. }), "{err}");
+    assert!(err.to_string().contains("storing an event"), "{err}");
+    assert_eq!(
+        db.count("log_records").await,
+        0,
+        "no records after a failed batch"
+    );
+    assert_eq!(
+        db.count("traffic_counts").await,
+        0,
+        "no counts after a failed batch"
+    );
+    assert_eq!(
+        db.store.file_state("/var/log/mail.log").await.unwrap(),
+        None,
+        "no file state after a failed batch"
+    );
+    // The store still works afterwards.
+    db.store
+        .commit_log_batch(&LogBatch {
+            records: batch.records.clone(),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(db.count("log_records").await, 2500);
+    db.finish().await;
+}
+
+fn traffic(hour: i64, metric: &str, key: &str, count: i64) -> TrafficCount {
+    TrafficCount {
+        hour,
+        host: "mx1".into(),
+        metric: metric.into(),
+        key: key.into(),
+        count,
+    }
+}
+
+async fn traffic_counts_add_up(backend: Backend) {
+    let db = TestDb::open(backend).await;
+    let h = hour_of(t(0));
+    let long_domain = format!("{}.example.com", "a".repeat(300));
+    let batch = LogBatch {
+        traffic: vec![
+            traffic(h, "received", "", 3),
+            traffic(h, "received", "", 2), // same key twice in one batch
+            traffic(h, "sender_domain", &long_domain, 1),
+            traffic(h, "sender_domain", "Example.com", 1),
+            traffic(h, "sender_domain", "example.com", 1), // case-sensitive keys
+        ],
+        ..Default::default()
+    };
+    db.store.commit_log_batch(&batch).await.unwrap();
+    db.store.commit_log_batch(&batch).await.unwrap();
+    let mut more = batch.clone();
+    more.traffic = vec![
+        traffic(h, "received", "", 10),
+        traffic(h + 1, "received", "", 7),
+    ];
+    db.store.commit_log_batch(&more).await.unwrap();
+
+    let s = db.store.traffic_summary(t(0), 10).await.unwrap();
+    assert_eq!(s.received, 5 + 5 + 10 + 7);
+    assert_eq!(s.per_hour, vec![(h, 20, 0, 0), (h + 1, 7, 0, 0)]);
+    let truncated: String = long_domain.chars().take(255).collect();
+    assert_eq!(
+        s.top_sender_domains,
+        vec![
+            ("Example.com".to_string(), 2),
+            (truncated, 2),
+            ("example.com".to_string(), 2)
+        ]
+    );
+    assert_eq!(db.count("traffic_counts").await, 5);
+    db.finish().await;
+}
+
+/// A known dataset: failures from three IPs, successes, and rows outside the window.
+fn auth_dataset() -> Vec<LogRecordRow> {
+    let enrich = |mut r: LogRecordRow,
+                  country: &str,
+                  asn: u32,
+                  org: &str,
+                  rdns: Option<&str>,
+                  status: &str| {
+        r.country = Some(country.into());
+        r.asn = Some(asn);
+        r.as_org = Some(org.into());
+        r.rdns = rdns.map(Into::into);
+        r.rdns_status = Some(status.into());
+        r.abusive = true;
+        r
+    };
+    let mut rows = Vec::new();
+    for s in [0, 100, 3_700] {
+        rows.push(enrich(
+            record(t(s), "auth_failed", "10.0.0.1", Some("alice")),
+            "DE",
+            3320,
+            "DTAG",
+            Some("a.example"),
+            "ok",
+        ));
+    }
+    for s in [200, 3_800] {
+        rows.push(enrich(
+            record(t(s), "auth_failed", "2001:db8::1", Some("bob")),
+            "US",
+            15169,
+            "Google",
+            None,
+            "nxdomain",
+        ));
+    }
+    rows.push(enrich(
+        record(t(300), "auth_failed", "192.0.2.7", Some("alice")),
+        "DE",
+        3320,
+        "DTAG",
+        Some("b.example"),
+        "ok",
+    ));
+    rows.push(record(t(400), "auth_failed", "198.51.100.9", None)); // no user, no enrichment
+    rows.push(record(t(500), "auth_success", "10.0.0.9", Some("carol")));
+    rows.push(record(t(600), "auth_success", "10.0.0.9", Some("carol")));
+    rows.push(record(t(700), "reject", "10.0.0.1", None));
+    // Before the window:
+    rows.push(record(t(-10), "auth_failed", "10.0.0.1", Some("alice")));
+    rows.push(record(t(-10), "auth_success", "10.0.0.1", Some("alice")));
+    rows
+}
+
+async fn auth_summary_numbers(backend: Backend) {
+    let db = TestDb::open(backend).await;
+    db.store
+        .commit_log_batch(&LogBatch {
+            records: auth_dataset(),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    let h0 = hour_of(t(0));
+    let h1 = hour_of(t(3_700));
+    assert_ne!(h0, h1);
+    let s = db.store.auth_summary(t(0), 10).await.unwrap();
+    let ip = |s: &str| s.parse::<IpAddr>().unwrap();
+    let expected = AuthSummary {
+        total_failures: 7,
+        unique_ips: 4,
+        top_ips: vec![
+            TopIp {
+                ip: ip("10.0.0.1"),
+                count: 3,
+                rdns: Some("a.example".into()),
+                country: Some("DE".into()),
+            },
+            TopIp {
+                ip: ip("2001:db8::1"),
+                count: 2,
+                rdns: None,
+                country: Some("US".into()),
+            },
+            TopIp {
+                ip: ip("192.0.2.7"),
+                count: 1,
+                rdns: Some("b.example".into()),
+                country: Some("DE".into()),
+            },
+            TopIp {
+                ip: ip("198.51.100.9"),
+                count: 1,
+                rdns: None,
+                country: None,
+            },
+        ],
+        top_users: vec![("alice".into(), 4), ("bob".into(), 2)],
+        top_countries: vec![("DE".into(), 4), ("US".into(), 2)],
+        top_asns: vec![
+            TopAsn {
+                asn: 3320,
+                org: Some("DTAG".into()),
+                count: 4,
+            },
+            TopAsn {
+                asn: 15169,
+                org: Some("Google".into()),
+                count: 2,
+            },
+        ],
+        per_hour: {
+            let mut v = vec![(h0, 0), (h1, 0)];
+            for s in [0, 100, 3_700, 200, 3_800, 300, 400] {
+                let h = hour_of(t(s));
+                v.iter_mut().find(|(x, _)| *x == h).unwrap().1 += 1;
+            }
+            v
+        },
+        rdns_status: vec![("ok".into(), 4), ("nxdomain".into(), 2)],
+        successes: 2,
+    };
+    assert_eq!(s, expected);
+    let small = db.store.auth_summary(t(0), 2).await.unwrap();
+    assert_eq!(small.top_ips, expected.top_ips[..2]);
+    assert_eq!(small.top_users.len(), 2);
+    assert_eq!(small.top_asns.len(), 2);
+    assert_eq!(
+        small.per_hour, expected.per_hour,
+        "per_hour is not cut by top"
+    );
+    let later = db.store.auth_summary(t(3_750), 10).await.unwrap();
+    assert_eq!(
+        (later.total_failures, later.unique_ips, later.successes),
+        (1, 1, 0)
+    );
+    let empty = db.store.auth_summary(t(100_000), 10).await.unwrap();
+    assert_eq!(empty, AuthSummary::default());
+    db.finish().await;
+}
+
+async fn traffic_summary_numbers(backend: Backend) {
+    let db = TestDb::open(backend).await;
+    let h = hour_of(t(0));
+    let batch = LogBatch {
+        traffic: vec![
+            traffic(h - 1, "received", "", 1000), // before the window
+            traffic(h, "received", "", 5),
+            traffic(h + 1, "received", "", 3),
+            traffic(h, "delivered", "", 4),
+            traffic(h + 1, "delivered", "", 2),
+            traffic(h, "deferred", "", 6),
+            traffic(h, "bounced", "", 1),
+            traffic(h + 2, "expired", "", 1),
+            traffic(h, "rejected", "rbl", 1),
+            traffic(h + 1, "rejected", "rbl", 1),
+            traffic(h + 1, "rejected", "helo", 1),
+            traffic(h + 1, "rejected", "", 3),
+            traffic(h, "sender_domain", "example.com", 3),
+            traffic(h, "sender_domain", "example.org", 1),
+            traffic(h + 1, "sender_domain", "example.net", 3),
+            traffic(h, "recipient_domain", "mail.test", 9),
+        ],
+        ..Default::default()
+    };
+    db.store.commit_log_batch(&batch).await.unwrap();
+    // Mid-hour `since` counts from the start of that hour.
+    let s = db
+        .store
+        .traffic_summary(t(0) + Duration::minutes(1), 2)
+        .await
+        .unwrap();
+    assert_eq!(
+        (
+            s.received,
+            s.delivered,
+            s.deferred,
+            s.bounced,
+            s.expired,
+            s.rejected
+        ),
+        (8, 6, 6, 1, 1, 6)
+    );
+    assert_eq!(
+        s.rejected_by_reason,
+        vec![("".to_string(), 3), ("rbl".to_string(), 2)]
+    );
+    assert_eq!(
+        s.top_sender_domains,
+        vec![
+            ("example.com".to_string(), 3),
+            ("example.net".to_string(), 3)
+        ]
+    );
+    assert_eq!(s.top_recipient_domains, vec![("mail.test".to_string(), 9)]);
+    assert_eq!(s.per_hour, vec![(h, 5, 4, 1), (h + 1, 3, 2, 5)]);
+    let empty = db.store.traffic_summary(t(100_000), 5).await.unwrap();
+    assert_eq!(empty, Default::default());
+    db.finish().await;
+}
+
+// ---- Connection errors: say what to do, never show the password. ----
+
+async fn connect_error(url: &str) -> String {
+    let err = Store::connect(&Secret::new(url), 1)
+        .await
+        .expect_err("connecting must fail");
+    let text = format!("{err} / {err:?}");
+    assert!(!text.contains("Hunter2Secret"), "password leaked: {text}");
+    assert!(!text.contains("Hunter2%53ecret"), "password leaked: {text}");
+    text
+}
+
+#[tokio::test]
+async fn postgres_connect_error_hides_the_password() {
+    let text = connect_error("postgres://postgres:Hunter2Secret@127.0.0.1:1/test").await;
+    assert!(
+        text.contains("postgres://postgres:***@127.0.0.1:1/test"),
+        "{text}"
+    );
+    assert!(text.contains("check that the server is running"), "{text}");
+    assert!(text.contains("refused"), "the cause is named: {text}");
+}
+
+#[tokio::test]
+async fn mysql_connect_error_hides_the_password() {
+    let text =
+        connect_error("mysql://root:Hunter2%53ecret@127.0.0.1:1/test?ssl-mode=disabled").await;
+    assert!(text.contains("mysql://root:***@127.0.0.1:1/test"), "{text}");
+}
+
+#[tokio::test]
+async fn wrong_password_error_hides_the_password() {
+    // A real server that refuses the user (PostgreSQL may trust local users, so use a
+    // user that does not exist).
+    let (base, _) = base_url(Backend::Postgres);
+    let host = base
+        .split('@')
+        .nth(1)
+        .unwrap_or("127.0.0.1:5432/test")
+        .to_string();
+    let text = connect_error(&format!("postgres://no_such_user_pw:Hunter2Secret@{host}")).await;
+    assert!(text.contains("***"), "{text}");
+    let (base, _) = base_url(Backend::MySql);
+    let host = base
+        .split('@')
+        .nth(1)
+        .unwrap_or("127.0.0.1:3306/test")
+        .to_string();
+    connect_error(&format!("mysql://no_such_user_pw:Hunter2Secret@{host}")).await;
+}
+
+#[tokio::test]
+async fn bad_urls_are_explained_without_the_password() {
+    let text = connect_error("postgres://u:Hunter2Secret@db.example:notaport/x").await;
+    assert!(text.contains("not usable"), "{text}");
+    let text = connect_error("oracle://u:Hunter2Secret@db.example/x").await;
+    assert!(text.contains("sqlite:, postgres: or mysql:"), "{text}");
+}
+
+#[tokio::test]
+async fn sqlite_in_memory_keeps_one_database() {
+    let store = Store::connect(&Secret::new("sqlite::memory:"), 8)
+        .await
+        .unwrap();
+    store.migrate().await.unwrap();
+    store.insert_event(&full_event()).await.unwrap();
+    assert_eq!(
+        store.events(t(-1_000_000), None, 10).await.unwrap().len(),
+        1
+    );
+}

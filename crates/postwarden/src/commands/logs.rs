@@ -1,0 +1,435 @@
+//! `postwarden logs …`: parse, scan, follow, export and anonymize Postfix logs.
+
+use crate::context::{ConfigPaths, open_store};
+use crate::ingest::{LineCounts, PassOutcome, Pipeline};
+use anyhow::{Context, Result, bail};
+use chrono::{DateTime, Utc};
+use clap::{Args, Subcommand, ValueEnum};
+use indicatif::{ProgressBar, ProgressStyle};
+use postwarden_core::Config;
+use postwarden_logs::anonymize::Anonymizer;
+use postwarden_logs::parse::{ParseContext, Zone, parse_line};
+use postwarden_logs::reader::{Checkpoint, ChunkSink, open_maybe_gzip, read_all};
+use std::io::{self, BufRead, BufWriter, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::Duration;
+
+#[derive(Debug, Subcommand)]
+pub enum LogsCommand {
+    /// Classify every line of the given files (or standard input) and print the records
+    Parse(ParseArgs),
+    /// Store what is new in the logs since the last scan, then exit
+    Scan(ScanArgs),
+    /// Keep storing new log lines as Postfix writes them, across rotations
+    Follow(ScanArgs),
+    /// Print stored authentication failures and abusive records
+    Export(ExportArgs),
+    /// Replace IPs, addresses, host names and logins consistently (stdin to stdout)
+    Anonymize,
+}
+
+#[derive(Debug, Args)]
+pub struct ParseArgs {
+    /// Log files ("-" for standard input; ".gz" files are decompressed)
+    #[arg(required = true)]
+    files: Vec<PathBuf>,
+    #[arg(long, value_enum, default_value_t = ParseFormat::Jsonl)]
+    format: ParseFormat,
+    /// Print the number of lines of each kind instead of the records
+    #[arg(long)]
+    stats: bool,
+    /// Reference time for the year of syslog timestamps [default: the file's modification time]
+    #[arg(long, value_name = "RFC3339")]
+    now: Option<DateTime<Utc>>,
+    /// Time zone of syslog timestamps [default: `logs.timezone` from the configuration]
+    #[arg(long, value_name = "ZONE")]
+    tz: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum ParseFormat {
+    Jsonl,
+}
+
+#[derive(Debug, Args)]
+pub struct ScanArgs {
+    /// Log files [default: `logs.files` from the configuration]
+    files: Vec<PathBuf>,
+    /// Time zone of syslog timestamps [default: `logs.timezone`]
+    #[arg(long, value_name = "ZONE")]
+    tz: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    #[arg(long, value_enum, default_value_t = ExportFormat::Csv)]
+    format: ExportFormat,
+    /// Only records newer than this: a duration ("24h", "7d") or an RFC 3339 time
+    #[arg(long, default_value = "100y")]
+    since: String,
+    /// Every abusive record, not only authentication failures (jsonl; CSV is always auth only)
+    #[arg(long)]
+    all: bool,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum ExportFormat {
+    /// MailLogSentinel's columns: server;date;ip;user;hostname;reverse_dns_status;country_code;asn;aso
+    Csv,
+    Jsonl,
+}
+
+pub async fn run(command: LogsCommand, paths: &ConfigPaths) -> Result<ExitCode> {
+    match command {
+        LogsCommand::Parse(args) => parse(args, &paths.load()?),
+        LogsCommand::Scan(args) => scan(args, &paths.load()?).await,
+        LogsCommand::Follow(args) => follow(args, &paths.load()?).await,
+        LogsCommand::Export(args) => export(args, &paths.load()?).await,
+        LogsCommand::Anonymize => anonymize(),
+    }
+}
+
+fn zone(arg: Option<&str>, config: &Config) -> Result<Zone> {
+    let text = arg.unwrap_or(&config.logs.timezone);
+    text.parse().with_context(|| {
+        format!("unknown time zone `{text}` (use UTC, local or an IANA name such as Europe/Berlin)")
+    })
+}
+
+/// Prints records (or counts) for each line of the given inputs.
+struct Printer<W: Write> {
+    context: ParseContext,
+    out: W,
+    stats: Option<LineCounts>,
+}
+
+impl<W: Write> ChunkSink for Printer<W> {
+    type Error = io::Error;
+
+    fn chunk(&mut self, lines: &[u8], _at: &Checkpoint) -> io::Result<()> {
+        for line in lines.split(|&b| b == b'\n').filter(|l| !l.is_empty()) {
+            let parsed = parse_line(line, &mut self.context);
+            match (&mut self.stats, parsed) {
+                (Some(stats), parsed) => stats.count(parsed.as_ref().map_err(|u| u.as_str())),
+                (None, Ok(record)) => {
+                    serde_json::to_writer(&mut self.out, &record.to_json())?;
+                    self.out.write_all(b"\n")?;
+                }
+                (None, Err(_)) => {}
+            }
+        }
+        Ok(())
+    }
+}
+
+fn parse(args: ParseArgs, config: &Config) -> Result<ExitCode> {
+    let zone = zone(args.tz.as_deref(), config)?;
+    let stdout = io::stdout().lock();
+    let mut printer = Printer {
+        context: ParseContext::new(args.now.unwrap_or_else(Utc::now), zone),
+        out: BufWriter::with_capacity(1 << 16, stdout),
+        stats: args.stats.then(LineCounts::default),
+    };
+    for file in &args.files {
+        let reference = args.now.or_else(|| modified(file)).unwrap_or_else(Utc::now);
+        printer.context = ParseContext::new(reference, zone);
+        if file.as_os_str() == "-" {
+            read_all(&mut io::stdin().lock(), &mut printer)
+        } else {
+            let mut input =
+                open_maybe_gzip(file).with_context(|| format!("cannot open {}", file.display()))?;
+            read_all(&mut input, &mut printer)
+        }
+        .with_context(|| format!("reading {}", file.display()))?;
+    }
+    if let Some(stats) = &printer.stats {
+        print_counts(&mut printer.out, stats)?;
+    }
+    printer.out.flush()?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn modified(path: &Path) -> Option<DateTime<Utc>> {
+    std::fs::metadata(path)
+        .and_then(|m| m.modified())
+        .ok()
+        .map(DateTime::<Utc>::from)
+}
+
+fn print_counts(out: &mut impl Write, counts: &LineCounts) -> io::Result<()> {
+    let mut kinds: Vec<_> = counts.by_kind.iter().collect();
+    kinds.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
+    for (kind, n) in kinds {
+        writeln!(out, "{n:>12}  {kind}")?;
+    }
+    let unparsed: u64 = counts.unparsed.values().sum();
+    for (reason, n) in &counts.unparsed {
+        writeln!(out, "{n:>12}  unparsed: {reason}")?;
+    }
+    writeln!(
+        out,
+        "{:>12}  lines ({} classified, {unparsed} unparsed)",
+        counts.lines,
+        counts.lines - unparsed
+    )
+}
+
+fn log_files(args: &ScanArgs, config: &Config) -> Result<Vec<PathBuf>> {
+    let files = if args.files.is_empty() {
+        config.logs.files.clone()
+    } else {
+        args.files.clone()
+    };
+    if files.is_empty() {
+        bail!("no log files: give them on the command line or set `logs.files`");
+    }
+    Ok(files)
+}
+
+async fn scan(args: ScanArgs, config: &Config) -> Result<ExitCode> {
+    let files = log_files(&args, config)?;
+    let zone = zone(args.tz.as_deref(), config)?;
+    let store = open_store(config).await?;
+    let mut pipeline = Pipeline::new(config, store, ParseContext::new(Utc::now(), zone))?;
+    let mut total = PassOutcome::default();
+    for file in &files {
+        if !file.exists() {
+            bail!(
+                "{}: no such file (check `logs.files` or the command line)",
+                file.display()
+            );
+        }
+        pipeline.context = ParseContext::new(modified(file).unwrap_or_else(Utc::now), zone);
+        let bar = progress_bar(file);
+        let ticker = bar.clone();
+        let (next, outcome) = pipeline.pass(file, move |bytes| ticker.inc(bytes)).await?;
+        bar.finish_and_clear();
+        pipeline = next;
+        total.counts.merge(&outcome.counts);
+        total.records += outcome.records;
+        total.events += outcome.events;
+        total.read.bytes += outcome.read.bytes;
+        total.read.oversized_lines += outcome.read.oversized_lines;
+        total.read.files.extend(outcome.read.files);
+    }
+    let unparsed: u64 = total.counts.unparsed.values().sum();
+    println!(
+        "scanned {} file(s), {} lines ({} unparsed, {} over 1 MiB skipped): {} records and {} events stored",
+        total.read.files.len(),
+        total.counts.lines,
+        unparsed,
+        total.read.oversized_lines,
+        total.records,
+        total.events
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+fn progress_bar(file: &Path) -> ProgressBar {
+    let bar = ProgressBar::new(std::fs::metadata(file).map(|m| m.len()).unwrap_or(0));
+    bar.set_style(
+        ProgressStyle::with_template(
+            "{msg} [{bar:30}] {bytes}/{total_bytes} ({bytes_per_sec}, {eta})",
+        )
+        .expect("progress template is valid")
+        .progress_chars("=> "),
+    );
+    bar.set_message(file.display().to_string());
+    bar
+}
+
+async fn follow(args: ScanArgs, config: &Config) -> Result<ExitCode> {
+    let files = log_files(&args, config)?;
+    let zone = zone(args.tz.as_deref(), config)?;
+    let store = open_store(config).await?;
+    let new_pipeline = || Pipeline::new(config, store.clone(), ParseContext::new(Utc::now(), zone));
+    let mut pipeline = Some(new_pipeline()?);
+    let (wake, mut woken) = tokio::sync::mpsc::channel::<()>(1);
+    let _watcher = watch_directories(&files, wake, config.logs.poll_interval);
+    let mut terminate = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
+    let mut retry = RETRY_MIN;
+    tracing::info!(files = ?files, "following");
+    loop {
+        let mut failed = false;
+        for file in &files {
+            let mut current = match pipeline.take() {
+                Some(current) => current,
+                None => new_pipeline()?,
+            };
+            current.context.set_now(Utc::now());
+            match current.pass(file, |_| {}).await {
+                Ok((next, outcome)) => {
+                    pipeline = Some(next);
+                    if outcome.counts.lines > 0 {
+                        tracing::debug!(file = %file.display(), lines = outcome.counts.lines, records = outcome.records, events = outcome.events, "stored");
+                    }
+                }
+                Err(e) => {
+                    // Nothing after the last committed checkpoint is lost: the next pass reads it again.
+                    tracing::warn!(file = %file.display(), error = format!("{e:#}"), "storing new log lines failed; retrying in {retry:?}");
+                    failed = true;
+                }
+            }
+        }
+        let pause = if failed {
+            retry
+        } else {
+            config.logs.poll_interval
+        };
+        retry = if failed {
+            (retry * 2).min(RETRY_MAX)
+        } else {
+            RETRY_MIN
+        };
+        tokio::select! {
+            _ = woken.recv(), if !failed => {}
+            _ = tokio::time::sleep(pause) => {}
+            _ = tokio::signal::ctrl_c() => return Ok(ExitCode::SUCCESS),
+            _ = terminate.recv() => return Ok(ExitCode::SUCCESS),
+        }
+    }
+}
+
+/// First and longest pause before `follow` retries after a failed pass.
+const RETRY_MIN: Duration = Duration::from_secs(1);
+const RETRY_MAX: Duration = Duration::from_secs(60);
+
+/// Watches the directories of `files` (rotation replaces the files themselves) and wakes
+/// the follower on any change. Without notifications, the follower still polls.
+fn watch_directories(
+    files: &[PathBuf],
+    wake: tokio::sync::mpsc::Sender<()>,
+    poll: Duration,
+) -> Option<notify::RecommendedWatcher> {
+    use notify::Watcher;
+    let mut watcher = match notify::recommended_watcher(move |_event| {
+        let _ = wake.try_send(());
+    }) {
+        Ok(watcher) => watcher,
+        Err(e) => {
+            tracing::warn!(error = %e, "no file notifications; polling every {poll:?}");
+            return None;
+        }
+    };
+    for file in files {
+        let dir = file
+            .parent()
+            .filter(|d| !d.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
+        if let Err(e) = watcher.watch(dir, notify::RecursiveMode::NonRecursive) {
+            tracing::warn!(dir = %dir.display(), error = %e, "no file notifications; polling every {poll:?}");
+        }
+    }
+    Some(watcher)
+}
+
+/// Parses `--since`: a duration back from now, or an absolute RFC 3339 time.
+pub fn since(text: &str) -> Result<DateTime<Utc>> {
+    if let Ok(time) = DateTime::parse_from_rfc3339(text) {
+        return Ok(time.with_timezone(&Utc));
+    }
+    let ago: Duration = humantime::parse_duration(text).with_context(|| {
+        format!("--since `{text}`: expected a duration such as 24h or 7d, or an RFC 3339 time")
+    })?;
+    Ok(Utc::now() - chrono::Duration::from_std(ago).unwrap_or(chrono::Duration::MAX))
+}
+
+async fn export(args: ExportArgs, config: &Config) -> Result<ExitCode> {
+    let since = since(&args.since)?;
+    let store = open_store(config).await?;
+    let auth_only = matches!(args.format, ExportFormat::Csv) || !args.all;
+    let records = store.log_records(since, auth_only).await?;
+    let mut out = BufWriter::new(io::stdout().lock());
+    match args.format {
+        ExportFormat::Csv => {
+            let mut csv = csv::WriterBuilder::new()
+                .delimiter(b';')
+                .from_writer(&mut out);
+            csv.write_record([
+                "server",
+                "date",
+                "ip",
+                "user",
+                "hostname",
+                "reverse_dns_status",
+                "country_code",
+                "asn",
+                "aso",
+            ])?;
+            for r in &records {
+                let ip = r.ip.map(|ip| ip.to_string()).unwrap_or_default();
+                let asn = r.asn.map(|a| a.to_string()).unwrap_or_default();
+                let date = r.time.format("%Y-%m-%d %H:%M:%S").to_string();
+                let fields = [
+                    r.host.as_str(),
+                    &date,
+                    &ip,
+                    r.user.as_deref().unwrap_or(""),
+                    r.client_name.as_deref().unwrap_or(""),
+                    r.rdns_status.as_deref().unwrap_or(""),
+                    r.country.as_deref().unwrap_or(""),
+                    &asn,
+                    r.as_org.as_deref().unwrap_or(""),
+                ];
+                csv.write_record(fields.map(spreadsheet_safe))?;
+            }
+            csv.flush()?;
+        }
+        ExportFormat::Jsonl => {
+            for r in &records {
+                serde_json::to_writer(&mut out, r)?;
+                out.write_all(b"\n")?;
+            }
+        }
+    }
+    out.flush()?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Neutralises a field a spreadsheet would run as a formula (`=`, `+`, `-`, `@` first).
+fn spreadsheet_safe(field: &str) -> String {
+    match field.as_bytes().first() {
+        Some(b'=' | b'+' | b'-' | b'@' | b'\t' | b'\r') => format!("'{field}"),
+        _ => field.to_owned(),
+    }
+}
+
+fn anonymize() -> Result<ExitCode> {
+    let mut anonymizer = Anonymizer::new();
+    let mut out = BufWriter::new(io::stdout().lock());
+    let mut input = io::stdin().lock();
+    let mut line = Vec::new();
+    while input.read_until(b'\n', &mut line)? > 0 {
+        let text = String::from_utf8_lossy(&line);
+        let text = text.strip_suffix('\n').unwrap_or(&text);
+        writeln!(out, "{}", anonymizer.line(text))?;
+        line.clear();
+    }
+    out.flush()?;
+    Ok(ExitCode::SUCCESS)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formulas_are_neutralised() {
+        assert_eq!(spreadsheet_safe("=HYPERLINK(\"x\")"), "'=HYPERLINK(\"x\")");
+        assert_eq!(spreadsheet_safe("alice"), "alice");
+    }
+
+    #[test]
+    fn since_accepts_durations_and_times() {
+        let t = since("2026-11-01T00:00:00Z").unwrap();
+        assert_eq!(t.to_rfc3339(), "2026-11-01T00:00:00+00:00");
+        assert!(since("24h").unwrap() < Utc::now());
+        assert!(
+            since("yesterday-ish")
+                .unwrap_err()
+                .to_string()
+                .contains("yesterday-ish")
+        );
+    }
+}

@@ -1,0 +1,8 @@
+//! One module per command group, each with its clap arguments and its `run`.
+
+pub mod config;
+pub mod db;
+pub mod geo;
+pub mod ip;
+pub mod logs;
+pub mod report;

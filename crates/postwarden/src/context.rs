@@ -1,0 +1,83 @@
+//! Loading what every command needs: the configuration, the store, the enrichment.
+//!
+//! The configuration file is looked for where `--config` says, else `./postwarden.toml`,
+//! else `/etc/postwarden/postwarden.toml`; with none of them, every default applies.
+
+use anyhow::{Context, Result};
+use postwarden_core::Config;
+use postwarden_enrich::{GeoDb, HickoryResolver, ReverseDns};
+use postwarden_store::Store;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+const SEARCH_PATH: [&str; 2] = ["postwarden.toml", "/etc/postwarden/postwarden.toml"];
+
+/// The global options that locate configuration and state.
+#[derive(Debug, Clone)]
+pub struct ConfigPaths {
+    pub config: Option<PathBuf>,
+    pub data_dir: Option<PathBuf>,
+}
+
+impl ConfigPaths {
+    /// The configuration file in use, if any.
+    pub fn config_file(&self) -> Option<PathBuf> {
+        match &self.config {
+            Some(path) => Some(path.clone()),
+            None => SEARCH_PATH.iter().map(PathBuf::from).find(|p| p.exists()),
+        }
+    }
+
+    /// Reads and validates the configuration, applying `--data-dir`.
+    pub fn load(&self) -> Result<Config> {
+        let mut config = match self.config_file() {
+            Some(path) => load_file(&path)?,
+            None => Config::default(),
+        };
+        if let Some(dir) = &self.data_dir {
+            config.data_dir = dir.clone();
+        }
+        Ok(config)
+    }
+}
+
+fn load_file(path: &Path) -> Result<Config> {
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("cannot read configuration file {}", path.display()))?;
+    Config::from_toml(&text).with_context(|| format!("invalid configuration in {}", path.display()))
+}
+
+/// Connects to the configured store and brings its schema up to date.
+pub async fn open_store(config: &Config) -> Result<Store> {
+    if config.database.url.is_none() {
+        std::fs::create_dir_all(&config.data_dir).with_context(|| {
+            format!(
+                "cannot create data directory {} (set data_dir or --data-dir)",
+                config.data_dir.display()
+            )
+        })?;
+    }
+    let store = Store::connect(&config.database_url(), config.database.max_connections).await?;
+    store.migrate().await?;
+    Ok(store)
+}
+
+/// Opens the configured country and ASN databases (empty when none are configured).
+pub fn open_geo(config: &Config) -> Result<Arc<GeoDb>> {
+    if config.geo.country.is_empty() && config.geo.asn.is_empty() {
+        return Ok(Arc::new(GeoDb::empty()));
+    }
+    let cache = config.data_dir.join("geo-cache");
+    let geo = GeoDb::open(&config.geo.country, &config.geo.asn, &cache)
+        .context("cannot load the geo databases ([geo] country / asn)")?;
+    Ok(Arc::new(geo))
+}
+
+/// The reverse DNS resolver, or one that never looks anything up when `[rdns] enabled = false`.
+pub fn open_rdns(config: &Config) -> Result<Arc<ReverseDns>> {
+    if !config.rdns.enabled {
+        return Ok(Arc::new(ReverseDns::disabled()));
+    }
+    let resolver = HickoryResolver::from_system().context("cannot read the system DNS configuration (/etc/resolv.conf); set [rdns] enabled = false to run without reverse DNS")?;
+    Ok(Arc::new(ReverseDns::new(Arc::new(resolver), &config.rdns)))
+}

@@ -1,0 +1,431 @@
+//! The log ingestion pipeline behind `logs scan` and `logs follow`.
+//!
+//! Lines go through two stages on two threads, so parsing and storing overlap:
+//!
+//! 1. [`Classifier`] (a blocking thread) parses each line, looks up country and ASN, feeds
+//!    the brute-force [`Detector`], and collects abusive and authentication records, hourly
+//!    traffic counts and events into a [`LogBatch`] that carries the reader's checkpoint.
+//! 2. [`store_batches`] (async) adds reverse DNS and commits each batch in one transaction,
+//!    records and checkpoint together — so a crash loses nothing and repeats nothing.
+
+use crate::context::{open_geo, open_rdns};
+use anyhow::{Context, Result, anyhow};
+use chrono::{DateTime, Utc};
+use futures_util::{StreamExt, stream};
+use postwarden_core::{Config, Event};
+use postwarden_enrich::{GeoDb, ReverseDns};
+use postwarden_logs::detect::{Detector, Observation};
+use postwarden_logs::parse::{DeliveryStatus, Detail, Kind, ParseContext, Record, parse_line};
+use postwarden_logs::reader::{Checkpoint, ChunkSink, ReadSummary, read_new};
+use postwarden_store::{FileState, LogBatch, LogRecordRow, Store, TrafficCount};
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::net::IpAddr;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use tokio::sync::mpsc;
+
+/// Records collected before a batch is handed to the store.
+const BATCH_RECORDS: usize = 20_000;
+
+/// Per-kind line counts, for `--stats` and the scan summary.
+#[derive(Debug, Default, Clone)]
+pub struct LineCounts {
+    pub by_kind: BTreeMap<&'static str, u64>,
+    pub unparsed: BTreeMap<&'static str, u64>,
+    pub lines: u64,
+}
+
+impl LineCounts {
+    pub fn count(&mut self, outcome: Result<&Record, &'static str>) {
+        self.lines += 1;
+        match outcome {
+            Ok(record) => *self.by_kind.entry(record.kind.as_str()).or_default() += 1,
+            Err(reason) => *self.unparsed.entry(reason).or_default() += 1,
+        }
+    }
+
+    pub fn merge(&mut self, other: &LineCounts) {
+        self.lines += other.lines;
+        for (k, v) in &other.by_kind {
+            *self.by_kind.entry(k).or_default() += v;
+        }
+        for (k, v) in &other.unparsed {
+            *self.unparsed.entry(k).or_default() += v;
+        }
+    }
+}
+
+/// The long-lived parts of the pipeline, shared by every file and every pass of `follow`.
+pub struct Pipeline {
+    pub store: Store,
+    pub geo: Arc<GeoDb>,
+    pub rdns: Arc<ReverseDns>,
+    pub detector: Detector,
+    pub context: ParseContext,
+    pub backfill_rotated: bool,
+}
+
+/// What one pass over one file did.
+#[derive(Debug, Default)]
+pub struct PassOutcome {
+    pub read: ReadSummary,
+    pub counts: LineCounts,
+    pub records: u64,
+    pub events: u64,
+}
+
+impl Pipeline {
+    pub fn new(config: &Config, store: Store, context: ParseContext) -> Result<Self> {
+        Ok(Self {
+            store,
+            geo: open_geo(config)?,
+            rdns: open_rdns(config)?,
+            detector: Detector::new(&config.detect),
+            context,
+            backfill_rotated: config.logs.backfill_rotated,
+        })
+    }
+
+    /// Reads what is new in `path` and stores it. `progress` receives byte counts.
+    pub async fn pass(
+        self,
+        path: &Path,
+        progress: impl FnMut(u64) + Send + 'static,
+    ) -> Result<(Self, PassOutcome)> {
+        let key = path.display().to_string();
+        let saved = self.store.file_state(&key).await?.map(|s| Checkpoint {
+            device: s.device,
+            inode: s.inode,
+            offset: s.offset,
+            fingerprint: s.fingerprint,
+        });
+        let (sender, receiver) = mpsc::channel(2);
+        let writer = tokio::spawn(store_batches(
+            self.store.clone(),
+            self.rdns.clone(),
+            receiver,
+        ));
+        let Pipeline {
+            store,
+            geo,
+            rdns,
+            detector,
+            context,
+            backfill_rotated,
+        } = self;
+        let mut classifier =
+            Classifier::new(key, geo, detector, context, sender, Box::new(progress));
+        let path_owned: PathBuf = path.to_path_buf();
+        let reading = tokio::task::spawn_blocking(move || -> Result<(Classifier, ReadSummary)> {
+            let summary = read_new(
+                &path_owned,
+                saved.as_ref(),
+                backfill_rotated,
+                &mut classifier,
+            )?;
+            classifier.flush()?;
+            Ok((classifier, summary))
+        });
+        // The writer ends when the classifier's sender is dropped; `finish` drops it.
+        let read_result = reading
+            .await
+            .context("log reader thread panicked")?
+            .map(|(c, read)| (c.finish(), read));
+        let (records, events) = writer.await.context("store writer panicked")??;
+        let (classifier, read) = read_result?;
+        if read.lost_track {
+            tracing::warn!(file = %path.display(), "the file read last time is gone and no rotated copy matches it; lines written to it after the last scan could not be read");
+        }
+        let Finished {
+            geo,
+            detector,
+            context,
+            counts,
+        } = classifier;
+        let pipeline = Pipeline {
+            store,
+            geo,
+            rdns,
+            detector,
+            context,
+            backfill_rotated,
+        };
+        Ok((
+            pipeline,
+            PassOutcome {
+                read,
+                counts,
+                records,
+                events,
+            },
+        ))
+    }
+}
+
+/// Parses lines and builds batches; runs on a blocking thread.
+struct Classifier {
+    file: String,
+    geo: Arc<GeoDb>,
+    detector: Detector,
+    context: ParseContext,
+    sender: mpsc::Sender<LogBatch>,
+    progress: Box<dyn FnMut(u64) + Send>,
+    counts: LineCounts,
+    records: Vec<LogRecordRow>,
+    traffic: HashMap<(i64, String, &'static str, String), i64>,
+    events: Vec<Event>,
+    checkpoint: Option<Checkpoint>,
+}
+
+/// What outlives one pass: the classifier without its channel to the writer.
+struct Finished {
+    geo: Arc<GeoDb>,
+    detector: Detector,
+    context: ParseContext,
+    counts: LineCounts,
+}
+
+impl Classifier {
+    /// Drops the channel (so the writer ends) and keeps the rest for the next pass.
+    fn finish(self) -> Finished {
+        Finished {
+            geo: self.geo,
+            detector: self.detector,
+            context: self.context,
+            counts: self.counts,
+        }
+    }
+
+    fn new(
+        file: String,
+        geo: Arc<GeoDb>,
+        detector: Detector,
+        context: ParseContext,
+        sender: mpsc::Sender<LogBatch>,
+        progress: Box<dyn FnMut(u64) + Send>,
+    ) -> Self {
+        Self {
+            file,
+            geo,
+            detector,
+            context,
+            sender,
+            progress,
+            counts: LineCounts::default(),
+            records: Vec::new(),
+            traffic: HashMap::new(),
+            events: Vec::new(),
+            checkpoint: None,
+        }
+    }
+
+    fn line(&mut self, line: &[u8]) {
+        let record = match parse_line(line, &mut self.context) {
+            Ok(record) => record,
+            Err(unparsed) => {
+                self.counts.count(Err(unparsed.as_str()));
+                return;
+            }
+        };
+        self.counts.count(Ok(&record));
+        let time = record.time.with_timezone(&Utc);
+        if let Some((metric, key)) = traffic_metric(&record) {
+            let hour = time.timestamp().div_euclid(3600);
+            *self
+                .traffic
+                .entry((hour, record.host.to_owned(), metric, key))
+                .or_default() += 1;
+        }
+        if let Some((metric, key)) = traffic_domain(&record) {
+            let hour = time.timestamp().div_euclid(3600);
+            *self
+                .traffic
+                .entry((hour, record.host.to_owned(), metric, key))
+                .or_default() += 1;
+        }
+        if record.abusive || matches!(record.kind, Kind::AuthFailed | Kind::AuthSuccess) {
+            self.keep(&record, time);
+        }
+    }
+
+    fn keep(&mut self, record: &Record, time: DateTime<Utc>) {
+        let geo = record.ip.map(|ip| self.geo.lookup(ip));
+        let asn = geo.as_ref().and_then(|g| g.asn);
+        if record.abusive {
+            let observation = Observation {
+                time,
+                host: record.host,
+                ip: record.ip,
+                asn,
+                user: record.user,
+                auth_failure: record.kind == Kind::AuthFailed,
+            };
+            self.detector.observe(&observation, &mut self.events);
+        }
+        self.records.push(LogRecordRow {
+            time,
+            host: record.host.to_owned(),
+            service: record.service.to_owned(),
+            kind: record.kind.as_str().to_owned(),
+            abusive: record.abusive,
+            ip: record.ip,
+            client_name: record.client_name.map(str::to_owned),
+            user: record.user.map(str::to_owned),
+            reason: reason(record),
+            country: geo.as_ref().and_then(|g| g.country.map(str::to_owned)),
+            asn,
+            as_org: geo.as_ref().and_then(|g| g.as_org.map(str::to_owned)),
+            rdns: None,
+            rdns_status: None,
+        });
+    }
+
+    /// Hands everything collected so far, with the checkpoint, to the store writer.
+    fn flush(&mut self) -> Result<()> {
+        let Some(at) = self.checkpoint.clone() else {
+            return Ok(());
+        };
+        let traffic = self
+            .traffic
+            .drain()
+            .map(|((hour, host, metric, key), count)| TrafficCount {
+                hour,
+                host,
+                metric: metric.to_owned(),
+                key,
+                count,
+            })
+            .collect();
+        let batch = LogBatch {
+            records: std::mem::take(&mut self.records),
+            traffic,
+            events: std::mem::take(&mut self.events),
+            file_state: Some(FileState {
+                path: self.file.clone(),
+                device: at.device,
+                inode: at.inode,
+                offset: at.offset,
+                fingerprint: at.fingerprint,
+                updated: Utc::now(),
+            }),
+        };
+        self.checkpoint = None;
+        self.sender
+            .blocking_send(batch)
+            .map_err(|_| anyhow!("the store writer stopped"))
+    }
+}
+
+impl ChunkSink for Classifier {
+    type Error = anyhow::Error;
+
+    fn chunk(&mut self, lines: &[u8], at: &Checkpoint) -> Result<()> {
+        for line in lines.split(|&b| b == b'\n') {
+            if !line.is_empty() {
+                self.line(line);
+            }
+        }
+        (self.progress)(lines.len() as u64);
+        self.checkpoint = Some(at.clone());
+        if self.records.len() >= BATCH_RECORDS {
+            self.flush()?;
+        }
+        Ok(())
+    }
+}
+
+/// The traffic counter a line adds to, pflogsumm-style.
+fn traffic_metric(record: &Record) -> Option<(&'static str, String)> {
+    Some(match &record.detail {
+        Detail::Received { .. } => ("received", String::new()),
+        Detail::Delivery { status, .. } => (delivery_metric(*status)?, String::new()),
+        Detail::Reject { .. } if record.kind == Kind::Reject => {
+            ("rejected", reason(record).unwrap_or_default())
+        }
+        _ => return None,
+    })
+}
+
+fn delivery_metric(status: DeliveryStatus) -> Option<&'static str> {
+    Some(match status {
+        DeliveryStatus::Sent => "delivered",
+        DeliveryStatus::Deferred => "deferred",
+        DeliveryStatus::Bounced => "bounced",
+        DeliveryStatus::Expired => "expired",
+        _ => return None,
+    })
+}
+
+/// The sender or recipient domain counter a line adds to.
+fn traffic_domain(record: &Record) -> Option<(&'static str, String)> {
+    let (metric, address) = match &record.detail {
+        Detail::Received {
+            from: Some(from), ..
+        } => ("sender_domain", *from),
+        Detail::Delivery {
+            to: Some(to),
+            status: DeliveryStatus::Sent,
+            ..
+        } => ("recipient_domain", *to),
+        _ => return None,
+    };
+    let domain = match address.rsplit_once('@') {
+        Some((_, domain)) => domain,
+        None if address.is_empty() => "(bounce)",
+        None => "(local)",
+    };
+    Some((metric, domain.to_ascii_lowercase()))
+}
+
+/// Why a stored record is abusive: the reject class, the SASL reason, or the SMTP stage.
+fn reason(record: &Record) -> Option<String> {
+    match &record.detail {
+        Detail::Reject {
+            class,
+            rbl: Some(rbl),
+            ..
+        } => Some(format!("{}:{rbl}", class.as_str())),
+        Detail::Reject { class, .. } => Some(class.as_str().to_owned()),
+        Detail::Auth { reason, .. } => reason.filter(|r| !r.is_empty()).map(str::to_owned),
+        Detail::Stage { stage, .. } => Some(stage.as_str().to_owned()),
+        Detail::Postscreen {
+            stage: Some(stage), ..
+        } => Some(stage.as_str().to_owned()),
+        _ => None,
+    }
+}
+
+/// Receives batches, adds reverse DNS, commits each in one transaction.
+/// Returns the number of records and events stored.
+async fn store_batches(
+    store: Store,
+    rdns: Arc<ReverseDns>,
+    mut batches: mpsc::Receiver<LogBatch>,
+) -> Result<(u64, u64)> {
+    let (mut records, mut events) = (0u64, 0u64);
+    while let Some(mut batch) = batches.recv().await {
+        add_reverse_dns(&rdns, &mut batch.records).await;
+        store.commit_log_batch(&batch).await?;
+        records += batch.records.len() as u64;
+        events += batch.events.len() as u64;
+    }
+    Ok((records, events))
+}
+
+async fn add_reverse_dns(rdns: &ReverseDns, records: &mut [LogRecordRow]) {
+    if !rdns.enabled() {
+        return;
+    }
+    let unique: HashSet<IpAddr> = records.iter().filter_map(|r| r.ip).collect();
+    let answers: HashMap<IpAddr, _> = stream::iter(unique)
+        .map(|ip| async move { (ip, rdns.lookup(ip).await) })
+        .buffer_unordered(1024)
+        .collect()
+        .await;
+    for record in records {
+        if let Some(answer) = record.ip.and_then(|ip| answers.get(&ip)) {
+            record.rdns = answer.name.clone();
+            record.rdns_status = Some(answer.status.as_str().to_owned());
+        }
+    }
+}

@@ -1,0 +1,439 @@
+//! Rendering the authentication and traffic reports as text, HTML or JSON.
+//!
+//! The numbers come from the store's summaries; this module only lays them out. The HTML
+//! form is a single self-contained page fit for an e-mail body: inline styles only, no
+//! scripts, no external images, and a bar chart made of table cells, which every mail
+//! client renders. Every value that came from a log line is HTML-escaped.
+
+use chrono::{DateTime, Utc};
+use postwarden_store::{AuthSummary, TrafficSummary};
+use std::fmt::Write;
+
+/// What a report covers, for its heading.
+pub struct Heading<'a> {
+    pub server: &'a str,
+    pub since: DateTime<Utc>,
+    pub until: DateTime<Utc>,
+}
+
+/// A titled table of (label, count) rows.
+struct Table<'a> {
+    title: &'a str,
+    columns: &'a [&'a str],
+    rows: Vec<Vec<String>>,
+}
+
+fn hour_label(hour: i64) -> String {
+    DateTime::from_timestamp(hour * 3600, 0).map_or_else(
+        || hour.to_string(),
+        |t| t.format("%Y-%m-%d %H:00").to_string(),
+    )
+}
+
+fn pairs(rows: &[(String, i64)]) -> Vec<Vec<String>> {
+    rows.iter()
+        .map(|(k, n)| vec![k.clone(), n.to_string()])
+        .collect()
+}
+
+fn auth_tables(s: &AuthSummary) -> Vec<Table<'static>> {
+    vec![
+        Table {
+            title: "Top IP addresses",
+            columns: &["IP", "attempts", "reverse DNS", "country"],
+            rows: s
+                .top_ips
+                .iter()
+                .map(|t| {
+                    vec![
+                        t.ip.to_string(),
+                        t.count.to_string(),
+                        t.rdns.clone().unwrap_or_default(),
+                        t.country.clone().unwrap_or_default(),
+                    ]
+                })
+                .collect(),
+        },
+        Table {
+            title: "Top usernames",
+            columns: &["username", "attempts"],
+            rows: pairs(&s.top_users),
+        },
+        Table {
+            title: "Top countries",
+            columns: &["country", "attempts"],
+            rows: pairs(&s.top_countries),
+        },
+        Table {
+            title: "Top networks (ASN)",
+            columns: &["ASN", "organisation", "attempts"],
+            rows: s
+                .top_asns
+                .iter()
+                .map(|t| {
+                    vec![
+                        format!("AS{}", t.asn),
+                        t.org.clone().unwrap_or_default(),
+                        t.count.to_string(),
+                    ]
+                })
+                .collect(),
+        },
+        Table {
+            title: "Reverse DNS",
+            columns: &["status", "attempts"],
+            rows: pairs(&s.rdns_status),
+        },
+    ]
+}
+
+fn auth_totals(s: &AuthSummary) -> Vec<(&'static str, i64)> {
+    vec![
+        ("authentication failures", s.total_failures),
+        ("distinct IP addresses", s.unique_ips),
+        ("successful logins", s.successes),
+    ]
+}
+
+fn traffic_tables(s: &TrafficSummary) -> Vec<Table<'static>> {
+    vec![
+        Table {
+            title: "Rejected, by reason",
+            columns: &["reason", "messages"],
+            rows: pairs(&s.rejected_by_reason),
+        },
+        Table {
+            title: "Top sender domains",
+            columns: &["domain", "messages"],
+            rows: pairs(&s.top_sender_domains),
+        },
+        Table {
+            title: "Top recipient domains",
+            columns: &["domain", "messages"],
+            rows: pairs(&s.top_recipient_domains),
+        },
+    ]
+}
+
+fn traffic_totals(s: &TrafficSummary) -> Vec<(&'static str, i64)> {
+    vec![
+        ("received", s.received),
+        ("delivered", s.delivered),
+        ("deferred", s.deferred),
+        ("bounced", s.bounced),
+        ("expired", s.expired),
+        ("rejected", s.rejected),
+    ]
+}
+
+pub fn auth_text(h: &Heading, s: &AuthSummary) -> String {
+    let per_hour: Vec<(String, i64)> = s
+        .per_hour
+        .iter()
+        .map(|(h, n)| (hour_label(*h), *n))
+        .collect();
+    text(
+        "Authentication report",
+        h,
+        &auth_totals(s),
+        &auth_tables(s),
+        "Attempts per hour",
+        &per_hour,
+    )
+}
+
+pub fn traffic_text(h: &Heading, s: &TrafficSummary) -> String {
+    let per_hour: Vec<(String, i64)> = s
+        .per_hour
+        .iter()
+        .map(|(h, received, _, _)| (hour_label(*h), *received))
+        .collect();
+    text(
+        "Traffic report",
+        h,
+        &traffic_totals(s),
+        &traffic_tables(s),
+        "Received per hour",
+        &per_hour,
+    )
+}
+
+pub fn auth_html(h: &Heading, s: &AuthSummary) -> String {
+    let per_hour: Vec<(String, i64)> = s
+        .per_hour
+        .iter()
+        .map(|(h, n)| (hour_label(*h), *n))
+        .collect();
+    html(
+        "Authentication report",
+        h,
+        &auth_totals(s),
+        &auth_tables(s),
+        "Attempts per hour",
+        &per_hour,
+    )
+}
+
+pub fn traffic_html(h: &Heading, s: &TrafficSummary) -> String {
+    let per_hour: Vec<(String, i64)> = s
+        .per_hour
+        .iter()
+        .map(|(h, received, _, _)| (hour_label(*h), *received))
+        .collect();
+    html(
+        "Traffic report",
+        h,
+        &traffic_totals(s),
+        &traffic_tables(s),
+        "Received per hour",
+        &per_hour,
+    )
+}
+
+fn period(h: &Heading) -> String {
+    format!(
+        "{} — {} UTC",
+        h.since.format("%Y-%m-%d %H:%M"),
+        h.until.format("%Y-%m-%d %H:%M")
+    )
+}
+
+fn text(
+    title: &str,
+    h: &Heading,
+    totals: &[(&str, i64)],
+    tables: &[Table],
+    chart_title: &str,
+    chart: &[(String, i64)],
+) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "{title} for {}\n{}\n", printable(h.server), period(h));
+    for (label, n) in totals {
+        let _ = writeln!(out, "  {n:>10}  {label}");
+    }
+    for table in tables {
+        let _ = writeln!(out, "\n{}", table.title);
+        if table.rows.is_empty() {
+            let _ = writeln!(out, "  (none)");
+            continue;
+        }
+        let widths: Vec<usize> = (0..table.columns.len())
+            .map(|c| {
+                table
+                    .rows
+                    .iter()
+                    .map(|r| r[c].chars().count())
+                    .chain([table.columns[c].len()])
+                    .max()
+                    .unwrap_or(0)
+            })
+            .collect();
+        let _ = writeln!(
+            out,
+            "  {}",
+            row_text(
+                &table
+                    .columns
+                    .iter()
+                    .map(|c| c.to_string())
+                    .collect::<Vec<_>>(),
+                &widths
+            )
+        );
+        for row in &table.rows {
+            let _ = writeln!(
+                out,
+                "  {}",
+                row_text(
+                    &row.iter().map(|c| printable(c)).collect::<Vec<_>>(),
+                    &widths
+                )
+            );
+        }
+    }
+    let max = chart.iter().map(|(_, n)| *n).max().unwrap_or(0).max(1);
+    let _ = writeln!(out, "\n{chart_title}");
+    for (label, n) in chart {
+        let bar = "#".repeat(((*n as f64 / max as f64) * 40.0).ceil() as usize);
+        let _ = writeln!(out, "  {label}  {n:>8}  {bar}");
+    }
+    out
+}
+
+fn row_text(cells: &[String], widths: &[usize]) -> String {
+    cells
+        .iter()
+        .zip(widths)
+        .map(|(c, w)| format!("{c:<w$}"))
+        .collect::<Vec<_>>()
+        .join("  ")
+        .trim_end()
+        .to_owned()
+}
+
+/// Log fields may hold control characters (an attacker chooses the username): show them escaped.
+fn printable(text: &str) -> String {
+    text.chars()
+        .flat_map(|c| {
+            if c.is_control() {
+                c.escape_default().collect::<Vec<_>>()
+            } else {
+                vec![c]
+            }
+        })
+        .collect()
+}
+
+pub fn escape_html(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c if c.is_control() => {}
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+const CELL: &str = "padding:4px 8px;border-bottom:1px solid #e5e7eb;text-align:left";
+const HEAD: &str =
+    "padding:4px 8px;border-bottom:2px solid #9ca3af;text-align:left;background:#f3f4f6";
+
+fn html(
+    title: &str,
+    h: &Heading,
+    totals: &[(&str, i64)],
+    tables: &[Table],
+    chart_title: &str,
+    chart: &[(String, i64)],
+) -> String {
+    let mut out = String::new();
+    let server = escape_html(h.server);
+    let _ = write!(
+        out,
+        "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>{title} — {server}</title></head>\n\
+         <body style=\"font-family:-apple-system,Segoe UI,Helvetica,Arial,sans-serif;color:#111827;max-width:860px;margin:0 auto;padding:16px\">\n\
+         <h1 style=\"font-size:20px;margin:0 0 4px\">{title} for {server}</h1>\n<p style=\"color:#6b7280;margin:0 0 16px\">{}</p>\n<table style=\"border-collapse:collapse;margin-bottom:16px\">",
+        escape_html(&period(h))
+    );
+    for (label, n) in totals {
+        let _ = write!(
+            out,
+            "<tr><td style=\"{CELL};font-size:18px;font-weight:bold;text-align:right\">{n}</td><td style=\"{CELL}\">{label}</td></tr>"
+        );
+    }
+    out.push_str("</table>\n");
+    let _ = write!(
+        out,
+        "<h2 style=\"font-size:16px\">{chart_title}</h2>\n{}",
+        html_chart(chart)
+    );
+    for table in tables {
+        let _ = writeln!(out, "<h2 style=\"font-size:16px\">{}</h2>", table.title);
+        if table.rows.is_empty() {
+            out.push_str("<p style=\"color:#6b7280\">(none)</p>\n");
+            continue;
+        }
+        out.push_str("<table style=\"border-collapse:collapse;width:100%\"><tr>");
+        for column in table.columns {
+            let _ = write!(out, "<th style=\"{HEAD}\">{column}</th>");
+        }
+        out.push_str("</tr>");
+        for row in &table.rows {
+            out.push_str("<tr>");
+            for cell in row {
+                let _ = write!(out, "<td style=\"{CELL}\">{}</td>", escape_html(cell));
+            }
+            out.push_str("</tr>");
+        }
+        out.push_str("</table>\n");
+    }
+    out.push_str(
+        "<p style=\"color:#9ca3af;font-size:12px\">generated by postwarden</p>\n</body></html>\n",
+    );
+    out
+}
+
+/// A horizontal bar chart from table cells: one row per hour.
+fn html_chart(chart: &[(String, i64)]) -> String {
+    if chart.is_empty() {
+        return "<p style=\"color:#6b7280\">(no data)</p>\n".into();
+    }
+    let max = chart.iter().map(|(_, n)| *n).max().unwrap_or(0).max(1);
+    let mut out =
+        String::from("<table style=\"border-collapse:collapse;width:100%;font-size:12px\">");
+    for (label, n) in chart {
+        let width = ((*n as f64 / max as f64) * 100.0).ceil().max(1.0) as u32;
+        let _ = write!(
+            out,
+            "<tr><td style=\"padding:1px 8px 1px 0;white-space:nowrap;color:#374151\">{}</td><td style=\"padding:1px 8px;text-align:right\">{n}</td>\
+             <td style=\"width:70%;padding:1px 0\"><div style=\"background:#2563eb;height:10px;width:{width}%\"></div></td></tr>",
+            escape_html(label)
+        );
+    }
+    out.push_str("</table>\n");
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use postwarden_store::{TopAsn, TopIp};
+
+    fn summary() -> AuthSummary {
+        AuthSummary {
+            total_failures: 12,
+            unique_ips: 2,
+            top_ips: vec![TopIp {
+                ip: "203.0.113.5".parse().unwrap(),
+                count: 10,
+                rdns: Some("<script>x</script>".into()),
+                country: Some("NL".into()),
+            }],
+            top_users: vec![("admin\u{1b}[31m".into(), 7)],
+            top_countries: vec![("NL".into(), 10)],
+            top_asns: vec![TopAsn {
+                asn: 64500,
+                org: Some("Example & Co".into()),
+                count: 10,
+            }],
+            per_hour: vec![(493_000, 4), (493_001, 8)],
+            rdns_status: vec![("confirmed".into(), 12)],
+            successes: 1,
+        }
+    }
+
+    fn heading() -> Heading<'static> {
+        Heading {
+            server: "mx1",
+            since: DateTime::from_timestamp(0, 0).unwrap(),
+            until: DateTime::from_timestamp(3600, 0).unwrap(),
+        }
+    }
+
+    #[test]
+    fn html_escapes_log_fields_and_is_self_contained() {
+        let page = auth_html(&heading(), &summary());
+        assert!(page.contains("&lt;script&gt;x&lt;/script&gt;"));
+        assert!(!page.contains("<script"));
+        assert!(page.contains("Example &amp; Co"));
+        assert!(!page.contains("src=") && !page.contains("href="));
+        assert!(
+            page.contains("width:50%") && page.contains("width:100%"),
+            "chart bars scale to the busiest hour"
+        );
+    }
+
+    #[test]
+    fn text_escapes_control_characters() {
+        let text = auth_text(&heading(), &summary());
+        assert!(!text.contains('\u{1b}'));
+        assert!(text.contains("admin\\u{1b}[31m"));
+        assert!(text.contains("203.0.113.5"));
+    }
+}

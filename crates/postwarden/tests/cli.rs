@@ -1,0 +1,385 @@
+//! End-to-end tests of the `postwarden` binary on the embedded SQLite store: the commands a
+//! mail administrator runs, on the sample log shipped in `testdata/`.
+
+use serde_json::Value;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .canonicalize()
+        .unwrap()
+}
+
+/// A postwarden with its own data directory and the demo configuration.
+struct Warden {
+    data: tempfile::TempDir,
+}
+
+impl Warden {
+    fn new() -> Self {
+        Self {
+            data: tempfile::tempdir().unwrap(),
+        }
+    }
+
+    fn command(&self, args: &[&str]) -> Command {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_postwarden"));
+        cmd.current_dir(repo())
+            .env_remove("RUST_LOG")
+            .env("POSTWARDEN_DATA_DIR", self.data.path())
+            .args(["--config", "testdata/demo.toml"])
+            .args(args);
+        cmd
+    }
+
+    fn run(&self, args: &[&str]) -> Output {
+        let out = self.command(args).output().unwrap();
+        assert!(
+            out.status.success(),
+            "postwarden {args:?} failed:\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        out
+    }
+
+    fn stdout(&self, args: &[&str]) -> String {
+        String::from_utf8(self.run(args).stdout).unwrap()
+    }
+
+    fn json(&self, args: &[&str]) -> Value {
+        serde_json::from_str(&self.stdout(args)).unwrap()
+    }
+
+    fn exported(&self) -> Vec<Value> {
+        self.stdout(&["logs", "export", "--format", "jsonl", "--all"])
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect()
+    }
+}
+
+fn sample() -> PathBuf {
+    repo().join("testdata/sample/mail.log")
+}
+
+fn count_lines_with(path: &Path, needle: &str) -> usize {
+    std::fs::read_to_string(path)
+        .unwrap()
+        .lines()
+        .filter(|l| l.contains(needle))
+        .count()
+}
+
+#[test]
+fn help_lists_every_command() {
+    let w = Warden::new();
+    let help = w.stdout(&["--help"]);
+    for command in ["config", "db", "logs", "report", "geo", "ip"] {
+        assert!(help.contains(command), "--help lacks {command}:\n{help}");
+    }
+    let logs = w.stdout(&["logs", "--help"]);
+    for command in ["parse", "scan", "follow", "export", "anonymize"] {
+        assert!(logs.contains(command), "logs --help lacks {command}");
+    }
+}
+
+#[test]
+fn config_check_names_the_bad_key_and_accepts_the_example() {
+    let w = Warden::new();
+    let ok = w
+        .command(&["config", "check"])
+        .args(["--config", "postwarden.example.toml"])
+        .output()
+        .unwrap();
+    assert!(
+        ok.status.success(),
+        "{}",
+        String::from_utf8_lossy(&ok.stderr)
+    );
+    let bad = tempfile::NamedTempFile::new().unwrap();
+    std::fs::write(bad.path(), "[rdns]\nenabeld = true\n").unwrap();
+    let out = w
+        .command(&["config", "check", "--config"])
+        .arg(bad.path())
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("enabeld"), "{err}");
+}
+
+#[test]
+fn parse_prints_the_json_contract() {
+    let w = Warden::new();
+    let sample = sample();
+    let out = w.stdout(&[
+        "logs",
+        "parse",
+        sample.to_str().unwrap(),
+        "--format",
+        "jsonl",
+        "--now",
+        "2026-01-02T00:00:00Z",
+        "--tz",
+        "UTC",
+    ]);
+    let records: Vec<Value> = out
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let total = std::fs::read_to_string(&sample).unwrap().lines().count();
+    assert_eq!(
+        records.len(),
+        total,
+        "every line of the sample is a Postfix line"
+    );
+    for r in &records {
+        for key in ["time", "host", "service", "kind", "abusive"] {
+            assert!(r.get(key).is_some(), "{key} missing in {r}");
+        }
+        assert!(
+            r["time"].as_str().unwrap().starts_with("2026-01-01T"),
+            "{r}"
+        );
+    }
+    let failures: Vec<_> = records
+        .iter()
+        .filter(|r| r["kind"] == "auth_failed")
+        .collect();
+    assert_eq!(
+        failures.len(),
+        count_lines_with(&sample, "authentication failed") - 1,
+        "the auth-server outage is not a failure"
+    );
+    assert!(
+        failures
+            .iter()
+            .all(|r| r["abusive"] == true && r["ip"].is_string())
+    );
+    let success = records
+        .iter()
+        .find(|r| r["kind"] == "auth_success")
+        .expect("a successful login");
+    assert_eq!(success["user"], "alice@example.org");
+    assert_eq!(success["abusive"], false);
+
+    let stats = w.stdout(&["logs", "parse", sample.to_str().unwrap(), "--stats"]);
+    assert!(stats.contains("auth_failed"), "{stats}");
+    assert!(
+        stats.contains(&format!("{total}  lines ({total} classified, 0 unparsed)")),
+        "{stats}"
+    );
+}
+
+#[test]
+fn scan_stores_once_and_reports() {
+    let w = Warden::new();
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("mail.log");
+    std::fs::copy(sample(), &log).unwrap();
+    let first = w.stdout(&["logs", "scan", log.to_str().unwrap()]);
+    assert!(first.contains("1 file(s)"), "{first}");
+    let stored = w.exported();
+    let failures = stored.iter().filter(|r| r["kind"] == "auth_failed").count();
+    assert_eq!(
+        failures,
+        count_lines_with(&log, "authentication failed") - 1
+    );
+    let enriched = stored
+        .iter()
+        .filter(|r| r["country"].is_string() && r["asn"].is_number())
+        .count();
+    assert!(
+        enriched > stored.len() / 2,
+        "{enriched} of {} enriched",
+        stored.len()
+    );
+
+    let again = w.stdout(&["logs", "scan", log.to_str().unwrap()]);
+    assert!(
+        again.contains("0 lines"),
+        "a second scan reads nothing new: {again}"
+    );
+    assert_eq!(w.exported().len(), stored.len(), "no duplicates");
+
+    let mut f = std::fs::OpenOptions::new().append(true).open(&log).unwrap();
+    writeln!(f, "Jan  1 23:59:59 mx1 postfix/smtpd[9]: warning: unknown[198.51.100.99]: SASL LOGIN authentication failed: UGFzc3dvcmQ6, sasl_username=newcomer").unwrap();
+    w.run(&["logs", "scan", log.to_str().unwrap()]);
+    let after = w.exported();
+    assert_eq!(after.len(), stored.len() + 1);
+    assert!(after.iter().any(|r| r["user"] == "newcomer"));
+
+    let report = w.json(&["report", "auth", "--since", "3650d", "--format", "json"]);
+    assert_eq!(
+        report["total_failures"].as_i64().unwrap() as usize,
+        failures + 1
+    );
+    assert_eq!(
+        report["top_ips"][0]["ip"], "203.0.113.66",
+        "the burst is the top attacker"
+    );
+    assert_eq!(report["successes"], 1);
+
+    let events = w.stdout(&["report", "auth", "--since", "3650d"]);
+    assert!(
+        events.contains("203.0.113.66") && events.contains("Attempts per hour"),
+        "{events}"
+    );
+    let html = w.stdout(&["report", "auth", "--since", "3650d", "--format", "html"]);
+    assert!(html.starts_with("<!DOCTYPE html>") && html.contains("203.0.113.66"));
+
+    let traffic = w.json(&["report", "traffic", "--since", "3650d", "--format", "json"]);
+    assert_eq!(
+        traffic["bounced"].as_i64().unwrap() as usize,
+        count_lines_with(&log, "status=bounced")
+    );
+    assert_eq!(
+        traffic["deferred"].as_i64().unwrap() as usize,
+        count_lines_with(&log, "status=deferred")
+    );
+    assert!(traffic["rejected"].as_i64().unwrap() > 0);
+
+    let csv = w.stdout(&["logs", "export", "--format", "csv"]);
+    let mut rows = csv.lines();
+    assert_eq!(
+        rows.next().unwrap(),
+        "server;date;ip;user;hostname;reverse_dns_status;country_code;asn;aso"
+    );
+    assert_eq!(rows.count(), failures + 1);
+}
+
+#[test]
+fn follow_stores_a_new_line_within_a_second() {
+    let w = Warden::new();
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("mail.log");
+    std::fs::write(&log, "").unwrap();
+    let mut child = w
+        .command(&["logs", "follow", log.to_str().unwrap()])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Wait until the follower has taken its first look: write until a line is stored.
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let mut primed = 0;
+    while w.exported().is_empty() && Instant::now() < deadline {
+        let mut f = std::fs::OpenOptions::new().append(true).open(&log).unwrap();
+        writeln!(f, "Jan  1 00:00:00 mx1 postfix/smtpd[1]: warning: unknown[198.51.100.1]: SASL LOGIN authentication failed: x").unwrap();
+        primed += 1;
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    while w.exported().len() < primed && Instant::now() < deadline {}
+    let before = w.exported().len();
+    assert_eq!(before, primed, "follow never stored the priming lines");
+    let written = Instant::now();
+    let mut f = std::fs::OpenOptions::new().append(true).open(&log).unwrap();
+    writeln!(f, "Jan  1 00:00:01 mx1 postfix/smtpd[1]: warning: unknown[198.51.100.2]: SASL LOGIN authentication failed: x, sasl_username=latency").unwrap();
+    let mut stored_after = None;
+    while Instant::now() < written + Duration::from_secs(10) {
+        if w.exported().iter().any(|r| r["user"] == "latency") {
+            stored_after = Some(written.elapsed());
+            break;
+        }
+    }
+    // Rotation while following: the next line goes to a new file.
+    std::fs::rename(&log, dir.path().join("mail.log.1")).unwrap();
+    std::fs::write(&log, "Jan  1 00:00:02 mx1 postfix/smtpd[1]: warning: unknown[198.51.100.3]: SASL LOGIN authentication failed: x, sasl_username=rotated\n").unwrap();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !w.exported().iter().any(|r| r["user"] == "rotated") && Instant::now() < deadline {}
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let elapsed = stored_after.expect("the new line was never stored");
+    assert!(
+        elapsed < Duration::from_secs(1),
+        "line written to event stored took {elapsed:?}"
+    );
+    let exported = w.exported();
+    assert!(
+        exported.iter().any(|r| r["user"] == "rotated"),
+        "line after rotation not stored"
+    );
+    assert_eq!(exported.len(), before + 2);
+}
+
+#[test]
+fn anonymized_log_still_parses_the_same() {
+    let w = Warden::new();
+    let sample = std::fs::read(sample()).unwrap();
+    let mut child = w
+        .command(&["logs", "anonymize"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    let writer = std::thread::spawn(move || stdin.write_all(&sample).unwrap());
+    let out = child.wait_with_output().unwrap();
+    writer.join().unwrap();
+    assert!(out.status.success());
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(!text.contains("203.0.113.66") && !text.contains("alice@example.org"));
+    let dir = tempfile::tempdir().unwrap();
+    let anon = dir.path().join("anon.log");
+    std::fs::write(&anon, &text).unwrap();
+    let original = w.stdout(&[
+        "logs",
+        "parse",
+        "--stats",
+        "--now",
+        "2026-01-02T00:00:00Z",
+        repo().join("testdata/sample/mail.log").to_str().unwrap(),
+    ]);
+    let anonymized = w.stdout(&[
+        "logs",
+        "parse",
+        "--stats",
+        "--now",
+        "2026-01-02T00:00:00Z",
+        anon.to_str().unwrap(),
+    ]);
+    assert_eq!(original, anonymized);
+}
+
+#[test]
+fn ip_shows_geo_and_labels_private_ranges() {
+    let w = Warden::new();
+    let line = std::fs::read_to_string(repo().join("testdata/geo/demo-asn-ipv4.csv"))
+        .unwrap()
+        .lines()
+        .next()
+        .unwrap()
+        .to_owned();
+    let start = line.split(',').next().unwrap().to_owned();
+    let asn: u32 = line.split(',').nth(2).unwrap().parse().unwrap();
+    let out = w.stdout(&["ip", "--json", &start, "10.1.2.3"]);
+    let answers: Vec<Value> = out
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(answers[0]["asn"], asn);
+    assert_eq!(answers[0]["scope"], "public");
+    assert_ne!(answers[1]["scope"], "public");
+    assert!(answers[1]["asn"].is_null());
+}
+
+#[test]
+fn bad_arguments_get_clear_errors() {
+    let w = Warden::new();
+    let out = w
+        .command(&["logs", "scan", "/nonexistent/mail.log"])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("/nonexistent/mail.log"));
+    let out = w
+        .command(&["report", "auth", "--since", "fortnight"])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("fortnight"));
+}
