@@ -81,6 +81,18 @@ struct Rotated {
     fingerprint: Vec<u8>,
 }
 
+/// The non-empty lines of a chunk, without their newlines.
+pub fn lines(chunk: &[u8]) -> impl Iterator<Item = &[u8]> {
+    let mut start = 0;
+    memchr::memchr_iter(b'\n', chunk)
+        .chain(std::iter::once(chunk.len()))
+        .filter_map(move |end| {
+            let line = chunk.get(start..end)?;
+            start = end + 1;
+            (!line.is_empty()).then_some(line)
+        })
+}
+
 /// Reads what is new in the log at `path` since `saved` and hands it to `sink`.
 ///
 /// With no checkpoint, reads the live file from the start, preceded by its rotated copies
@@ -406,7 +418,7 @@ mod tests {
     impl ChunkSink for Collect {
         type Error = io::Error;
         fn chunk(&mut self, lines: &[u8], at: &Checkpoint) -> io::Result<()> {
-            for line in lines.split(|&b| b == b'\n').filter(|l| !l.is_empty()) {
+            for line in super::lines(lines) {
                 self.lines.push(String::from_utf8_lossy(line).into_owned());
             }
             self.at = Some(at.clone());
@@ -598,6 +610,14 @@ mod tests {
         let mut c = Collect::default();
         read_all(&mut &b"one\ntwo"[..], &mut c).unwrap();
         assert_eq!(c.lines, ["one", "two"]);
+    }
+
+    #[test]
+    fn lines_skips_empty_ones_and_keeps_an_unterminated_last() {
+        let got: Vec<&[u8]> = lines(b"a\n\nbc\nd").collect();
+        assert_eq!(got, [&b"a"[..], b"bc", b"d"]);
+        assert_eq!(lines(b"").count(), 0);
+        assert_eq!(lines(b"\n\n").count(), 0);
     }
 
     #[test]

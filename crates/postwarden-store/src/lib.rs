@@ -41,8 +41,8 @@ use std::time::Duration;
 /// Settings applied to every new SQLite connection: write-ahead logging so readers never
 /// block the writer, `NORMAL` sync (durable across application crashes, and across power
 /// loss up to the last checkpoint), and a wait instead of an immediate "database is locked".
-const SQLITE_PRAGMAS: &str =
-    "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 10000;";
+const SQLITE_PRAGMAS: &str = "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 10000; \
+     PRAGMA cache_size = -65536;";
 /// The same for a database opened read-only (`mode=ro`), which cannot switch journal mode.
 const SQLITE_PRAGMAS_READ_ONLY: &str = "PRAGMA busy_timeout = 10000;";
 

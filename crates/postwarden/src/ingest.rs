@@ -16,7 +16,7 @@ use postwarden_core::{Config, Event};
 use postwarden_enrich::{GeoDb, ReverseDns};
 use postwarden_logs::detect::{Detector, Observation};
 use postwarden_logs::parse::{DeliveryStatus, Detail, Kind, ParseContext, Record, parse_line};
-use postwarden_logs::reader::{Checkpoint, ChunkSink, ReadSummary, read_new};
+use postwarden_logs::reader::{self, Checkpoint, ChunkSink, ReadSummary, read_new};
 use postwarden_store::{FileState, LogBatch, LogRecordRow, Store, TrafficCount};
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::net::IpAddr;
@@ -28,31 +28,61 @@ use tokio::sync::mpsc;
 const BATCH_RECORDS: usize = 20_000;
 
 /// Per-kind line counts, for `--stats` and the scan summary.
-#[derive(Debug, Default, Clone)]
+#[derive(Debug, Clone)]
 pub struct LineCounts {
-    pub by_kind: BTreeMap<&'static str, u64>,
+    /// Indexed by `Kind as usize`.
+    kinds: Vec<u64>,
     pub unparsed: BTreeMap<&'static str, u64>,
     pub lines: u64,
+}
+
+impl Default for LineCounts {
+    fn default() -> Self {
+        Self {
+            kinds: vec![0; Kind::ALL.len()],
+            unparsed: BTreeMap::new(),
+            lines: 0,
+        }
+    }
 }
 
 impl LineCounts {
     pub fn count(&mut self, outcome: Result<&Record, &'static str>) {
         self.lines += 1;
         match outcome {
-            Ok(record) => *self.by_kind.entry(record.kind.as_str()).or_default() += 1,
+            Ok(record) => self.kinds[record.kind as usize] += 1,
             Err(reason) => *self.unparsed.entry(reason).or_default() += 1,
         }
     }
 
+    /// (kind, lines) for every kind seen.
+    pub fn by_kind(&self) -> impl Iterator<Item = (&'static str, u64)> + '_ {
+        Kind::ALL
+            .iter()
+            .map(|k| (k.as_str(), self.kinds[*k as usize]))
+            .filter(|(_, n)| *n > 0)
+    }
+
     pub fn merge(&mut self, other: &LineCounts) {
         self.lines += other.lines;
-        for (k, v) in &other.by_kind {
-            *self.by_kind.entry(k).or_default() += v;
+        for (mine, theirs) in self.kinds.iter_mut().zip(&other.kinds) {
+            *mine += theirs;
         }
         for (k, v) in &other.unparsed {
             *self.unparsed.entry(k).or_default() += v;
         }
     }
+}
+
+/// Addresses whose geo data the classifier remembers before it starts afresh.
+const GEO_CACHE_MAX: usize = 1 << 20;
+
+/// A geo lookup's answer, owned so it can be remembered.
+#[derive(Debug, Clone)]
+struct CachedGeo {
+    country: Option<Arc<str>>,
+    asn: Option<u32>,
+    as_org: Option<Arc<str>>,
 }
 
 /// The long-lived parts of the pipeline, shared by every file and every pass of `follow`.
@@ -175,6 +205,7 @@ struct Classifier {
     traffic: HashMap<(i64, String, &'static str, String), i64>,
     events: Vec<Event>,
     checkpoint: Option<Checkpoint>,
+    geo_cache: HashMap<IpAddr, CachedGeo>,
 }
 
 /// What outlives one pass: the classifier without its channel to the writer.
@@ -216,6 +247,7 @@ impl Classifier {
             traffic: HashMap::new(),
             events: Vec::new(),
             checkpoint: None,
+            geo_cache: HashMap::new(),
         }
     }
 
@@ -249,7 +281,7 @@ impl Classifier {
     }
 
     fn keep(&mut self, record: &Record, time: DateTime<Utc>) {
-        let geo = record.ip.map(|ip| self.geo.lookup(ip));
+        let geo = record.ip.map(|ip| self.geo_of(ip));
         let asn = geo.as_ref().and_then(|g| g.asn);
         if record.abusive {
             let observation = Observation {
@@ -272,12 +304,35 @@ impl Classifier {
             client_name: record.client_name.map(str::to_owned),
             user: record.user.map(str::to_owned),
             reason: reason(record),
-            country: geo.as_ref().and_then(|g| g.country.map(str::to_owned)),
+            country: geo
+                .as_ref()
+                .and_then(|g| g.country.as_deref().map(str::to_owned)),
             asn,
-            as_org: geo.as_ref().and_then(|g| g.as_org.map(str::to_owned)),
+            as_org: geo
+                .as_ref()
+                .and_then(|g| g.as_org.as_deref().map(str::to_owned)),
             rdns: None,
             rdns_status: None,
         });
+    }
+
+    /// Country and ASN of `ip`, remembered: attackers come back many times.
+    fn geo_of(&mut self, ip: IpAddr) -> CachedGeo {
+        if self.geo_cache.len() >= GEO_CACHE_MAX {
+            self.geo_cache.clear();
+        }
+        let geo = &self.geo;
+        self.geo_cache
+            .entry(ip)
+            .or_insert_with(|| {
+                let info = geo.lookup(ip);
+                CachedGeo {
+                    country: info.country.map(Arc::from),
+                    asn: info.asn,
+                    as_org: info.as_org.map(Arc::from),
+                }
+            })
+            .clone()
     }
 
     /// Hands everything collected so far, with the checkpoint, to the store writer.
@@ -320,10 +375,8 @@ impl ChunkSink for Classifier {
     type Error = anyhow::Error;
 
     fn chunk(&mut self, lines: &[u8], at: &Checkpoint) -> Result<()> {
-        for line in lines.split(|&b| b == b'\n') {
-            if !line.is_empty() {
-                self.line(line);
-            }
+        for line in reader::lines(lines) {
+            self.line(line);
         }
         (self.progress)(lines.len() as u64);
         self.checkpoint = Some(at.clone());

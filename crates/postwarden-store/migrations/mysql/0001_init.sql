@@ -47,8 +47,7 @@ CREATE TABLE log_records (
     as_org       TEXT,
     rdns         TEXT,
     rdns_status  TEXT,
-    INDEX log_records_time_us (time_us),
-    INDEX log_records_ip (ip)
+    INDEX log_records_time_us (time_us)
 ) ENGINE = InnoDB DEFAULT CHARSET = utf8mb4 COLLATE = utf8mb4_bin;
 
 CREATE TABLE traffic_counts (

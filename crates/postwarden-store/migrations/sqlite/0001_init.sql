@@ -46,7 +46,6 @@ CREATE TABLE log_records (
     rdns_status  TEXT
 );
 CREATE INDEX log_records_time_us ON log_records (time_us);
-CREATE INDEX log_records_ip ON log_records (ip);
 
 CREATE TABLE traffic_counts (
     hour         BIGINT NOT NULL,

@@ -9,7 +9,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 use postwarden_core::Config;
 use postwarden_logs::anonymize::Anonymizer;
 use postwarden_logs::parse::{ParseContext, Zone, parse_line};
-use postwarden_logs::reader::{Checkpoint, ChunkSink, open_maybe_gzip, read_all};
+use postwarden_logs::reader::{Checkpoint, ChunkSink, lines, open_maybe_gzip, read_all};
 use std::io::{self, BufRead, BufWriter, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -107,8 +107,8 @@ struct Printer<W: Write> {
 impl<W: Write> ChunkSink for Printer<W> {
     type Error = io::Error;
 
-    fn chunk(&mut self, lines: &[u8], _at: &Checkpoint) -> io::Result<()> {
-        for line in lines.split(|&b| b == b'\n').filter(|l| !l.is_empty()) {
+    fn chunk(&mut self, chunk: &[u8], _at: &Checkpoint) -> io::Result<()> {
+        for line in lines(chunk) {
             let parsed = parse_line(line, &mut self.context);
             match (&mut self.stats, parsed) {
                 (Some(stats), parsed) => stats.count(parsed.as_ref().map_err(|u| u.as_str())),
@@ -134,6 +134,10 @@ fn parse(args: ParseArgs, config: &Config) -> Result<ExitCode> {
     for file in &args.files {
         let reference = args.now.or_else(|| modified(file)).unwrap_or_else(Utc::now);
         printer.context = ParseContext::new(reference, zone);
+        if let Some(stats) = printer.stats.as_mut().filter(|_| splittable(file)) {
+            stats.merge(&count_in_parallel(file, &printer.context)?);
+            continue;
+        }
         if file.as_os_str() == "-" {
             read_all(&mut io::stdin().lock(), &mut printer)
         } else {
@@ -150,6 +154,79 @@ fn parse(args: ParseArgs, config: &Config) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// Files at least this big are counted by all cores at once (`--stats`).
+const PARALLEL_FROM: u64 = 64 << 20;
+
+fn splittable(file: &Path) -> bool {
+    file.as_os_str() != "-"
+        && file.extension().is_none_or(|e| e != "gz")
+        && std::fs::metadata(file).is_ok_and(|m| m.is_file() && m.len() >= PARALLEL_FROM)
+}
+
+/// Counts the kinds of a big file's lines with one thread per core, each on a range of
+/// whole lines.
+fn count_in_parallel(file: &Path, context: &ParseContext) -> Result<LineCounts> {
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get()) as u64;
+    let bounds =
+        line_bounds(file, threads).with_context(|| format!("reading {}", file.display()))?;
+    std::thread::scope(|scope| {
+        let workers: Vec<_> = bounds
+            .windows(2)
+            .map(|range| {
+                let (start, end) = (range[0], range[1]);
+                scope.spawn(move || -> io::Result<LineCounts> {
+                    let mut input = std::fs::File::open(file)?;
+                    io::Seek::seek(&mut input, io::SeekFrom::Start(start))?;
+                    let mut printer = Printer {
+                        context: context.clone(),
+                        out: io::sink(),
+                        stats: Some(LineCounts::default()),
+                    };
+                    read_all(&mut io::Read::take(input, end - start), &mut printer)?;
+                    Ok(printer.stats.unwrap_or_default())
+                })
+            })
+            .collect();
+        let mut total = LineCounts::default();
+        for worker in workers {
+            let counts = worker
+                .join()
+                .map_err(|_| anyhow::anyhow!("a counting thread panicked"))?;
+            total.merge(&counts.with_context(|| format!("reading {}", file.display()))?);
+        }
+        Ok(total)
+    })
+}
+
+/// Byte offsets that cut `file` into `parts` ranges of whole lines: 0, …, its length.
+fn line_bounds(file: &Path, parts: u64) -> io::Result<Vec<u64>> {
+    let mut input = std::fs::File::open(file)?;
+    let len = input.metadata()?.len();
+    let mut bounds = vec![0];
+    let mut probe = vec![0u8; 64 << 10];
+    for i in 1..parts {
+        let mut at = (len * i / parts).max(*bounds.last().unwrap_or(&0));
+        // The range ends after the first newline at or past the cut.
+        loop {
+            io::Seek::seek(&mut input, io::SeekFrom::Start(at))?;
+            let n = io::Read::read(&mut input, &mut probe)?;
+            if n == 0 {
+                at = len;
+                break;
+            }
+            if let Some(newline) = memchr::memchr(b'\n', &probe[..n]) {
+                at += newline as u64 + 1;
+                break;
+            }
+            at += n as u64;
+        }
+        bounds.push(at);
+    }
+    bounds.push(len);
+    bounds.dedup();
+    Ok(bounds)
+}
+
 fn modified(path: &Path) -> Option<DateTime<Utc>> {
     std::fs::metadata(path)
         .and_then(|m| m.modified())
@@ -158,8 +235,8 @@ fn modified(path: &Path) -> Option<DateTime<Utc>> {
 }
 
 fn print_counts(out: &mut impl Write, counts: &LineCounts) -> io::Result<()> {
-    let mut kinds: Vec<_> = counts.by_kind.iter().collect();
-    kinds.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
+    let mut kinds: Vec<_> = counts.by_kind().collect();
+    kinds.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
     for (kind, n) in kinds {
         writeln!(out, "{n:>12}  {kind}")?;
     }
@@ -413,6 +490,41 @@ fn anonymize() -> Result<ExitCode> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn sample() -> PathBuf {
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../testdata/sample/mail.log")
+    }
+
+    #[test]
+    fn parallel_counts_equal_sequential_counts() {
+        let context = ParseContext::new(Utc::now(), Zone::Utc);
+        let parallel = count_in_parallel(&sample(), &context).unwrap();
+        let mut printer = Printer {
+            context,
+            out: io::sink(),
+            stats: Some(LineCounts::default()),
+        };
+        read_all(&mut std::fs::File::open(sample()).unwrap(), &mut printer).unwrap();
+        let sequential = printer.stats.unwrap();
+        assert_eq!(parallel.lines, sequential.lines);
+        assert_eq!(
+            parallel.by_kind().collect::<Vec<_>>(),
+            sequential.by_kind().collect::<Vec<_>>()
+        );
+    }
+
+    #[test]
+    fn line_bounds_cut_after_newlines() {
+        let text = std::fs::read(sample()).unwrap();
+        for parts in [1, 2, 3, 7, 64] {
+            let bounds = line_bounds(&sample(), parts).unwrap();
+            assert_eq!(bounds.first(), Some(&0));
+            assert_eq!(bounds.last(), Some(&(text.len() as u64)));
+            for b in &bounds[1..bounds.len() - 1] {
+                assert_eq!(text[*b as usize - 1], b'\n', "{parts} parts: bound {b}");
+            }
+        }
+    }
 
     #[test]
     fn formulas_are_neutralised() {
