@@ -115,13 +115,13 @@ pub(crate) fn scrub(message: &str, url: &str) -> String {
     message
 }
 
-fn percent_decode(s: &str) -> String {
+/// `%XX` escapes of a URL part decoded (invalid escapes and bytes kept as they are).
+pub(crate) fn percent_decode(s: &str) -> String {
     let bytes = s.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;
     while i < bytes.len() {
         if bytes[i] == b'%'
-            && i + 2 < bytes.len()
             && let Some(v) = s
                 .get(i + 1..i + 3)
                 .and_then(|h| u8::from_str_radix(h, 16).ok())

@@ -183,7 +183,7 @@ fn sqlite_file_of(connect_url: &str) -> std::path::PathBuf {
         .split('?')
         .next()
         .unwrap_or_default();
-    std::path::PathBuf::from(percent_decode_path(path))
+    std::path::PathBuf::from(error::percent_decode(path))
 }
 
 /// Waits for and holds the exclusive lock on `<file>-migrate.lock`; released on drop.
@@ -227,7 +227,7 @@ fn prepare_sqlite_url(url: &str) -> Result<(String, bool), StoreError> {
     let params: Vec<&str> = query.map(|q| q.split('&').collect()).unwrap_or_default();
     let in_memory = path.is_empty() || path == ":memory:" || params.contains(&"mode=memory");
     if !in_memory {
-        let decoded = percent_decode_path(path);
+        let decoded = error::percent_decode(path);
         if let Some(dir) = Path::new(&decoded)
             .parent()
             .filter(|d| !d.as_os_str().is_empty())
@@ -251,26 +251,6 @@ fn prepare_sqlite_url(url: &str) -> Result<(String, bool), StoreError> {
         out.push_str(&params.join("&"));
     }
     Ok((out, in_memory))
-}
-
-fn percent_decode_path(path: &str) -> String {
-    let bytes = path.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%'
-            && let Some(v) = path
-                .get(i + 1..i + 3)
-                .and_then(|h| u8::from_str_radix(h, 16).ok())
-        {
-            out.push(v);
-            i += 3;
-            continue;
-        }
-        out.push(bytes[i]);
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
 }
 
 /// The error for a failed connection, with the password kept out of every part of it.

@@ -126,68 +126,41 @@ fn traffic_totals(s: &TrafficSummary) -> Vec<(&'static str, i64)> {
     ]
 }
 
-pub fn auth_text(h: &Heading, s: &AuthSummary) -> String {
-    let per_hour: Vec<(String, i64)> = s
-        .per_hour
-        .iter()
-        .map(|(h, n)| (hour_label(*h), *n))
-        .collect();
-    text(
-        "Authentication report",
-        h,
-        &auth_totals(s),
-        &auth_tables(s),
-        "Attempts per hour",
-        &per_hour,
-    )
+/// A report laid out independently of its format.
+pub struct View {
+    title: &'static str,
+    totals: Vec<(&'static str, i64)>,
+    tables: Vec<Table<'static>>,
+    chart_title: &'static str,
+    chart: Vec<(String, i64)>,
 }
 
-pub fn traffic_text(h: &Heading, s: &TrafficSummary) -> String {
-    let per_hour: Vec<(String, i64)> = s
-        .per_hour
-        .iter()
-        .map(|(h, received, _, _)| (hour_label(*h), *received))
-        .collect();
-    text(
-        "Traffic report",
-        h,
-        &traffic_totals(s),
-        &traffic_tables(s),
-        "Received per hour",
-        &per_hour,
-    )
+pub fn auth_view(s: &AuthSummary) -> View {
+    View {
+        title: "Authentication report",
+        totals: auth_totals(s),
+        tables: auth_tables(s),
+        chart_title: "Attempts per hour",
+        chart: s
+            .per_hour
+            .iter()
+            .map(|(h, n)| (hour_label(*h), *n))
+            .collect(),
+    }
 }
 
-pub fn auth_html(h: &Heading, s: &AuthSummary) -> String {
-    let per_hour: Vec<(String, i64)> = s
-        .per_hour
-        .iter()
-        .map(|(h, n)| (hour_label(*h), *n))
-        .collect();
-    html(
-        "Authentication report",
-        h,
-        &auth_totals(s),
-        &auth_tables(s),
-        "Attempts per hour",
-        &per_hour,
-    )
-}
-
-pub fn traffic_html(h: &Heading, s: &TrafficSummary) -> String {
-    let per_hour: Vec<(String, i64)> = s
-        .per_hour
-        .iter()
-        .map(|(h, received, _, _)| (hour_label(*h), *received))
-        .collect();
-    html(
-        "Traffic report",
-        h,
-        &traffic_totals(s),
-        &traffic_tables(s),
-        "Received per hour",
-        &per_hour,
-    )
+pub fn traffic_view(s: &TrafficSummary) -> View {
+    View {
+        title: "Traffic report",
+        totals: traffic_totals(s),
+        tables: traffic_tables(s),
+        chart_title: "Received per hour",
+        chart: s
+            .per_hour
+            .iter()
+            .map(|(h, received, _, _)| (hour_label(*h), *received))
+            .collect(),
+    }
 }
 
 fn period(h: &Heading) -> String {
@@ -198,14 +171,14 @@ fn period(h: &Heading) -> String {
     )
 }
 
-fn text(
-    title: &str,
-    h: &Heading,
-    totals: &[(&str, i64)],
-    tables: &[Table],
-    chart_title: &str,
-    chart: &[(String, i64)],
-) -> String {
+pub fn text(h: &Heading, view: &View) -> String {
+    let View {
+        title,
+        totals,
+        tables,
+        chart_title,
+        chart,
+    } = view;
     let mut out = String::new();
     let _ = writeln!(out, "{title} for {}\n{}\n", printable(h.server), period(h));
     for (label, n) in totals {
@@ -304,14 +277,14 @@ const CELL: &str = "padding:4px 8px;border-bottom:1px solid #e5e7eb;text-align:l
 const HEAD: &str =
     "padding:4px 8px;border-bottom:2px solid #9ca3af;text-align:left;background:#f3f4f6";
 
-fn html(
-    title: &str,
-    h: &Heading,
-    totals: &[(&str, i64)],
-    tables: &[Table],
-    chart_title: &str,
-    chart: &[(String, i64)],
-) -> String {
+pub fn html(h: &Heading, view: &View) -> String {
+    let View {
+        title,
+        totals,
+        tables,
+        chart_title,
+        chart,
+    } = view;
     let mut out = String::new();
     let server = escape_html(h.server);
     let _ = write!(
@@ -418,7 +391,7 @@ mod tests {
 
     #[test]
     fn html_escapes_log_fields_and_is_self_contained() {
-        let page = auth_html(&heading(), &summary());
+        let page = html(&heading(), &auth_view(&summary()));
         assert!(page.contains("&lt;script&gt;x&lt;/script&gt;"));
         assert!(!page.contains("<script"));
         assert!(page.contains("Example &amp; Co"));
@@ -431,7 +404,7 @@ mod tests {
 
     #[test]
     fn text_escapes_control_characters() {
-        let text = auth_text(&heading(), &summary());
+        let text = text(&heading(), &auth_view(&summary()));
         assert!(!text.contains('\u{1b}'));
         assert!(text.contains("admin\\u{1b}[31m"));
         assert!(text.contains("203.0.113.5"));

@@ -28,8 +28,10 @@
 //!   line shape puts the client, never from other IP-looking text (`Client host [1.2.3.4]
 //!   blocked …`, or the relay of a delivery line, which is not a client).
 //! * **Zero copy, byte first.** The message is classified as bytes; each field is checked
-//!   with `str::from_utf8` on its own, so one bad byte in a reject reason leaves that field
-//!   `None` but still yields the kind, IP and the other fields. Header fields (host,
+//!   as UTF-8 on its own, so one bad byte in a reject reason leaves that field `None` but
+//!   still yields the kind, IP and the other fields. (The line after the timestamp is
+//!   validated once; a field inside its valid prefix is then sliced from it with an O(1)
+//!   char-boundary check, which gives the same answer as `str::from_utf8` on the field.) Header fields (host,
 //!   service) must be UTF-8 or the line is [`Unparsed::NotUtf8`].
 //! * **Unparsed vs Other.** A line that is not from a `postfix…` service, has no timestamp
 //!   or is cut inside its header is [`Unparsed`]. A Postfix line whose message is not one of
@@ -529,12 +531,11 @@ pub fn parse_line<'a>(line: &'a [u8], ctx: &mut ParseContext) -> Result<Record<'
         return Err(Unparsed::Empty);
     }
     let (time, rest) = ctx.timestamp(line)?;
+    // One UTF-8 check for everything after the timestamp; fields are then sliced from it.
+    let tx = Txt::new(rest);
 
     // Host: one token.
-    let sp = rest
-        .iter()
-        .position(|&b| b == b' ')
-        .ok_or(Unparsed::Truncated)?;
+    let sp = find_any(rest, [b' ']).ok_or(Unparsed::Truncated)?;
     let host = &rest[..sp];
     if host.is_empty() {
         return Err(Unparsed::Truncated);
@@ -542,10 +543,7 @@ pub fn parse_line<'a>(line: &'a [u8], ctx: &mut ParseContext) -> Result<Record<'
     let rest = &rest[sp + 1..];
 
     // Service: up to `[`, `:` or a space.
-    let mut i = 0;
-    while i < rest.len() && !matches!(rest[i], b'[' | b':' | b' ') {
-        i += 1;
-    }
+    let i = find_any(rest, [b'[', b':', b' ']).unwrap_or(rest.len());
     let service = &rest[..i];
     if !is_postfix_service(service) {
         return Err(Unparsed::NotPostfix);
@@ -566,10 +564,12 @@ pub fn parse_line<'a>(line: &'a [u8], ctx: &mut ParseContext) -> Result<Record<'
         [b':'] => &[],
         _ => return Err(Unparsed::Truncated),
     };
-    let host = std::str::from_utf8(host).map_err(|_| Unparsed::NotUtf8)?;
-    let service = std::str::from_utf8(service).map_err(|_| Unparsed::NotUtf8)?;
+    let host = tx.utf8(host).ok_or(Unparsed::NotUtf8)?;
+    let service = tx.utf8(service).ok_or(Unparsed::NotUtf8)?;
 
-    let mut rec = Record {
+    // Built in the return value and filled in place: the record is a few hundred bytes,
+    // and moving it into `Ok` afterwards costs a `memcpy` per line.
+    let mut out = Ok(Record {
         time,
         host,
         service,
@@ -582,9 +582,11 @@ pub fn parse_line<'a>(line: &'a [u8], ctx: &mut ParseContext) -> Result<Record<'
         client_name: None,
         user: None,
         detail: Detail::None,
-    };
-    classify::classify(msg, &mut rec);
-    Ok(rec)
+    });
+    if let Ok(rec) = &mut out {
+        classify::classify(msg, rec, tx);
+    }
+    out
 }
 
 impl Record<'_> {
@@ -594,6 +596,76 @@ impl Record<'_> {
     pub fn to_json(&self) -> serde_json::Value {
         json::to_json(self)
     }
+}
+
+/// The longest valid UTF-8 prefix of the part of a line after its timestamp, checked once.
+///
+/// [`Txt::utf8`] turns a sub-slice of that part into `&str` by slicing this prefix (an O(1)
+/// char-boundary check) instead of validating the bytes again. The result is the same as
+/// `str::from_utf8(b).ok()`: a slice of valid UTF-8 is valid exactly when both of its ends
+/// are char boundaries. Slices that are not inside the prefix (after a bad byte, or from
+/// elsewhere) are checked with `str::from_utf8` as before.
+#[derive(Clone, Copy)]
+pub(super) struct Txt<'a> {
+    valid: &'a str,
+}
+
+impl<'a> Txt<'a> {
+    fn new(b: &'a [u8]) -> Self {
+        let valid = match std::str::from_utf8(b) {
+            Ok(s) => s,
+            Err(e) => std::str::from_utf8(&b[..e.valid_up_to()]).unwrap_or_default(),
+        };
+        Txt { valid }
+    }
+
+    /// `b` as `&str`, if it is UTF-8.
+    #[inline]
+    pub(super) fn utf8(self, b: &'a [u8]) -> Option<&'a str> {
+        if b.is_empty() {
+            return Some("");
+        }
+        let off = b.as_ptr().addr().wrapping_sub(self.valid.as_ptr().addr());
+        if off < self.valid.len() && b.len() <= self.valid.len() - off {
+            self.valid.get(off..off + b.len())
+        } else {
+            std::str::from_utf8(b).ok()
+        }
+    }
+
+    /// Like [`Txt::utf8`], but `None` for an empty field.
+    #[inline]
+    pub(super) fn text(self, b: &'a [u8]) -> Option<&'a str> {
+        if b.is_empty() { None } else { self.utf8(b) }
+    }
+}
+
+/// Position of the first byte of `s` that is one of `set`: eight bytes at a time (SWAR),
+/// which for the short fields of a log line is faster than `memchr`'s dispatch.
+#[inline]
+pub(super) fn find_any<const N: usize>(s: &[u8], set: [u8; N]) -> Option<usize> {
+    const LO: u64 = 0x0101_0101_0101_0101;
+    const HI: u64 = 0x8080_8080_8080_8080;
+    let mut chunks = s.chunks_exact(8);
+    let mut base = 0;
+    for c in &mut chunks {
+        let w = u64::from_le_bytes([c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]]);
+        let mut hits = 0;
+        for b in set {
+            // Zero bytes of `x` are matches; the lowest flagged byte is always a true one.
+            let x = w ^ (LO * u64::from(b));
+            hits |= x.wrapping_sub(LO) & !x & HI;
+        }
+        if hits != 0 {
+            return Some(base + (hits.trailing_zeros() / 8) as usize);
+        }
+        base += 8;
+    }
+    chunks
+        .remainder()
+        .iter()
+        .position(|b| set.contains(b))
+        .map(|p| base + p)
 }
 
 fn trim_eol(mut line: &[u8]) -> &[u8] {
@@ -623,4 +695,55 @@ fn parse_u32(b: &[u8]) -> Option<u32> {
         n = n * 10 + u64::from(c - b'0');
     }
     u32::try_from(n).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Txt, find_any};
+
+    #[test]
+    fn find_any_matches_a_plain_scan() {
+        let hay: &[u8] = b"mail.example.com[192.0.2.7]:25 x:y postfix/smtpd[1]: z";
+        for start in 0..hay.len() {
+            for end in start..=hay.len() {
+                let s = &hay[start..end];
+                let set = [b'[', b':', b' '];
+                assert_eq!(
+                    find_any(s, set),
+                    s.iter().position(|b| set.contains(b)),
+                    "{start}..{end}"
+                );
+                assert_eq!(find_any(s, [b']']), s.iter().position(|&b| b == b']'));
+            }
+        }
+        // High bytes next to a match must not hide or fake one.
+        let s = [
+            0xff, 0x80, 0x5b, 0xdb, 0x1b, 0x5a, 0x5c, 0x20, 0x00, 0xa0, b'[',
+        ];
+        assert_eq!(find_any(&s, [b'[']), Some(2));
+        assert_eq!(find_any(&s[3..], [b'[', b' ']), Some(4));
+        assert_eq!(find_any(&s[8..], [b'[']), Some(2));
+    }
+
+    #[test]
+    fn txt_agrees_with_from_utf8_on_every_sub_slice() {
+        let lines: [&[u8]; 4] = [
+            "h\u{e9}llo w\u{f6}rld \u{20ac}5 \u{1f600}!".as_bytes(),
+            b"ab\xc3\xa9cd\xffef\xe2\x82\xacgh",
+            b"\xe2\x82",
+            b"plain ascii",
+        ];
+        for line in lines {
+            let tx = Txt::new(line);
+            for start in 0..=line.len() {
+                for end in start..=line.len() {
+                    let b = &line[start..end];
+                    assert_eq!(tx.utf8(b), std::str::from_utf8(b).ok(), "{start}..{end}");
+                }
+            }
+            // Slices from elsewhere fall back to a full check.
+            assert_eq!(tx.utf8(b"other"), Some("other"));
+            assert_eq!(tx.utf8(b"\xff"), None);
+        }
+    }
 }

@@ -2,7 +2,7 @@
 
 use crate::commands::logs::since;
 use crate::context::{ConfigPaths, open_store};
-use crate::report::{Heading, auth_html, auth_text, traffic_html, traffic_text};
+use crate::report::{Heading, View, auth_view, html, text, traffic_view};
 use anyhow::Result;
 use chrono::Utc;
 use clap::{Args, ValueEnum};
@@ -39,8 +39,8 @@ enum ReportFormat {
     Json,
 }
 
-pub async fn run(args: ReportArgs, paths: &crate::context::ConfigPaths) -> Result<ExitCode> {
-    let config = ConfigPaths::load(paths)?;
+pub async fn run(args: ReportArgs, paths: &ConfigPaths) -> Result<ExitCode> {
+    let config = paths.load()?;
     let since = since(&args.since)?;
     let top = u32::try_from(args.top.unwrap_or(config.report.top)).unwrap_or(u32::MAX);
     let store = open_store(&config).await?;
@@ -50,26 +50,30 @@ pub async fn run(args: ReportArgs, paths: &crate::context::ConfigPaths) -> Resul
         since,
         until: Utc::now(),
     };
-    let output = match args.report {
+    let (view, json) = match args.report {
         ReportKind::Auth => {
             let summary = store.auth_summary(since, top).await?;
-            match args.format {
-                ReportFormat::Text => auth_text(&heading, &summary),
-                ReportFormat::Html => auth_html(&heading, &summary),
-                ReportFormat::Json => serde_json::to_string_pretty(&summary)? + "\n",
-            }
+            (auth_view(&summary), serde_json::to_string_pretty(&summary)?)
         }
         ReportKind::Traffic => {
             let summary = store.traffic_summary(since, top).await?;
-            match args.format {
-                ReportFormat::Text => traffic_text(&heading, &summary),
-                ReportFormat::Html => traffic_html(&heading, &summary),
-                ReportFormat::Json => serde_json::to_string_pretty(&summary)? + "\n",
-            }
+            (
+                traffic_view(&summary),
+                serde_json::to_string_pretty(&summary)?,
+            )
         }
     };
+    let output = render(args.format, &heading, &view, json);
     print!("{output}");
     Ok(ExitCode::SUCCESS)
+}
+
+fn render(format: ReportFormat, heading: &Heading, view: &View, json: String) -> String {
+    match format {
+        ReportFormat::Text => text(heading, view),
+        ReportFormat::Html => html(heading, view),
+        ReportFormat::Json => json + "\n",
+    }
 }
 
 fn host_name() -> String {
