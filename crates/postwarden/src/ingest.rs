@@ -20,7 +20,7 @@ use postwarden_logs::reader::{self, Checkpoint, ChunkSink, ReadSummary, read_new
 use postwarden_store::{FileState, LogBatch, LogRecordRow, Store, TrafficCount};
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::net::IpAddr;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Arc;
 use tokio::sync::mpsc;
 
@@ -87,12 +87,20 @@ struct CachedGeo {
 
 /// The long-lived parts of the pipeline, shared by every file and every pass of `follow`.
 pub struct Pipeline {
-    pub store: Store,
-    pub geo: Arc<GeoDb>,
-    pub rdns: Arc<ReverseDns>,
-    pub detector: Detector,
-    pub context: ParseContext,
-    pub backfill_rotated: bool,
+    store: Store,
+    rdns: Arc<ReverseDns>,
+    backfill_rotated: bool,
+    detect: postwarden_core::config::DetectConfig,
+    /// Lent to the classifier thread during a pass; `None` only if that thread panicked.
+    carried: Option<Carried>,
+}
+
+/// What the classifier thread takes along for a pass and hands back after it.
+struct Carried {
+    geo: Arc<GeoDb>,
+    detector: Detector,
+    context: ParseContext,
+    geo_cache: HashMap<IpAddr, CachedGeo>,
 }
 
 /// What one pass over one file did.
@@ -108,20 +116,35 @@ impl Pipeline {
     pub fn new(config: &Config, store: Store, context: ParseContext) -> Result<Self> {
         Ok(Self {
             store,
-            geo: open_geo(config)?,
             rdns: open_rdns(config)?,
-            detector: Detector::new(&config.detect),
-            context,
             backfill_rotated: config.logs.backfill_rotated,
+            detect: config.detect.clone(),
+            carried: Some(Carried {
+                geo: open_geo(config)?,
+                detector: Detector::new(&config.detect),
+                context,
+                geo_cache: HashMap::new(),
+            }),
         })
+    }
+
+    /// Sets the reference time (and zone) for the years of syslog timestamps.
+    pub fn set_context(&mut self, context: ParseContext) {
+        if let Some(carried) = &mut self.carried {
+            carried.context = context;
+        }
     }
 
     /// Reads what is new in `path` and stores it. `progress` receives byte counts.
     pub async fn pass(
-        self,
+        &mut self,
         path: &Path,
         progress: impl FnMut(u64) + Send + 'static,
-    ) -> Result<(Self, PassOutcome)> {
+    ) -> Result<PassOutcome> {
+        let carried = self
+            .carried
+            .take()
+            .context("an earlier pass crashed; restart postwarden")?;
         let key = path.display().to_string();
         let saved = self.store.file_state(&key).await?.map(|s| Checkpoint {
             device: s.device,
@@ -135,69 +158,40 @@ impl Pipeline {
             self.rdns.clone(),
             receiver,
         ));
-        let Pipeline {
-            store,
-            geo,
-            rdns,
-            detector,
-            context,
-            backfill_rotated,
-        } = self;
-        let mut classifier =
-            Classifier::new(key, geo, detector, context, sender, Box::new(progress));
-        let path_owned: PathBuf = path.to_path_buf();
-        let reading = tokio::task::spawn_blocking(move || -> Result<(Classifier, ReadSummary)> {
-            let summary = read_new(
-                &path_owned,
-                saved.as_ref(),
-                backfill_rotated,
-                &mut classifier,
-            )?;
-            classifier.flush()?;
-            Ok((classifier, summary))
+        let mut classifier = Classifier::new(key, carried, sender, Box::new(progress));
+        let (path_owned, backfill) = (path.to_path_buf(), self.backfill_rotated);
+        let reading = tokio::task::spawn_blocking(move || {
+            let read = read_new(&path_owned, saved.as_ref(), backfill, &mut classifier)
+                .and_then(|summary| classifier.flush().map(|()| summary));
+            // Dropping the classifier's channel ends the writer.
+            classifier.finish(read)
         });
-        // The writer ends when the classifier's sender is dropped; `finish` drops it.
-        let read_result = reading
-            .await
-            .context("log reader thread panicked")?
-            .map(|(c, read)| (c.finish(), read));
-        let (records, events) = writer.await.context("store writer panicked")??;
-        let (classifier, read) = read_result?;
+        let (mut carried, counts, read) = reading.await.context("log reader thread panicked")?;
+        let stored = writer.await.context("store writer panicked")?;
+        if read.is_err() || stored.is_err() {
+            // The detector saw lines that were not stored and will be read again: start it
+            // afresh so the events they raise are raised again, not swallowed as repeats.
+            carried.detector = Detector::new(&self.detect);
+        }
+        self.carried = Some(carried);
+        let (records, events) = stored?;
+        let read = read?;
         if read.lost_track {
             tracing::warn!(file = %path.display(), "the file read last time is gone and no rotated copy matches it; lines written to it after the last scan could not be read");
         }
-        let Finished {
-            geo,
-            detector,
-            context,
+        Ok(PassOutcome {
+            read,
             counts,
-        } = classifier;
-        let pipeline = Pipeline {
-            store,
-            geo,
-            rdns,
-            detector,
-            context,
-            backfill_rotated,
-        };
-        Ok((
-            pipeline,
-            PassOutcome {
-                read,
-                counts,
-                records,
-                events,
-            },
-        ))
+            records,
+            events,
+        })
     }
 }
 
 /// Parses lines and builds batches; runs on a blocking thread.
 struct Classifier {
     file: String,
-    geo: Arc<GeoDb>,
-    detector: Detector,
-    context: ParseContext,
+    carried: Carried,
     sender: mpsc::Sender<LogBatch>,
     progress: Box<dyn FnMut(u64) + Send>,
     counts: LineCounts,
@@ -205,41 +199,18 @@ struct Classifier {
     traffic: HashMap<(i64, String, &'static str, String), i64>,
     events: Vec<Event>,
     checkpoint: Option<Checkpoint>,
-    geo_cache: HashMap<IpAddr, CachedGeo>,
-}
-
-/// What outlives one pass: the classifier without its channel to the writer.
-struct Finished {
-    geo: Arc<GeoDb>,
-    detector: Detector,
-    context: ParseContext,
-    counts: LineCounts,
 }
 
 impl Classifier {
-    /// Drops the channel (so the writer ends) and keeps the rest for the next pass.
-    fn finish(self) -> Finished {
-        Finished {
-            geo: self.geo,
-            detector: self.detector,
-            context: self.context,
-            counts: self.counts,
-        }
-    }
-
     fn new(
         file: String,
-        geo: Arc<GeoDb>,
-        detector: Detector,
-        context: ParseContext,
+        carried: Carried,
         sender: mpsc::Sender<LogBatch>,
         progress: Box<dyn FnMut(u64) + Send>,
     ) -> Self {
         Self {
             file,
-            geo,
-            detector,
-            context,
+            carried,
             sender,
             progress,
             counts: LineCounts::default(),
@@ -247,12 +218,16 @@ impl Classifier {
             traffic: HashMap::new(),
             events: Vec::new(),
             checkpoint: None,
-            geo_cache: HashMap::new(),
         }
     }
 
+    /// Ends the pass: drops the channel to the writer and hands back what outlives it.
+    fn finish<T>(self, read: T) -> (Carried, LineCounts, T) {
+        (self.carried, self.counts, read)
+    }
+
     fn line(&mut self, line: &[u8]) {
-        let record = match parse_line(line, &mut self.context) {
+        let record = match parse_line(line, &mut self.carried.context) {
             Ok(record) => record,
             Err(unparsed) => {
                 self.counts.count(Err(unparsed.as_str()));
@@ -292,7 +267,9 @@ impl Classifier {
                 user: record.user,
                 auth_failure: record.kind == Kind::AuthFailed,
             };
-            self.detector.observe(&observation, &mut self.events);
+            self.carried
+                .detector
+                .observe(&observation, &mut self.events);
         }
         self.records.push(LogRecordRow {
             time,
@@ -318,11 +295,11 @@ impl Classifier {
 
     /// Country and ASN of `ip`, remembered: attackers come back many times.
     fn geo_of(&mut self, ip: IpAddr) -> CachedGeo {
-        if self.geo_cache.len() >= GEO_CACHE_MAX {
-            self.geo_cache.clear();
+        let Carried { geo, geo_cache, .. } = &mut self.carried;
+        if geo_cache.len() >= GEO_CACHE_MAX {
+            geo_cache.clear();
         }
-        let geo = &self.geo;
-        self.geo_cache
+        geo_cache
             .entry(ip)
             .or_insert_with(|| {
                 let info = geo.lookup(ip);

@@ -277,12 +277,14 @@ async fn scan(args: ScanArgs, config: &Config) -> Result<ExitCode> {
                 file.display()
             );
         }
-        pipeline.context = ParseContext::new(modified(file).unwrap_or_else(Utc::now), zone);
+        pipeline.set_context(ParseContext::new(
+            modified(file).unwrap_or_else(Utc::now),
+            zone,
+        ));
         let bar = progress_bar(file);
         let ticker = bar.clone();
-        let (next, outcome) = pipeline.pass(file, move |bytes| ticker.inc(bytes)).await?;
+        let outcome = pipeline.pass(file, move |bytes| ticker.inc(bytes)).await?;
         bar.finish_and_clear();
-        pipeline = next;
         total.counts.merge(&outcome.counts);
         total.records += outcome.records;
         total.events += outcome.events;
@@ -320,8 +322,7 @@ async fn follow(args: ScanArgs, config: &Config) -> Result<ExitCode> {
     let files = log_files(&args, config)?;
     let zone = zone(args.tz.as_deref(), config)?;
     let store = open_store(config).await?;
-    let new_pipeline = || Pipeline::new(config, store.clone(), ParseContext::new(Utc::now(), zone));
-    let mut pipeline = Some(new_pipeline()?);
+    let mut pipeline = Pipeline::new(config, store, ParseContext::new(Utc::now(), zone))?;
     let (wake, mut woken) = tokio::sync::mpsc::channel::<()>(1);
     let _watcher = watch_directories(&files, wake, config.logs.poll_interval);
     let mut terminate = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
@@ -330,18 +331,12 @@ async fn follow(args: ScanArgs, config: &Config) -> Result<ExitCode> {
     loop {
         let mut failed = false;
         for file in &files {
-            let mut current = match pipeline.take() {
-                Some(current) => current,
-                None => new_pipeline()?,
-            };
-            current.context.set_now(Utc::now());
-            match current.pass(file, |_| {}).await {
-                Ok((next, outcome)) => {
-                    pipeline = Some(next);
-                    if outcome.counts.lines > 0 {
-                        tracing::debug!(file = %file.display(), lines = outcome.counts.lines, records = outcome.records, events = outcome.events, "stored");
-                    }
+            pipeline.set_context(ParseContext::new(Utc::now(), zone));
+            match pipeline.pass(file, |_| {}).await {
+                Ok(outcome) if outcome.counts.lines > 0 => {
+                    tracing::debug!(file = %file.display(), lines = outcome.counts.lines, records = outcome.records, events = outcome.events, "stored");
                 }
+                Ok(_) => {}
                 Err(e) => {
                     // Nothing after the last committed checkpoint is lost: the next pass reads it again.
                     tracing::warn!(file = %file.display(), error = format!("{e:#}"), "storing new log lines failed; retrying in {retry:?}");
