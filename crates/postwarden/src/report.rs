@@ -6,6 +6,7 @@
 //! client renders. Every value that came from a log line is HTML-escaped.
 
 use chrono::{DateTime, Utc};
+use postwarden_core::Event;
 use postwarden_store::{AuthSummary, TrafficSummary};
 use std::fmt::Write;
 
@@ -135,11 +136,32 @@ pub struct View {
     chart: Vec<(String, i64)>,
 }
 
-pub fn auth_view(s: &AuthSummary) -> View {
+/// The authentication report; `detections` are the brute-force events of the period, of
+/// which the latest `top` are listed.
+pub fn auth_view(s: &AuthSummary, detections: &[Event], top: usize) -> View {
+    let mut totals = auth_totals(s);
+    totals.push(("brute-force detections", detections.len() as i64));
+    let mut tables = vec![Table {
+        title: "Latest detections",
+        columns: &["time (UTC)", "kind", "what"],
+        rows: detections
+            .iter()
+            .rev()
+            .take(top)
+            .map(|e| {
+                vec![
+                    e.time.format("%Y-%m-%d %H:%M:%S").to_string(),
+                    e.kind.clone(),
+                    e.summary.clone(),
+                ]
+            })
+            .collect(),
+    }];
+    tables.extend(auth_tables(s));
     View {
         title: "Authentication report",
-        totals: auth_totals(s),
-        tables: auth_tables(s),
+        totals,
+        tables,
         chart_title: "Attempts per hour",
         chart: s
             .per_hour
@@ -391,7 +413,7 @@ mod tests {
 
     #[test]
     fn html_escapes_log_fields_and_is_self_contained() {
-        let page = html(&heading(), &auth_view(&summary()));
+        let page = html(&heading(), &auth_view(&summary(), &[], 10));
         assert!(page.contains("&lt;script&gt;x&lt;/script&gt;"));
         assert!(!page.contains("<script"));
         assert!(page.contains("Example &amp; Co"));
@@ -404,7 +426,7 @@ mod tests {
 
     #[test]
     fn text_escapes_control_characters() {
-        let text = text(&heading(), &auth_view(&summary()));
+        let text = text(&heading(), &auth_view(&summary(), &[], 10));
         assert!(!text.contains('\u{1b}'));
         assert!(text.contains("admin\\u{1b}[31m"));
         assert!(text.contains("203.0.113.5"));

@@ -223,6 +223,19 @@ fn scan_stores_once_and_reports() {
         "the burst is the top attacker"
     );
     assert_eq!(report["successes"], 1);
+    let detections = report["detections"].as_array().unwrap();
+    assert!(
+        detections
+            .iter()
+            .any(|e| e["kind"] == "auth.bruteforce" && e["ip"] == "203.0.113.66"),
+        "the burst from 203.0.113.66 is detected"
+    );
+    assert!(
+        detections
+            .iter()
+            .any(|e| e["kind"] == "auth.honeypot" && e["user"] == "postmaster"),
+        "demo.toml makes postmaster a honeypot login"
+    );
 
     let events = w.stdout(&["report", "auth", "--since", "3650d"]);
     assert!(

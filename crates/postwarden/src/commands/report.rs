@@ -6,7 +6,11 @@ use crate::report::{Heading, View, auth_view, html, text, traffic_view};
 use anyhow::Result;
 use chrono::Utc;
 use clap::{Args, ValueEnum};
+use postwarden_core::Event;
 use std::process::ExitCode;
+
+/// Most detection events a report reads.
+const DETECTIONS_MAX: u32 = 100_000;
 
 #[derive(Debug, Args)]
 pub struct ReportArgs {
@@ -53,7 +57,19 @@ pub async fn run(args: ReportArgs, paths: &ConfigPaths) -> Result<ExitCode> {
     let (view, json) = match args.report {
         ReportKind::Auth => {
             let summary = store.auth_summary(since, top).await?;
-            (auth_view(&summary), serde_json::to_string_pretty(&summary)?)
+            let detections: Vec<Event> = store
+                .events(since, None, DETECTIONS_MAX)
+                .await?
+                .into_iter()
+                .map(|stored| stored.event)
+                .filter(|event| event.source == "logs")
+                .collect();
+            let mut json = serde_json::to_value(&summary)?;
+            json["detections"] = serde_json::to_value(&detections)?;
+            (
+                auth_view(&summary, &detections, top as usize),
+                serde_json::to_string_pretty(&json)?,
+            )
         }
         ReportKind::Traffic => {
             let summary = store.traffic_summary(since, top).await?;
