@@ -548,15 +548,7 @@ fn fields<'a>(mut s: &'a [u8], mut f: impl FnMut(&'a [u8], &'a [u8], &'a [u8]) -
 
 /// Position of the `>` that closes a `<…>` value at `v[0]`.
 fn angle_end(v: &[u8]) -> Option<usize> {
-    let mut from = 1;
-    while let Some(p) = memchr(b'>', &v[from..]) {
-        let e = from + p;
-        match v.get(e + 1) {
-            None | Some(b' ' | b',' | b';' | b':') => return Some(e),
-            _ => from = e + 1,
-        }
-    }
-    None
+    angle_end_open(v.get(1..)?).map(|e| e + 1)
 }
 
 /// `reject: STAGE from name[ip]: CODE X.Y.Z reason; from=<…> to=<…> proto=… helo=<…>`,
