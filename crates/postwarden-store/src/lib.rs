@@ -56,6 +56,9 @@ pub struct Store {
     backend: Backend,
     /// The database file, for SQLite on disk: migrations lock `<file>-migrate.lock`.
     sqlite_file: Option<std::path::PathBuf>,
+    /// What this process last stored in `ip_info` per address, so unchanged enrichment is
+    /// not written again with every batch.
+    ip_info_written: std::sync::Arc<std::sync::Mutex<logs::WrittenIpInfo>>,
 }
 
 impl fmt::Debug for Store {
@@ -129,6 +132,7 @@ impl Store {
             pool,
             backend,
             sqlite_file,
+            ip_info_written: Default::default(),
         })
     }
 

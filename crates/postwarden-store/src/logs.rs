@@ -17,15 +17,22 @@ use chrono::{DateTime, Utc};
 use sqlx::AnyConnection;
 use sqlx::AssertSqlSafe;
 use sqlx::any::AnyRow;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
+use std::hash::{Hash, Hasher};
+use std::net::IpAddr;
 use std::sync::Arc;
 
 /// The most rows in one multi-row `INSERT`, whatever the bind limit would allow.
 const MAX_ROWS_PER_INSERT: usize = 1000;
 
-const RECORD_COLUMNS: &str = "time_us, hour, host, service, kind, abusive, ip, client_name, \
-     user_name, reason, country, asn, as_org, rdns, rdns_status";
-const RECORD_COLUMN_COUNT: usize = 15;
+const RECORD_COLUMNS: &str =
+    "time_us, hour, host, service, kind, abusive, ip, client_name, user_name, reason";
+const RECORD_COLUMN_COUNT: usize = 10;
+/// [`RECORD_COLUMNS`] qualified with the `r` alias of `log_records`.
+const RECORD_SELECT: &str = "r.time_us, r.hour, r.host, r.service, r.kind, r.abusive, r.ip, \
+     r.client_name, r.user_name, r.reason";
+const IP_INFO_COLUMNS: &str = "ip, country, asn, as_org, rdns, rdns_status, updated_us";
+const IP_INFO_COLUMN_COUNT: usize = 7;
 
 /// Longest `host` / `counter_key` (characters) and `metric` stored in `traffic_counts`.
 const TRAFFIC_TEXT_MAX: usize = 255;
@@ -66,6 +73,8 @@ impl Store {
             "starting the transaction for a log batch",
         ))?;
         insert_records(self.backend, &mut tx, &batch.records).await?;
+        let ip_info = self.changed_ip_info(&batch.records);
+        upsert_ip_info(self.backend, &mut tx, &ip_info).await?;
         add_traffic(self.backend, &mut tx, &batch.traffic).await?;
         for event in &batch.events {
             insert_event_with(self.backend, &mut *tx, event).await?;
@@ -75,25 +84,57 @@ impl Store {
         }
         tx.commit()
             .await
-            .map_err(StoreError::query("committing a log batch"))
+            .map_err(StoreError::query("committing a log batch"))?;
+        self.remember_ip_info(ip_info);
+        Ok(())
+    }
+
+    /// The merged enrichment of the batch's addresses, less what this process already stored.
+    fn changed_ip_info<'a>(&self, records: &'a [LogRecordRow]) -> Vec<(IpAddr, IpInfo<'a>)> {
+        let written = self
+            .ip_info_written
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        let mut changed: Vec<_> = merge_ip_info(records)
+            .into_iter()
+            .filter(|(ip, info)| written.get(ip) != Some(&info.fingerprint()))
+            .collect();
+        // One order for every writer, so concurrent upserts lock rows in the same order.
+        changed.sort_unstable_by_key(|(ip, _)| *ip);
+        changed
+    }
+
+    /// Called after the commit: only what is durably stored may be skipped next time.
+    fn remember_ip_info(&self, stored: Vec<(IpAddr, IpInfo)>) {
+        let mut written = self
+            .ip_info_written
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        if written.len() + stored.len() > WRITTEN_IP_INFO_MAX {
+            written.clear();
+        }
+        for (ip, info) in stored {
+            written.insert(ip, info.fingerprint());
+        }
     }
 
     /// Log records at or after `since`, oldest first (for export); with
-    /// `only_auth_faileds`, only those of kind `auth_failed`.
+    /// `only_auth_failures`, only those of kind `auth_failed`.
     pub async fn log_records(
         &self,
         since: DateTime<Utc>,
-        only_auth_faileds: bool,
+        only_auth_failures: bool,
     ) -> Result<Vec<LogRecordRow>, StoreError> {
-        let filter = if only_auth_faileds {
-            " AND kind = 'auth_failed'"
+        let filter = if only_auth_failures {
+            " AND r.kind = 'auth_failed'"
         } else {
             ""
         };
         let rows = self
             .query(&format!(
-                "SELECT id, {RECORD_COLUMNS} FROM log_records WHERE time_us >= ?{filter} \
-                 ORDER BY time_us, id"
+                "SELECT r.id, {RECORD_SELECT}, i.country, i.asn, i.as_org, i.rdns, i.rdns_status \
+                 FROM log_records r LEFT JOIN ip_info i ON i.ip = r.ip \
+                 WHERE r.time_us >= ?{filter} ORDER BY r.time_us, r.id"
             ))
             .bind(to_us(since))
             .fetch_all(&self.pool)
@@ -166,17 +207,102 @@ async fn insert_records(
                 .bind(r.ip.map(|ip| ip.to_string()))
                 .bind(r.client_name.as_deref())
                 .bind(r.user.as_deref())
-                .bind(r.reason.as_deref())
-                .bind(r.country.as_deref())
-                .bind(r.asn.map(i64::from))
-                .bind(r.as_org.as_deref())
-                .bind(r.rdns.as_deref())
-                .bind(r.rdns_status.as_deref());
+                .bind(r.reason.as_deref());
         }
         query
             .execute(&mut *conn)
             .await
             .map_err(StoreError::query("storing log records"))?;
+    }
+    Ok(())
+}
+
+/// Addresses whose stored enrichment a process remembers before it starts afresh.
+const WRITTEN_IP_INFO_MAX: usize = 1 << 20;
+
+/// Per address, a fingerprint of the enrichment this process last stored.
+pub(crate) type WrittenIpInfo = HashMap<IpAddr, u64>;
+
+/// The enrichment known of one address, merged over the records of a batch.
+#[derive(Default, Hash)]
+struct IpInfo<'a> {
+    country: Option<&'a str>,
+    asn: Option<u32>,
+    as_org: Option<&'a str>,
+    rdns: Option<&'a str>,
+    rdns_status: Option<&'a str>,
+}
+
+impl IpInfo<'_> {
+    fn fingerprint(&self) -> u64 {
+        let mut hasher = std::collections::hash_map::DefaultHasher::new();
+        self.hash(&mut hasher);
+        hasher.finish()
+    }
+}
+
+/// Each address's enrichment over `records`: a newer answer replaces an older one field by
+/// field; a missing answer (no geo data, reverse DNS off) keeps the older.
+fn merge_ip_info(records: &[LogRecordRow]) -> HashMap<IpAddr, IpInfo<'_>> {
+    let mut merged: HashMap<IpAddr, IpInfo> = HashMap::new();
+    for r in records {
+        let Some(ip) = r.ip else { continue };
+        let info = merged.entry(ip).or_default();
+        info.country = r.country.as_deref().or(info.country);
+        info.asn = r.asn.or(info.asn);
+        info.as_org = r.as_org.as_deref().or(info.as_org);
+        if r.rdns_status.is_some() {
+            info.rdns = r.rdns.as_deref();
+            info.rdns_status = r.rdns_status.as_deref();
+        }
+    }
+    merged
+}
+
+/// Stores the enrichment of each address once; the SQL merges with what is stored the same
+/// way [`merge_ip_info`] merges within a batch.
+async fn upsert_ip_info(
+    backend: Backend,
+    conn: &mut AnyConnection,
+    merged: &[(IpAddr, IpInfo<'_>)],
+) -> Result<(), StoreError> {
+    let head = format!("INSERT INTO ip_info ({IP_INFO_COLUMNS})");
+    let upsert = backend.upsert(
+        "ip_info",
+        "ip",
+        &[
+            ("country", "COALESCE(NEW.country, ip_info.country)"),
+            ("asn", "COALESCE(NEW.asn, ip_info.asn)"),
+            ("as_org", "COALESCE(NEW.as_org, ip_info.as_org)"),
+            (
+                "rdns",
+                "CASE WHEN NEW.rdns_status IS NULL THEN ip_info.rdns ELSE NEW.rdns END",
+            ),
+            (
+                "rdns_status",
+                "COALESCE(NEW.rdns_status, ip_info.rdns_status)",
+            ),
+            ("updated_us", "NEW.updated_us"),
+        ],
+    );
+    let updated = to_us(chrono::Utc::now());
+    for chunk in merged.chunks(rows_per_insert(backend, IP_INFO_COLUMN_COUNT)) {
+        let sql = multi_row_insert(backend, &head, IP_INFO_COLUMN_COUNT, chunk.len(), &upsert);
+        let mut query = sqlx::query(AssertSqlSafe(sql));
+        for (ip, info) in chunk {
+            query = query
+                .bind(ip.to_string())
+                .bind(info.country)
+                .bind(info.asn.map(i64::from))
+                .bind(info.as_org)
+                .bind(info.rdns)
+                .bind(info.rdns_status)
+                .bind(updated);
+        }
+        query
+            .execute(&mut *conn)
+            .await
+            .map_err(StoreError::query("storing address enrichment"))?;
     }
     Ok(())
 }

@@ -12,7 +12,9 @@ use chrono::{DateTime, Utc};
 use sqlx::any::AnyRow;
 
 /// The filter every auth-failure query shares; its one parameter is `time_us`.
-const FAILURES: &str = "FROM log_records WHERE kind = 'auth_failed' AND time_us >= ?";
+/// Enrichment columns (`country`, `asn`, `as_org`, `rdns`, `rdns_status`) come from `ip_info`.
+const FAILURES: &str = "FROM log_records r LEFT JOIN ip_info i ON i.ip = r.ip \
+     WHERE r.kind = 'auth_failed' AND r.time_us >= ?";
 
 impl Store {
     /// Authentication failures at or after `since`; top lists hold at most `top` entries.
@@ -26,7 +28,7 @@ impl Store {
         let top = i64::from(top);
 
         let totals = self
-            .query(&format!("SELECT COUNT(*), COUNT(DISTINCT ip) {FAILURES}"))
+            .query(&format!("SELECT COUNT(*), COUNT(DISTINCT r.ip) {FAILURES}"))
             .bind(since)
             .fetch_one(&self.pool)
             .await
@@ -41,8 +43,8 @@ impl Store {
         let top_ips = self
             .rows_since_top(
                 &format!(
-                    "SELECT ip, COUNT(*) AS n, MAX(rdns), MAX(country) {FAILURES} \
-                     AND ip IS NOT NULL GROUP BY ip ORDER BY n DESC, ip LIMIT ?"
+                    "SELECT r.ip, COUNT(*) AS n, MAX(i.rdns), MAX(i.country) {FAILURES} \
+                     AND r.ip IS NOT NULL GROUP BY r.ip ORDER BY n DESC, r.ip LIMIT ?"
                 ),
                 since,
                 Some(top),
@@ -70,8 +72,8 @@ impl Store {
         let top_asns = self
             .rows_since_top(
                 &format!(
-                    "SELECT asn, MAX(as_org), COUNT(*) AS n {FAILURES} \
-                     AND asn IS NOT NULL GROUP BY asn ORDER BY n DESC, asn LIMIT ?"
+                    "SELECT i.asn, MAX(i.as_org), COUNT(*) AS n {FAILURES} \
+                     AND i.asn IS NOT NULL GROUP BY i.asn ORDER BY n DESC, i.asn LIMIT ?"
                 ),
                 since,
                 Some(top),
@@ -92,12 +94,12 @@ impl Store {
             total_failures: at(&totals, 0, CONTEXT)?,
             unique_ips: at(&totals, 1, CONTEXT)?,
             top_ips,
-            top_users: self.auth_top_of("user_name", since, Some(top)).await?,
-            top_countries: self.auth_top_of("country", since, Some(top)).await?,
+            top_users: self.auth_top_of("r.user_name", since, Some(top)).await?,
+            top_countries: self.auth_top_of("i.country", since, Some(top)).await?,
             top_asns,
             per_hour: self
                 .rows_since_top(
-                    &format!("SELECT hour, COUNT(*) {FAILURES} GROUP BY hour ORDER BY hour"),
+                    &format!("SELECT r.hour, COUNT(*) {FAILURES} GROUP BY r.hour ORDER BY r.hour"),
                     since,
                     None,
                     CONTEXT,
@@ -106,7 +108,7 @@ impl Store {
                 .iter()
                 .map(|row| Ok((at(row, 0, CONTEXT)?, at(row, 1, CONTEXT)?)))
                 .collect::<Result<_, StoreError>>()?,
-            rdns_status: self.auth_top_of("rdns_status", since, None).await?,
+            rdns_status: self.auth_top_of("i.rdns_status", since, None).await?,
             successes: at(&successes, 0, CONTEXT)?,
         })
     }

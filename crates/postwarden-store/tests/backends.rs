@@ -479,7 +479,10 @@ async fn failed_batch_leaves_nothing(backend: Backend) {
     side.close().await.ok();
     let batch = LogBatch {
         records: (0..2500)
-            .map(|i| record(t(i), "auth_failed", "192.0.2.1", Some("u")))
+            .map(|i| LogRecordRow {
+                country: Some("NL".into()),
+                ..record(t(i), "auth_failed", "192.0.2.1", Some("u"))
+            })
             .collect(),
         traffic: vec![TrafficCount {
             hour: 1,
@@ -529,6 +532,10 @@ async fn failed_batch_leaves_nothing(backend: Backend) {
         .await
         .unwrap();
     assert_eq!(db.count("log_records").await, 2500);
+    // The failed batch's enrichment was not remembered as stored: the retry stored it.
+    assert_eq!(db.count("ip_info").await, 1);
+    let stored = db.store.log_records(t(-1), true).await.unwrap();
+    assert_eq!(stored[0].country.as_deref(), Some("NL"));
     db.finish().await;
 }
 

@@ -42,11 +42,6 @@ CREATE TABLE log_records (
     client_name  TEXT,
     user_name    TEXT,
     reason       TEXT,
-    country      TEXT,
-    asn          BIGINT,
-    as_org       TEXT,
-    rdns         TEXT,
-    rdns_status  TEXT,
     INDEX log_records_time_us (time_us)
 ) ENGINE = InnoDB DEFAULT CHARSET = utf8mb4 COLLATE = utf8mb4_bin;
 
@@ -57,4 +52,15 @@ CREATE TABLE traffic_counts (
     counter_key  VARCHAR(255) NOT NULL,
     count        BIGINT NOT NULL,
     PRIMARY KEY (hour, host, metric, counter_key)
+) ENGINE = InnoDB DEFAULT CHARSET = utf8mb4 COLLATE = utf8mb4_bin;
+
+-- Enrichment of each client address seen in log_records, once per address (latest answer).
+CREATE TABLE ip_info (
+    ip          VARCHAR(64) NOT NULL PRIMARY KEY,
+    country     TEXT,
+    asn         BIGINT,
+    as_org      TEXT,
+    rdns        TEXT,
+    rdns_status TEXT,
+    updated_us  BIGINT NOT NULL
 ) ENGINE = InnoDB DEFAULT CHARSET = utf8mb4 COLLATE = utf8mb4_bin;

@@ -40,12 +40,7 @@ CREATE TABLE log_records (
     ip           TEXT COLLATE "C",
     client_name  TEXT COLLATE "C",
     user_name    TEXT COLLATE "C",
-    reason       TEXT COLLATE "C",
-    country      TEXT COLLATE "C",
-    asn          BIGINT,
-    as_org       TEXT COLLATE "C",
-    rdns         TEXT COLLATE "C",
-    rdns_status  TEXT COLLATE "C"
+    reason       TEXT COLLATE "C"
 );
 CREATE INDEX log_records_time_us ON log_records (time_us);
 
@@ -56,4 +51,15 @@ CREATE TABLE traffic_counts (
     counter_key  TEXT COLLATE "C" NOT NULL,
     count        BIGINT NOT NULL,
     PRIMARY KEY (hour, host, metric, counter_key)
+);
+
+-- Enrichment of each client address seen in log_records, once per address (latest answer).
+CREATE TABLE ip_info (
+    ip          TEXT COLLATE "C" PRIMARY KEY NOT NULL,
+    country     TEXT COLLATE "C",
+    asn         BIGINT,
+    as_org      TEXT COLLATE "C",
+    rdns        TEXT COLLATE "C",
+    rdns_status TEXT COLLATE "C",
+    updated_us  BIGINT NOT NULL
 );

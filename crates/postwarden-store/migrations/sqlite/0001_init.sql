@@ -38,12 +38,7 @@ CREATE TABLE log_records (
     ip           TEXT,
     client_name  TEXT,
     user_name    TEXT,
-    reason       TEXT,
-    country      TEXT,
-    asn          BIGINT,
-    as_org       TEXT,
-    rdns         TEXT,
-    rdns_status  TEXT
+    reason       TEXT
 );
 CREATE INDEX log_records_time_us ON log_records (time_us);
 
@@ -54,4 +49,15 @@ CREATE TABLE traffic_counts (
     counter_key  TEXT   NOT NULL,
     count        BIGINT NOT NULL,
     PRIMARY KEY (hour, host, metric, counter_key)
+);
+
+-- Enrichment of each client address seen in log_records, once per address (latest answer).
+CREATE TABLE ip_info (
+    ip          TEXT PRIMARY KEY NOT NULL,
+    country     TEXT,
+    asn         BIGINT,
+    as_org      TEXT,
+    rdns        TEXT,
+    rdns_status TEXT,
+    updated_us  BIGINT NOT NULL
 );
