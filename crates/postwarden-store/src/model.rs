@@ -53,6 +53,8 @@ pub struct LogRecordRow {
     pub user: Option<String>,
     /// The reason class or SASL reason.
     pub reason: Option<String>,
+    /// Enrichment of `ip`. Stored once per address in `ip_info` (the latest answer);
+    /// records read back carry the address's current enrichment.
     pub country: Option<String>,
     pub asn: Option<u32>,
     pub as_org: Option<String>,

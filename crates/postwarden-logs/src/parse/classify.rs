@@ -5,7 +5,7 @@
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::sync::LazyLock;
 
-use memchr::memchr;
+
 use memchr::memmem::{Finder, FinderRev};
 
 use super::{Counter, DeliveryStatus, Detail, Kind, Record, RejectClass, Stage, Txt};
@@ -19,6 +19,13 @@ static TAIL_FROM: LazyLock<FinderRev<'static>> = LazyLock::new(|| FinderRev::new
 static SPACE_FROM: LazyLock<FinderRev<'static>> = LazyLock::new(|| FinderRev::new(b" from "));
 static LIMIT_EXCEEDED: LazyLock<Finder<'static>> =
     LazyLock::new(|| Finder::new(b"limit exceeded: "));
+
+/// Position of the first `b` in `s`; the fields here are short, where the SWAR scan of
+/// [`super::find_any`] beats `memchr`'s dispatch.
+#[inline]
+fn find_byte(b: u8, s: &[u8]) -> Option<usize> {
+    super::find_any(s, [b])
+}
 
 /// Classifies `msg` (the part after `service[pid]: `) into `rec`.
 pub(super) fn classify<'a>(msg: &'a [u8], rec: &mut Record<'a>, tx: Txt<'a>) {
@@ -156,20 +163,24 @@ fn queue_id(m: &[u8]) -> Option<(&[u8], &[u8])> {
     if !first.is_ascii_alphanumeric() {
         return None;
     }
-    let mut i = 0;
-    let mut seen = 0u8;
-    while i < m.len() && i <= 20 {
-        let c = ID_CLASS[usize::from(m[i])];
-        if c == 0 {
-            break;
-        }
-        seen |= c;
-        i += 1;
-    }
-    if !(5..=20).contains(&i) || m.get(i) != Some(&b':') {
+    // The id ends at its `:`, within the first 21 bytes. A space (never an id byte) ends
+    // the search early: most messages that are not queued start with a word and a space.
+    let head = &m[..m.len().min(21)];
+    let i = super::find_any(head, [b':', b' '])?;
+    if i < 5 || m[i] != b':' {
         return None;
     }
     let id = &m[..i];
+    // Every byte before the `:` must be an id byte (class 0 is not); no early exit.
+    let (mut seen, mut bad) = (0u8, false);
+    for &b in id {
+        let c = ID_CLASS[usize::from(b)];
+        seen |= c;
+        bad |= c == 0;
+    }
+    if bad {
+        return None;
+    }
     let hex = seen & ID_OTHER_ALPHA == 0;
     let digit = seen & ID_DIGIT != 0;
     if !(hex || (digit && i >= 10)) {
@@ -244,46 +255,74 @@ impl<'a> Client<'a> {
 /// `d.d.d.d]` at the start of `b`: the address and the position of the `]`. `None` when
 /// anything else comes first (the caller then takes the general path, which reads exactly
 /// this address too when the text up to the first `]` is a valid IPv4 address).
+///
+/// Branch-light: the first 16 bytes are classified as one `u128` (digit, dot and `]`
+/// masks), so the dot positions, which differ per address, cost no mispredictions.
 #[inline]
 fn v4_bracket(b: &[u8]) -> Option<(Ipv4Addr, usize)> {
-    let mut o = [0u8; 4];
-    let mut n = 0;
-    let mut cur: u32 = 0;
-    let mut digits = 0;
-    for (i, &c) in b.iter().enumerate().take(16) {
-        let d = c.wrapping_sub(b'0');
-        if d < 10 {
-            cur = cur * 10 + u32::from(d);
-            digits += 1;
-            if digits > 3 || cur > 255 {
-                return None;
-            }
-        } else if c == b'.' {
-            if digits == 0 || n == 3 {
-                return None;
-            }
-            o[n] = cur as u8;
-            n += 1;
-            cur = 0;
-            digits = 0;
-        } else if c == b']' {
-            if n != 3 || digits == 0 {
-                return None;
-            }
-            o[3] = cur as u8;
-            return Some((Ipv4Addr::from(o), i));
-        } else {
-            return None;
-        }
+    const LO: u128 = u128::from_le_bytes([0x01; 16]);
+    const HI: u128 = LO * 0x80;
+    const M7F: u128 = LO * 0x7f;
+    // Exactly the zero bytes of `x`, as their high bit.
+    let zero = |x: u128| !((((x & M7F) + M7F) | x) | M7F);
+    let mut buf = [0u8; 16];
+    match b.first_chunk::<16>() {
+        Some(c) => buf = *c,
+        None => buf[..b.len()].copy_from_slice(b),
     }
-    None
+    let w = u128::from_le_bytes(buf);
+    let rb = zero(w ^ (LO * u128::from(b']')));
+    if rb == 0 {
+        return None;
+    }
+    let p = (rb.trailing_zeros() / 8) as usize;
+    let below = ((1u128 << (8 * p)) - 1) & HI;
+    let low7 = w & M7F;
+    // ASCII bytes >= '0' and >= ':' (no carries: each byte stays below 0x100).
+    let ge0 = low7 + LO * (0x80 - 0x30);
+    let ge_colon = low7 + LO * (0x80 - 0x3a);
+    let digit = ge0 & !ge_colon & !w & HI;
+    let dot = zero(w ^ (LO * u128::from(b'.'))) & below;
+    if (digit & below) | dot != below || dot.count_ones() != 3 || p == 0 {
+        return None;
+    }
+    let d1 = (dot.trailing_zeros() / 8) as usize;
+    let dot = dot & (dot - 1);
+    let d2 = (dot.trailing_zeros() / 8) as usize;
+    let dot = dot & (dot - 1);
+    let d3 = (dot.trailing_zeros() / 8) as usize;
+    // Group lengths; each must be 1..=3 (wrapping turns 0 into a huge value).
+    let lens = [
+        d1,
+        d2.wrapping_sub(d1 + 1),
+        d3.wrapping_sub(d2 + 1),
+        p.wrapping_sub(d3 + 1),
+    ];
+    if lens.iter().any(|&l| l.wrapping_sub(1) >= 3) {
+        return None;
+    }
+    let ends = [d1, d2, d3, p];
+    let dig = |i: usize| u32::from(buf[i].wrapping_sub(b'0'));
+    let mut o = [0u8; 4];
+    for k in 0..4 {
+        let (e, l) = (ends[k], lens[k]);
+        let mut v = dig(e - 1);
+        if l >= 2 {
+            v += 10 * dig(e - 2);
+        }
+        if l >= 3 {
+            v += 100 * dig(e - 3);
+        }
+        o[k] = u8::try_from(v).ok()?;
+    }
+    Some((Ipv4Addr::from(o), p))
 }
 
 fn parse_ip(b: &[u8]) -> Option<IpAddr> {
     if let Some(v4) = parse_v4(b) {
         return Some(IpAddr::V4(v4));
     }
-    if b.len() >= 2 && b.len() <= 45 && memchr(b':', b).is_some() {
+    if b.len() >= 2 && b.len() <= 45 && find_byte(b':', b).is_some() {
         return std::str::from_utf8(b)
             .ok()?
             .parse::<Ipv6Addr>()
@@ -346,12 +385,29 @@ fn disconnect<'a>(r: &'a [u8], rec: &mut Record<'a>, tx: Txt<'a>) -> bool {
     let stats = c.rest(r);
     let stats = stats.strip_prefix(b" ").unwrap_or(stats);
     let (mut auth, mut commands) = (None, None);
-    for tok in stats.split(|&b| b == b' ') {
-        if let Some(v) = tok.strip_prefix(b"auth=") {
-            auth = counter(v);
-        } else if let Some(v) = tok.strip_prefix(b"commands=") {
-            commands = counter(v);
+    // Space-separated tokens (as `split(' ')`, empty ones included), found eight bytes at
+    // a time; only tokens starting with `a` or `c` are looked at.
+    let mut s = stats;
+    loop {
+        let e = super::find_any(s, [b' ']).unwrap_or(s.len());
+        let tok = &s[..e];
+        match tok.first() {
+            Some(b'a') => {
+                if let Some(v) = tok.strip_prefix(b"auth=") {
+                    auth = counter(v);
+                }
+            }
+            Some(b'c') => {
+                if let Some(v) = tok.strip_prefix(b"commands=") {
+                    commands = counter(v);
+                }
+            }
+            _ => {}
         }
+        if e >= s.len() {
+            break;
+        }
+        s = &s[e + 1..];
     }
     rec.abusive = auth.is_some_and(|a| a.ok < a.total);
     rec.detail = Detail::Disconnect {
@@ -363,7 +419,7 @@ fn disconnect<'a>(r: &'a [u8], rec: &mut Record<'a>, tx: Txt<'a>) -> bool {
 }
 
 fn counter(v: &[u8]) -> Option<Counter> {
-    match memchr(b'/', v) {
+    match find_byte(b'/', v) {
         Some(p) => Some(Counter {
             ok: super::parse_u32(&v[..p])?,
             total: super::parse_u32(&v[p + 1..])?,
@@ -377,13 +433,13 @@ fn counter(v: &[u8]) -> Option<Counter> {
 
 /// `STAGE [(N bytes)] from name[ip][: text]` after `lost connection after ` and friends.
 fn after<'a>(r: &'a [u8], kind: Kind, rec: &mut Record<'a>, tx: Txt<'a>) -> bool {
-    let Some(sp) = memchr(b' ', r) else {
+    let Some(sp) = find_byte(b' ', r) else {
         return false;
     };
     let stage = Stage::from_bytes(&r[..sp]);
     let mut r = &r[sp + 1..];
     if r.first() == Some(&b'(')
-        && let Some(close) = memchr(b')', r)
+        && let Some(close) = find_byte(b')', r)
     {
         r = r[close + 1..].strip_prefix(b" ").unwrap_or(&r[close + 1..]);
     }
@@ -482,7 +538,7 @@ fn warning<'a>(w: &'a [u8], rec: &mut Record<'a>, tx: Txt<'a>) -> bool {
 
 /// `MECH authentication failed: REASON[, sasl_username=USER]` after `SASL `.
 fn sasl_failure<'a>(s: &'a [u8], rec: &mut Record<'a>, tx: Txt<'a>) {
-    let Some(sp) = memchr(b' ', s) else {
+    let Some(sp) = find_byte(b' ', s) else {
         rec.detail = Detail::Text { text: tx.text(s) };
         return;
     };
@@ -521,7 +577,7 @@ fn fields<'a>(mut s: &'a [u8], mut f: impl FnMut(&'a [u8], &'a [u8], &'a [u8]) -
         while let [b' ' | b',' | b';', r @ ..] = s {
             s = r;
         }
-        let Some(eq) = memchr(b'=', s) else { return };
+        let Some(eq) = find_byte(b'=', s) else { return };
         let key = &s[..eq];
         let v = &s[eq + 1..];
         let (value, rest) = if v.first() == Some(&b'<') {
@@ -530,10 +586,7 @@ fn fields<'a>(mut s: &'a [u8], mut f: impl FnMut(&'a [u8], &'a [u8], &'a [u8]) -
                 None => (&v[1..], &[][..]),
             }
         } else {
-            let e = v
-                .iter()
-                .position(|&b| b == b' ' || b == b',')
-                .unwrap_or(v.len());
+            let e = super::find_any(v, [b' ', b',']).unwrap_or(v.len());
             (&v[..e], &v[e..])
         };
         if !f(key, value, rest) {
@@ -554,7 +607,7 @@ fn angle_end(v: &[u8]) -> Option<usize> {
 /// `reject: STAGE from name[ip]: CODE X.Y.Z reason; from=<…> to=<…> proto=… helo=<…>`,
 /// also postscreen's comma-separated tail and cleanup's header/body form.
 fn reject<'a>(r: &'a [u8], kind: Kind, milter: bool, rec: &mut Record<'a>, tx: Txt<'a>) -> bool {
-    let Some(sp) = memchr(b' ', r) else {
+    let Some(sp) = find_byte(b' ', r) else {
         return false;
     };
     let stage = Stage::from_bytes(&r[..sp]);
@@ -673,7 +726,7 @@ fn codes(r: &[u8]) -> (Option<u16>, Option<&[u8]>, &[u8]) {
     }
     let mut enhanced = None;
     if matches!(r.first(), Some(b'2' | b'4' | b'5')) && r.get(1) == Some(&b'.') {
-        let e = memchr(b' ', r).unwrap_or(r.len());
+        let e = find_byte(b' ', r).unwrap_or(r.len());
         let tok = &r[..e];
         if tok.iter().all(|&b| b.is_ascii_digit() || b == b'.') {
             enhanced = Some(tok);
@@ -796,7 +849,7 @@ fn received<'a>(r: &'a [u8], rec: &mut Record<'a>, tx: Txt<'a>) -> bool {
 /// Like [`angle_end`] for a value whose `<` was already consumed.
 fn angle_end_open(r: &[u8]) -> Option<usize> {
     let mut from = 0;
-    while let Some(p) = memchr(b'>', &r[from..]) {
+    while let Some(p) = find_byte(b'>', &r[from..]) {
         let e = from + p;
         match r.get(e + 1) {
             None | Some(b' ' | b',' | b';' | b':') => return Some(e),
@@ -864,7 +917,7 @@ fn delivery<'a>(r: &'a [u8], rec: &mut Record<'a>, tx: Txt<'a>) -> bool {
 
 /// `Anonymous TLS connection established from name[ip]: TLSv1.3 with cipher …`.
 fn tls_established<'a>(m: &'a [u8], rec: &mut Record<'a>, tx: Txt<'a>) -> bool {
-    let Some(sp) = memchr(b' ', m) else {
+    let Some(sp) = find_byte(b' ', m) else {
         return false;
     };
     if !matches!(
@@ -926,7 +979,7 @@ fn postscreen<'a>(m: &'a [u8], rec: &mut Record<'a>, tx: Txt<'a>) -> bool {
         return false;
     };
     let r = &m[word.len()..];
-    let Some(lb) = memchr(b'[', r) else {
+    let Some(lb) = find_byte(b'[', r) else {
         return false;
     };
     let head = &r[..lb];
@@ -966,4 +1019,146 @@ fn postscreen<'a>(m: &'a [u8], rec: &mut Record<'a>, tx: Txt<'a>) -> bool {
         text: tx.text(t),
     };
     true
+}
+
+#[cfg(test)]
+mod tests {
+    use std::net::Ipv4Addr;
+
+    use super::{ID_CLASS, queue_id, v4_bracket};
+
+    /// The plain one-byte-at-a-time reading that [`v4_bracket`] must agree with.
+    fn v4_bracket_ref(b: &[u8]) -> Option<(Ipv4Addr, usize)> {
+        let (mut o, mut n, mut cur, mut digits) = ([0u8; 4], 0, 0u32, 0);
+        for (i, &c) in b.iter().enumerate().take(16) {
+            match c {
+                b'0'..=b'9' => {
+                    cur = cur * 10 + u32::from(c - b'0');
+                    digits += 1;
+                    if digits > 3 || cur > 255 {
+                        return None;
+                    }
+                }
+                b'.' if digits > 0 && n < 3 => {
+                    o[n] = cur as u8;
+                    (n, cur, digits) = (n + 1, 0, 0);
+                }
+                b']' if n == 3 && digits > 0 => {
+                    o[3] = cur as u8;
+                    return Some((Ipv4Addr::from(o), i));
+                }
+                _ => return None,
+            }
+        }
+        None
+    }
+
+    fn queue_id_ref(m: &[u8]) -> Option<(&[u8], &[u8])> {
+        if !m.first()?.is_ascii_alphanumeric() {
+            return None;
+        }
+        let (mut i, mut seen) = (0, 0u8);
+        while i < m.len() && i <= 20 && ID_CLASS[usize::from(m[i])] != 0 {
+            seen |= ID_CLASS[usize::from(m[i])];
+            i += 1;
+        }
+        if !(5..=20).contains(&i) || m.get(i) != Some(&b':') {
+            return None;
+        }
+        if !(seen & 4 == 0 || (seen & 1 != 0 && i >= 10)) {
+            return None;
+        }
+        let rest = &m[i + 1..];
+        Some((&m[..i], rest.strip_prefix(b" ").unwrap_or(rest)))
+    }
+
+    /// A small deterministic generator (xorshift), so the test needs no dependency.
+    fn rng(state: &mut u64) -> u64 {
+        *state ^= *state << 13;
+        *state ^= *state >> 7;
+        *state ^= *state << 17;
+        *state
+    }
+
+    #[test]
+    fn v4_bracket_agrees_with_a_byte_loop() {
+        let alphabet = b"0123456789.]].:/[ a\xff\x80\x2e\x2f";
+        let mut st = 0x9e37_79b9_7f4a_7c15;
+        let seeds: [&[u8]; 8] = [
+            b"1.2.3.4]",
+            b"255.255.255.255]:25",
+            b"256.1.1.1]",
+            b"01.002.3.000]",
+            b"1..2.3]",
+            b"1.2.3.4.5]",
+            b"10.0.0.1",
+            b"1234.1.1.1]",
+        ];
+        for s in seeds {
+            for cut in 0..=s.len() {
+                assert_eq!(v4_bracket(&s[..cut]), v4_bracket_ref(&s[..cut]), "{s:?}");
+            }
+        }
+        for _ in 0..300_000 {
+            let len = (rng(&mut st) % 20) as usize;
+            let mut b: Vec<u8> = (0..len)
+                .map(|_| {
+                    let r = rng(&mut st);
+                    if r % 3 == 0 {
+                        alphabet[(r >> 8) as usize % alphabet.len()]
+                    } else {
+                        b'0' + ((r >> 8) % 10) as u8
+                    }
+                })
+                .collect();
+            // Mostly well-formed addresses with a twist.
+            if rng(&mut st) % 2 == 0 {
+                let r = rng(&mut st);
+                let ip = format!(
+                    "{}.{}.{}.{}]",
+                    r % 300,
+                    (r >> 9) % 256,
+                    (r >> 18) % 1000,
+                    (r >> 28) % 260
+                );
+                b = ip.into_bytes().into_iter().chain(b).collect();
+                let k = (rng(&mut st) % (b.len() as u64 + 1)) as usize;
+                if rng(&mut st) % 3 == 0 && k < b.len() {
+                    b[k] = alphabet[(rng(&mut st) % alphabet.len() as u64) as usize];
+                }
+            }
+            assert_eq!(
+                v4_bracket(&b),
+                v4_bracket_ref(&b),
+                "{:?}",
+                String::from_utf8_lossy(&b)
+            );
+        }
+    }
+
+    #[test]
+    fn queue_id_agrees_with_a_byte_loop() {
+        let alphabet = b"0123456789ABCDEFGHZabcxyz: _-\xff";
+        let mut st = 0x2545_f491_4f6c_dd1d;
+        for _ in 0..300_000 {
+            let len = (rng(&mut st) % 26) as usize;
+            let b: Vec<u8> = (0..len)
+                .map(|_| alphabet[(rng(&mut st) % alphabet.len() as u64) as usize])
+                .collect();
+            assert_eq!(
+                queue_id(&b),
+                queue_id_ref(&b),
+                "{:?}",
+                String::from_utf8_lossy(&b)
+            );
+        }
+        for s in [
+            &b"3F2A81C0B4: removed"[..],
+            b"4dSlWD0bY9z9vH3: x",
+            b"connect from",
+            b"ABCDE:",
+        ] {
+            assert_eq!(queue_id(s), queue_id_ref(s));
+        }
+    }
 }

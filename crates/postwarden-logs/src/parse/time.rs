@@ -157,13 +157,12 @@ impl ParseContext {
         &mut self,
         line: &'a [u8],
     ) -> Result<(DateTime<FixedOffset>, &'a [u8]), Unparsed> {
-        if line.len() < 16 || line[15] != b' ' {
+        let Some((key, [b' ', rest @ ..])) = line.split_first_chunk::<15>() else {
             return Err(Unparsed::NoTimestamp);
-        }
-        let key = &line[..15];
-        let rest = &line[16..];
+        };
+        // A fixed-size compare: two overlapping 8-byte loads, no `memcmp` call.
         if let Some(t) = self.trad_time
-            && key == self.trad_key
+            && *key == self.trad_key
         {
             return Ok((t, rest));
         }
