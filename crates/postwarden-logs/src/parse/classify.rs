@@ -5,7 +5,6 @@
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::sync::LazyLock;
 
-
 use memchr::memmem::{Finder, FinderRev};
 
 use super::{Counter, DeliveryStatus, Detail, Kind, Record, RejectClass, Stage, Txt};
@@ -302,17 +301,16 @@ fn v4_bracket(b: &[u8]) -> Option<(Ipv4Addr, usize)> {
         return None;
     }
     let ends = [d1, d2, d3, p];
-    let dig = |i: usize| u32::from(buf[i].wrapping_sub(b'0'));
+    // Three `0`s in front, so the up-to-three digits before each end can be read without
+    // a branch on the group's length (digits outside the group are multiplied by 0).
+    let mut pb = [b'0'; 19];
+    pb[3..].copy_from_slice(&buf);
+    let dig = |i: usize| u32::from(pb[i].wrapping_sub(b'0'));
     let mut o = [0u8; 4];
     for k in 0..4 {
-        let (e, l) = (ends[k], lens[k]);
-        let mut v = dig(e - 1);
-        if l >= 2 {
-            v += 10 * dig(e - 2);
-        }
-        if l >= 3 {
-            v += 100 * dig(e - 3);
-        }
+        let (e, l) = (ends[k] + 3, lens[k]);
+        let v =
+            dig(e - 1) + 10 * dig(e - 2) * u32::from(l >= 2) + 100 * dig(e - 3) * u32::from(l >= 3);
         o[k] = u8::try_from(v).ok()?;
     }
     Some((Ipv4Addr::from(o), p))
@@ -1104,7 +1102,7 @@ mod tests {
             let mut b: Vec<u8> = (0..len)
                 .map(|_| {
                     let r = rng(&mut st);
-                    if r % 3 == 0 {
+                    if r.is_multiple_of(3) {
                         alphabet[(r >> 8) as usize % alphabet.len()]
                     } else {
                         b'0' + ((r >> 8) % 10) as u8
@@ -1112,7 +1110,7 @@ mod tests {
                 })
                 .collect();
             // Mostly well-formed addresses with a twist.
-            if rng(&mut st) % 2 == 0 {
+            if rng(&mut st).is_multiple_of(2) {
                 let r = rng(&mut st);
                 let ip = format!(
                     "{}.{}.{}.{}]",
@@ -1123,7 +1121,7 @@ mod tests {
                 );
                 b = ip.into_bytes().into_iter().chain(b).collect();
                 let k = (rng(&mut st) % (b.len() as u64 + 1)) as usize;
-                if rng(&mut st) % 3 == 0 && k < b.len() {
+                if rng(&mut st).is_multiple_of(3) && k < b.len() {
                     b[k] = alphabet[(rng(&mut st) % alphabet.len() as u64) as usize];
                 }
             }
