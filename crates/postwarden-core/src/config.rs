@@ -182,6 +182,8 @@ impl Default for GeoConfig {
 #[serde(default, deny_unknown_fields)]
 pub struct RdnsConfig {
     pub enabled: bool,
+    /// DNS servers to ask (`"127.0.0.1:53"`); empty means those of `/etc/resolv.conf`.
+    pub nameservers: Vec<std::net::SocketAddr>,
     /// Longest one PTR (and forward-confirmation) lookup may take.
     #[serde(deserialize_with = "duration")]
     pub timeout: Duration,
@@ -198,6 +200,7 @@ impl Default for RdnsConfig {
     fn default() -> Self {
         Self {
             enabled: true,
+            nameservers: Vec::new(),
             timeout: Duration::from_secs(2),
             concurrency: 32,
             cache_size: 65_536,

@@ -15,6 +15,8 @@
 pub mod geo;
 pub mod rdns;
 pub mod scope;
+#[cfg(feature = "testing")]
+pub mod testing;
 
 pub use geo::{GeoDb, GeoError, GeoInfo, SourceFormat, SourceInfo, update};
 pub use rdns::{

@@ -556,11 +556,11 @@ impl Resolve for FakeDns {
 
 fn config() -> RdnsConfig {
     RdnsConfig {
-        enabled: true,
         timeout: Duration::from_secs(2),
         concurrency: 4,
         cache_size: 100,
         cache_ttl: Duration::from_secs(60),
+        ..RdnsConfig::default()
     }
 }
 
@@ -792,47 +792,13 @@ async fn non_public_and_disabled_never_query() {
 
 // ---------------------------------------------------------------- HickoryResolver, for real
 
-/// A tiny authoritative-style DNS responder on 127.0.0.1 (UDP): PTR 8.8.8.8 → dns.google,
-/// A dns.google → 8.8.8.8, NXDOMAIN for anything else.
+/// PTR 8.8.8.8 → dns.google, A dns.google → 8.8.8.8, NXDOMAIN for anything else.
 async fn dns_responder() -> SocketAddr {
-    use hickory_resolver::proto::op::{Message, OpCode, ResponseCode};
-    use hickory_resolver::proto::rr::rdata::{A, PTR};
-    use hickory_resolver::proto::rr::{Name, RData, Record, RecordType};
-    let socket = tokio::net::UdpSocket::bind("127.0.0.1:0").await.unwrap();
-    let addr = socket.local_addr().unwrap();
-    tokio::spawn(async move {
-        let mut buf = [0u8; 1500];
-        loop {
-            let Ok((n, peer)) = socket.recv_from(&mut buf).await else {
-                return;
-            };
-            let Ok(query) = Message::from_vec(&buf[..n]) else {
-                continue;
-            };
-            let mut reply = Message::response(query.metadata.id, OpCode::Query);
-            reply.metadata.recursion_desired = query.metadata.recursion_desired;
-            reply.metadata.recursion_available = true;
-            reply.add_queries(query.queries.clone());
-            let q = &query.queries[0];
-            let name = q.name.to_ascii().to_ascii_lowercase();
-            let answer = match (name.as_str(), q.query_type) {
-                ("8.8.8.8.in-addr.arpa.", RecordType::PTR) => {
-                    Some(RData::PTR(PTR(Name::from_ascii("dns.google.").unwrap())))
-                }
-                ("dns.google.", RecordType::A) => Some(RData::A(A::new(8, 8, 8, 8))),
-                ("dns.google.", _) => None,
-                _ => {
-                    reply.metadata.response_code = ResponseCode::NXDomain;
-                    None
-                }
-            };
-            if let Some(rdata) = answer {
-                reply.add_answer(Record::from_rdata(q.name.clone(), 60, rdata));
-            }
-            let _ = socket.send_to(&reply.to_vec().unwrap(), peer).await;
-        }
-    });
-    addr
+    use postwarden_enrich::testing::{DnsResponder, Zone};
+    let zone = Zone::default()
+        .ptr(ip("8.8.8.8"), "dns.google")
+        .address("dns.google", ip("8.8.8.8"));
+    DnsResponder::start(zone).await.unwrap()
 }
 
 #[tokio::test]

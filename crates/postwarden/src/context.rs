@@ -78,6 +78,11 @@ pub fn open_rdns(config: &Config) -> Result<Arc<ReverseDns>> {
     if !config.rdns.enabled {
         return Ok(Arc::new(ReverseDns::disabled()));
     }
-    let resolver = HickoryResolver::from_system().context("cannot read the system DNS configuration (/etc/resolv.conf); set [rdns] enabled = false to run without reverse DNS")?;
+    let resolver = if config.rdns.nameservers.is_empty() {
+        HickoryResolver::from_system().context("cannot read the system DNS configuration (/etc/resolv.conf); set `rdns.nameservers`, or `rdns.enabled = false` to run without reverse DNS")?
+    } else {
+        HickoryResolver::with_servers(&config.rdns.nameservers)
+            .context("cannot set up the resolver for `rdns.nameservers`")?
+    };
     Ok(Arc::new(ReverseDns::new(Arc::new(resolver), &config.rdns)))
 }

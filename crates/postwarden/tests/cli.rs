@@ -396,3 +396,77 @@ fn bad_arguments_get_clear_errors() {
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("fortnight"));
 }
+
+#[test]
+fn scan_adds_reverse_dns_from_the_configured_server() {
+    use postwarden_enrich::testing::{DnsResponder, Zone};
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let ip = |s: &str| s.parse().unwrap();
+    let zone = Zone::default()
+        .ptr(ip("8.8.8.8"), "dns.google")
+        .address("dns.google", ip("8.8.8.8"))
+        .ptr(ip("1.1.1.1"), "one.one.one.one")
+        .address("one.one.one.one", ip("1.0.0.1"));
+    let server = runtime.block_on(DnsResponder::start(zone)).unwrap();
+    let w = Warden::new();
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("postwarden.toml");
+    std::fs::write(
+        &config,
+        format!("[rdns]\nnameservers = [\"{server}\"]\ntimeout = \"5s\"\n"),
+    )
+    .unwrap();
+    let log = dir.path().join("mail.log");
+    let lines: String = ["8.8.8.8", "9.9.9.9", "1.1.1.1", "10.0.0.5"]
+        .iter()
+        .map(|ip| format!("Jan  1 00:00:00 mx1 postfix/smtpd[1]: warning: unknown[{ip}]: SASL LOGIN authentication failed: x\n"))
+        .collect();
+    std::fs::write(&log, lines).unwrap();
+    let out = w
+        .command(&["logs", "scan", log.to_str().unwrap()])
+        .arg("--config")
+        .arg(&config)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let exported = w
+        .command(&["logs", "export", "--format", "jsonl"])
+        .arg("--config")
+        .arg(&config)
+        .output()
+        .unwrap();
+    let records: Vec<Value> = String::from_utf8(exported.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let status = |ip: &str| {
+        let r = records
+            .iter()
+            .find(|r| r["ip"] == ip)
+            .unwrap_or_else(|| panic!("{ip} not stored"));
+        (
+            r["rdns"].as_str().map(str::to_owned),
+            r["rdns_status"].as_str().unwrap_or_default().to_owned(),
+        )
+    };
+    assert_eq!(
+        status("8.8.8.8"),
+        (Some("dns.google".into()), "confirmed".into())
+    );
+    assert_eq!(status("9.9.9.9"), (None, "no_ptr".into()));
+    assert_eq!(
+        status("1.1.1.1"),
+        (Some("one.one.one.one".into()), "unconfirmed".into())
+    );
+    assert_eq!(
+        status("10.0.0.5"),
+        (None, "not_public".into()),
+        "private addresses are never looked up"
+    );
+    drop(runtime);
+}
