@@ -113,7 +113,9 @@ pub struct PassOutcome {
 }
 
 impl Pipeline {
-    pub fn new(config: &Config, store: Store, context: ParseContext) -> Result<Self> {
+    /// Sets up the pipeline; the detector resumes the windows still open (see [`resume`]).
+    pub async fn open(config: &Config, store: Store, context: ParseContext) -> Result<Self> {
+        let detector = resume(&store, &config.detect).await?;
         Ok(Self {
             store,
             rdns: open_rdns(config)?,
@@ -121,7 +123,7 @@ impl Pipeline {
             detect: config.detect.clone(),
             carried: Some(Carried {
                 geo: open_geo(config)?,
-                detector: Detector::new(&config.detect),
+                detector,
                 context,
                 geo_cache: HashMap::new(),
             }),
@@ -186,6 +188,38 @@ impl Pipeline {
             events,
         })
     }
+}
+
+/// A detector that has seen the abusive records of its longest window, so an attack split
+/// over two runs of `logs scan` (from cron, say) is still detected. Crossings in the
+/// replayed records were reported by the run that stored them and are not raised again.
+async fn resume(store: &Store, config: &postwarden_core::config::DetectConfig) -> Result<Detector> {
+    let mut detector = Detector::new(config);
+    let longest = config
+        .rules
+        .iter()
+        .map(|r| r.window)
+        .max()
+        .unwrap_or_default();
+    let since = Utc::now() - chrono::Duration::from_std(longest).unwrap_or(chrono::Duration::MAX);
+    let mut already_reported = Vec::new();
+    for record in store
+        .log_records(since, false)
+        .await?
+        .iter()
+        .filter(|r| r.abusive)
+    {
+        let observation = Observation {
+            time: record.time,
+            host: &record.host,
+            ip: record.ip,
+            asn: record.asn,
+            user: record.user.as_deref(),
+            auth_failure: record.kind == Kind::AuthFailed.as_str(),
+        };
+        detector.observe(&observation, &mut already_reported);
+    }
+    Ok(detector)
 }
 
 /// Parses lines and builds batches; runs on a blocking thread.

@@ -470,3 +470,45 @@ fn scan_adds_reverse_dns_from_the_configured_server() {
     );
     drop(runtime);
 }
+
+#[test]
+fn an_attack_split_over_two_scans_is_still_detected() {
+    let w = Warden::new();
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("mail.log");
+    let failure = |minutes_ago: i64| {
+        let time = chrono::Utc::now() - chrono::Duration::minutes(minutes_ago);
+        format!(
+            "{} mx1 postfix/smtpd[1]: warning: unknown[192.0.2.200]: SASL LOGIN authentication failed: x\n",
+            time.to_rfc3339()
+        )
+    };
+    // demo.toml keeps the default rule: 5 failures from one address within 10 minutes.
+    std::fs::write(&log, (0..3).map(|i| failure(8 - i)).collect::<String>()).unwrap();
+    w.run(&["logs", "scan", log.to_str().unwrap()]);
+    let detected = |w: &Warden| {
+        let report = w.json(&["report", "auth", "--since", "1h", "--format", "json"]);
+        report["detections"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|e| e["kind"] == "auth.bruteforce" && e["ip"] == "192.0.2.200")
+            .count()
+    };
+    assert_eq!(detected(&w), 0, "three failures are not yet an attack");
+    let mut f = std::fs::OpenOptions::new().append(true).open(&log).unwrap();
+    f.write_all((failure(2) + &failure(1)).as_bytes()).unwrap();
+    w.run(&["logs", "scan", log.to_str().unwrap()]);
+    assert_eq!(
+        detected(&w),
+        1,
+        "the fifth failure, in the second scan, crosses the threshold"
+    );
+    f.write_all(failure(0).as_bytes()).unwrap();
+    w.run(&["logs", "scan", log.to_str().unwrap()]);
+    assert_eq!(
+        detected(&w),
+        1,
+        "a continuing attack is not reported again within its window"
+    );
+}

@@ -268,7 +268,7 @@ async fn scan(args: ScanArgs, config: &Config) -> Result<ExitCode> {
     let files = log_files(&args, config)?;
     let zone = zone(args.tz.as_deref(), config)?;
     let store = open_store(config).await?;
-    let mut pipeline = Pipeline::new(config, store, ParseContext::new(Utc::now(), zone))?;
+    let mut pipeline = Pipeline::open(config, store, ParseContext::new(Utc::now(), zone)).await?;
     let mut total = PassOutcome::default();
     for file in &files {
         if !file.exists() {
@@ -322,7 +322,7 @@ async fn follow(args: ScanArgs, config: &Config) -> Result<ExitCode> {
     let files = log_files(&args, config)?;
     let zone = zone(args.tz.as_deref(), config)?;
     let store = open_store(config).await?;
-    let mut pipeline = Pipeline::new(config, store, ParseContext::new(Utc::now(), zone))?;
+    let mut pipeline = Pipeline::open(config, store, ParseContext::new(Utc::now(), zone)).await?;
     let (wake, mut woken) = tokio::sync::mpsc::channel::<()>(1);
     let _watcher = watch_directories(&files, wake, config.logs.poll_interval);
     let mut terminate = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
