@@ -270,15 +270,11 @@ impl Classifier {
         };
         self.counts.count(Ok(&record));
         let time = record.time.with_timezone(&Utc);
-        if let Some((metric, key)) = traffic_metric(&record) {
-            let hour = time.timestamp().div_euclid(3600);
-            *self
-                .traffic
-                .entry((hour, record.host.to_owned(), metric, key))
-                .or_default() += 1;
-        }
-        if let Some((metric, key)) = traffic_domain(&record) {
-            let hour = time.timestamp().div_euclid(3600);
+        let counters = traffic_metric(&record)
+            .into_iter()
+            .chain(traffic_domain(&record));
+        let hour = time.timestamp().div_euclid(3600);
+        for (metric, key) in counters {
             *self
                 .traffic
                 .entry((hour, record.host.to_owned(), metric, key))
