@@ -6,6 +6,9 @@
 //! same keys and is parsed by a test.
 
 use crate::Secret;
+
+mod filter;
+pub use filter::*;
 use serde::{Deserialize, Deserializer};
 use std::path::PathBuf;
 use std::time::Duration;
@@ -22,6 +25,7 @@ pub struct Config {
     pub rdns: RdnsConfig,
     pub detect: DetectConfig,
     pub report: ReportConfig,
+    pub filter: FilterConfig,
 }
 
 impl Default for Config {
@@ -34,6 +38,7 @@ impl Default for Config {
             rdns: RdnsConfig::default(),
             detect: DetectConfig::default(),
             report: ReportConfig::default(),
+            filter: FilterConfig::default(),
         }
     }
 }
@@ -89,7 +94,7 @@ impl Config {
         if self.rdns.concurrency == 0 {
             return invalid("rdns.concurrency", "must be at least 1".into());
         }
-        Ok(())
+        self.filter.validate()
     }
 
     /// The database URL to use: the configured one, or SQLite in `data_dir`.

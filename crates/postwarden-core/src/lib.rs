@@ -7,7 +7,9 @@
 pub mod config;
 pub mod event;
 pub mod secret;
+pub mod verdict;
 
 pub use config::Config;
 pub use event::{Event, Severity};
 pub use secret::Secret;
+pub use verdict::{Action, Finding, Tag};

@@ -128,7 +128,8 @@ impl Connection {
         outgoing: Outgoing<'_>,
     ) -> Result<Reply, RelayError> {
         self.expect("greeting", 220).await?;
-        self.send(format!("EHLO {}\r\n", config.helo_name).as_bytes(), "EHLO").await?;
+        self.send(format!("EHLO {}\r\n", config.helo_name).as_bytes(), "EHLO")
+            .await?;
         let ehlo = self.expect("EHLO", 250).await?;
         let extensions = Extensions::from_ehlo(&ehlo);
 
@@ -143,7 +144,10 @@ impl Connection {
         }
         let mut refusal = None;
         if extensions.pipelining {
-            let batch: Vec<u8> = commands.iter().flat_map(|(_, c)| c.iter().copied()).collect();
+            let batch: Vec<u8> = commands
+                .iter()
+                .flat_map(|(_, c)| c.iter().copied())
+                .collect();
             self.send(&batch, "MAIL FROM").await?;
         }
         for (stage, command) in &commands {
@@ -166,12 +170,16 @@ impl Connection {
         }
         self.send(b"DATA\r\n", "DATA").await?;
         self.expect("DATA", 354).await?;
-        self.send(&dot_stuff(outgoing.message), "end of data").await?;
+        self.send(&dot_stuff(outgoing.message), "end of data")
+            .await?;
         self.expect("end of data", 250).await
     }
 
     async fn send(&mut self, bytes: &[u8], stage: &'static str) -> Result<(), RelayError> {
-        self.writer.write_all(bytes).await.map_err(|e| io_error(stage, e))
+        self.writer
+            .write_all(bytes)
+            .await
+            .map_err(|e| io_error(stage, e))
     }
 
     /// Reads a reply and requires `code`'s class (2xx for 250, 3xx for 354).
@@ -190,17 +198,28 @@ impl Connection {
             let line = match read_line(&mut self.reader, 4096, self.timeout).await {
                 Ok(Line::Complete(line)) => line,
                 Ok(Line::TooLong) => {
-                    return Err(RelayError::Protocol { stage, detail: "reply line over 4096 octets".into() });
+                    return Err(RelayError::Protocol {
+                        stage,
+                        detail: "reply line over 4096 octets".into(),
+                    });
                 }
                 Ok(Line::Closed) => {
-                    return Err(io_error(stage, io::Error::new(io::ErrorKind::UnexpectedEof, "connection closed")));
+                    return Err(io_error(
+                        stage,
+                        io::Error::new(io::ErrorKind::UnexpectedEof, "connection closed"),
+                    ));
                 }
                 Err(error) => return Err(io_error(stage, error)),
             };
             match parser.line(strip_cr(&line)) {
                 Ok(Some(reply)) => return Ok(reply),
                 Ok(None) => {}
-                Err(error) => return Err(RelayError::Protocol { stage, detail: error.to_string() }),
+                Err(error) => {
+                    return Err(RelayError::Protocol {
+                        stage,
+                        detail: error.to_string(),
+                    });
+                }
             }
         }
     }

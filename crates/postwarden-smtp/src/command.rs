@@ -162,9 +162,10 @@ fn parse_mail(rest: &str) -> Result<Command, CommandError> {
         let (name, value) = param.split_once('=').unwrap_or((param, ""));
         match name.to_ascii_uppercase().as_str() {
             "SIZE" => {
-                params.size = Some(value.parse().map_err(|_| {
-                    error(501, "5.5.4", "Syntax: SIZE takes a number of octets")
-                })?);
+                params.size =
+                    Some(value.parse().map_err(|_| {
+                        error(501, "5.5.4", "Syntax: SIZE takes a number of octets")
+                    })?);
             }
             "BODY" => match value.to_ascii_uppercase().as_str() {
                 "7BIT" => params.eight_bit = false,
@@ -316,7 +317,10 @@ mod tests {
 
     #[test]
     fn verbs_are_case_insensitive() {
-        assert_eq!(parse("ehlo mx.example").unwrap(), Command::Ehlo("mx.example".into()));
+        assert_eq!(
+            parse("ehlo mx.example").unwrap(),
+            Command::Ehlo("mx.example".into())
+        );
         assert_eq!(parse("DaTa").unwrap(), Command::Data);
         assert_eq!(parse("QUIT").unwrap(), Command::Quit);
     }
@@ -335,30 +339,55 @@ mod tests {
 
     #[test]
     fn null_sender_and_lenient_space() {
-        assert!(matches!(parse("MAIL FROM:<>").unwrap(), Command::Mail { from, .. } if from.is_empty()));
-        assert!(matches!(parse("MAIL FROM: <x@y.z>").unwrap(), Command::Mail { from, .. } if from == "x@y.z"));
+        assert!(
+            matches!(parse("MAIL FROM:<>").unwrap(), Command::Mail { from, .. } if from.is_empty())
+        );
+        assert!(
+            matches!(parse("MAIL FROM: <x@y.z>").unwrap(), Command::Mail { from, .. } if from == "x@y.z")
+        );
     }
 
     #[test]
     fn source_route_dropped_and_quoted_local_part_kept() {
-        assert!(matches!(parse("RCPT TO:<@relay.example:u@d.example>").unwrap(), Command::Rcpt { to } if to == "u@d.example"));
-        assert!(matches!(parse(r#"RCPT TO:<"a>b"@d.example>"#).unwrap(), Command::Rcpt { to } if to == r#""a>b"@d.example"#));
+        assert!(
+            matches!(parse("RCPT TO:<@relay.example:u@d.example>").unwrap(), Command::Rcpt { to } if to == "u@d.example")
+        );
+        assert!(
+            matches!(parse(r#"RCPT TO:<"a>b"@d.example>"#).unwrap(), Command::Rcpt { to } if to == r#""a>b"@d.example"#)
+        );
     }
 
     #[test]
     fn bad_addresses_get_501_or_553() {
-        for bad in ["RCPT TO:<nodomain>", "RCPT TO:<a@-bad.example>", "RCPT TO:<a..b@x.example>", "RCPT TO:a@b.example"] {
+        for bad in [
+            "RCPT TO:<nodomain>",
+            "RCPT TO:<a@-bad.example>",
+            "RCPT TO:<a..b@x.example>",
+            "RCPT TO:a@b.example",
+        ] {
             let code = parse(bad).unwrap_err().reply.code;
             assert_eq!(code, 501, "{bad}");
         }
-        assert_eq!(parse("MAIL FROM:<jörg@x.example>").unwrap_err().reply.code, 553);
+        assert_eq!(
+            parse("MAIL FROM:<jörg@x.example>").unwrap_err().reply.code,
+            553
+        );
         assert!(parse("MAIL FROM:<jörg@x.example> SMTPUTF8").is_ok());
     }
 
     #[test]
     fn unknown_parameters_and_commands() {
-        assert_eq!(parse("MAIL FROM:<a@b.c> RET=FULL").unwrap_err().reply.code, 555);
-        assert_eq!(parse("RCPT TO:<a@b.c> NOTIFY=NEVER").unwrap_err().reply.code, 555);
+        assert_eq!(
+            parse("MAIL FROM:<a@b.c> RET=FULL").unwrap_err().reply.code,
+            555
+        );
+        assert_eq!(
+            parse("RCPT TO:<a@b.c> NOTIFY=NEVER")
+                .unwrap_err()
+                .reply
+                .code,
+            555
+        );
         assert_eq!(parse("FROB").unwrap_err().reply.code, 502);
         assert_eq!(parse("").unwrap_err().reply.code, 500);
         assert_eq!(parse(&"X".repeat(5000)).unwrap_err().reply.code, 500);

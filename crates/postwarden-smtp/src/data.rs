@@ -202,7 +202,10 @@ mod tests {
         let (message, consumed) = receive(BareNewline::Normalize, b"a\r\n.\r\nMAIL").unwrap();
         assert_eq!(message.unwrap(), b"a\r\n");
         assert_eq!(consumed, 6);
-        assert!(receive(BareNewline::Normalize, b".\r\n").is_some(), "empty message");
+        assert!(
+            receive(BareNewline::Normalize, b".\r\n").is_some(),
+            "empty message"
+        );
     }
 
     #[test]
@@ -258,7 +261,10 @@ mod tests {
         let mut receiver = DataReceiver::new(BareNewline::Normalize, 10);
         assert_eq!(receiver.feed(b"0123456789abc\r\n"), DataStatus::More);
         assert_eq!(receiver.feed(b".\r\n"), DataStatus::Done { consumed: 3 });
-        assert_eq!(receiver.finish().unwrap_err(), DataError::TooBig { limit: 10 });
+        assert_eq!(
+            receiver.finish().unwrap_err(),
+            DataError::TooBig { limit: 10 }
+        );
     }
 
     #[test]
@@ -270,7 +276,10 @@ mod tests {
         for piece in line.chunks(3000) {
             assert_eq!(receiver.feed(piece), DataStatus::More);
         }
-        assert_eq!(receiver.feed(b"\r\n.\r\n"), DataStatus::Done { consumed: 5 });
+        assert_eq!(
+            receiver.feed(b"\r\n.\r\n"),
+            DataStatus::Done { consumed: 5 }
+        );
         let message = receiver.finish().unwrap();
         assert_eq!(&message[..20_000], &long[..]);
         assert_eq!(&message[20_000..], b"\r\n");

@@ -90,8 +90,12 @@ impl ReplyParser {
         };
         let code = line
             .get(..3)
-            .filter(|digits| digits.iter().all(u8::is_ascii_digit) && (b'2'..=b'5').contains(&digits[0]))
-            .map(|d| u16::from(d[0] - b'0') * 100 + u16::from(d[1] - b'0') * 10 + u16::from(d[2] - b'0'))
+            .filter(|digits| {
+                digits.iter().all(u8::is_ascii_digit) && (b'2'..=b'5').contains(&digits[0])
+            })
+            .map(|d| {
+                u16::from(d[0] - b'0') * 100 + u16::from(d[1] - b'0') * 10 + u16::from(d[2] - b'0')
+            })
             .ok_or_else(malformed)?;
         if self.code.is_some_and(|c| c != code) {
             return Err(malformed());
@@ -121,9 +125,15 @@ mod tests {
 
     #[test]
     fn multiline_round_trip() {
-        let reply = Reply::multiline(250, vec!["mx.example".into(), "PIPELINING".into(), "SIZE 100".into()]);
+        let reply = Reply::multiline(
+            250,
+            vec!["mx.example".into(), "PIPELINING".into(), "SIZE 100".into()],
+        );
         let wire = reply.to_wire();
-        assert_eq!(wire, b"250-mx.example\r\n250-PIPELINING\r\n250 SIZE 100\r\n");
+        assert_eq!(
+            wire,
+            b"250-mx.example\r\n250-PIPELINING\r\n250 SIZE 100\r\n"
+        );
         let mut parser = ReplyParser::default();
         let mut parsed = None;
         for line in wire.split(|&b| b == b'\n').filter(|l| !l.is_empty()) {

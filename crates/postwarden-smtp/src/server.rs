@@ -63,7 +63,8 @@ impl Envelope {
     pub fn xforward(&self, name: &str) -> Option<String> {
         let (_, value) = self.xforward.iter().rev().find(|(n, _)| n == name)?;
         let value = crate::command::xtext_decode(value);
-        (!value.starts_with("[UNAVAILABLE]") && !value.starts_with("[TEMPUNAVAIL]")).then_some(value)
+        (!value.starts_with("[UNAVAILABLE]") && !value.starts_with("[TEMPUNAVAIL]"))
+            .then_some(value)
     }
 }
 
@@ -71,11 +72,7 @@ impl Envelope {
 pub trait Handler: Send + Sync + 'static {
     /// Takes responsibility for `message` (CRLF line ends, dot-stuffing removed) and
     /// returns the reply for the client: 250 only once the message is safe elsewhere.
-    fn deliver(
-        &self,
-        envelope: &Envelope,
-        message: Vec<u8>,
-    ) -> impl Future<Output = Reply> + Send;
+    fn deliver(&self, envelope: &Envelope, message: Vec<u8>) -> impl Future<Output = Reply> + Send;
 }
 
 /// Accepts connections on `listener` until `shutdown` completes; then stops accepting and
@@ -107,7 +104,9 @@ pub async fn serve<H: Handler>(
             Ok(slot) => {
                 sessions.spawn(async move {
                     let (read, write) = stream.into_split();
-                    let result = Session::new(&config, &*handler, peer).run(read, write).await;
+                    let result = Session::new(&config, &*handler, peer)
+                        .run(read, write)
+                        .await;
                     if let Err(error) = result {
                         tracing::debug!(%peer, %error, "session ended with an I/O error");
                     }
@@ -176,27 +175,34 @@ impl<'a, H: Handler> Session<'a, H> {
     ) -> io::Result<()> {
         let mut reader = BufReader::with_capacity(64 << 10, read);
         let mut writer = BufWriter::with_capacity(16 << 10, write);
-        let greeting = Reply::new(220, "", &format!("{} ESMTP postwarden", self.config.hostname));
+        let greeting = Reply::new(
+            220,
+            "",
+            &format!("{} ESMTP postwarden", self.config.hostname),
+        );
         writer.write_all(&greeting.to_wire()).await?;
         loop {
             // Replies to pipelined commands go out together, when the client waits.
             if reader.buffer().is_empty() {
                 writer.flush().await?;
             }
-            let line = match read_line(&mut reader, MAX_COMMAND_LINE, self.config.command_timeout).await {
-                Ok(Line::Complete(line)) => line,
-                Ok(Line::TooLong) => {
-                    writer.write_all(&Reply::new(500, "5.5.2", "Error: line too long").to_wire()).await?;
-                    continue;
-                }
-                Ok(Line::Closed) => return Ok(()),
-                Err(error) if error.kind() == io::ErrorKind::TimedOut => {
-                    let reply = Reply::new(421, "4.4.2", "Error: timeout exceeded");
-                    writer.write_all(&reply.to_wire()).await?;
-                    return writer.flush().await;
-                }
-                Err(error) => return Err(error),
-            };
+            let line =
+                match read_line(&mut reader, MAX_COMMAND_LINE, self.config.command_timeout).await {
+                    Ok(Line::Complete(line)) => line,
+                    Ok(Line::TooLong) => {
+                        writer
+                            .write_all(&Reply::new(500, "5.5.2", "Error: line too long").to_wire())
+                            .await?;
+                        continue;
+                    }
+                    Ok(Line::Closed) => return Ok(()),
+                    Err(error) if error.kind() == io::ErrorKind::TimedOut => {
+                        let reply = Reply::new(421, "4.4.2", "Error: timeout exceeded");
+                        writer.write_all(&reply.to_wire()).await?;
+                        return writer.flush().await;
+                    }
+                    Err(error) => return Err(error),
+                };
             let (reply, next) = match Command::parse(strip_cr(&line)) {
                 Ok(command) => self.command(command),
                 Err(error) => (error.reply, Next::Continue),
@@ -210,7 +216,8 @@ impl<'a, H: Handler> Session<'a, H> {
                         // RFC 2920: DATA ends a pipelined group; a client that sends the
                         // message before our 354 is not speaking SMTP (smtpsmug's
                         // pipelining test). Postfix drops such clients too.
-                        let reply = Reply::new(554, "5.5.0", "Error: SMTP protocol synchronization");
+                        let reply =
+                            Reply::new(554, "5.5.0", "Error: SMTP protocol synchronization");
                         writer.write_all(&reply.to_wire()).await?;
                         return writer.flush().await;
                     }
@@ -247,21 +254,35 @@ impl<'a, H: Handler> Session<'a, H> {
             }
             (Command::Vrfy, _) => (Reply::new(252, "2.0.0", "Cannot VRFY user"), Next::Continue),
             (Command::Help, _) => (Reply::new(214, "2.0.0", "See RFC 5321"), Next::Continue),
-            (Command::Starttls, _) => (Reply::new(502, "5.5.1", "Error: STARTTLS not offered"), Next::Continue),
-            (_, State::Connected) => (Reply::new(503, "5.5.1", "Error: send HELO/EHLO first"), Next::Continue),
+            (Command::Starttls, _) => (
+                Reply::new(502, "5.5.1", "Error: STARTTLS not offered"),
+                Next::Continue,
+            ),
+            (_, State::Connected) => (
+                Reply::new(503, "5.5.1", "Error: send HELO/EHLO first"),
+                Next::Continue,
+            ),
             (Command::Xforward(_), State::Transaction(_)) => (
-                Reply::new(503, "5.5.1", "Error: XFORWARD not allowed in a mail transaction"),
+                Reply::new(
+                    503,
+                    "5.5.1",
+                    "Error: XFORWARD not allowed in a mail transaction",
+                ),
                 Next::Continue,
             ),
             (Command::Xforward(attributes), _) => {
                 self.xforward.extend(attributes);
                 (ok(), Next::Continue)
             }
-            (Command::Mail { .. }, State::Transaction(_)) => {
-                (Reply::new(503, "5.5.1", "Error: nested MAIL command"), Next::Continue)
-            }
+            (Command::Mail { .. }, State::Transaction(_)) => (
+                Reply::new(503, "5.5.1", "Error: nested MAIL command"),
+                Next::Continue,
+            ),
             (Command::Mail { from, params }, state) => {
-                if params.size.is_some_and(|size| size > self.config.max_message_size as u64) {
+                if params
+                    .size
+                    .is_some_and(|size| size > self.config.max_message_size as u64)
+                {
                     let reply = Reply::new(552, "5.3.4", "Message size exceeds fixed limit");
                     return (reply, Next::Continue);
                 }
@@ -274,28 +295,37 @@ impl<'a, H: Handler> Session<'a, H> {
                 });
                 (ok(), Next::Continue)
             }
-            (Command::Rcpt { .. } | Command::Data, State::Greeted) => {
-                (Reply::new(503, "5.5.1", "Error: need MAIL command"), Next::Continue)
-            }
+            (Command::Rcpt { .. } | Command::Data, State::Greeted) => (
+                Reply::new(503, "5.5.1", "Error: need MAIL command"),
+                Next::Continue,
+            ),
             (Command::Rcpt { to }, State::Transaction(envelope)) => {
                 if !envelope.params.smtputf8 && !to.is_ascii() {
-                    let reply = Reply::new(553, "5.6.7", "Error: non-ASCII address without SMTPUTF8");
+                    let reply =
+                        Reply::new(553, "5.6.7", "Error: non-ASCII address without SMTPUTF8");
                     return (reply, Next::Continue);
                 }
                 if envelope.recipients.len() >= self.config.max_recipients {
-                    return (Reply::new(452, "4.5.3", "Error: too many recipients"), Next::Continue);
+                    return (
+                        Reply::new(452, "4.5.3", "Error: too many recipients"),
+                        Next::Continue,
+                    );
                 }
                 envelope.recipients.push(to);
                 (ok(), Next::Continue)
             }
-            (Command::Data, State::Transaction(envelope)) if envelope.recipients.is_empty() => {
-                (Reply::new(554, "5.5.1", "Error: no valid recipients"), Next::Continue)
-            }
+            (Command::Data, State::Transaction(envelope)) if envelope.recipients.is_empty() => (
+                Reply::new(554, "5.5.1", "Error: no valid recipients"),
+                Next::Continue,
+            ),
             (Command::Data, state) => {
                 let State::Transaction(envelope) = std::mem::replace(state, State::Greeted) else {
                     unreachable!("matched above")
                 };
-                (Reply::new(354, "", "End data with <CR><LF>.<CR><LF>"), Next::Data(envelope))
+                (
+                    Reply::new(354, "", "End data with <CR><LF>.<CR><LF>"),
+                    Next::Data(envelope),
+                )
             }
         }
     }
@@ -327,7 +357,8 @@ impl<'a, H: Handler> Session<'a, H> {
         reader: &mut BufReader<impl AsyncRead + Unpin>,
         envelope: Envelope,
     ) -> io::Result<Option<Reply>> {
-        let mut receiver = DataReceiver::new(self.config.bare_newline, self.config.max_message_size);
+        let mut receiver =
+            DataReceiver::new(self.config.bare_newline, self.config.max_message_size);
         loop {
             let buffer = tokio::time::timeout(self.config.data_timeout, reader.fill_buf())
                 .await
@@ -348,7 +379,9 @@ impl<'a, H: Handler> Session<'a, H> {
         }
         let reply = match receiver.finish() {
             Ok(message) => self.handler.deliver(&envelope, message).await,
-            Err(DataError::TooBig { .. }) => Reply::new(552, "5.3.4", "Message size exceeds fixed limit"),
+            Err(DataError::TooBig { .. }) => {
+                Reply::new(552, "5.3.4", "Message size exceeds fixed limit")
+            }
             Err(DataError::BareNewline) => Reply::new(550, "5.5.2", "Error: bare <LF> received"),
         };
         Ok(Some(reply))

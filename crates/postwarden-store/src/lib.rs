@@ -15,6 +15,7 @@
 pub mod backend;
 mod error;
 mod events;
+mod filter;
 mod logs;
 mod migrations;
 mod model;
@@ -24,6 +25,7 @@ mod time;
 
 pub use backend::Backend;
 pub use error::{StoreError, redact_url};
+pub use filter::{ListEntry, MessageRecord, QuarantineRecord};
 pub use model::{
     AuthSummary, FileState, LogBatch, LogRecordRow, StoredEvent, TopAsn, TopIp, TrafficCount,
     TrafficSummary,

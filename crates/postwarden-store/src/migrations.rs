@@ -15,17 +15,38 @@ use sqlx::migrate::{Migration, MigrationType, Migrator};
 /// (version, description, SQL) per backend.
 type Source = &'static [(i64, &'static str, &'static str)];
 
-const SQLITE: Source = &[(
-    1,
-    "init",
-    include_str!("../migrations/sqlite/0001_init.sql"),
-)];
-const POSTGRES: Source = &[(
-    1,
-    "init",
-    include_str!("../migrations/postgres/0001_init.sql"),
-)];
-const MYSQL: Source = &[(1, "init", include_str!("../migrations/mysql/0001_init.sql"))];
+const SQLITE: Source = &[
+    (
+        1,
+        "init",
+        include_str!("../migrations/sqlite/0001_init.sql"),
+    ),
+    (
+        2,
+        "filter",
+        include_str!("../migrations/sqlite/0002_filter.sql"),
+    ),
+];
+const POSTGRES: Source = &[
+    (
+        1,
+        "init",
+        include_str!("../migrations/postgres/0001_init.sql"),
+    ),
+    (
+        2,
+        "filter",
+        include_str!("../migrations/postgres/0002_filter.sql"),
+    ),
+];
+const MYSQL: Source = &[
+    (1, "init", include_str!("../migrations/mysql/0001_init.sql")),
+    (
+        2,
+        "filter",
+        include_str!("../migrations/mysql/0002_filter.sql"),
+    ),
+];
 
 /// The migrator for `backend`.
 pub(crate) fn migrator(backend: Backend) -> Migrator {

@@ -1,0 +1,300 @@
+//! `[filter]`: the after-queue content filter — where it listens, where it relays, its
+//! processors and the policy that turns their findings into a verdict per recipient.
+
+use super::{ConfigError, duration};
+use crate::verdict::Action;
+use serde::Deserialize;
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+/// `[filter]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct FilterConfig {
+    /// Run the filter inside `postwarden run`.
+    pub enabled: bool,
+    /// Where Postfix's `content_filter` delivers.
+    pub listen: String,
+    /// Postfix's re-injection smtpd (`host:port`), which gets every accepted message.
+    pub next_hop: String,
+    /// Largest message accepted, in octets (announced in EHLO's SIZE; refused at MAIL FROM).
+    pub max_message_size: usize,
+    /// Most recipients per message (RFC 5321 asks for at least 100; Postfix sends up to
+    /// `default_destination_recipient_limit`, 50).
+    pub max_recipients: usize,
+    /// Most SMTP sessions at once; one more is told 421 and Postfix retries.
+    pub max_sessions: usize,
+    /// `normalize` (Postfix 3.9's default) or `reject` a line that ends in a bare LF.
+    pub bare_newline: BareNewlineMode,
+    /// Name in the greeting and in the EHLO to the next hop; defaults to the host name.
+    pub hostname: Option<String>,
+    /// Longest wait for a command from Postfix.
+    #[serde(deserialize_with = "duration")]
+    pub command_timeout: Duration,
+    /// Longest wait for the next block of DATA.
+    #[serde(deserialize_with = "duration")]
+    pub data_timeout: Duration,
+    /// Longest wait for the next hop to accept a connection / answer a command.
+    #[serde(deserialize_with = "duration")]
+    pub relay_timeout: Duration,
+    /// Directory for quarantined messages; defaults to `<data_dir>/quarantine`.
+    pub quarantine_dir: Option<std::path::PathBuf>,
+    /// Processors, run in this order; each adds findings.
+    pub processors: Vec<ProcessorConfig>,
+    pub policy: PolicyConfig,
+}
+
+impl Default for FilterConfig {
+    fn default() -> Self {
+        Self {
+            enabled: false,
+            listen: "127.0.0.1:10024".into(),
+            next_hop: "127.0.0.1:10025".into(),
+            max_message_size: 10_240_000,
+            max_recipients: 1000,
+            max_sessions: 64,
+            bare_newline: BareNewlineMode::Normalize,
+            hostname: None,
+            command_timeout: Duration::from_secs(300),
+            data_timeout: Duration::from_secs(180),
+            relay_timeout: Duration::from_secs(60),
+            quarantine_dir: None,
+            processors: Vec::new(),
+            policy: PolicyConfig::default(),
+        }
+    }
+}
+
+impl FilterConfig {
+    pub(super) fn validate(&self) -> Result<(), ConfigError> {
+        let invalid = |key, message: &str| {
+            Err(ConfigError::Invalid {
+                key,
+                message: message.into(),
+            })
+        };
+        if self.listen.parse::<std::net::SocketAddr>().is_err() {
+            return invalid(
+                "filter.listen",
+                "expected an address and port such as 127.0.0.1:10024",
+            );
+        }
+        if !self.next_hop.contains(':') {
+            return invalid(
+                "filter.next_hop",
+                "expected host:port such as 127.0.0.1:10025",
+            );
+        }
+        for (key, value) in [
+            ("filter.max_message_size", self.max_message_size),
+            ("filter.max_recipients", self.max_recipients),
+            ("filter.max_sessions", self.max_sessions),
+        ] {
+            if value == 0 {
+                return invalid(key, "must be at least 1");
+            }
+        }
+        for processor in &self.processors {
+            let address = match processor {
+                ProcessorConfig::Spamassassin(c) => &c.address,
+                ProcessorConfig::Clamav(c) => &c.address,
+                ProcessorConfig::Lists(_) => continue,
+            };
+            if !address.starts_with("unix:") && !address.contains(':') {
+                return invalid(
+                    "filter.processors.address",
+                    "expected host:port or unix:/path/to/socket",
+                );
+            }
+        }
+        Ok(())
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum BareNewlineMode {
+    Normalize,
+    Reject,
+}
+
+/// What a processor failure (unreachable, timeout, garbage reply) does to the message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum OnError {
+    /// Answer 4xx: Postfix keeps the message and retries later.
+    #[default]
+    Tempfail,
+    /// Go on without this processor's findings (and note that in the trace header).
+    Skip,
+}
+
+/// `[[filter.processors]]`: one processor, chosen by `type`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(tag = "type", rename_all = "lowercase", deny_unknown_fields)]
+pub enum ProcessorConfig {
+    Lists(ListsConfig),
+    Spamassassin(SpamassassinConfig),
+    Clamav(ClamavConfig),
+}
+
+impl ProcessorConfig {
+    /// The `type` as written in the configuration.
+    pub fn type_name(&self) -> &'static str {
+        match self {
+            Self::Lists(_) => "lists",
+            Self::Spamassassin(_) => "spamassassin",
+            Self::Clamav(_) => "clamav",
+        }
+    }
+}
+
+/// `type = "lists"`: allow and block lists. Each entry is an address (`user@example.com`),
+/// a domain (`@example.com` or `example.com`, matching subdomains too for senders), an IP
+/// or CIDR (`192.0.2.0/24`, matched against the original client from XFORWARD), or a
+/// header regex (`header:Subject:(?i)viagra`).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ListsConfig {
+    pub allow_senders: Vec<String>,
+    pub block_senders: Vec<String>,
+    pub allow_recipients: Vec<String>,
+    pub block_recipients: Vec<String>,
+    pub allow_clients: Vec<String>,
+    pub block_clients: Vec<String>,
+    /// `"Header-Name:regex"`: block when a header of that name matches.
+    pub block_headers: Vec<String>,
+    /// Also use the entries in the store's `list_entries` table (edited by the web UI).
+    pub from_store: bool,
+    #[serde(default)]
+    pub on_error: OnError,
+}
+
+/// `type = "spamassassin"`: SpamAssassin's spamd, over the SPAMC/1.5 protocol.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SpamassassinConfig {
+    /// `host:port` or `unix:/path/to/socket`.
+    pub address: String,
+    /// `User` sent to spamd for per-user preferences; unset: spamd's default user.
+    pub user: Option<String>,
+    /// Messages larger than this are not sent to spamd (spamc's default is 500 KB).
+    pub max_size: usize,
+    #[serde(deserialize_with = "duration")]
+    pub timeout: Duration,
+    pub on_error: OnError,
+}
+
+impl Default for SpamassassinConfig {
+    fn default() -> Self {
+        Self {
+            address: "127.0.0.1:783".into(),
+            user: None,
+            max_size: 500 * 1024,
+            timeout: Duration::from_secs(30),
+            on_error: OnError::Tempfail,
+        }
+    }
+}
+
+/// `type = "clamav"`: ClamAV's clamd, with zINSTREAM.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ClamavConfig {
+    /// `host:port` or `unix:/path/to/socket`.
+    pub address: String,
+    /// Bytes per INSTREAM chunk.
+    pub chunk_size: usize,
+    #[serde(deserialize_with = "duration")]
+    pub timeout: Duration,
+    pub on_error: OnError,
+}
+
+impl Default for ClamavConfig {
+    fn default() -> Self {
+        Self {
+            address: "127.0.0.1:3310".into(),
+            chunk_size: 64 * 1024,
+            timeout: Duration::from_secs(60),
+            on_error: OnError::Tempfail,
+        }
+    }
+}
+
+/// `[filter.policy]`: from findings to a verdict per recipient. Built-in defaults (a
+/// virus is rejected, spam by spamd's own verdict is tagged, a block-list hit is
+/// rejected, everything else passes with the trace header) are the base that the keys
+/// of this section, then `domains."example.org"`, then `recipients."a@example.org"`
+/// override one key at a time.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(try_from = "toml::Table")]
+pub struct PolicyConfig {
+    /// The section's own keys, over the built-in defaults.
+    pub rules: PolicyRules,
+    /// Per-domain settings, over `rules`.
+    pub domains: BTreeMap<String, PolicyRules>,
+    /// Per-recipient settings, over the domain's.
+    pub recipients: BTreeMap<String, PolicyRules>,
+}
+
+impl PolicyConfig {
+    /// The built-in defaults every configuration starts from.
+    pub fn builtin() -> PolicyRules {
+        PolicyRules {
+            virus: Some(Action::Reject),
+            spam: Some(Action::Tag),
+            blocked: Some(Action::Reject),
+            ..PolicyRules::default()
+        }
+    }
+}
+
+impl TryFrom<toml::Table> for PolicyConfig {
+    type Error = String;
+
+    /// `domains` and `recipients` are tables of rules; every other key is a rule (serde's
+    /// `flatten` cannot be combined with `deny_unknown_fields`, hence by hand).
+    fn try_from(mut table: toml::Table) -> Result<Self, String> {
+        let mut overrides = |key: &str| -> Result<BTreeMap<String, PolicyRules>, String> {
+            match table.remove(key) {
+                None => Ok(BTreeMap::new()),
+                Some(value) => value
+                    .try_into()
+                    .map_err(|e| format!("filter.policy.{key}: {e}")),
+            }
+        };
+        let domains = overrides("domains")?;
+        let recipients = overrides("recipients")?;
+        let rules = toml::Value::Table(table)
+            .try_into()
+            .map_err(|e| format!("filter.policy: {e}"))?;
+        Ok(Self {
+            rules,
+            domains,
+            recipients,
+        })
+    }
+}
+
+/// The settings one level (defaults, a domain, a recipient) may set; unset keys inherit.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PolicyRules {
+    /// What to do with a message a virus scanner flagged.
+    pub virus: Option<Action>,
+    /// What to do with spam (spamd's verdict, or a score at or above `spam_score`).
+    pub spam: Option<Action>,
+    /// What to do with a block-list hit.
+    pub blocked: Option<Action>,
+    /// Total score from which a message is spam regardless of spamd's own verdict.
+    pub spam_score: Option<f64>,
+    /// Total score from which spam is quarantined instead of `spam`'s action.
+    pub quarantine_score: Option<f64>,
+    /// Total score from which spam is rejected.
+    pub reject_score: Option<f64>,
+    /// Prefix added to the Subject of tagged mail, e.g. `"***SPAM*** "`.
+    pub subject_prefix: Option<String>,
+    /// Where `forward` sends the message instead of to the recipient.
+    #[serde(default)]
+    pub forward_to: Vec<String>,
+}

@@ -1,0 +1,67 @@
+//! What the filter's processors find and what its policy decides: [`Finding`]s go in,
+//! an [`Action`] per recipient comes out.
+
+use serde::{Deserialize, Serialize};
+
+/// One thing a processor noticed about a message.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Finding {
+    /// The processor (`spamassassin`, `clamav`, `lists`, …).
+    pub processor: String,
+    /// Added to the message's total score.
+    pub score: f64,
+    /// What kind of finding it is; the policy reads these tags.
+    pub tags: Vec<Tag>,
+    /// Human-readable detail (`Eicar-Test-Signature`, `GTUBE,BAYES_99`, `sender @spam.example`).
+    pub reason: String,
+    /// The recipients it concerns; empty means the whole message.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub recipients: Vec<String>,
+}
+
+/// The categories the policy acts on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Tag {
+    Spam,
+    Virus,
+    Blocked,
+    Allowed,
+    /// A processor could not run and was skipped (`on_error = "skip"`).
+    Skipped,
+}
+
+/// What happens to a message for one recipient, mildest first: when several rules apply,
+/// the later (stronger) action wins.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Action {
+    /// Deliver with the trace header.
+    Pass,
+    /// Deliver with `X-Spam-Flag: YES`, the score and an optional subject prefix.
+    Tag,
+    /// Deliver to `forward_to` instead of the recipient.
+    Forward,
+    /// Keep in the quarantine; do not deliver.
+    Quarantine,
+    /// Accept and drop (recorded).
+    Discard,
+    /// Refuse with a 5xx.
+    Reject,
+    /// Refuse with a 4xx: try again later.
+    Tempfail,
+}
+
+impl Action {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Pass => "pass",
+            Self::Tag => "tag",
+            Self::Forward => "forward",
+            Self::Quarantine => "quarantine",
+            Self::Discard => "discard",
+            Self::Reject => "reject",
+            Self::Tempfail => "tempfail",
+        }
+    }
+}

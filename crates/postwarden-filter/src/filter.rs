@@ -1,0 +1,447 @@
+//! [`Filter`]: the SMTP handler that runs processors and policy on each message and acts
+//! on the verdicts — and the rule that makes it safe: the reply is 250 only after every
+//! copy was accepted by the next hop or durably quarantined; any failure on the way is a
+//! 4xx so that Postfix keeps the message and retries. 5xx is only for a reject verdict.
+//!
+//! Recipients with different verdicts are handled group by group: one relay transaction
+//! per distinct marked copy (pass, tag, forward), one quarantine entry for those to
+//! quarantine. When only some recipients are to be rejected, SMTP has no way to refuse
+//! them alone at the end of DATA, so their copy is quarantined with the reason (nothing
+//! is lost, nobody gets it unreleased) and the message is accepted for the others.
+
+use crate::headers::{Marking, header_safe, mark};
+use crate::message::Scanned;
+use crate::policy::{Decision, decide};
+use crate::processors::{Processor, ProcessorError};
+use crate::quarantine::Quarantine;
+use chrono::Utc;
+use postwarden_core::config::{FilterConfig, OnError, PolicyConfig};
+use postwarden_core::{Action, Event, Finding, Severity, Tag};
+use postwarden_smtp::Reply;
+use postwarden_smtp::client::{Outgoing, RelayConfig, relay};
+use postwarden_smtp::server::{Envelope, Handler};
+use postwarden_store::{MessageRecord, QuarantineRecord, Store};
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Instant;
+
+/// Everything the filter needs, built once from `[filter]`.
+pub struct Filter {
+    processors: Vec<Processor>,
+    policy: PolicyConfig,
+    relay: RelayConfig,
+    quarantine: Quarantine,
+    store: Option<Store>,
+}
+
+/// What happened to one message.
+#[derive(Debug, Clone)]
+pub struct Outcome {
+    pub id: String,
+    pub findings: Vec<Finding>,
+    /// The verdict per recipient, in envelope order.
+    pub decisions: Vec<(String, Decision)>,
+    pub reply: Reply,
+    pub facts: Facts,
+}
+
+/// What the record and events keep of the message itself.
+#[derive(Debug, Clone, Default)]
+pub struct Facts {
+    pub queue_id: Option<String>,
+    pub client_ip: Option<std::net::IpAddr>,
+    pub client_name: Option<String>,
+    pub subject: Option<String>,
+    pub size: u64,
+}
+
+impl Facts {
+    fn of(scanned: &Scanned) -> Self {
+        Self {
+            queue_id: scanned.queue_id.clone(),
+            client_ip: scanned.client_ip(),
+            client_name: scanned.client_name(),
+            subject: scanned.subject.clone(),
+            size: scanned.bytes.len() as u64,
+        }
+    }
+}
+
+impl Filter {
+    /// Builds the processors (an invalid list entry is an error naming it).
+    pub async fn build(
+        config: &FilterConfig,
+        hostname: &str,
+        quarantine: Quarantine,
+        store: Option<Store>,
+    ) -> Result<Self, String> {
+        let mut processors = Vec::with_capacity(config.processors.len());
+        for processor in &config.processors {
+            processors.push(Processor::build(processor, store.as_ref()).await?);
+        }
+        Ok(Self {
+            processors,
+            policy: config.policy.clone(),
+            relay: RelayConfig {
+                address: config.next_hop.clone(),
+                helo_name: hostname.to_string(),
+                connect_timeout: config.relay_timeout,
+                reply_timeout: config.relay_timeout,
+            },
+            quarantine,
+            store,
+        })
+    }
+
+    /// Runs every processor in order; a failing one either fails the whole run
+    /// (`on_error = "tempfail"`) or leaves a `skipped` finding.
+    pub async fn findings(&self, message: &Scanned) -> Result<Vec<Finding>, ProcessorError> {
+        let mut findings = Vec::new();
+        for processor in &self.processors {
+            match processor.run(message).await {
+                Ok(found) => findings.extend(found),
+                Err(error) if processor.on_error() == OnError::Skip => {
+                    tracing::warn!(%error, "processor failed; skipped (on_error = \"skip\")");
+                    findings.push(Finding {
+                        processor: processor.name().into(),
+                        score: 0.0,
+                        tags: vec![Tag::Skipped],
+                        reason: format!("failed: {}", error.detail),
+                        recipients: Vec::new(),
+                    });
+                }
+                Err(error) => return Err(error),
+            }
+        }
+        Ok(findings)
+    }
+
+    /// The verdict for each recipient of `message`.
+    pub fn decisions(&self, message: &Scanned, findings: &[Finding]) -> Vec<(String, Decision)> {
+        message
+            .envelope
+            .recipients
+            .iter()
+            .map(|r| (r.clone(), decide(&self.policy, findings, r)))
+            .collect()
+    }
+
+    /// Scans, decides and acts on one message.
+    pub async fn handle(&self, envelope: &Envelope, message: Vec<u8>) -> Outcome {
+        let id = new_id();
+        let scanned = Scanned::new(envelope.clone(), message);
+        let facts = Facts::of(&scanned);
+        let findings = match self.findings(&scanned).await {
+            Ok(findings) => findings,
+            Err(error) => {
+                tracing::warn!(%id, %error, "processor failed; message deferred");
+                let reply = Reply::new(
+                    451,
+                    "4.7.1",
+                    &format!("Temporary failure in content scan, try again later (ref {id})"),
+                );
+                return Outcome {
+                    id,
+                    findings: Vec::new(),
+                    decisions: Vec::new(),
+                    reply,
+                    facts,
+                };
+            }
+        };
+        let decisions = self.decisions(&scanned, &findings);
+        let reply = self.act(&id, &scanned, &findings, &decisions).await;
+        Outcome {
+            id,
+            findings,
+            decisions,
+            reply,
+            facts,
+        }
+    }
+
+    async fn act(
+        &self,
+        id: &str,
+        scanned: &Scanned,
+        findings: &[Finding],
+        decisions: &[(String, Decision)],
+    ) -> Reply {
+        let tempfail =
+            |what: &str| Reply::new(451, "4.3.0", &format!("{what}, try again later (ref {id})"));
+        if decisions.iter().any(|(_, d)| d.action == Action::Tempfail) {
+            return tempfail("Message deferred by policy");
+        }
+        if let Some((_, rejected)) = decisions.iter().find(|(_, d)| d.action == Action::Reject)
+            && decisions.iter().all(|(_, d)| d.action == Action::Reject)
+        {
+            let reason = header_safe(&rejected.reason, 200);
+            return Reply::new(
+                554,
+                "5.7.1",
+                &format!("Rejected: {} (ref {id})", ascii(&reason)),
+            );
+        }
+        // Quarantine first: if that fails, nothing has been delivered yet.
+        let held: Vec<&(String, Decision)> = decisions
+            .iter()
+            .filter(|(_, d)| matches!(d.action, Action::Quarantine | Action::Reject))
+            .collect();
+        if !held.is_empty()
+            && let Err(error) = self.hold(id, scanned, &held).await
+        {
+            tracing::error!(%id, %error, "quarantining failed; message deferred");
+            return tempfail("Quarantine unavailable");
+        }
+        for (recipients, copy) in self.copies(id, scanned, findings, decisions) {
+            let outgoing = Outgoing {
+                xforward: &scanned.envelope.xforward,
+                mail_from: &scanned.envelope.mail_from,
+                params: &scanned.envelope.params,
+                recipients: &recipients,
+                message: &copy,
+            };
+            if let Err(error) = relay(&self.relay, outgoing).await {
+                tracing::warn!(%id, %error, "relaying to the next hop failed; message deferred");
+                return tempfail("Next hop unavailable");
+            }
+        }
+        Reply::new(250, "2.0.0", &format!("Ok: filtered as {id}"))
+    }
+
+    /// The copies to relay: recipients grouped by identical marked message.
+    fn copies(
+        &self,
+        id: &str,
+        scanned: &Scanned,
+        findings: &[Finding],
+        decisions: &[(String, Decision)],
+    ) -> Vec<(Vec<String>, Vec<u8>)> {
+        let mut groups: BTreeMap<Vec<u8>, Vec<String>> = BTreeMap::new();
+        for (recipient, decision) in decisions {
+            let targets = match decision.action {
+                Action::Pass | Action::Tag => vec![recipient.clone()],
+                Action::Forward if !decision.rules.forward_to.is_empty() => {
+                    decision.rules.forward_to.clone()
+                }
+                Action::Forward => vec![recipient.clone()],
+                Action::Quarantine | Action::Reject | Action::Discard | Action::Tempfail => {
+                    continue;
+                }
+            };
+            let copy = mark(
+                &scanned.bytes,
+                &Marking {
+                    id,
+                    action: decision.action,
+                    score: decision.score,
+                    findings,
+                    subject_prefix: decision.rules.subject_prefix.as_deref(),
+                },
+            );
+            let group = groups.entry(copy).or_default();
+            for target in targets {
+                if !group.contains(&target) {
+                    group.push(target);
+                }
+            }
+        }
+        groups
+            .into_iter()
+            .map(|(copy, recipients)| (recipients, copy))
+            .collect()
+    }
+
+    /// Quarantines the message for `held` recipients: durable file, then metadata.
+    async fn hold(
+        &self,
+        id: &str,
+        scanned: &Scanned,
+        held: &[&(String, Decision)],
+    ) -> Result<(), String> {
+        let digest = self
+            .quarantine
+            .store(scanned.bytes.clone())
+            .await
+            .map_err(|e| e.to_string())?;
+        let Some(store) = &self.store else {
+            return Ok(());
+        };
+        let reason = held
+            .iter()
+            .map(|(_, d)| d.reason.as_str())
+            .collect::<Vec<_>>()
+            .join("; ");
+        let record = QuarantineRecord {
+            id: id.to_string(),
+            time: Utc::now(),
+            digest,
+            mail_from: scanned.envelope.mail_from.clone(),
+            recipients: held.iter().map(|(r, _)| r.clone()).collect(),
+            subject: scanned.subject.clone(),
+            size: scanned.bytes.len() as u64,
+            reason,
+            released: None,
+            released_by: None,
+            deleted: None,
+        };
+        store
+            .insert_quarantine(&record)
+            .await
+            .map_err(|e| e.to_string())
+    }
+
+    /// Stores the message record and its events; a failure is logged, never fatal (the
+    /// message itself is already safe).
+    async fn record(&self, envelope: &Envelope, outcome: &Outcome, started: Instant) {
+        let facts = &outcome.facts;
+        let Some(store) = &self.store else { return };
+        let verdicts: serde_json::Map<String, serde_json::Value> = outcome
+            .decisions
+            .iter()
+            .map(|(r, d)| {
+                (
+                    r.clone(),
+                    serde_json::json!({"action": d.action, "score": d.score, "reason": d.reason}),
+                )
+            })
+            .collect();
+        let score = outcome
+            .decisions
+            .iter()
+            .map(|(_, d)| d.score)
+            .fold(0.0, f64::max);
+        let record = MessageRecord {
+            id: outcome.id.clone(),
+            time: Utc::now(),
+            queue_id: facts.queue_id.clone(),
+            client_ip: facts.client_ip.map(|ip| ip.to_string()),
+            client_name: facts.client_name.clone(),
+            mail_from: envelope.mail_from.clone(),
+            recipients: envelope.recipients.clone(),
+            subject: facts.subject.clone(),
+            size: facts.size,
+            score,
+            findings: serde_json::to_value(&outcome.findings).unwrap_or_default(),
+            verdicts: serde_json::Value::Object(verdicts),
+            reply: outcome.reply.to_string(),
+            duration_us: i64::try_from(started.elapsed().as_micros()).unwrap_or(i64::MAX),
+        };
+        let events = events(&record, outcome);
+        if let Err(error) = store.record_message(&record, &events).await {
+            tracing::error!(id = %outcome.id, %error, "storing the message record failed");
+        }
+    }
+}
+
+impl Handler for Filter {
+    async fn deliver(&self, envelope: &Envelope, message: Vec<u8>) -> Reply {
+        let started = Instant::now();
+        let outcome = self.handle(envelope, message).await;
+        self.record(envelope, &outcome, started).await;
+        outcome.reply
+    }
+}
+
+/// The events a message raises: one per kind, naming its sender, first recipient concerned,
+/// subject and score.
+fn events(record: &MessageRecord, outcome: &Outcome) -> Vec<Event> {
+    let mut events = Vec::new();
+    let mut raise = |kind: &str, severity, recipients: Vec<&String>, what: &str| {
+        if recipients.is_empty() {
+            return;
+        }
+        let mut event = Event::new(
+            record.time,
+            kind,
+            severity,
+            "filter",
+            format!(
+                "{what}: message {} from <{}> to {} recipient(s){}",
+                record.id,
+                record.mail_from,
+                recipients.len(),
+                record
+                    .subject
+                    .as_deref()
+                    .map(|s| format!(", subject \"{}\"", header_safe(s, 80)))
+                    .unwrap_or_default()
+            ),
+        );
+        event.ip = outcome.facts.client_ip;
+        event.sender = Some(record.mail_from.clone());
+        event.recipient = recipients.first().map(|r| r.to_string());
+        event.attributes = serde_json::json!({
+            "message_id": record.id,
+            "queue_id": record.queue_id,
+            "subject": record.subject,
+            "score": record.score,
+            "recipients": recipients,
+            "reply": record.reply,
+        });
+        events.push(event);
+    };
+    let with = |pred: &dyn Fn(&Decision) -> bool| -> Vec<&String> {
+        outcome
+            .decisions
+            .iter()
+            .filter(|(_, d)| pred(d))
+            .map(|(r, _)| r)
+            .collect()
+    };
+    let all: Vec<&String> = outcome.decisions.iter().map(|(r, _)| r).collect();
+    if outcome
+        .findings
+        .iter()
+        .any(|f| f.tags.contains(&Tag::Virus))
+    {
+        raise("mail.virus", Severity::Critical, all.clone(), "virus");
+    }
+    raise(
+        "mail.spam",
+        Severity::Notice,
+        with(&|d| d.reason.starts_with("spam")),
+        "spam",
+    );
+    raise(
+        "mail.blocked",
+        Severity::Notice,
+        with(&|d| d.reason.starts_with("blocked")),
+        "blocked",
+    );
+    raise(
+        "mail.quarantined",
+        Severity::Notice,
+        with(&|d| d.action == Action::Quarantine),
+        "quarantined",
+    );
+    raise(
+        "mail.rejected",
+        Severity::Notice,
+        with(&|d| d.action == Action::Reject),
+        "rejected",
+    );
+    events
+}
+
+/// `text` with non-ASCII characters replaced, for an SMTP reply line.
+fn ascii(text: &str) -> String {
+    text.chars()
+        .map(|c| {
+            if c.is_ascii() && !c.is_ascii_control() {
+                c
+            } else {
+                '?'
+            }
+        })
+        .collect()
+}
+
+/// A reference id unique in this process and sortable by time: microseconds since the
+/// epoch and a counter, in hex.
+fn new_id() -> String {
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let micros = Utc::now().timestamp_micros().max(0) as u64;
+    let n = COUNTER.fetch_add(1, Ordering::Relaxed) & 0xfff;
+    format!("{micros:013x}{n:03x}")
+}

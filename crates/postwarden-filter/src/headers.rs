@@ -1,0 +1,237 @@
+//! The headers the filter adds to a relayed message: the `X-Postwarden-*` trace, and for
+//! tagged mail `X-Spam-Flag`, `X-Spam-Score` and an optional subject prefix.
+//!
+//! Headers of those names that arrive with the message are removed first (a spammer
+//! could otherwise pre-tag a message as clean). Everything written into a header from
+//! outside — processor reasons, spamd rule names, webhook text — goes through
+//! [`header_safe`]: no CR, LF or other control characters, and a capped length.
+
+use postwarden_core::{Action, Finding};
+
+/// Longest value we write into one header (characters), before folding.
+const MAX_VALUE: usize = 900;
+/// Fold header lines near this length.
+const FOLD_AT: usize = 76;
+
+/// `text` with control characters replaced by spaces, runs of spaces collapsed and at
+/// most `max` characters kept.
+pub fn header_safe(text: &str, max: usize) -> String {
+    let mut out = String::with_capacity(text.len().min(max));
+    let mut space = false;
+    for c in text.chars() {
+        let c = if c.is_control() { ' ' } else { c };
+        if c == ' ' {
+            if space || out.is_empty() {
+                continue;
+            }
+            space = true;
+        } else {
+            space = false;
+        }
+        if out.chars().count() >= max {
+            break;
+        }
+        out.push(c);
+    }
+    out.trim_end().to_string()
+}
+
+/// What to add to one copy of a message.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Marking<'a> {
+    pub id: &'a str,
+    pub action: Action,
+    pub score: f64,
+    pub findings: &'a [Finding],
+    /// Prefix for the Subject of tagged mail.
+    pub subject_prefix: Option<&'a str>,
+}
+
+/// Names of headers we own: removed from incoming mail, then written by us.
+fn is_ours(name: &[u8]) -> bool {
+    let lower = name.to_ascii_lowercase();
+    lower.starts_with(b"x-postwarden-")
+        || matches!(
+            lower.as_slice(),
+            b"x-spam-flag" | b"x-spam-score" | b"x-spam-status"
+        )
+}
+
+/// The message with our headers on top, spoofed copies removed, and the subject prefixed
+/// when the action is `tag`.
+pub fn mark(message: &[u8], marking: &Marking<'_>) -> Vec<u8> {
+    let (head, body) = split_header(message);
+    let mut out = Vec::with_capacity(message.len() + 512);
+    push_header(&mut out, "X-Postwarden-Id", marking.id);
+    push_header(
+        &mut out,
+        "X-Postwarden-Verdict",
+        &format!("{} score={:.1}", marking.action.as_str(), marking.score),
+    );
+    if !marking.findings.is_empty() {
+        let findings: Vec<String> = marking
+            .findings
+            .iter()
+            .map(|f| format!("{}={:.1} ({})", f.processor, f.score, f.reason))
+            .collect();
+        push_header(&mut out, "X-Postwarden-Findings", &findings.join("; "));
+    }
+    let tagged = marking.action == Action::Tag;
+    if tagged {
+        push_header(&mut out, "X-Spam-Flag", "YES");
+        push_header(&mut out, "X-Spam-Score", &format!("{:.1}", marking.score));
+    }
+    let prefix = marking
+        .subject_prefix
+        .filter(|_| tagged)
+        .map(|p| header_safe(p, 64));
+    let mut subject_seen = false;
+    for field in fields(head) {
+        let name = field.split(|&b| b == b':').next().unwrap_or_default();
+        if is_ours(name.trim_ascii()) {
+            continue;
+        }
+        match &prefix {
+            Some(prefix) if !subject_seen && name.trim_ascii().eq_ignore_ascii_case(b"subject") => {
+                subject_seen = true;
+                let colon = name.len() + 1;
+                out.extend_from_slice(&field[..colon]);
+                out.push(b' ');
+                out.extend_from_slice(prefix.as_bytes());
+                out.push(b' ');
+                out.extend_from_slice(field[colon..].trim_ascii_start());
+            }
+            _ => out.extend_from_slice(field),
+        }
+    }
+    if let Some(prefix) = prefix.filter(|_| !subject_seen) {
+        push_header(&mut out, "Subject", &prefix);
+    }
+    out.extend_from_slice(body);
+    out
+}
+
+/// Splits at the empty line: (header section with its final CRLF, the rest from the empty
+/// line on). A message with no empty line is all header.
+fn split_header(message: &[u8]) -> (&[u8], &[u8]) {
+    if message.starts_with(b"\r\n") {
+        return (&[], message);
+    }
+    match message.windows(4).position(|w| w == b"\r\n\r\n") {
+        Some(at) => message.split_at(at + 2),
+        None => (message, &[]),
+    }
+}
+
+/// Header fields with their continuation lines, each with its CRLFs.
+fn fields(head: &[u8]) -> Vec<&[u8]> {
+    let mut fields = Vec::new();
+    let mut start = 0;
+    let mut at = 0;
+    while at < head.len() {
+        let end = memchr::memchr(b'\n', &head[at..]).map_or(head.len(), |lf| at + lf + 1);
+        let continuation = at > start && matches!(head.get(end), Some(b' ' | b'\t'));
+        if !continuation {
+            fields.push(&head[start..end]);
+            start = end;
+        }
+        at = end;
+    }
+    if start < head.len() {
+        fields.push(&head[start..]);
+    }
+    fields
+}
+
+/// Writes `name: value`, value made safe and folded at spaces near [`FOLD_AT`].
+fn push_header(out: &mut Vec<u8>, name: &str, value: &str) {
+    let value = header_safe(value, MAX_VALUE);
+    let mut line_length = name.len() + 2;
+    out.extend_from_slice(name.as_bytes());
+    out.extend_from_slice(b":");
+    for word in value.split(' ') {
+        if line_length + word.len() + 1 > FOLD_AT && line_length > name.len() + 2 {
+            out.extend_from_slice(b"\r\n\t");
+            line_length = 1;
+        } else {
+            out.push(b' ');
+            line_length += 1;
+        }
+        out.extend_from_slice(word.as_bytes());
+        line_length += word.len();
+    }
+    out.extend_from_slice(b"\r\n");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use postwarden_core::Tag;
+
+    fn marking<'a>(
+        action: Action,
+        findings: &'a [Finding],
+        prefix: Option<&'a str>,
+    ) -> Marking<'a> {
+        Marking {
+            id: "abc123",
+            action,
+            score: 7.5,
+            findings,
+            subject_prefix: prefix,
+        }
+    }
+
+    #[test]
+    fn tag_adds_flag_score_and_prefix_and_drops_spoofed_headers() {
+        let message = b"X-Spam-Flag: NO\r\nSubject: hello\r\n world\r\nX-Postwarden-Verdict: pass\r\n\tfolded\r\nFrom: a@b.example\r\n\r\nX-Spam-Flag: body stays\r\n";
+        let findings = [Finding {
+            processor: "spamassassin".into(),
+            score: 7.5,
+            tags: vec![Tag::Spam],
+            reason: "evil\r\nBcc: injected@x.example".into(),
+            recipients: vec![],
+        }];
+        let out = String::from_utf8(mark(
+            message,
+            &marking(Action::Tag, &findings, Some("***SPAM***")),
+        ))
+        .unwrap();
+        assert!(out.contains("X-Spam-Flag: YES\r\n"), "{out}");
+        assert_eq!(
+            out.matches("X-Spam-Flag").count(),
+            2,
+            "ours and the body's: {out}"
+        );
+        assert!(
+            out.contains("Subject: ***SPAM*** hello\r\n world\r\n"),
+            "{out}"
+        );
+        assert!(!out.contains("X-Postwarden-Verdict: pass"), "{out}");
+        assert!(!out.contains("\r\nBcc:"), "no header injection: {out}");
+        assert!(
+            out.ends_with("From: a@b.example\r\n\r\nX-Spam-Flag: body stays\r\n"),
+            "{out}"
+        );
+    }
+
+    #[test]
+    fn pass_adds_only_the_trace() {
+        let message = b"Subject: hi\r\n\r\n.\r\n";
+        let out =
+            String::from_utf8(mark(message, &marking(Action::Pass, &[], Some("[SPAM]")))).unwrap();
+        assert_eq!(
+            out,
+            "X-Postwarden-Id: abc123\r\nX-Postwarden-Verdict: pass score=7.5\r\nSubject: hi\r\n\r\n.\r\n"
+        );
+    }
+
+    #[test]
+    fn long_values_are_folded_and_capped() {
+        let mut out = Vec::new();
+        push_header(&mut out, "X-Postwarden-Findings", &"word ".repeat(1000));
+        let text = String::from_utf8(out).unwrap();
+        assert!(text.lines().all(|l| l.len() <= 80), "{text}");
+        assert!(text.len() < MAX_VALUE + 100);
+    }
+}

@@ -1,0 +1,18 @@
+//! The filter job: what happens to a message between Postfix's `content_filter` and its
+//! re-injection smtpd.
+//!
+//! [`Filter`] is the SMTP [`Handler`](postwarden_smtp::server::Handler): it parses the
+//! message ([`message`]), runs the configured [`processors`] in order (each only adds
+//! findings), asks the [`policy`] for a verdict per recipient, then acts on each group of
+//! recipients — relays it with [`headers`] added, keeps it in the [`quarantine`], or
+//! refuses it — and answers 250 only when every copy is safe somewhere.
+
+pub mod filter;
+pub mod headers;
+pub mod message;
+pub mod policy;
+pub mod processors;
+pub mod quarantine;
+
+pub use filter::{Filter, Outcome};
+pub use message::Scanned;

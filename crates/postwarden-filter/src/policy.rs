@@ -1,0 +1,232 @@
+//! The one place findings become decisions: for each recipient, the settings of
+//! `[filter.policy]` (built-in defaults, the section's keys, then the recipient's domain, then the recipient) applied
+//! to the findings that concern that recipient. The strongest applicable action wins.
+
+use postwarden_core::config::{PolicyConfig, PolicyRules};
+use postwarden_core::{Action, Finding, Tag};
+
+/// The verdict for one recipient.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Decision {
+    pub action: Action,
+    /// Total score of the findings that concern this recipient.
+    pub score: f64,
+    /// Why, in a few words (`virus Eicar-Test-Signature`, `spam score 1000.0`).
+    pub reason: String,
+    /// The settings that applied (subject prefix, forward addresses).
+    pub rules: PolicyRules,
+}
+
+/// Decides for `recipient`.
+pub fn decide(policy: &PolicyConfig, findings: &[Finding], recipient: &str) -> Decision {
+    let rules = effective_rules(policy, recipient);
+    let concerning: Vec<&Finding> = findings
+        .iter()
+        .filter(|f| {
+            f.recipients.is_empty()
+                || f.recipients
+                    .iter()
+                    .any(|r| r.eq_ignore_ascii_case(recipient))
+        })
+        .collect();
+    let score: f64 = concerning.iter().map(|f| f.score).sum();
+    let tagged = |tag| concerning.iter().find(|f| f.tags.contains(&tag));
+    let allowed = tagged(Tag::Allowed).is_some();
+
+    let mut action = Action::Pass;
+    let mut reason = String::from("clean");
+    let mut raise = |candidate: Option<Action>, why: String| {
+        if let Some(candidate) = candidate
+            && candidate > action
+        {
+            action = candidate;
+            reason = why;
+        }
+    };
+    if let Some(virus) = tagged(Tag::Virus) {
+        raise(rules.virus, format!("virus {}", virus.reason));
+    }
+    if !allowed {
+        if let Some(blocked) = tagged(Tag::Blocked) {
+            raise(rules.blocked, format!("blocked: {}", blocked.reason));
+        }
+        let spam = tagged(Tag::Spam).is_some() || rules.spam_score.is_some_and(|t| score >= t);
+        if spam {
+            raise(rules.spam, format!("spam, score {score:.1}"));
+            if rules.quarantine_score.is_some_and(|t| score >= t) {
+                raise(Some(Action::Quarantine), format!("spam, score {score:.1}"));
+            }
+            if rules.reject_score.is_some_and(|t| score >= t) {
+                raise(Some(Action::Reject), format!("spam, score {score:.1}"));
+            }
+        }
+    }
+    Decision {
+        action,
+        score,
+        reason,
+        rules,
+    }
+}
+
+/// Defaults, overlaid by the recipient's domain, overlaid by the recipient.
+fn effective_rules(policy: &PolicyConfig, recipient: &str) -> PolicyRules {
+    let recipient = recipient.to_lowercase();
+    let domain = recipient
+        .rsplit_once('@')
+        .map(|(_, d)| d)
+        .unwrap_or_default();
+    let mut rules = PolicyConfig::builtin();
+    overlay(&mut rules, policy.rules.clone());
+    let lookup = |map: &std::collections::BTreeMap<String, PolicyRules>, key: &str| {
+        map.iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(key))
+            .map(|(_, v)| v.clone())
+    };
+    for layer in [
+        lookup(&policy.domains, domain),
+        lookup(&policy.recipients, &recipient),
+    ]
+    .into_iter()
+    .flatten()
+    {
+        overlay(&mut rules, layer);
+    }
+    rules
+}
+
+fn overlay(base: &mut PolicyRules, layer: PolicyRules) {
+    base.virus = layer.virus.or(base.virus);
+    base.spam = layer.spam.or(base.spam);
+    base.blocked = layer.blocked.or(base.blocked);
+    base.spam_score = layer.spam_score.or(base.spam_score);
+    base.quarantine_score = layer.quarantine_score.or(base.quarantine_score);
+    base.reject_score = layer.reject_score.or(base.reject_score);
+    base.subject_prefix = layer.subject_prefix.or(base.subject_prefix.take());
+    if !layer.forward_to.is_empty() {
+        base.forward_to = layer.forward_to;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn finding(tags: Vec<Tag>, score: f64, recipients: Vec<&str>) -> Finding {
+        Finding {
+            processor: "test".into(),
+            score,
+            tags,
+            reason: "because".into(),
+            recipients: recipients.into_iter().map(String::from).collect(),
+        }
+    }
+
+    #[test]
+    fn defaults_reject_virus_tag_spam_reject_blocked() {
+        let policy = PolicyConfig::default();
+        assert_eq!(decide(&policy, &[], "a@x.example").action, Action::Pass);
+        assert_eq!(
+            decide(
+                &policy,
+                &[finding(vec![Tag::Virus], 100.0, vec![])],
+                "a@x.example"
+            )
+            .action,
+            Action::Reject
+        );
+        assert_eq!(
+            decide(
+                &policy,
+                &[finding(vec![Tag::Spam], 9.0, vec![])],
+                "a@x.example"
+            )
+            .action,
+            Action::Tag
+        );
+        assert_eq!(
+            decide(
+                &policy,
+                &[finding(vec![Tag::Blocked], 0.0, vec![])],
+                "a@x.example"
+            )
+            .action,
+            Action::Reject
+        );
+    }
+
+    #[test]
+    fn allow_list_beats_spam_and_block_but_not_virus() {
+        let policy = PolicyConfig::default();
+        let allowed = finding(vec![Tag::Allowed], 0.0, vec![]);
+        let spam = finding(vec![Tag::Spam, Tag::Blocked], 50.0, vec![]);
+        assert_eq!(
+            decide(&policy, &[allowed.clone(), spam], "a@x.example").action,
+            Action::Pass
+        );
+        let virus = finding(vec![Tag::Virus], 100.0, vec![]);
+        assert_eq!(
+            decide(&policy, &[allowed, virus], "a@x.example").action,
+            Action::Reject
+        );
+    }
+
+    #[test]
+    fn per_domain_and_per_recipient_overrides() {
+        let text = r#"
+            spam = "tag"
+            quarantine_score = 20.0
+            [domains."x.example"]
+            spam = "quarantine"
+            [recipients."tagme@x.example"]
+            spam = "tag"
+            subject_prefix = "[SPAM] "
+        "#;
+        let policy: PolicyConfig = toml::from_str(text).unwrap();
+        let spam = [finding(vec![Tag::Spam], 8.0, vec![])];
+        assert_eq!(decide(&policy, &spam, "a@y.example").action, Action::Tag);
+        assert_eq!(
+            decide(&policy, &spam, "A@X.example").action,
+            Action::Quarantine
+        );
+        let tagged = decide(&policy, &spam, "tagme@x.example");
+        assert_eq!(tagged.action, Action::Tag);
+        assert_eq!(tagged.rules.subject_prefix.as_deref(), Some("[SPAM] "));
+        let very = [finding(vec![Tag::Spam], 25.0, vec![])];
+        assert_eq!(
+            decide(&policy, &very, "a@y.example").action,
+            Action::Quarantine
+        );
+    }
+
+    #[test]
+    fn recipient_scoped_findings_apply_to_that_recipient_only() {
+        let policy = PolicyConfig::default();
+        let blocked = [finding(vec![Tag::Blocked], 0.0, vec!["old@x.example"])];
+        assert_eq!(
+            decide(&policy, &blocked, "old@x.example").action,
+            Action::Reject
+        );
+        assert_eq!(
+            decide(&policy, &blocked, "new@x.example").action,
+            Action::Pass
+        );
+    }
+
+    #[test]
+    fn score_threshold_makes_spam() {
+        let policy: PolicyConfig = toml::from_str("spam_score = 5.0\nreject_score = 15.0").unwrap();
+        assert_eq!(
+            decide(&policy, &[finding(vec![], 6.0, vec![])], "a@b.example").action,
+            Action::Tag
+        );
+        assert_eq!(
+            decide(&policy, &[finding(vec![], 16.0, vec![])], "a@b.example").action,
+            Action::Reject
+        );
+        assert_eq!(
+            decide(&policy, &[finding(vec![], 4.0, vec![])], "a@b.example").action,
+            Action::Pass
+        );
+    }
+}

@@ -1,0 +1,399 @@
+//! `type = "lists"`: allow and block lists by envelope sender (address or domain,
+//! subdomains included), recipient, original client IP/CIDR (from XFORWARD) and header
+//! regex. Entries come from the configuration and, with `from_store = true`, from the
+//! store's `list_entries` table, re-read at most every [`STORE_REFRESH`].
+
+use super::ProcessorError;
+use crate::message::Scanned;
+use ipnet::IpNet;
+use postwarden_core::config::{ListsConfig, OnError};
+use postwarden_core::{Finding, Tag};
+use postwarden_store::{ListEntry, Store};
+use regex::Regex;
+use std::net::IpAddr;
+use std::sync::{Arc, RwLock};
+use std::time::{Duration, Instant};
+
+const NAME: &str = "lists";
+/// How long entries read from the store are used before they are read again.
+pub const STORE_REFRESH: Duration = Duration::from_secs(30);
+
+pub struct Lists {
+    config_lists: Compiled,
+    on_error: OnError,
+    store: Option<(Store, RwLock<(Instant, Arc<Compiled>)>)>,
+}
+
+/// An address entry: a whole address or a domain.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum AddressPattern {
+    Address(String),
+    Domain(String),
+}
+
+impl AddressPattern {
+    fn parse(entry: &str) -> Self {
+        let entry = entry.trim().to_lowercase();
+        match entry.strip_prefix('@').or_else(|| entry.strip_prefix("*@")) {
+            Some(domain) => Self::Domain(domain.to_string()),
+            None if !entry.contains('@') => Self::Domain(entry),
+            None => Self::Address(entry),
+        }
+    }
+
+    fn matches(&self, address: &str) -> bool {
+        let address = address.to_lowercase();
+        match self {
+            Self::Address(a) => *a == address,
+            Self::Domain(d) => address.rsplit_once('@').is_some_and(|(_, domain)| {
+                domain == d
+                    || domain
+                        .strip_suffix(d.as_str())
+                        .is_some_and(|sub| sub.ends_with('.'))
+            }),
+        }
+    }
+}
+
+/// One list (allow or block), compiled.
+#[derive(Debug, Default)]
+struct List {
+    senders: Vec<AddressPattern>,
+    recipients: Vec<AddressPattern>,
+    clients: Vec<IpNet>,
+    headers: Vec<(String, Regex)>,
+}
+
+#[derive(Debug, Default)]
+struct Compiled {
+    allow: List,
+    block: List,
+}
+
+impl List {
+    fn add(&mut self, field: &str, value: &str) -> Result<(), String> {
+        match field {
+            "sender" => self.senders.push(AddressPattern::parse(value)),
+            "recipient" => self.recipients.push(AddressPattern::parse(value)),
+            "client" => self.clients.push(parse_net(value)?),
+            "header" => self.headers.push(parse_header(value)?),
+            other => {
+                return Err(format!(
+                    "unknown list field `{other}` (sender, recipient, client or header)"
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
+fn parse_net(value: &str) -> Result<IpNet, String> {
+    let value = value.trim();
+    value
+        .parse::<IpNet>()
+        .or_else(|_| value.parse::<IpAddr>().map(IpNet::from))
+        .map_err(|_| format!("`{value}` is not an IP address or CIDR"))
+}
+
+fn parse_header(value: &str) -> Result<(String, Regex), String> {
+    let (name, pattern) = value
+        .split_once(':')
+        .ok_or_else(|| format!("`{value}`: expected Header-Name:regex"))?;
+    let regex = Regex::new(pattern).map_err(|e| format!("`{value}`: {e}"))?;
+    Ok((name.trim().to_ascii_lowercase(), regex))
+}
+
+impl Compiled {
+    fn from_config(config: &ListsConfig) -> Result<Self, String> {
+        let mut compiled = Self::default();
+        let sources: [(&str, &Vec<String>, bool); 7] = [
+            ("sender", &config.allow_senders, true),
+            ("sender", &config.block_senders, false),
+            ("recipient", &config.allow_recipients, true),
+            ("recipient", &config.block_recipients, false),
+            ("client", &config.allow_clients, true),
+            ("client", &config.block_clients, false),
+            ("header", &config.block_headers, false),
+        ];
+        for (field, values, allow) in sources {
+            let list = if allow {
+                &mut compiled.allow
+            } else {
+                &mut compiled.block
+            };
+            for value in values {
+                list.add(field, value)
+                    .map_err(|e| format!("filter.processors (lists) {field}: {e}"))?;
+            }
+        }
+        Ok(compiled)
+    }
+
+    fn from_entries(entries: &[ListEntry]) -> Self {
+        let mut compiled = Self::default();
+        for entry in entries {
+            let list = match entry.list.as_str() {
+                "allow" => &mut compiled.allow,
+                "block" => &mut compiled.block,
+                other => {
+                    tracing::warn!(
+                        list = other,
+                        "list entry in the store names an unknown list; ignored"
+                    );
+                    continue;
+                }
+            };
+            if let Err(error) = list.add(&entry.field, &entry.value) {
+                tracing::warn!(%error, "list entry in the store ignored");
+            }
+        }
+        compiled
+    }
+
+    /// Findings of both lists for `message`.
+    fn findings(&self, message: &Scanned, out: &mut Vec<Finding>) {
+        self.allow.findings(message, Tag::Allowed, out);
+        self.block.findings(message, Tag::Blocked, out);
+    }
+}
+
+impl List {
+    fn findings(&self, message: &Scanned, tag: Tag, out: &mut Vec<Finding>) {
+        let what = if tag == Tag::Allowed {
+            "allow"
+        } else {
+            "block"
+        };
+        let finding = |reason: String, recipients: Vec<String>| Finding {
+            processor: NAME.into(),
+            score: 0.0,
+            tags: vec![tag],
+            reason,
+            recipients,
+        };
+        let sender = &message.envelope.mail_from;
+        if !sender.is_empty() && self.senders.iter().any(|p| p.matches(sender)) {
+            out.push(finding(format!("sender on the {what} list"), Vec::new()));
+        }
+        let recipients: Vec<String> = message
+            .envelope
+            .recipients
+            .iter()
+            .filter(|r| self.recipients.iter().any(|p| p.matches(r)))
+            .cloned()
+            .collect();
+        if !recipients.is_empty() {
+            out.push(finding(format!("recipient on the {what} list"), recipients));
+        }
+        if let Some(ip) = message.client_ip()
+            && self.clients.iter().any(|net| net.contains(&ip))
+        {
+            out.push(finding(
+                format!("client {ip} on the {what} list"),
+                Vec::new(),
+            ));
+        }
+        for (name, regex) in &self.headers {
+            if message
+                .headers
+                .iter()
+                .any(|(n, value)| n.eq_ignore_ascii_case(name) && regex.is_match(value))
+            {
+                out.push(finding(
+                    format!("{name} header matches the {what} list"),
+                    Vec::new(),
+                ));
+            }
+        }
+    }
+}
+
+impl Lists {
+    /// Compiles the configured entries (an invalid one is an error naming it) and, with
+    /// `from_store`, reads the stored ones.
+    pub async fn build(config: &ListsConfig, store: Option<&Store>) -> Result<Self, String> {
+        let store = match (config.from_store, store) {
+            (true, Some(store)) => {
+                let entries = store.list_entries().await.map_err(|e| e.to_string())?;
+                let stored = Arc::new(Compiled::from_entries(&entries));
+                Some((store.clone(), RwLock::new((Instant::now(), stored))))
+            }
+            (true, None) => {
+                return Err("filter.processors (lists): from_store needs a store".into());
+            }
+            (false, _) => None,
+        };
+        Ok(Self {
+            config_lists: Compiled::from_config(config)?,
+            on_error: config.on_error,
+            store,
+        })
+    }
+
+    pub fn on_error(&self) -> OnError {
+        self.on_error
+    }
+
+    pub async fn run(&self, message: &Scanned) -> Result<Vec<Finding>, ProcessorError> {
+        let mut findings = Vec::new();
+        self.config_lists.findings(message, &mut findings);
+        if let Some(stored) = self.stored().await? {
+            stored.findings(message, &mut findings);
+        }
+        Ok(findings)
+    }
+
+    /// The store's entries, read again when older than [`STORE_REFRESH`].
+    async fn stored(&self) -> Result<Option<Arc<Compiled>>, ProcessorError> {
+        let Some((store, cache)) = &self.store else {
+            return Ok(None);
+        };
+        {
+            let cached = cache.read().unwrap_or_else(|e| e.into_inner());
+            if cached.0.elapsed() < STORE_REFRESH {
+                return Ok(Some(cached.1.clone()));
+            }
+        }
+        let entries = store
+            .list_entries()
+            .await
+            .map_err(|e| ProcessorError::new(NAME, e.to_string()))?;
+        let fresh = Arc::new(Compiled::from_entries(&entries));
+        *cache.write().unwrap_or_else(|e| e.into_inner()) = (Instant::now(), fresh.clone());
+        Ok(Some(fresh))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use postwarden_smtp::server::Envelope;
+
+    fn message(from: &str, to: &[&str], client: &str, headers: &str) -> Scanned {
+        let envelope = Envelope {
+            mail_from: from.into(),
+            recipients: to.iter().map(|s| s.to_string()).collect(),
+            xforward: vec![("ADDR".into(), client.into())],
+            ..Envelope::default()
+        };
+        Scanned::new(envelope, format!("{headers}\r\n\r\nbody\r\n").into_bytes())
+    }
+
+    #[tokio::test]
+    async fn matches_each_field() {
+        let config = ListsConfig {
+            block_senders: vec!["@spam.example".into()],
+            allow_senders: vec!["boss@corp.example".into()],
+            block_recipients: vec!["old@corp.example".into()],
+            block_clients: vec!["192.0.2.0/24".into(), "2001:db8::1".into()],
+            block_headers: vec!["Subject:(?i)viagra".into()],
+            ..ListsConfig::default()
+        };
+        let lists = Lists::build(&config, None).await.unwrap();
+        let lists = &lists;
+        let tags = |m: Scanned| async move {
+            let findings = lists.run(&m).await.unwrap();
+            findings
+                .iter()
+                .map(|f| (f.tags[0], f.recipients.clone()))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            tags(message(
+                "x@mail.spam.example",
+                &["a@b.example"],
+                "198.51.100.1",
+                "Subject: hi"
+            ))
+            .await,
+            [(Tag::Blocked, vec![])]
+        );
+        assert_eq!(
+            tags(message(
+                "x@notspam.example",
+                &["a@b.example"],
+                "198.51.100.1",
+                "Subject: hi"
+            ))
+            .await,
+            []
+        );
+        assert_eq!(
+            tags(message(
+                "BOSS@corp.example",
+                &["a@b.example"],
+                "198.51.100.1",
+                "Subject: hi"
+            ))
+            .await,
+            [(Tag::Allowed, vec![])]
+        );
+        assert_eq!(
+            tags(message(
+                "x@y.example",
+                &["a@b.example", "old@corp.example"],
+                "198.51.100.1",
+                "Subject: hi"
+            ))
+            .await,
+            [(Tag::Blocked, vec!["old@corp.example".to_string()])]
+        );
+        assert_eq!(
+            tags(message(
+                "x@y.example",
+                &["a@b.example"],
+                "192.0.2.77",
+                "Subject: hi"
+            ))
+            .await
+            .len(),
+            1
+        );
+        assert_eq!(
+            tags(message(
+                "x@y.example",
+                &["a@b.example"],
+                "IPv6:2001:db8::1",
+                "Subject: hi"
+            ))
+            .await
+            .len(),
+            1
+        );
+        assert_eq!(
+            tags(message(
+                "x@y.example",
+                &["a@b.example"],
+                "198.51.100.1",
+                "Subject: Cheap VIAGRA"
+            ))
+            .await
+            .len(),
+            1
+        );
+    }
+
+    #[tokio::test]
+    async fn invalid_entries_are_named() {
+        let config = ListsConfig {
+            block_clients: vec!["300.1.1.1".into()],
+            ..ListsConfig::default()
+        };
+        let error = Lists::build(&config, None).await.err().unwrap();
+        assert!(
+            error.contains("300.1.1.1") && error.contains("client"),
+            "{error}"
+        );
+        let config = ListsConfig {
+            block_headers: vec!["Subject:(".into()],
+            ..ListsConfig::default()
+        };
+        assert!(
+            Lists::build(&config, None)
+                .await
+                .err()
+                .unwrap()
+                .contains("header")
+        );
+    }
+}

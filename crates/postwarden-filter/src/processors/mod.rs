@@ -1,0 +1,119 @@
+//! Processors: each looks at a message and adds [`Finding`]s; none decides. One file per
+//! processor, named after its `type` in `[[filter.processors]]`.
+
+pub mod clamav;
+pub mod lists;
+pub mod spamassassin;
+
+use crate::message::Scanned;
+use postwarden_core::Finding;
+use postwarden_core::config::{OnError, ProcessorConfig};
+use postwarden_store::Store;
+use std::io;
+use std::time::Duration;
+use tokio::io::{AsyncRead, AsyncWrite};
+
+/// A processor that could not give an answer: unreachable, too slow, or making no sense.
+#[derive(Debug, thiserror::Error)]
+#[error("{processor}: {detail}")]
+pub struct ProcessorError {
+    pub processor: &'static str,
+    pub detail: String,
+}
+
+impl ProcessorError {
+    pub(crate) fn new(processor: &'static str, detail: impl Into<String>) -> Self {
+        Self {
+            processor,
+            detail: detail.into(),
+        }
+    }
+}
+
+/// A configured processor, ready to run.
+pub enum Processor {
+    Lists(lists::Lists),
+    Spamassassin(spamassassin::Spamassassin),
+    Clamav(clamav::Clamav),
+}
+
+impl Processor {
+    /// Builds the processor `config` describes; `store` supplies the lists' stored entries.
+    pub async fn build(config: &ProcessorConfig, store: Option<&Store>) -> Result<Self, String> {
+        Ok(match config {
+            ProcessorConfig::Lists(c) => Self::Lists(lists::Lists::build(c, store).await?),
+            ProcessorConfig::Spamassassin(c) => {
+                Self::Spamassassin(spamassassin::Spamassassin::new(c.clone()))
+            }
+            ProcessorConfig::Clamav(c) => Self::Clamav(clamav::Clamav::new(c.clone())),
+        })
+    }
+
+    pub fn name(&self) -> &'static str {
+        match self {
+            Self::Lists(_) => "lists",
+            Self::Spamassassin(_) => "spamassassin",
+            Self::Clamav(_) => "clamav",
+        }
+    }
+
+    pub fn on_error(&self) -> OnError {
+        match self {
+            Self::Lists(p) => p.on_error(),
+            Self::Spamassassin(p) => p.config.on_error,
+            Self::Clamav(p) => p.config.on_error,
+        }
+    }
+
+    /// Runs the processor within its timeout (the lists processor needs none).
+    pub async fn run(&self, message: &Scanned) -> Result<Vec<Finding>, ProcessorError> {
+        let timeout = match self {
+            Self::Lists(p) => return p.run(message).await,
+            Self::Spamassassin(p) => p.config.timeout,
+            Self::Clamav(p) => p.config.timeout,
+        };
+        let work = async {
+            match self {
+                Self::Lists(p) => p.run(message).await,
+                Self::Spamassassin(p) => p.run(message).await,
+                Self::Clamav(p) => p.run(message).await,
+            }
+        };
+        tokio::time::timeout(timeout, work).await.map_err(|_| {
+            ProcessorError::new(self.name(), format!("no answer within {timeout:?}"))
+        })?
+    }
+}
+
+/// Both halves of a connection to a daemon, TCP or unix socket.
+pub(crate) type Halves = (
+    Box<dyn AsyncRead + Unpin + Send>,
+    Box<dyn AsyncWrite + Unpin + Send>,
+);
+
+/// Connects to `host:port` or `unix:/path`.
+pub(crate) async fn connect(address: &str, timeout: Duration) -> io::Result<Halves> {
+    let connecting = async {
+        if let Some(path) = address.strip_prefix("unix:") {
+            let (read, write) = tokio::net::UnixStream::connect(path).await?.into_split();
+            Ok::<Halves, io::Error>((Box::new(read), Box::new(write)))
+        } else {
+            let (read, write) = tokio::net::TcpStream::connect(address).await?.into_split();
+            Ok::<Halves, io::Error>((Box::new(read), Box::new(write)))
+        }
+    };
+    tokio::time::timeout(timeout, connecting)
+        .await
+        .map_err(|_| {
+            io::Error::new(
+                io::ErrorKind::TimedOut,
+                format!("connecting to {address} timed out"),
+            )
+        })?
+}
+
+/// At most the first 120 characters of a peer's text, for error messages.
+pub(crate) fn excerpt(text: &str) -> &str {
+    let end = text.char_indices().nth(120).map_or(text.len(), |(i, _)| i);
+    &text[..end]
+}

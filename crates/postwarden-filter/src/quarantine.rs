@@ -1,0 +1,98 @@
+//! Quarantined messages on disk, content-addressed: the file `<dir>/<ab>/<sha256 hex>`.
+//! A message is durable before [`Quarantine::store`] returns — written to a temporary
+//! file, fsynced, renamed into place, and the directory fsynced — because the filter
+//! answers 250 on the strength of it.
+
+use sha2::{Digest, Sha256};
+use std::fs::{self, File};
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+
+#[derive(Debug, Clone)]
+pub struct Quarantine {
+    dir: PathBuf,
+}
+
+impl Quarantine {
+    pub fn new(dir: impl Into<PathBuf>) -> Self {
+        Self { dir: dir.into() }
+    }
+
+    /// Stores `message` durably and returns its digest (hex SHA-256).
+    pub async fn store(&self, message: Vec<u8>) -> io::Result<String> {
+        let dir = self.dir.clone();
+        tokio::task::spawn_blocking(move || store_blocking(&dir, &message))
+            .await
+            .map_err(io::Error::other)?
+    }
+
+    /// The bytes of a stored message.
+    pub fn read(&self, digest: &str) -> io::Result<Vec<u8>> {
+        fs::read(self.path(digest)?)
+    }
+
+    /// Removes a stored message (absent is fine).
+    pub fn remove(&self, digest: &str) -> io::Result<()> {
+        match fs::remove_file(self.path(digest)?) {
+            Err(e) if e.kind() != io::ErrorKind::NotFound => Err(e),
+            _ => Ok(()),
+        }
+    }
+
+    fn path(&self, digest: &str) -> io::Result<PathBuf> {
+        if digest.len() != 64 || !digest.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                format!("`{digest}` is not a message digest"),
+            ));
+        }
+        Ok(self.dir.join(&digest[..2]).join(digest))
+    }
+}
+
+fn store_blocking(dir: &Path, message: &[u8]) -> io::Result<String> {
+    let digest: String = Sha256::digest(message)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    let shard = dir.join(&digest[..2]);
+    let path = shard.join(&digest);
+    if path.exists() {
+        return Ok(digest);
+    }
+    fs::create_dir_all(&shard)?;
+    let temporary = shard.join(format!(".{digest}.{}.tmp", std::process::id()));
+    let mut file = File::create(&temporary)?;
+    file.write_all(message)?;
+    file.sync_all()?;
+    drop(file);
+    fs::rename(&temporary, &path)?;
+    File::open(&shard)?.sync_all()?;
+    File::open(dir)?.sync_all()?;
+    Ok(digest)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn stores_reads_and_removes_by_digest() {
+        let dir = tempfile::tempdir().unwrap();
+        let quarantine = Quarantine::new(dir.path());
+        let digest = quarantine.store(b"hello\r\n".to_vec()).await.unwrap();
+        assert_eq!(digest.len(), 64);
+        assert_eq!(
+            quarantine.store(b"hello\r\n".to_vec()).await.unwrap(),
+            digest,
+            "same bytes, same file"
+        );
+        assert_eq!(quarantine.read(&digest).unwrap(), b"hello\r\n");
+        assert!(
+            quarantine.read("../../etc/passwd").is_err(),
+            "only digests name files"
+        );
+        quarantine.remove(&digest).unwrap();
+        assert!(quarantine.read(&digest).is_err());
+    }
+}

@@ -1,0 +1,261 @@
+//! The content filter's tables: `messages` (one row per message handled, with its events
+//! in the same transaction), `quarantine` (metadata; the bytes live on disk, named by
+//! digest) and `list_entries` (allow/block entries edited outside the configuration).
+
+use crate::events::insert_event_with;
+use crate::rows::get;
+use crate::time::{from_us, to_us};
+use crate::{Store, StoreError};
+use chrono::{DateTime, Utc};
+use postwarden_core::Event;
+use sqlx::any::AnyRow;
+
+/// One message the filter handled.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct MessageRecord {
+    /// The reference id quoted in replies and trace headers.
+    pub id: String,
+    pub time: DateTime<Utc>,
+    pub queue_id: Option<String>,
+    pub client_ip: Option<String>,
+    pub client_name: Option<String>,
+    pub mail_from: String,
+    pub recipients: Vec<String>,
+    pub subject: Option<String>,
+    pub size: u64,
+    pub score: f64,
+    /// The findings, as JSON.
+    pub findings: serde_json::Value,
+    /// Recipient → action, as JSON.
+    pub verdicts: serde_json::Value,
+    /// What Postfix was answered.
+    pub reply: String,
+    pub duration_us: i64,
+}
+
+/// A quarantined message's metadata.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct QuarantineRecord {
+    /// The message's reference id.
+    pub id: String,
+    pub time: DateTime<Utc>,
+    /// SHA-256 of the message bytes, hex: the file's name in the quarantine directory.
+    pub digest: String,
+    pub mail_from: String,
+    /// The recipients it was quarantined for (a release delivers to these).
+    pub recipients: Vec<String>,
+    pub subject: Option<String>,
+    pub size: u64,
+    pub reason: String,
+    pub released: Option<DateTime<Utc>>,
+    pub released_by: Option<String>,
+    pub deleted: Option<DateTime<Utc>>,
+}
+
+/// An allow or block entry stored in the database.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct ListEntry {
+    /// `allow` or `block`.
+    pub list: String,
+    /// `sender`, `recipient`, `client` or `header`.
+    pub field: String,
+    pub value: String,
+}
+
+const QUARANTINE_COLUMNS: &str = "id, time_us, digest, mail_from, recipients, subject, size, \
+     reason, released_us, released_by, deleted_us";
+
+fn json(value: &impl serde::Serialize) -> Result<String, StoreError> {
+    serde_json::to_string(value).map_err(|e| StoreError::Corrupt(format!("encoding JSON: {e}")))
+}
+
+fn size(bytes: u64) -> i64 {
+    i64::try_from(bytes).unwrap_or(i64::MAX)
+}
+
+impl Store {
+    /// Stores the record of a message and its events, in one transaction.
+    pub async fn record_message(
+        &self,
+        record: &MessageRecord,
+        events: &[Event],
+    ) -> Result<(), StoreError> {
+        const CONTEXT: &str = "storing a message record";
+        let mut tx = self
+            .pool
+            .begin()
+            .await
+            .map_err(StoreError::query(CONTEXT))?;
+        sqlx::query(sqlx::AssertSqlSafe(self.backend.sql(
+            "INSERT INTO messages (id, time_us, queue_id, client_ip, client_name, mail_from, \
+             recipients, subject, size, score, findings, verdicts, reply, duration_us) \
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        )))
+        .bind(record.id.as_str())
+        .bind(to_us(record.time))
+        .bind(record.queue_id.as_deref())
+        .bind(record.client_ip.as_deref())
+        .bind(record.client_name.as_deref())
+        .bind(record.mail_from.as_str())
+        .bind(json(&record.recipients)?)
+        .bind(record.subject.as_deref())
+        .bind(size(record.size))
+        .bind(record.score)
+        .bind(json(&record.findings)?)
+        .bind(json(&record.verdicts)?)
+        .bind(record.reply.as_str())
+        .bind(record.duration_us)
+        .execute(&mut *tx)
+        .await
+        .map_err(StoreError::query(CONTEXT))?;
+        for event in events {
+            insert_event_with(self.backend, &mut *tx, event).await?;
+        }
+        tx.commit().await.map_err(StoreError::query(CONTEXT))
+    }
+
+    /// Stores a quarantine entry (the file must already be durable).
+    pub async fn insert_quarantine(&self, q: &QuarantineRecord) -> Result<(), StoreError> {
+        self.query(&format!(
+            "INSERT INTO quarantine ({QUARANTINE_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+        ))
+        .bind(q.id.as_str())
+        .bind(to_us(q.time))
+        .bind(q.digest.as_str())
+        .bind(q.mail_from.as_str())
+        .bind(json(&q.recipients)?)
+        .bind(q.subject.as_deref())
+        .bind(size(q.size))
+        .bind(q.reason.as_str())
+        .bind(q.released.map(to_us))
+        .bind(q.released_by.as_deref())
+        .bind(q.deleted.map(to_us))
+        .execute(&self.pool)
+        .await
+        .map_err(StoreError::query("storing a quarantine entry"))?;
+        Ok(())
+    }
+
+    /// Quarantine entries not deleted, newest first, at most `limit`.
+    pub async fn quarantine_entries(
+        &self,
+        limit: u32,
+    ) -> Result<Vec<QuarantineRecord>, StoreError> {
+        let rows = self
+            .query(&format!(
+                "SELECT {QUARANTINE_COLUMNS} FROM quarantine WHERE deleted_us IS NULL \
+                 ORDER BY time_us DESC, id LIMIT ?"
+            ))
+            .bind(i64::from(limit))
+            .fetch_all(&self.pool)
+            .await
+            .map_err(StoreError::query("listing the quarantine"))?;
+        rows.iter().map(quarantine_from_row).collect()
+    }
+
+    /// One quarantine entry by id.
+    pub async fn quarantine_entry(&self, id: &str) -> Result<Option<QuarantineRecord>, StoreError> {
+        let row = self
+            .query(&format!(
+                "SELECT {QUARANTINE_COLUMNS} FROM quarantine WHERE id = ?"
+            ))
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(StoreError::query("reading a quarantine entry"))?;
+        row.as_ref().map(quarantine_from_row).transpose()
+    }
+
+    /// Records that `by` released the entry at `when`.
+    pub async fn mark_released(
+        &self,
+        id: &str,
+        by: &str,
+        when: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        self.query("UPDATE quarantine SET released_us = ?, released_by = ? WHERE id = ?")
+            .bind(to_us(when))
+            .bind(by)
+            .bind(id)
+            .execute(&self.pool)
+            .await
+            .map_err(StoreError::query("marking a quarantine entry released"))?;
+        Ok(())
+    }
+
+    /// Records that the entry was deleted at `when` (its file is removed by the caller).
+    pub async fn mark_deleted(&self, id: &str, when: DateTime<Utc>) -> Result<(), StoreError> {
+        self.query("UPDATE quarantine SET deleted_us = ? WHERE id = ?")
+            .bind(to_us(when))
+            .bind(id)
+            .execute(&self.pool)
+            .await
+            .map_err(StoreError::query("marking a quarantine entry deleted"))?;
+        Ok(())
+    }
+
+    /// Every allow/block entry in the store.
+    pub async fn list_entries(&self) -> Result<Vec<ListEntry>, StoreError> {
+        const CONTEXT: &str = "reading list entries";
+        let rows = self
+            .query("SELECT list, field, value FROM list_entries ORDER BY id")
+            .fetch_all(&self.pool)
+            .await
+            .map_err(StoreError::query(CONTEXT))?;
+        rows.iter()
+            .map(|row| {
+                Ok(ListEntry {
+                    list: get(row, "list", CONTEXT)?,
+                    field: get(row, "field", CONTEXT)?,
+                    value: get(row, "value", CONTEXT)?,
+                })
+            })
+            .collect()
+    }
+
+    /// Adds an allow/block entry.
+    pub async fn add_list_entry(
+        &self,
+        entry: &ListEntry,
+        comment: Option<&str>,
+    ) -> Result<(), StoreError> {
+        self.query(
+            "INSERT INTO list_entries (list, field, value, comment, created_us) VALUES (?, ?, ?, ?, ?)",
+        )
+        .bind(entry.list.as_str())
+        .bind(entry.field.as_str())
+        .bind(entry.value.as_str())
+        .bind(comment)
+        .bind(to_us(Utc::now()))
+        .execute(&self.pool)
+        .await
+        .map_err(StoreError::query("adding a list entry"))?;
+        Ok(())
+    }
+}
+
+fn quarantine_from_row(row: &AnyRow) -> Result<QuarantineRecord, StoreError> {
+    const CONTEXT: &str = "reading a quarantine entry";
+    let id: String = get(row, "id", CONTEXT)?;
+    let recipients: String = get(row, "recipients", CONTEXT)?;
+    let optional_time = |column| -> Result<Option<DateTime<Utc>>, StoreError> {
+        get::<Option<i64>>(row, column, CONTEXT)?
+            .map(from_us)
+            .transpose()
+    };
+    Ok(QuarantineRecord {
+        recipients: serde_json::from_str(&recipients).map_err(|e| {
+            StoreError::Corrupt(format!("quarantine entry {id} has invalid recipients: {e}"))
+        })?,
+        time: from_us(get(row, "time_us", CONTEXT)?)?,
+        digest: get(row, "digest", CONTEXT)?,
+        mail_from: get(row, "mail_from", CONTEXT)?,
+        subject: get(row, "subject", CONTEXT)?,
+        size: get::<i64>(row, "size", CONTEXT)?.max(0) as u64,
+        reason: get(row, "reason", CONTEXT)?,
+        released: optional_time("released_us")?,
+        released_by: get(row, "released_by", CONTEXT)?,
+        deleted: optional_time("deleted_us")?,
+        id,
+    })
+}
