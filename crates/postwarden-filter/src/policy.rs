@@ -29,7 +29,8 @@ pub fn decide(policy: &PolicyConfig, findings: &[Finding], recipient: &str) -> D
                     .any(|r| r.eq_ignore_ascii_case(recipient))
         })
         .collect();
-    let score: f64 = concerning.iter().map(|f| f.score).sum();
+    // `+ 0.0`: the sum of no floats is -0.0, which would print as "-0.0".
+    let score: f64 = concerning.iter().map(|f| f.score).sum::<f64>() + 0.0;
     let tagged = |tag| concerning.iter().find(|f| f.tags.contains(&tag));
     let allowed = tagged(Tag::Allowed).is_some();
 

@@ -86,3 +86,11 @@ pub fn open_rdns(config: &Config) -> Result<Arc<ReverseDns>> {
     };
     Ok(Arc::new(ReverseDns::new(Arc::new(resolver), &config.rdns)))
 }
+
+/// This machine's host name, for report headings and the SMTP greeting.
+pub fn host_name() -> String {
+    std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .or_else(|_| std::fs::read_to_string("/etc/hostname"))
+        .map(|s| s.trim().to_owned())
+        .unwrap_or_else(|_| "localhost".to_owned())
+}

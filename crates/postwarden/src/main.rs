@@ -73,6 +73,12 @@ enum Command {
     Geo(commands::geo::GeoCommand),
     /// Show country, ASN, organisation and reverse DNS of IP addresses
     Ip(commands::ip::IpArgs),
+    /// Run the content filter: an SMTP server for Postfix's content_filter
+    Filter(commands::filter::FilterArgs),
+    /// Run the filter's processors and policy on a message file and print the verdicts
+    Scan(commands::filter::ScanArgs),
+    /// Print the main.cf and master.cf lines that put the filter in Postfix's path
+    PostfixConfig,
 }
 
 fn main() -> ExitCode {
@@ -103,6 +109,9 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Report(args) => commands::report::run(args, &paths).await,
         Command::Geo(cmd) => commands::geo::run(cmd, &paths).await,
         Command::Ip(args) => commands::ip::run(args, &paths).await,
+        Command::Filter(args) => commands::filter::run(args, &paths).await,
+        Command::Scan(args) => commands::filter::scan(args, &paths).await,
+        Command::PostfixConfig => commands::filter::postfix_config(&paths),
     }
 }
 

@@ -2,6 +2,7 @@
 
 pub mod config;
 pub mod db;
+pub mod filter;
 pub mod geo;
 pub mod ip;
 pub mod logs;

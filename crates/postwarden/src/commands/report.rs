@@ -48,7 +48,11 @@ pub async fn run(args: ReportArgs, paths: &ConfigPaths) -> Result<ExitCode> {
     let since = since(&args.since)?;
     let top = u32::try_from(args.top.unwrap_or(config.report.top)).unwrap_or(u32::MAX);
     let store = open_store(&config).await?;
-    let server = config.report.server_name.clone().unwrap_or_else(host_name);
+    let server = config
+        .report
+        .server_name
+        .clone()
+        .unwrap_or_else(crate::context::host_name);
     let heading = Heading {
         server: &server,
         since,
@@ -90,11 +94,4 @@ fn render(format: ReportFormat, heading: &Heading, view: &View, json: String) ->
         ReportFormat::Html => html(heading, view),
         ReportFormat::Json => json + "\n",
     }
-}
-
-fn host_name() -> String {
-    std::fs::read_to_string("/proc/sys/kernel/hostname")
-        .or_else(|_| std::fs::read_to_string("/etc/hostname"))
-        .map(|s| s.trim().to_owned())
-        .unwrap_or_else(|_| "this server".to_owned())
 }

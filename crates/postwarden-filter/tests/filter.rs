@@ -1,0 +1,381 @@
+//! The filter end to end over TCP: our SMTP server with the real processors' daemons
+//! (spamd, clamd) and Postfix's smtp-sink as the next hop, a SQLite store and a
+//! quarantine directory in a temporary folder.
+
+mod daemons;
+
+use daemons::{Daemon, EICAR, GTUBE, clamd, dumped, free_port, smtp_sink, spamd};
+use postwarden_core::{Config, Secret};
+use postwarden_filter::Filter;
+use postwarden_filter::quarantine::Quarantine;
+use postwarden_smtp::client::{Outgoing, RelayConfig, RelayError, relay};
+use postwarden_smtp::server::{ServerConfig, serve};
+use postwarden_smtp::{MailParams, Reply};
+use postwarden_store::Store;
+use std::io::{Read, Write};
+use std::sync::Arc;
+use std::time::Duration;
+
+struct Harness {
+    dir: tempfile::TempDir,
+    filter: String,
+    store: Store,
+}
+
+impl Harness {
+    /// Starts the filter with `[filter]` settings `extra` relaying to `next_hop`.
+    async fn start(next_hop: &str, extra: &str) -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let config =
+            Config::from_toml(&format!("[filter]\nnext_hop = \"{next_hop}\"\n{extra}")).unwrap();
+        let url = Secret::new(format!(
+            "sqlite://{}?mode=rwc",
+            dir.path().join("pw.db").display()
+        ));
+        let store = Store::connect(&url, 2).await.unwrap();
+        store.migrate().await.unwrap();
+        let filter = Filter::build(
+            &config.filter,
+            "filter.test",
+            Quarantine::new(dir.path().join("quarantine")),
+            Some(store.clone()),
+        )
+        .await
+        .unwrap();
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let address = listener.local_addr().unwrap().to_string();
+        let server = ServerConfig {
+            hostname: "filter.test".into(),
+            max_message_size: 2_000_000,
+            ..ServerConfig::default()
+        };
+        tokio::spawn(serve(
+            listener,
+            Arc::new(server),
+            Arc::new(filter),
+            std::future::pending(),
+        ));
+        Self {
+            dir,
+            filter: address,
+            store,
+        }
+    }
+
+    /// Sends one message through the filter; the filter's reply to the end of DATA.
+    async fn send(&self, from: &str, to: &[&str], message: &str) -> Reply {
+        let recipients: Vec<String> = to.iter().map(|s| s.to_string()).collect();
+        let config = RelayConfig {
+            address: self.filter.clone(),
+            helo_name: "postfix.test".into(),
+            connect_timeout: Duration::from_secs(5),
+            reply_timeout: Duration::from_secs(60),
+        };
+        let xforward = vec![
+            ("ADDR".to_string(), "198.51.100.7".to_string()),
+            ("NAME".to_string(), "mx.sender.example".to_string()),
+        ];
+        let outgoing = Outgoing {
+            xforward: &xforward,
+            mail_from: from,
+            params: &MailParams::default(),
+            recipients: &recipients,
+            message: message.as_bytes(),
+        };
+        match relay(&config, outgoing).await {
+            Ok(reply) => reply,
+            Err(RelayError::Refused { reply, .. }) => reply,
+            Err(other) => panic!("talking to the filter failed: {other}"),
+        }
+    }
+}
+
+fn crlf(text: &str) -> String {
+    text.replace('\n', "\r\n")
+}
+
+#[tokio::test]
+async fn clean_mail_is_relayed_with_trace_and_a_lone_dot_line_intact() {
+    let dir = tempfile::tempdir().unwrap();
+    let sink = smtp_sink(&dir.path().join("sink"));
+    let h = Harness::start(
+        &sink.address(),
+        "[[filter.processors]]\ntype = \"lists\"\nblock_senders = [\"@spam.example\"]\n",
+    )
+    .await;
+    let message = crlf("From: a@sender.example\nSubject: hello\n\nfirst\n.\n..two\nlast\n");
+    let reply = h
+        .send("a@sender.example", &["b@rcpt.example"], &message)
+        .await;
+    assert_eq!(reply.code, 250, "{reply}");
+    let dumps = dumped(&dir.path().join("sink"));
+    assert_eq!(dumps.len(), 1);
+    assert!(
+        dumps[0].contains("X-Rcpt-Args: <b@rcpt.example>"),
+        "{}",
+        dumps[0]
+    );
+    assert!(
+        dumps[0].contains("X-Postwarden-Verdict: pass score=0.0\n"),
+        "{}",
+        dumps[0]
+    );
+    // smtp-sink writes LF line ends and one empty line after the message.
+    assert!(
+        dumps[0].ends_with("Subject: hello\n\nfirst\n.\n..two\nlast\n\n"),
+        "byte for byte: {}",
+        dumps[0]
+    );
+
+    let blocked = h
+        .send("x@mail.spam.example", &["b@rcpt.example"], &message)
+        .await;
+    assert_eq!(blocked.code, 554, "{blocked}");
+    assert!(blocked.text().contains("ref "), "{blocked}");
+    assert_eq!(
+        dumped(&dir.path().join("sink")).len(),
+        1,
+        "nothing relayed for a reject"
+    );
+    let events = h
+        .store
+        .events(chrono::DateTime::UNIX_EPOCH, Some("mail."), 10)
+        .await
+        .unwrap();
+    assert_eq!(
+        events
+            .iter()
+            .map(|e| e.event.kind.as_str())
+            .collect::<Vec<_>>(),
+        ["mail.blocked", "mail.rejected"]
+    );
+    drop(sink);
+}
+
+#[tokio::test]
+async fn failures_answer_4xx_and_skip_goes_on() {
+    // Nothing listens on these ports.
+    let dead_hop = format!("127.0.0.1:{}", free_port());
+    let dead_spamd = format!("127.0.0.1:{}", free_port());
+    let h = Harness::start(&dead_hop, "").await;
+    let reply = h
+        .send("a@x.example", &["b@y.example"], "Subject: x\r\n\r\nhi\r\n")
+        .await;
+    assert_eq!(reply.code, 451, "next hop down: {reply}");
+
+    let dir = tempfile::tempdir().unwrap();
+    let sink = smtp_sink(&dir.path().join("sink"));
+    let tempfail =
+        format!("[[filter.processors]]\ntype = \"spamassassin\"\naddress = \"{dead_spamd}\"\n");
+    let h = Harness::start(&sink.address(), &tempfail).await;
+    let reply = h
+        .send("a@x.example", &["b@y.example"], "Subject: x\r\n\r\nhi\r\n")
+        .await;
+    assert_eq!(
+        reply.code, 451,
+        "processor down, on_error = tempfail: {reply}"
+    );
+    assert!(dumped(&dir.path().join("sink")).is_empty());
+
+    let h = Harness::start(&sink.address(), &format!("{tempfail}on_error = \"skip\"\n")).await;
+    let reply = h
+        .send("a@x.example", &["b@y.example"], "Subject: x\r\n\r\nhi\r\n")
+        .await;
+    assert_eq!(reply.code, 250, "processor down, on_error = skip: {reply}");
+    let dumps = dumped(&dir.path().join("sink"));
+    assert!(
+        dumps[0].contains("spamassassin=0.0 (failed:"),
+        "{}",
+        dumps[0]
+    );
+}
+
+#[tokio::test]
+async fn spamd_and_clamd_verdicts_per_recipient() {
+    let dir = tempfile::tempdir().unwrap();
+    let sink = smtp_sink(&dir.path().join("sink"));
+    let spamd: Daemon = spamd();
+    let clamd: Daemon = clamd(dir.path());
+    let config = format!(
+        "[[filter.processors]]\ntype = \"clamav\"\naddress = \"{}\"\n\
+         [[filter.processors]]\ntype = \"spamassassin\"\naddress = \"{}\"\n\
+         [filter.policy]\nsubject_prefix = \"***SPAM***\"\n\
+         [filter.policy.domains.\"quarantine.example\"]\nspam = \"quarantine\"\n",
+        clamd.address(),
+        spamd.address()
+    );
+    let h = Harness::start(&sink.address(), &config).await;
+
+    // GTUBE to two recipients: tagged for one, quarantined for the other.
+    let gtube = crlf(&format!(
+        "From: s@sender.example\nSubject: offer\nMessage-ID: <1@sender.example>\n\n{GTUBE}\n"
+    ));
+    let reply = h
+        .send(
+            "s@sender.example",
+            &["tag@rcpt.example", "q@quarantine.example"],
+            &gtube,
+        )
+        .await;
+    assert_eq!(reply.code, 250, "{reply}");
+    let dumps = dumped(&dir.path().join("sink"));
+    assert_eq!(dumps.len(), 1, "one copy relayed");
+    assert!(
+        dumps[0].contains("X-Rcpt-Args: <tag@rcpt.example>\n")
+            && !dumps[0].contains("quarantine.example>"),
+        "{}",
+        dumps[0]
+    );
+    assert!(dumps[0].contains("X-Spam-Flag: YES\n"), "{}", dumps[0]);
+    assert!(
+        dumps[0].contains("Subject: ***SPAM*** offer\n"),
+        "{}",
+        dumps[0]
+    );
+    let held = h.store.quarantine_entries(10).await.unwrap();
+    assert_eq!(held.len(), 1);
+    assert_eq!(held[0].recipients, ["q@quarantine.example"]);
+    let stored = Quarantine::new(h.dir.path().join("quarantine"))
+        .read(&held[0].digest)
+        .unwrap();
+    assert_eq!(stored, gtube.as_bytes(), "the original bytes are kept");
+
+    // EICAR as an attachment: rejected, nothing relayed, a mail.virus event.
+    let eicar = crlf(&format!(
+        "From: s@sender.example\nSubject: invoice\nMIME-Version: 1.0\nContent-Type: multipart/mixed; boundary=b\n\n--b\nContent-Type: text/plain\n\nsee attached\n--b\nContent-Type: application/octet-stream\nContent-Disposition: attachment; filename=eicar.com\nContent-Transfer-Encoding: base64\n\n{}\n--b--\n",
+        base64(EICAR)
+    ));
+    let reply = h
+        .send("s@sender.example", &["tag@rcpt.example"], &eicar)
+        .await;
+    assert_eq!(reply.code, 554, "{reply}");
+    assert!(reply.text().contains("Eicar-Test-Signature"), "{reply}");
+    assert_eq!(
+        dumped(&dir.path().join("sink")).len(),
+        1,
+        "nothing more relayed"
+    );
+    let kinds: Vec<String> = h
+        .store
+        .events(chrono::DateTime::UNIX_EPOCH, Some("mail."), 20)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|e| e.event.kind)
+        .collect();
+    assert!(
+        kinds.contains(&"mail.virus".to_string())
+            && kinds.contains(&"mail.quarantined".to_string()),
+        "{kinds:?}"
+    );
+}
+
+// The client side uses blocking sockets: the server needs a thread of its own.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn smuggled_commands_stay_inside_the_one_message() {
+    let dir = tempfile::tempdir().unwrap();
+    let sink = smtp_sink(&dir.path().join("sink"));
+    let h = Harness::start(&sink.address(), "").await;
+    for vector in ["\n.\r\n", "\r\n.\n", "\r.\r\n", "\n.\n", "\r\n.\r"] {
+        let mut client = std::net::TcpStream::connect(&h.filter).unwrap();
+        client
+            .set_read_timeout(Some(Duration::from_secs(30)))
+            .unwrap();
+        let expect = |client: &mut std::net::TcpStream, code: &str| {
+            let mut seen = String::new();
+            let mut byte = [0u8; 1];
+            // Read whole replies until one starts with `code` and is the last line.
+            while !(seen.lines().any(|l| l.starts_with(&format!("{code} ")))
+                && seen.ends_with("\r\n"))
+            {
+                assert_eq!(
+                    client.read(&mut byte).unwrap(),
+                    1,
+                    "closed while waiting for {code}: {seen}"
+                );
+                seen.push(byte[0] as char);
+            }
+            seen
+        };
+        expect(&mut client, "220");
+        client.write_all(b"EHLO postfix.test\r\nMAIL FROM:<a@x.example>\r\nRCPT TO:<b@y.example>\r\nDATA\r\n").unwrap();
+        expect(&mut client, "354");
+        let smuggle = format!(
+            "Subject: smuggle\r\n\r\nbody{vector}MAIL FROM:<evil@x.example>\r\nRCPT TO:<victim@y.example>\r\nDATA\r\nsmuggled\r\n\r\n.\r\n"
+        );
+        client.write_all(smuggle.as_bytes()).unwrap();
+        let reply = expect(&mut client, "250");
+        assert!(reply.contains("filtered as"), "{vector:?}: {reply}");
+        client.write_all(b"QUIT\r\n").unwrap();
+        expect(&mut client, "221");
+    }
+    let dumps = dumped(&dir.path().join("sink"));
+    assert_eq!(dumps.len(), 5, "one message per vector, none split");
+    for dump in dumps {
+        assert!(
+            dump.contains("X-Rcpt-Args: <b@y.example>\n") && !dump.contains("X-Rcpt-Args: <victim"),
+            "{dump}"
+        );
+        assert!(
+            dump.contains("MAIL FROM:<evil@x.example>"),
+            "the smuggled command is content: {dump}"
+        );
+    }
+}
+
+// The client side uses blocking sockets: the server needs a thread of its own.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_client_leaving_mid_data_relays_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let sink = smtp_sink(&dir.path().join("sink"));
+    let h = Harness::start(&sink.address(), "").await;
+    {
+        let mut client = std::net::TcpStream::connect(&h.filter).unwrap();
+        client
+            .write_all(b"EHLO p\r\nMAIL FROM:<a@x.example>\r\nRCPT TO:<half@y.example>\r\n")
+            .unwrap();
+        client.write_all(b"DATA\r\n").unwrap();
+        let mut buffer = [0u8; 512];
+        let mut seen = String::new();
+        while !seen.contains("354 ") {
+            let n = client.read(&mut buffer).unwrap();
+            assert!(n > 0);
+            seen.push_str(&String::from_utf8_lossy(&buffer[..n]));
+        }
+        client
+            .write_all(b"Subject: half\r\n\r\nthis message never ends")
+            .unwrap();
+    } // dropped: the connection closes mid-DATA
+    let reply = h
+        .send(
+            "a@x.example",
+            &["whole@y.example"],
+            "Subject: whole\r\n\r\nok\r\n",
+        )
+        .await;
+    assert_eq!(reply.code, 250);
+    let dumps = dumped(&dir.path().join("sink"));
+    assert_eq!(dumps.len(), 1, "only the complete message: {dumps:?}");
+    assert!(dumps[0].contains("<whole@y.example>"));
+}
+
+fn base64(bytes: &[u8]) -> String {
+    const TABLE: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::new();
+    for chunk in bytes.chunks(3) {
+        let b = [
+            chunk[0],
+            *chunk.get(1).unwrap_or(&0),
+            *chunk.get(2).unwrap_or(&0),
+        ];
+        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
+        for i in 0..4 {
+            if i <= chunk.len() {
+                out.push(TABLE[(n >> (18 - 6 * i)) as usize & 63] as char);
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}

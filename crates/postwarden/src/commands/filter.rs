@@ -1,0 +1,188 @@
+//! `postwarden filter` (the content filter's SMTP server), `postwarden scan FILE.eml` (the
+//! same processors and policy offline) and `postwarden postfix-config` (the main.cf and
+//! master.cf lines that put the filter in Postfix's path).
+
+use crate::context::{ConfigPaths, host_name, open_store};
+use anyhow::{Context, Result};
+use clap::Args;
+use postwarden_core::Config;
+use postwarden_core::config::BareNewlineMode;
+use postwarden_filter::quarantine::Quarantine;
+use postwarden_filter::{Filter, Scanned};
+use postwarden_smtp::BareNewline;
+use postwarden_smtp::server::{Envelope, ServerConfig, serve};
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+#[derive(Debug, Args)]
+pub struct FilterArgs {
+    /// Listen here instead of `filter.listen`
+    #[arg(long)]
+    listen: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct ScanArgs {
+    /// The message (RFC 5322, as in a .eml file)
+    file: PathBuf,
+    /// Envelope sender
+    #[arg(long, default_value = "")]
+    from: String,
+    /// Envelope recipients
+    #[arg(long = "to", default_value = "postmaster@localhost")]
+    to: Vec<String>,
+    /// The original client's address (as Postfix's XFORWARD ADDR would give it)
+    #[arg(long)]
+    client_ip: Option<String>,
+    /// Print JSON instead of text
+    #[arg(long, value_enum, default_value = "text")]
+    format: ScanFormat,
+}
+
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+enum ScanFormat {
+    Text,
+    Json,
+}
+
+/// Builds the filter from the configuration: store, quarantine directory, processors.
+async fn build(config: &Config) -> Result<Filter> {
+    let store = open_store(config).await?;
+    let quarantine_dir = config
+        .filter
+        .quarantine_dir
+        .clone()
+        .unwrap_or_else(|| config.data_dir.join("quarantine"));
+    let hostname = config.filter.hostname.clone().unwrap_or_else(host_name);
+    Filter::build(
+        &config.filter,
+        &hostname,
+        Quarantine::new(quarantine_dir),
+        Some(store),
+    )
+    .await
+    .map_err(|e| anyhow::anyhow!(e))
+}
+
+pub async fn run(args: FilterArgs, paths: &ConfigPaths) -> Result<ExitCode> {
+    let config = paths.load()?;
+    let filter = Arc::new(build(&config).await?);
+    let listen = args.listen.unwrap_or_else(|| config.filter.listen.clone());
+    let listener = tokio::net::TcpListener::bind(&listen)
+        .await
+        .with_context(|| format!("cannot listen on {listen} (filter.listen)"))?;
+    let server = ServerConfig {
+        hostname: config.filter.hostname.clone().unwrap_or_else(host_name),
+        max_message_size: config.filter.max_message_size,
+        max_recipients: config.filter.max_recipients,
+        max_sessions: config.filter.max_sessions,
+        bare_newline: match config.filter.bare_newline {
+            BareNewlineMode::Normalize => BareNewline::Normalize,
+            BareNewlineMode::Reject => BareNewline::Reject,
+        },
+        command_timeout: config.filter.command_timeout,
+        data_timeout: config.filter.data_timeout,
+    };
+    tracing::info!(%listen, next_hop = %config.filter.next_hop, "content filter listening");
+    let shutdown = async {
+        let _ = tokio::signal::ctrl_c().await;
+        tracing::info!("shutting down: no new sessions; finishing those in flight");
+    };
+    serve(listener, Arc::new(server), filter, shutdown).await?;
+    Ok(ExitCode::SUCCESS)
+}
+
+pub async fn scan(args: ScanArgs, paths: &ConfigPaths) -> Result<ExitCode> {
+    let config = paths.load()?;
+    let filter = build(&config).await?;
+    let bytes = std::fs::read(&args.file)
+        .with_context(|| format!("cannot read {}", args.file.display()))?;
+    let mut envelope = Envelope {
+        mail_from: args.from,
+        recipients: args.to,
+        ..Envelope::default()
+    };
+    if let Some(ip) = args.client_ip {
+        envelope.xforward.push(("ADDR".into(), ip));
+    }
+    // The same normalisation as received over SMTP: CRLF line ends.
+    let message = postwarden_smtp::dot_stuff(&bytes);
+    let message = unstuff(&message);
+    let scanned = Scanned::new(envelope, message);
+    let findings = filter
+        .findings(&scanned)
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let decisions = filter.decisions(&scanned, &findings);
+    match args.format {
+        ScanFormat::Json => {
+            let verdicts: Vec<_> = decisions
+                .iter()
+                .map(|(r, d)| serde_json::json!({"recipient": r, "action": d.action, "score": d.score, "reason": d.reason}))
+                .collect();
+            println!(
+                "{}",
+                serde_json::json!({"findings": findings, "verdicts": verdicts})
+            );
+        }
+        ScanFormat::Text => {
+            for f in &findings {
+                println!(
+                    "finding  {:<13} {:>7.1}  {:?}  {}",
+                    f.processor, f.score, f.tags, f.reason
+                );
+            }
+            for (recipient, d) in &decisions {
+                println!(
+                    "verdict  {recipient}: {} (score {:.1}; {})",
+                    d.action.as_str(),
+                    d.score,
+                    d.reason
+                );
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The message of a stuffed DATA section (CRLF line ends), as the server would store it.
+fn unstuff(stuffed: &[u8]) -> Vec<u8> {
+    let mut receiver = postwarden_smtp::DataReceiver::new(BareNewline::Normalize, usize::MAX);
+    receiver.feed(stuffed);
+    receiver.finish().unwrap_or_default()
+}
+
+pub fn postfix_config(paths: &ConfigPaths) -> Result<ExitCode> {
+    let config = paths.load()?;
+    let listen = &config.filter.listen;
+    let next_hop = &config.filter.next_hop;
+    let (next_host, next_port) = next_hop.rsplit_once(':').unwrap_or((next_hop, "10025"));
+    print!(
+        "\
+# ---- main.cf: send every accepted message through postwarden ({listen})
+content_filter = postwarden:[{listen_host}]:{listen_port}
+
+# ---- master.cf: the transport to postwarden, and the smtpd that takes mail back
+postwarden unix  -       -       n       -       {sessions}      smtp
+  -o smtp_data_done_timeout=1200
+  -o smtp_send_xforward_command=yes
+  -o disable_mime_output_conversion=yes
+  -o smtp_generic_maps=
+{next_host}:{next_port} inet  n  -       n       -       -       smtpd
+  -o content_filter=
+  -o receive_override_options=no_unknown_recipient_checks,no_header_body_checks,no_milters
+  -o smtpd_helo_restrictions=
+  -o smtpd_client_restrictions=
+  -o smtpd_sender_restrictions=
+  -o smtpd_recipient_restrictions=permit_mynetworks,reject
+  -o smtpd_relay_restrictions=permit_mynetworks,reject
+  -o mynetworks=127.0.0.0/8,[::1]/128
+  -o smtpd_authorized_xforward_hosts=127.0.0.0/8,[::1]/128
+",
+        listen_host = listen.rsplit_once(':').map_or(listen.as_str(), |(h, _)| h),
+        listen_port = listen.rsplit_once(':').map_or("10024", |(_, p)| p),
+        sessions = config.filter.max_sessions.min(20),
+    );
+    Ok(ExitCode::SUCCESS)
+}
