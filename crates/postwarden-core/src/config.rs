@@ -343,7 +343,9 @@ mod tests {
         let c = Config::from_toml(text).unwrap();
         assert!(!c.detect.rules.is_empty());
         let value: toml::Table = toml::from_str(text).unwrap();
-        for section in ["database", "logs", "geo", "rdns", "detect", "report"] {
+        for section in [
+            "database", "logs", "geo", "rdns", "detect", "report", "filter",
+        ] {
             assert!(value.contains_key(section), "example lacks [{section}]");
         }
     }

@@ -242,7 +242,7 @@ pub fn mailbox(path: &str, utf8_allowed: bool) -> Result<String, CommandError> {
 
 fn valid_local_part(local: &str) -> bool {
     if let Some(inner) = local.strip_prefix('"') {
-        return inner.ends_with('"') && inner.len() >= 1;
+        return inner.len() >= 2 && inner.ends_with('"');
     }
     local.split('.').all(|atom| {
         !atom.is_empty()

@@ -78,7 +78,17 @@ fn count_lines_with(path: &Path, needle: &str) -> usize {
 fn help_lists_every_command() {
     let w = Warden::new();
     let help = w.stdout(&["--help"]);
-    for command in ["config", "db", "logs", "report", "geo", "ip"] {
+    for command in [
+        "config",
+        "db",
+        "logs",
+        "report",
+        "geo",
+        "ip",
+        "filter",
+        "scan",
+        "postfix-config",
+    ] {
         assert!(help.contains(command), "--help lacks {command}:\n{help}");
     }
     let logs = w.stdout(&["logs", "--help"]);
@@ -511,4 +521,65 @@ fn an_attack_split_over_two_scans_is_still_detected() {
         1,
         "a continuing attack is not reported again within its window"
     );
+}
+
+#[test]
+fn scan_runs_the_chain_and_policy_offline() {
+    let w = Warden::new();
+    let verdicts = w.json(&[
+        "scan",
+        "testdata/mail/offer.eml",
+        "--from",
+        "x@spam.example",
+        "--to",
+        "a@rcpt.example",
+        "--to",
+        "keep@rcpt.example",
+        "--format",
+        "json",
+    ]);
+    let actions: Vec<(&str, &str)> = verdicts["verdicts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| {
+            (
+                v["recipient"].as_str().unwrap(),
+                v["action"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        actions,
+        [
+            ("a@rcpt.example", "reject"),
+            ("keep@rcpt.example", "quarantine")
+        ]
+    );
+    assert_eq!(verdicts["findings"][0]["processor"], "lists");
+    let clean = w.json(&[
+        "scan",
+        "testdata/mail/offer.eml",
+        "--from",
+        "x@ok.example",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(clean["verdicts"][0]["action"], "pass");
+}
+
+#[test]
+fn postfix_config_prints_the_sandwich() {
+    let text = Warden::new().stdout(&["postfix-config"]);
+    for line in [
+        "content_filter = postwarden:[127.0.0.1]:10024",
+        "-o smtp_send_xforward_command=yes",
+        "-o disable_mime_output_conversion=yes",
+        "127.0.0.1:10025 inet",
+        "-o content_filter=",
+        "-o receive_override_options=no_unknown_recipient_checks,no_header_body_checks,no_milters",
+        "-o smtpd_authorized_xforward_hosts=127.0.0.0/8",
+    ] {
+        assert!(text.contains(line), "missing `{line}`:\n{text}");
+    }
 }

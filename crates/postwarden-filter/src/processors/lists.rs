@@ -21,7 +21,13 @@ pub const STORE_REFRESH: Duration = Duration::from_secs(30);
 pub struct Lists {
     config_lists: Compiled,
     on_error: OnError,
-    store: Option<(Store, RwLock<(Instant, Arc<Compiled>)>)>,
+    store: Option<StoredLists>,
+}
+
+/// The store and its entries as last read (when, what).
+struct StoredLists {
+    store: Store,
+    cache: RwLock<(Instant, Arc<Compiled>)>,
 }
 
 /// An address entry: a whole address or a domain.
@@ -216,7 +222,10 @@ impl Lists {
             (true, Some(store)) => {
                 let entries = store.list_entries().await.map_err(|e| e.to_string())?;
                 let stored = Arc::new(Compiled::from_entries(&entries));
-                Some((store.clone(), RwLock::new((Instant::now(), stored))))
+                Some(StoredLists {
+                    store: store.clone(),
+                    cache: RwLock::new((Instant::now(), stored)),
+                })
             }
             (true, None) => {
                 return Err("filter.processors (lists): from_store needs a store".into());
@@ -245,7 +254,7 @@ impl Lists {
 
     /// The store's entries, read again when older than [`STORE_REFRESH`].
     async fn stored(&self) -> Result<Option<Arc<Compiled>>, ProcessorError> {
-        let Some((store, cache)) = &self.store else {
+        let Some(StoredLists { store, cache }) = &self.store else {
             return Ok(None);
         };
         {

@@ -32,7 +32,7 @@ impl ProcessorError {
 
 /// A configured processor, ready to run.
 pub enum Processor {
-    Lists(lists::Lists),
+    Lists(Box<lists::Lists>),
     Spamassassin(spamassassin::Spamassassin),
     Clamav(clamav::Clamav),
 }
@@ -41,7 +41,9 @@ impl Processor {
     /// Builds the processor `config` describes; `store` supplies the lists' stored entries.
     pub async fn build(config: &ProcessorConfig, store: Option<&Store>) -> Result<Self, String> {
         Ok(match config {
-            ProcessorConfig::Lists(c) => Self::Lists(lists::Lists::build(c, store).await?),
+            ProcessorConfig::Lists(c) => {
+                Self::Lists(Box::new(lists::Lists::build(c, store).await?))
+            }
             ProcessorConfig::Spamassassin(c) => {
                 Self::Spamassassin(spamassassin::Spamassassin::new(c.clone()))
             }
