@@ -19,7 +19,17 @@ fn receive(pieces: &[&[u8]]) -> Option<(Vec<u8>, usize)> {
 
 /// Bytes rich in the characters that matter: CR, LF, dots, NUL.
 fn smtpish() -> impl Strategy<Value = Vec<u8>> {
-    prop::collection::vec(prop_oneof![Just(b'\r'), Just(b'\n'), Just(b'.'), Just(0u8), Just(b'a'), any::<u8>()], 0..400)
+    prop::collection::vec(
+        prop_oneof![
+            Just(b'\r'),
+            Just(b'\n'),
+            Just(b'.'),
+            Just(0u8),
+            Just(b'a'),
+            any::<u8>()
+        ],
+        0..400,
+    )
 }
 
 proptest! {
