@@ -209,7 +209,8 @@ impl Filter {
         Reply::new(250, "2.0.0", &format!("Ok: filtered as {id}"))
     }
 
-    /// The copies to relay: recipients grouped by identical marked message.
+    /// The copies to relay: recipients grouped by what their copy carries (action,
+    /// subject prefix, the findings that concern them), each group's copy marked once.
     fn copies(
         &self,
         id: &str,
@@ -217,38 +218,47 @@ impl Filter {
         findings: &[Finding],
         decisions: &[(String, Decision)],
     ) -> Vec<(Vec<String>, Vec<u8>)> {
-        let mut groups: BTreeMap<Vec<u8>, Vec<String>> = BTreeMap::new();
+        type Key<'d> = (Action, Option<&'d str>, &'d [usize]);
+        let mut groups: BTreeMap<Key, (&Decision, Vec<String>)> = BTreeMap::new();
         for (recipient, decision) in decisions {
             let targets = match decision.action {
-                Action::Pass | Action::Tag => vec![recipient.clone()],
                 Action::Forward if !decision.rules.forward_to.is_empty() => {
-                    decision.rules.forward_to.clone()
+                    decision.rules.forward_to.as_slice()
                 }
-                Action::Forward => vec![recipient.clone()],
+                Action::Pass | Action::Tag | Action::Forward => std::slice::from_ref(recipient),
                 Action::Quarantine | Action::Reject | Action::Discard | Action::Tempfail => {
                     continue;
                 }
             };
-            let copy = mark(
-                &scanned.bytes,
-                &Marking {
-                    id,
-                    action: decision.action,
-                    score: decision.score,
-                    findings,
-                    subject_prefix: decision.rules.subject_prefix.as_deref(),
-                },
+            let key = (
+                decision.action,
+                decision.rules.subject_prefix.as_deref(),
+                decision.concerning.as_slice(),
             );
-            let group = groups.entry(copy).or_default();
+            let (_, group) = groups.entry(key).or_insert((decision, Vec::new()));
             for target in targets {
-                if !group.contains(&target) {
-                    group.push(target);
+                if !group.contains(target) {
+                    group.push(target.clone());
                 }
             }
         }
         groups
-            .into_iter()
-            .map(|(copy, recipients)| (recipients, copy))
+            .into_values()
+            .map(|(decision, recipients)| {
+                let concerning: Vec<&Finding> =
+                    decision.concerning.iter().map(|&i| &findings[i]).collect();
+                let copy = mark(
+                    &scanned.bytes,
+                    &Marking {
+                        id,
+                        action: decision.action,
+                        score: decision.score,
+                        findings: &concerning,
+                        subject_prefix: decision.rules.subject_prefix.as_deref(),
+                    },
+                );
+                (recipients, copy)
+            })
             .collect()
     }
 
@@ -389,36 +399,26 @@ fn events(record: &MessageRecord, outcome: &Outcome) -> Vec<Event> {
             .map(|(r, _)| r)
             .collect()
     };
-    let all: Vec<&String> = outcome.decisions.iter().map(|(r, _)| r).collect();
-    if outcome
-        .findings
-        .iter()
-        .any(|f| f.tags.contains(&Tag::Virus))
-    {
-        raise("mail.virus", Severity::Critical, all.clone(), "virus");
-    }
-    raise(
-        "mail.spam",
-        Severity::Notice,
-        with(&|d| d.reason.starts_with("spam")),
-        "spam",
-    );
+    let found = |tag| with(&|d: &Decision| d.found.contains(&tag));
+    raise("mail.virus", Severity::Critical, found(Tag::Virus), "virus");
+    raise("mail.spam", Severity::Notice, found(Tag::Spam), "spam");
     raise(
         "mail.blocked",
         Severity::Notice,
-        with(&|d| d.reason.starts_with("blocked")),
+        found(Tag::Blocked),
         "blocked",
     );
+    let acted = |action| with(&|d: &Decision| d.action == action);
     raise(
         "mail.quarantined",
         Severity::Notice,
-        with(&|d| d.action == Action::Quarantine),
+        acted(Action::Quarantine),
         "quarantined",
     );
     raise(
         "mail.rejected",
         Severity::Notice,
-        with(&|d| d.action == Action::Reject),
+        acted(Action::Reject),
         "rejected",
     );
     events

@@ -17,23 +17,19 @@ const FOLD_AT: usize = 76;
 /// most `max` characters kept.
 pub fn header_safe(text: &str, max: usize) -> String {
     let mut out = String::with_capacity(text.len().min(max));
-    let mut space = false;
-    for c in text.chars() {
-        let c = if c.is_control() { ' ' } else { c };
-        if c == ' ' {
-            if space || out.is_empty() {
-                continue;
-            }
-            space = true;
-        } else {
-            space = false;
+    let mut kept = 0;
+    for c in text.chars().map(|c| if c.is_control() { ' ' } else { c }) {
+        if c == ' ' && (out.is_empty() || out.ends_with(' ')) {
+            continue;
         }
-        if out.chars().count() >= max {
+        if kept == max {
             break;
         }
         out.push(c);
+        kept += 1;
     }
-    out.trim_end().to_string()
+    out.truncate(out.trim_end().len());
+    out
 }
 
 /// What to add to one copy of a message.
@@ -42,7 +38,8 @@ pub struct Marking<'a> {
     pub id: &'a str,
     pub action: Action,
     pub score: f64,
-    pub findings: &'a [Finding],
+    /// The findings that concern the copy's recipients.
+    pub findings: &'a [&'a Finding],
     /// Prefix for the Subject of tagged mail.
     pub subject_prefix: Option<&'a str>,
 }
@@ -170,7 +167,7 @@ mod tests {
 
     fn marking<'a>(
         action: Action,
-        findings: &'a [Finding],
+        findings: &'a [&'a Finding],
         prefix: Option<&'a str>,
     ) -> Marking<'a> {
         Marking {
@@ -185,13 +182,14 @@ mod tests {
     #[test]
     fn tag_adds_flag_score_and_prefix_and_drops_spoofed_headers() {
         let message = b"X-Spam-Flag: NO\r\nSubject: hello\r\n world\r\nX-Postwarden-Verdict: pass\r\n\tfolded\r\nFrom: a@b.example\r\n\r\nX-Spam-Flag: body stays\r\n";
-        let findings = [Finding {
+        let finding = Finding {
             processor: "spamassassin".into(),
             score: 7.5,
             tags: vec![Tag::Spam],
             reason: "evil\r\nBcc: injected@x.example".into(),
             recipients: vec![],
-        }];
+        };
+        let findings = [&finding];
         let out = String::from_utf8(mark(
             message,
             &marking(Action::Tag, &findings, Some("***SPAM***")),
@@ -224,6 +222,13 @@ mod tests {
             out,
             "X-Postwarden-Id: abc123\r\nX-Postwarden-Verdict: pass score=7.5\r\nSubject: hi\r\n\r\n.\r\n"
         );
+    }
+
+    #[test]
+    fn header_safe_strips_collapses_and_caps() {
+        assert_eq!(header_safe("  a\r\n\tb\x00  c  ", 100), "a b c");
+        assert_eq!(header_safe("äöü ß", 4), "äöü");
+        assert_eq!(header_safe("\r\n", 10), "");
     }
 
     #[test]

@@ -9,9 +9,14 @@ use postwarden_core::{Action, Finding, Tag};
 #[derive(Debug, Clone, PartialEq)]
 pub struct Decision {
     pub action: Action,
-    /// Total score of the findings that concern this recipient.
+    /// What the message is for this recipient (`Virus`, `Blocked`, `Spam`), whichever
+    /// action won: the events report these.
+    pub found: Vec<Tag>,
+    /// Indices (into the findings) of those that concern this recipient.
+    pub concerning: Vec<usize>,
+    /// Their total score.
     pub score: f64,
-    /// Why, in a few words (`virus Eicar-Test-Signature`, `spam score 1000.0`).
+    /// Why, in a few words (`virus Eicar-Test-Signature`, `spam, score 1000.0`).
     pub reason: String,
     /// The settings that applied (subject prefix, forward addresses).
     pub rules: PolicyRules,
@@ -20,9 +25,9 @@ pub struct Decision {
 /// Decides for `recipient`.
 pub fn decide(policy: &PolicyConfig, findings: &[Finding], recipient: &str) -> Decision {
     let rules = effective_rules(policy, recipient);
-    let concerning: Vec<&Finding> = findings
-        .iter()
-        .filter(|f| {
+    let concerning: Vec<usize> = (0..findings.len())
+        .filter(|&i| {
+            let f = &findings[i];
             f.recipients.is_empty()
                 || f.recipients
                     .iter()
@@ -30,10 +35,16 @@ pub fn decide(policy: &PolicyConfig, findings: &[Finding], recipient: &str) -> D
         })
         .collect();
     // `+ 0.0`: the sum of no floats is -0.0, which would print as "-0.0".
-    let score: f64 = concerning.iter().map(|f| f.score).sum::<f64>() + 0.0;
-    let tagged = |tag| concerning.iter().find(|f| f.tags.contains(&tag));
+    let score: f64 = concerning.iter().map(|&i| findings[i].score).sum::<f64>() + 0.0;
+    let tagged = |tag| {
+        concerning
+            .iter()
+            .map(|&i| &findings[i])
+            .find(|f| f.tags.contains(&tag))
+    };
     let allowed = tagged(Tag::Allowed).is_some();
 
+    let mut found = Vec::new();
     let mut action = Action::Pass;
     let mut reason = String::from("clean");
     let mut raise = |candidate: Option<Action>, why: String| {
@@ -45,25 +56,30 @@ pub fn decide(policy: &PolicyConfig, findings: &[Finding], recipient: &str) -> D
         }
     };
     if let Some(virus) = tagged(Tag::Virus) {
+        found.push(Tag::Virus);
         raise(rules.virus, format!("virus {}", virus.reason));
     }
     if !allowed {
         if let Some(blocked) = tagged(Tag::Blocked) {
+            found.push(Tag::Blocked);
             raise(rules.blocked, format!("blocked: {}", blocked.reason));
         }
-        let spam = tagged(Tag::Spam).is_some() || rules.spam_score.is_some_and(|t| score >= t);
-        if spam {
-            raise(rules.spam, format!("spam, score {score:.1}"));
+        if tagged(Tag::Spam).is_some() || rules.spam_score.is_some_and(|t| score >= t) {
+            found.push(Tag::Spam);
+            let why = format!("spam, score {score:.1}");
+            raise(rules.spam, why.clone());
             if rules.quarantine_score.is_some_and(|t| score >= t) {
-                raise(Some(Action::Quarantine), format!("spam, score {score:.1}"));
+                raise(Some(Action::Quarantine), why.clone());
             }
             if rules.reject_score.is_some_and(|t| score >= t) {
-                raise(Some(Action::Reject), format!("spam, score {score:.1}"));
+                raise(Some(Action::Reject), why);
             }
         }
     }
     Decision {
         action,
+        found,
+        concerning,
         score,
         reason,
         rules,

@@ -153,6 +153,55 @@ async fn clean_mail_is_relayed_with_trace_and_a_lone_dot_line_intact() {
 }
 
 #[tokio::test]
+async fn forward_discard_and_pass_in_one_message() {
+    let dir = tempfile::tempdir().unwrap();
+    let sink = smtp_sink(&dir.path().join("sink"));
+    let config = "[[filter.processors]]\ntype = \"lists\"\n\
+        block_recipients = [\"fwd@rcpt.example\", \"drop@rcpt.example\"]\n\
+        [filter.policy.recipients.\"fwd@rcpt.example\"]\nblocked = \"forward\"\nforward_to = [\"abuse@corp.example\"]\n\
+        [filter.policy.recipients.\"drop@rcpt.example\"]\nblocked = \"discard\"\n";
+    let h = Harness::start(&sink.address(), config).await;
+    let recipients = ["ok@rcpt.example", "fwd@rcpt.example", "drop@rcpt.example"];
+    let reply = h
+        .send(
+            "a@sender.example",
+            &recipients,
+            "Subject: three\r\n\r\nhi\r\n",
+        )
+        .await;
+    assert_eq!(reply.code, 250, "{reply}");
+    let dumps = dumped(&dir.path().join("sink"));
+    assert_eq!(
+        dumps.len(),
+        2,
+        "one copy for the pass, one for the forward: {dumps:?}"
+    );
+    let to = |rcpt: &str| {
+        dumps
+            .iter()
+            .find(|d| d.contains(&format!("X-Rcpt-Args: <{rcpt}>\n")))
+            .unwrap_or_else(|| panic!("no copy to {rcpt}: {dumps:?}"))
+    };
+    let forwarded = to("abuse@corp.example");
+    assert!(
+        forwarded.contains("X-Postwarden-Verdict: forward")
+            && forwarded.contains("recipient on the block list"),
+        "{forwarded}"
+    );
+    let passed = to("ok@rcpt.example");
+    assert!(
+        passed.contains("X-Postwarden-Verdict: pass") && !passed.contains("X-Postwarden-Findings"),
+        "findings about other recipients stay out: {passed}"
+    );
+    assert!(
+        !dumps
+            .iter()
+            .any(|d| d.contains("drop@rcpt.example") || d.contains("<fwd@rcpt.example>")),
+        "{dumps:?}"
+    );
+}
+
+#[tokio::test]
 async fn failures_answer_4xx_and_skip_goes_on() {
     // Nothing listens on these ports.
     let dead_hop = format!("127.0.0.1:{}", free_port());

@@ -164,6 +164,18 @@ impl DataReceiver {
 /// The DATA section to send for `message`: every line ended with CRLF (a bare LF becomes
 /// CRLF), a "." added before every line that starts with ".", and the end marker ".\r\n".
 pub fn dot_stuff(message: &[u8]) -> Vec<u8> {
+    let mut out = rewrite_lines(message, true);
+    out.extend_from_slice(b".\r\n");
+    out
+}
+
+/// `message` with every line ended by CRLF, as [`DataReceiver`] stores what it receives
+/// (for a message read from a file rather than over SMTP).
+pub fn crlf_line_ends(message: &[u8]) -> Vec<u8> {
+    rewrite_lines(message, false)
+}
+
+fn rewrite_lines(message: &[u8], stuff: bool) -> Vec<u8> {
     let mut out = Vec::with_capacity(message.len() + message.len() / 64 + 8);
     let mut rest = message;
     while !rest.is_empty() {
@@ -172,14 +184,13 @@ pub fn dot_stuff(message: &[u8]) -> Vec<u8> {
             None => (rest, &[][..]),
         };
         let line = line.strip_suffix(b"\r").unwrap_or(line);
-        if line.first() == Some(&b'.') {
+        if stuff && line.first() == Some(&b'.') {
             out.push(b'.');
         }
         out.extend_from_slice(line);
         out.extend_from_slice(b"\r\n");
         rest = next;
     }
-    out.extend_from_slice(b".\r\n");
     out
 }
 
@@ -254,6 +265,7 @@ mod tests {
         let message = message.unwrap();
         assert_eq!(message, b".\r\n.leading\r\nmid.dle\r\n");
         assert_eq!(dot_stuff(&message), wire);
+        assert_eq!(crlf_line_ends(b"a\n.b\r\nc"), b"a\r\n.b\r\nc\r\n");
     }
 
     #[test]

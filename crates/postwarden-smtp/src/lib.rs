@@ -17,5 +17,5 @@ pub mod reply;
 pub mod server;
 
 pub use command::{Command, CommandError, MailParams};
-pub use data::{BareNewline, DataReceiver, DataStatus, dot_stuff};
+pub use data::{BareNewline, DataReceiver, DataStatus, crlf_line_ends, dot_stuff};
 pub use reply::Reply;

@@ -127,6 +127,17 @@ pub async fn serve<H: Handler>(
     Ok(())
 }
 
+/// The reply before closing a session whose client went quiet.
+fn timed_out() -> Reply {
+    Reply::new(421, "4.4.2", "Error: timeout exceeded")
+}
+
+/// Sends a last reply; the session ends.
+async fn close_with(writer: &mut (impl AsyncWrite + Unpin), reply: Reply) -> io::Result<()> {
+    writer.write_all(&reply.to_wire()).await?;
+    writer.flush().await
+}
+
 /// Where a session is in the protocol.
 #[derive(Debug)]
 enum State {
@@ -197,9 +208,7 @@ impl<'a, H: Handler> Session<'a, H> {
                     }
                     Ok(Line::Closed) => return Ok(()),
                     Err(error) if error.kind() == io::ErrorKind::TimedOut => {
-                        let reply = Reply::new(421, "4.4.2", "Error: timeout exceeded");
-                        writer.write_all(&reply.to_wire()).await?;
-                        return writer.flush().await;
+                        return close_with(&mut writer, timed_out()).await;
                     }
                     Err(error) => return Err(error),
                 };
@@ -207,23 +216,27 @@ impl<'a, H: Handler> Session<'a, H> {
                 Ok(command) => self.command(command),
                 Err(error) => (error.reply, Next::Continue),
             };
+            if matches!(next, Next::Data(_)) && !reader.buffer().is_empty() {
+                // RFC 2920: DATA ends a pipelined group; a client that sends the message
+                // before our 354 is not speaking SMTP (smtpsmug's pipelining test).
+                // Postfix drops such clients too.
+                let reply = Reply::new(554, "5.5.0", "Error: SMTP protocol synchronization");
+                return close_with(&mut writer, reply).await;
+            }
             writer.write_all(&reply.to_wire()).await?;
             match next {
                 Next::Continue => {}
                 Next::Close => return writer.flush().await,
                 Next::Data(envelope) => {
-                    if !reader.buffer().is_empty() {
-                        // RFC 2920: DATA ends a pipelined group; a client that sends the
-                        // message before our 354 is not speaking SMTP (smtpsmug's
-                        // pipelining test). Postfix drops such clients too.
-                        let reply =
-                            Reply::new(554, "5.5.0", "Error: SMTP protocol synchronization");
-                        writer.write_all(&reply.to_wire()).await?;
-                        return writer.flush().await;
-                    }
                     writer.flush().await?;
-                    let Some(reply) = self.data(&mut reader, envelope).await? else {
-                        return Ok(()); // the client left mid-DATA: nothing was delivered
+                    let reply = match self.data(&mut reader, envelope).await {
+                        Ok(Some(reply)) => reply,
+                        // The client left mid-DATA: nothing was delivered.
+                        Ok(None) => return Ok(()),
+                        Err(error) if error.kind() == io::ErrorKind::TimedOut => {
+                            return close_with(&mut writer, timed_out()).await;
+                        }
+                        Err(error) => return Err(error),
                     };
                     writer.write_all(&reply.to_wire()).await?;
                 }

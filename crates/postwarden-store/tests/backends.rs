@@ -10,8 +10,8 @@
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use postwarden_core::{Event, Secret, Severity};
 use postwarden_store::{
-    AuthSummary, Backend, FileState, LogBatch, LogRecordRow, Store, StoreError, TopAsn, TopIp,
-    TrafficCount,
+    AuthSummary, Backend, FileState, ListEntry, LogBatch, LogRecordRow, MessageRecord,
+    QuarantineRecord, Store, StoreError, TopAsn, TopIp, TrafficCount,
 };
 use sqlx::{AnyConnection, AssertSqlSafe, Connection, Executor};
 use std::net::IpAddr;
@@ -192,6 +192,9 @@ on_every_backend!(
     traffic_counts_add_up,
     auth_summary_numbers,
     traffic_summary_numbers,
+    message_record_with_events_is_atomic,
+    quarantine_lifecycle,
+    list_entries_round_trip,
 );
 
 fn t(secs: i64) -> DateTime<Utc> {
@@ -860,4 +863,128 @@ async fn sqlite_in_memory_keeps_one_database() {
         store.events(t(-1_000_000), None, 10).await.unwrap().len(),
         1
     );
+}
+
+fn message_record(id: &str) -> MessageRecord {
+    MessageRecord {
+        id: id.into(),
+        time: t(10),
+        queue_id: Some("4Xk2Lm0abc".into()),
+        client_ip: Some("2001:db8::7".into()),
+        client_name: Some("mx.sender.example".into()),
+        mail_from: "störung@example.com".into(),
+        recipients: vec!["a@x.example".into(), "b@y.example".into()],
+        subject: Some("Grüße ✓".into()),
+        size: 12_345,
+        score: 1000.5,
+        findings: serde_json::json!([{"processor": "spamassassin", "score": 1000.5}]),
+        verdicts: serde_json::json!({"a@x.example": {"action": "tag"}}),
+        reply: "250 2.0.0 Ok: filtered as 1".into(),
+        duration_us: 4_200,
+    }
+}
+
+async fn message_record_with_events_is_atomic(backend: Backend) {
+    let db = TestDb::open(backend).await;
+    let event = Event::new(t(10), "mail.spam", Severity::Notice, "filter", "spam");
+    db.store
+        .record_message(&message_record("m1"), std::slice::from_ref(&event))
+        .await
+        .unwrap();
+    let again = db
+        .store
+        .record_message(&message_record("m1"), &[event])
+        .await;
+    assert!(again.is_err(), "the same message id twice is refused");
+    let events = db.store.events(t(0), Some("mail."), 10).await.unwrap();
+    assert_eq!(events.len(), 1, "the refused record left no event behind");
+    db.finish().await;
+}
+
+async fn quarantine_lifecycle(backend: Backend) {
+    let db = TestDb::open(backend).await;
+    let entry = |id: &str, secs| QuarantineRecord {
+        id: id.into(),
+        time: t(secs),
+        digest: "ab".repeat(32),
+        mail_from: "".into(),
+        recipients: vec!["q@quarantine.example".into()],
+        subject: None,
+        size: 99,
+        reason: "spam, score 1000.0".into(),
+        released: None,
+        released_by: None,
+        deleted: None,
+    };
+    db.store.insert_quarantine(&entry("old", 1)).await.unwrap();
+    db.store.insert_quarantine(&entry("new", 2)).await.unwrap();
+    let listed: Vec<String> = db
+        .store
+        .quarantine_entries(10)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|q| q.id)
+        .collect();
+    assert_eq!(listed, ["new", "old"], "newest first");
+    db.store
+        .mark_released("old", "admin@example.org", t(5))
+        .await
+        .unwrap();
+    let old = db.store.quarantine_entry("old").await.unwrap().unwrap();
+    assert_eq!(
+        (old.released, old.released_by.as_deref()),
+        (Some(t(5)), Some("admin@example.org"))
+    );
+    assert_eq!(old.recipients, ["q@quarantine.example"]);
+    assert_eq!(
+        old,
+        QuarantineRecord {
+            released: Some(t(5)),
+            released_by: Some("admin@example.org".into()),
+            ..entry("old", 1)
+        }
+    );
+    db.store.mark_deleted("new", t(6)).await.unwrap();
+    assert_eq!(
+        db.store.quarantine_entries(10).await.unwrap().len(),
+        1,
+        "deleted entries are not listed"
+    );
+    assert!(
+        db.store
+            .quarantine_entry("missing")
+            .await
+            .unwrap()
+            .is_none()
+    );
+    db.finish().await;
+}
+
+async fn list_entries_round_trip(backend: Backend) {
+    let db = TestDb::open(backend).await;
+    let entry = |list: &str, field: &str, value: &str| ListEntry {
+        list: list.into(),
+        field: field.into(),
+        value: value.into(),
+    };
+    db.store
+        .add_list_entry(
+            &entry("block", "sender", "@spam.example"),
+            Some("seen in a campaign"),
+        )
+        .await
+        .unwrap();
+    db.store
+        .add_list_entry(&entry("allow", "client", "192.0.2.0/24"), None)
+        .await
+        .unwrap();
+    assert_eq!(
+        db.store.list_entries().await.unwrap(),
+        [
+            entry("block", "sender", "@spam.example"),
+            entry("allow", "client", "192.0.2.0/24")
+        ]
+    );
+    db.finish().await;
 }

@@ -47,10 +47,10 @@ impl AddressPattern {
         }
     }
 
+    /// Whether `address` (already lowercase) matches.
     fn matches(&self, address: &str) -> bool {
-        let address = address.to_lowercase();
         match self {
-            Self::Address(a) => *a == address,
+            Self::Address(a) => a == address,
             Self::Domain(d) => address.rsplit_once('@').is_some_and(|(_, domain)| {
                 domain == d
                     || domain
@@ -177,15 +177,18 @@ impl List {
             reason,
             recipients,
         };
-        let sender = &message.envelope.mail_from;
-        if !sender.is_empty() && self.senders.iter().any(|p| p.matches(sender)) {
+        let sender = message.envelope.mail_from.to_lowercase();
+        if !sender.is_empty() && self.senders.iter().any(|p| p.matches(&sender)) {
             out.push(finding(format!("sender on the {what} list"), Vec::new()));
         }
         let recipients: Vec<String> = message
             .envelope
             .recipients
             .iter()
-            .filter(|r| self.recipients.iter().any(|p| p.matches(r)))
+            .filter(|r| {
+                let r = r.to_lowercase();
+                self.recipients.iter().any(|p| p.matches(&r))
+            })
             .cloned()
             .collect();
         if !recipients.is_empty() {
@@ -299,87 +302,81 @@ mod tests {
             ..ListsConfig::default()
         };
         let lists = Lists::build(&config, None).await.unwrap();
-        let lists = &lists;
-        let tags = |m: Scanned| async move {
-            let findings = lists.run(&m).await.unwrap();
-            findings
-                .iter()
-                .map(|f| (f.tags[0], f.recipients.clone()))
-                .collect::<Vec<_>>()
-        };
-        assert_eq!(
-            tags(message(
+        let old = || vec!["old@corp.example".to_string()];
+        // (sender, recipients, client, header) → (tag, recipients it concerns) found
+        type Case<'a> = (
+            &'a str,
+            &'a [&'a str],
+            &'a str,
+            &'a str,
+            Vec<(Tag, Vec<String>)>,
+        );
+        let cases: [Case; 8] = [
+            (
                 "x@mail.spam.example",
                 &["a@b.example"],
                 "198.51.100.1",
-                "Subject: hi"
-            ))
-            .await,
-            [(Tag::Blocked, vec![])]
-        );
-        assert_eq!(
-            tags(message(
+                "Subject: hi",
+                vec![(Tag::Blocked, vec![])],
+            ),
+            (
                 "x@notspam.example",
                 &["a@b.example"],
                 "198.51.100.1",
-                "Subject: hi"
-            ))
-            .await,
-            []
-        );
-        assert_eq!(
-            tags(message(
+                "Subject: hi",
+                vec![],
+            ),
+            (
                 "BOSS@corp.example",
                 &["a@b.example"],
                 "198.51.100.1",
-                "Subject: hi"
-            ))
-            .await,
-            [(Tag::Allowed, vec![])]
-        );
-        assert_eq!(
-            tags(message(
+                "Subject: hi",
+                vec![(Tag::Allowed, vec![])],
+            ),
+            (
                 "x@y.example",
-                &["a@b.example", "old@corp.example"],
+                &["a@b.example", "Old@corp.example"],
                 "198.51.100.1",
-                "Subject: hi"
-            ))
-            .await,
-            [(Tag::Blocked, vec!["old@corp.example".to_string()])]
-        );
-        assert_eq!(
-            tags(message(
+                "Subject: hi",
+                vec![(Tag::Blocked, vec!["Old@corp.example".into()])],
+            ),
+            (
+                "x@y.example",
+                &["old@corp.example"],
+                "198.51.100.1",
+                "Subject: hi",
+                vec![(Tag::Blocked, old())],
+            ),
+            (
                 "x@y.example",
                 &["a@b.example"],
                 "192.0.2.77",
-                "Subject: hi"
-            ))
-            .await
-            .len(),
-            1
-        );
-        assert_eq!(
-            tags(message(
+                "Subject: hi",
+                vec![(Tag::Blocked, vec![])],
+            ),
+            (
                 "x@y.example",
                 &["a@b.example"],
                 "IPv6:2001:db8::1",
-                "Subject: hi"
-            ))
-            .await
-            .len(),
-            1
-        );
-        assert_eq!(
-            tags(message(
+                "Subject: hi",
+                vec![(Tag::Blocked, vec![])],
+            ),
+            (
                 "x@y.example",
                 &["a@b.example"],
                 "198.51.100.1",
-                "Subject: Cheap VIAGRA"
-            ))
-            .await
-            .len(),
-            1
-        );
+                "Subject: Cheap VIAGRA",
+                vec![(Tag::Blocked, vec![])],
+            ),
+        ];
+        for (from, to, client, header, expected) in cases {
+            let findings = lists.run(&message(from, to, client, header)).await.unwrap();
+            let found: Vec<(Tag, Vec<String>)> = findings
+                .iter()
+                .map(|f| (f.tags[0], f.recipients.clone()))
+                .collect();
+            assert_eq!(found, expected, "{from} → {to:?} via {client}, {header}");
+        }
     }
 
     #[tokio::test]

@@ -47,6 +47,11 @@ enum ScanFormat {
 }
 
 /// Builds the filter from the configuration: store, quarantine directory, processors.
+/// Our name in the greeting and in EHLO to the next hop.
+fn hostname(config: &Config) -> String {
+    config.filter.hostname.clone().unwrap_or_else(host_name)
+}
+
 async fn build(config: &Config) -> Result<Filter> {
     let store = open_store(config).await?;
     let quarantine_dir = config
@@ -54,10 +59,9 @@ async fn build(config: &Config) -> Result<Filter> {
         .quarantine_dir
         .clone()
         .unwrap_or_else(|| config.data_dir.join("quarantine"));
-    let hostname = config.filter.hostname.clone().unwrap_or_else(host_name);
     Filter::build(
         &config.filter,
-        &hostname,
+        &hostname(config),
         Quarantine::new(quarantine_dir),
         Some(store),
     )
@@ -73,7 +77,7 @@ pub async fn run(args: FilterArgs, paths: &ConfigPaths) -> Result<ExitCode> {
         .await
         .with_context(|| format!("cannot listen on {listen} (filter.listen)"))?;
     let server = ServerConfig {
-        hostname: config.filter.hostname.clone().unwrap_or_else(host_name),
+        hostname: hostname(&config),
         max_message_size: config.filter.max_message_size,
         max_recipients: config.filter.max_recipients,
         max_sessions: config.filter.max_sessions,
@@ -106,10 +110,8 @@ pub async fn scan(args: ScanArgs, paths: &ConfigPaths) -> Result<ExitCode> {
     if let Some(ip) = args.client_ip {
         envelope.xforward.push(("ADDR".into(), ip));
     }
-    // The same normalisation as received over SMTP: CRLF line ends.
-    let message = postwarden_smtp::dot_stuff(&bytes);
-    let message = unstuff(&message);
-    let scanned = Scanned::new(envelope, message);
+    // CRLF line ends, as the filter stores what it receives over SMTP.
+    let scanned = Scanned::new(envelope, postwarden_smtp::crlf_line_ends(&bytes));
     let findings = filter
         .findings(&scanned)
         .await
@@ -144,13 +146,6 @@ pub async fn scan(args: ScanArgs, paths: &ConfigPaths) -> Result<ExitCode> {
         }
     }
     Ok(ExitCode::SUCCESS)
-}
-
-/// The message of a stuffed DATA section (CRLF line ends), as the server would store it.
-fn unstuff(stuffed: &[u8]) -> Vec<u8> {
-    let mut receiver = postwarden_smtp::DataReceiver::new(BareNewline::Normalize, usize::MAX);
-    receiver.feed(stuffed);
-    receiver.finish().unwrap_or_default()
 }
 
 pub fn postfix_config(paths: &ConfigPaths) -> Result<ExitCode> {
