@@ -14,11 +14,12 @@ use crate::message::Scanned;
 use crate::policy::{Decision, decide};
 use crate::processors::{Processor, ProcessorError};
 use crate::quarantine::Quarantine;
+use crate::recorder::Recorder;
 use chrono::Utc;
 use postwarden_core::config::{FilterConfig, OnError, PolicyConfig};
 use postwarden_core::{Action, Event, Finding, Severity, Tag};
 use postwarden_smtp::Reply;
-use postwarden_smtp::client::{Outgoing, RelayConfig, relay};
+use postwarden_smtp::client::{Outgoing, Relay, RelayConfig};
 use postwarden_smtp::server::{Envelope, Handler};
 use postwarden_store::{MessageRecord, QuarantineRecord, Store};
 use std::collections::BTreeMap;
@@ -29,9 +30,10 @@ use std::time::Instant;
 pub struct Filter {
     processors: Vec<Processor>,
     policy: PolicyConfig,
-    relay: RelayConfig,
+    relay: Relay,
     quarantine: Quarantine,
     store: Option<Store>,
+    recorder: Option<Recorder>,
 }
 
 /// What happened to one message.
@@ -82,13 +84,14 @@ impl Filter {
         Ok(Self {
             processors,
             policy: config.policy.clone(),
-            relay: RelayConfig {
+            relay: Relay::new(RelayConfig {
                 address: config.next_hop.clone(),
                 helo_name: hostname.to_string(),
                 connect_timeout: config.relay_timeout,
                 reply_timeout: config.relay_timeout,
-            },
+            }),
             quarantine,
+            recorder: store.clone().map(Recorder::start),
             store,
         })
     }
@@ -201,7 +204,7 @@ impl Filter {
                 recipients: &recipients,
                 message: &copy,
             };
-            if let Err(error) = relay(&self.relay, outgoing).await {
+            if let Err(error) = self.relay.send(outgoing).await {
                 tracing::warn!(%id, %error, "relaying to the next hop failed; message deferred");
                 return tempfail("Next hop unavailable");
             }
@@ -301,11 +304,13 @@ impl Filter {
             .map_err(|e| e.to_string())
     }
 
-    /// Stores the message record and its events; a failure is logged, never fatal (the
-    /// message itself is already safe).
+    /// Stores the message record and its events (grouped with other sessions' by the
+    /// [`Recorder`]); a failure is logged, never fatal: the message is already safe.
     async fn record(&self, envelope: &Envelope, outcome: &Outcome, started: Instant) {
         let facts = &outcome.facts;
-        let Some(store) = &self.store else { return };
+        let Some(recorder) = &self.recorder else {
+            return;
+        };
         let verdicts: serde_json::Map<String, serde_json::Value> = outcome
             .decisions
             .iter()
@@ -338,9 +343,7 @@ impl Filter {
             duration_us: i64::try_from(started.elapsed().as_micros()).unwrap_or(i64::MAX),
         };
         let events = events(&record, outcome);
-        if let Err(error) = store.record_message(&record, &events).await {
-            tracing::error!(id = %outcome.id, %error, "storing the message record failed");
-        }
+        recorder.record(record, events).await;
     }
 }
 

@@ -13,6 +13,7 @@ pub mod message;
 pub mod policy;
 pub mod processors;
 pub mod quarantine;
+pub mod recorder;
 
 pub use filter::{Filter, Outcome};
 pub use message::Scanned;

@@ -8,7 +8,7 @@ use daemons::{Daemon, EICAR, GTUBE, clamd, dumped, free_port, smtp_sink, spamd};
 use postwarden_core::{Config, Secret};
 use postwarden_filter::Filter;
 use postwarden_filter::quarantine::Quarantine;
-use postwarden_smtp::client::{Outgoing, RelayConfig, RelayError, relay};
+use postwarden_smtp::client::{Outgoing, Relay, RelayConfig, RelayError};
 use postwarden_smtp::server::{ServerConfig, serve};
 use postwarden_smtp::{MailParams, Reply};
 use postwarden_store::Store;
@@ -82,7 +82,7 @@ impl Harness {
             recipients: &recipients,
             message: message.as_bytes(),
         };
-        match relay(&config, outgoing).await {
+        match Relay::new(config).send(outgoing).await {
             Ok(reply) => reply,
             Err(RelayError::Refused { reply, .. }) => reply,
             Err(other) => panic!("talking to the filter failed: {other}"),

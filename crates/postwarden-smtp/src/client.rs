@@ -9,7 +9,8 @@ use crate::data::dot_stuff;
 use crate::io::{Line, read_line, strip_cr};
 use crate::reply::{Reply, ReplyParser};
 use std::io;
-use std::time::Duration;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
 use tokio::io::{AsyncWriteExt, BufReader};
 use tokio::net::TcpStream;
 use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
@@ -59,36 +60,100 @@ impl RelayError {
     pub fn is_permanent(&self) -> bool {
         matches!(self, Self::Refused { reply, .. } if reply.is_permanent())
     }
+
+    /// True when the failure came before the next hop could have accepted anything: the
+    /// connection broke, or the server said 421, at XFORWARD, MAIL or RCPT.
+    fn nothing_accepted(&self) -> bool {
+        let early = |stage: &str| matches!(stage, "XFORWARD" | "MAIL FROM" | "RCPT TO");
+        match self {
+            Self::Io { stage, .. } => early(stage),
+            Self::Refused { stage, reply } => early(stage) && reply.code == 421,
+            Self::Protocol { .. } => false,
+        }
+    }
 }
 
-/// Relays `outgoing` and returns the next hop's reply to the end of DATA (a 2xx).
-pub async fn relay(config: &RelayConfig, outgoing: Outgoing<'_>) -> Result<Reply, RelayError> {
-    let stream = tokio::time::timeout(config.connect_timeout, TcpStream::connect(&config.address))
-        .await
-        .map_err(|_| io_error("connect", io::ErrorKind::TimedOut.into()))?
-        .map_err(|e| io_error("connect", e))?;
-    let _ = stream.set_nodelay(true);
-    let (read, write) = stream.into_split();
-    let mut connection = Connection {
-        reader: BufReader::with_capacity(16 << 10, read),
-        writer: write,
-        timeout: config.reply_timeout,
-    };
-    let result = connection.transaction(config, outgoing).await;
-    if result.is_ok() {
-        let _ = connection.send(b"QUIT\r\n", "QUIT").await;
+/// The most idle connections kept for reuse.
+const MAX_IDLE: usize = 32;
+/// An idle connection older than this is closed rather than reused: well under the 300 s
+/// after which Postfix's smtpd drops a silent client.
+const MAX_IDLE_AGE: Duration = Duration::from_secs(20);
+
+/// Relays transactions to one next hop, reusing connections between them (connect,
+/// greeting and EHLO cost three round trips a message otherwise).
+pub struct Relay {
+    config: RelayConfig,
+    idle: Mutex<Vec<(Connection, Instant)>>,
+}
+
+impl Relay {
+    pub fn new(config: RelayConfig) -> Self {
+        Self {
+            config,
+            idle: Mutex::new(Vec::new()),
+        }
     }
-    result
+
+    /// Relays `outgoing` and returns the next hop's reply to the end of DATA (a 2xx).
+    ///
+    /// A reused connection that turns out to be closed before anything was accepted is
+    /// replaced by a new one; a failure after that is returned (retrying could deliver
+    /// the message twice).
+    pub async fn send(&self, outgoing: Outgoing<'_>) -> Result<Reply, RelayError> {
+        if let Some(mut connection) = self.take_idle() {
+            match connection.transaction(outgoing).await {
+                Ok(reply) => {
+                    self.keep(connection).await;
+                    return Ok(reply);
+                }
+                Err(error) if error.nothing_accepted() => {
+                    tracing::debug!(%error, "reused next-hop connection failed; opening a new one");
+                }
+                Err(error) => return Err(error),
+            }
+        }
+        let mut connection = Connection::open(&self.config).await?;
+        let reply = connection.transaction(outgoing).await?;
+        self.keep(connection).await;
+        Ok(reply)
+    }
+
+    fn take_idle(&self) -> Option<Connection> {
+        let mut idle = self.idle.lock().unwrap_or_else(|e| e.into_inner());
+        while let Some((connection, since)) = idle.pop() {
+            if since.elapsed() < MAX_IDLE_AGE {
+                return Some(connection);
+            }
+            // Too old: dropping it closes it (the next hop logs a lost connection).
+            drop(connection);
+        }
+        None
+    }
+
+    /// Puts a connection back for the next transaction, or says goodbye if enough wait.
+    async fn keep(&self, connection: Connection) {
+        let mut surplus = {
+            let mut idle = self.idle.lock().unwrap_or_else(|e| e.into_inner());
+            if idle.len() < MAX_IDLE {
+                idle.push((connection, Instant::now()));
+                return;
+            }
+            connection
+        };
+        let _ = surplus.send(b"QUIT\r\n", "QUIT").await;
+    }
 }
 
 fn io_error(stage: &'static str, source: io::Error) -> RelayError {
     RelayError::Io { stage, source }
 }
 
+/// An open, greeted connection to the next hop, between transactions.
 struct Connection {
     reader: BufReader<OwnedReadHalf>,
     writer: OwnedWriteHalf,
     timeout: Duration,
+    extensions: Extensions,
 }
 
 /// What the next hop's EHLO reply offers.
@@ -122,54 +187,80 @@ impl Extensions {
 }
 
 impl Connection {
-    async fn transaction(
-        &mut self,
-        config: &RelayConfig,
-        outgoing: Outgoing<'_>,
-    ) -> Result<Reply, RelayError> {
-        self.expect("greeting", 220).await?;
-        self.send(format!("EHLO {}\r\n", config.helo_name).as_bytes(), "EHLO")
-            .await?;
-        let ehlo = self.expect("EHLO", 250).await?;
-        let extensions = Extensions::from_ehlo(&ehlo);
+    /// Connects, reads the greeting and says EHLO.
+    async fn open(config: &RelayConfig) -> Result<Self, RelayError> {
+        let stream =
+            tokio::time::timeout(config.connect_timeout, TcpStream::connect(&config.address))
+                .await
+                .map_err(|_| io_error("connect", io::ErrorKind::TimedOut.into()))?
+                .map_err(|e| io_error("connect", e))?;
+        let _ = stream.set_nodelay(true);
+        let (read, write) = stream.into_split();
+        let mut connection = Connection {
+            reader: BufReader::with_capacity(16 << 10, read),
+            writer: write,
+            timeout: config.reply_timeout,
+            extensions: Extensions::default(),
+        };
+        connection.expect("greeting", 220).await?;
+        let ehlo = format!("EHLO {}\r\n", config.helo_name);
+        connection.send(ehlo.as_bytes(), "EHLO").await?;
+        let ehlo = connection.expect("EHLO", 250).await?;
+        connection.extensions = Extensions::from_ehlo(&ehlo);
+        Ok(connection)
+    }
 
+    /// One mail transaction on a greeted connection; afterwards the connection is ready
+    /// for the next one.
+    async fn transaction(&mut self, outgoing: Outgoing<'_>) -> Result<Reply, RelayError> {
         // XFORWARD, MAIL and every RCPT: one write when pipelining, else one at a time.
         let mut commands: Vec<(&'static str, Vec<u8>)> = Vec::new();
-        if let Some(xforward) = xforward_command(&extensions, outgoing.xforward) {
+        if let Some(xforward) = xforward_command(&self.extensions, outgoing.xforward) {
             commands.push(("XFORWARD", xforward));
         }
-        commands.push(("MAIL FROM", mail_command(&extensions, &outgoing)));
+        commands.push(("MAIL FROM", mail_command(&self.extensions, &outgoing)));
+        let pipelining = self.extensions.pipelining;
         for recipient in outgoing.recipients {
             commands.push(("RCPT TO", format!("RCPT TO:<{recipient}>\r\n").into_bytes()));
         }
-        let mut refusal = None;
-        if extensions.pipelining {
+        // RFC 2920 lets DATA end a pipelined group.
+        commands.push(("DATA", b"DATA\r\n".to_vec()));
+        if pipelining {
             let batch: Vec<u8> = commands
                 .iter()
                 .flat_map(|(_, c)| c.iter().copied())
                 .collect();
             self.send(&batch, "MAIL FROM").await?;
         }
+        let mut refusal = None;
+        let mut in_data = false;
         for (stage, command) in &commands {
-            if !extensions.pipelining {
+            if !pipelining {
                 self.send(command, stage).await?;
             }
             let reply = self.reply(stage).await?;
-            if !reply.is_positive() && refusal.is_none() {
+            in_data = *stage == "DATA" && reply.code / 100 == 3;
+            let accepted = if *stage == "DATA" {
+                in_data
+            } else {
+                reply.is_positive()
+            };
+            if !accepted && refusal.is_none() {
                 refusal = Some(RelayError::Refused { stage, reply });
-                if !extensions.pipelining {
+                if !pipelining {
                     break;
                 }
             }
         }
         if let Some(refusal) = refusal {
-            // Not every recipient was accepted: relay nothing, so the answer to Postfix is
-            // one honest reply for the whole message.
-            let _ = self.send(b"RSET\r\n", "RSET").await;
+            // Not everything was accepted: relay nothing, so that Postfix gets one honest
+            // answer for the whole message. A next hop already in DATA is left by the
+            // caller dropping the connection, which abandons the transaction.
+            if !in_data {
+                let _ = self.send(b"RSET\r\n", "RSET").await;
+            }
             return Err(refusal);
         }
-        self.send(b"DATA\r\n", "DATA").await?;
-        self.expect("DATA", 354).await?;
         self.send(&dot_stuff(outgoing.message), "end of data")
             .await?;
         self.expect("end of data", 250).await

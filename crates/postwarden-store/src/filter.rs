@@ -74,42 +74,45 @@ fn size(bytes: u64) -> i64 {
 }
 
 impl Store {
-    /// Stores the record of a message and its events, in one transaction.
-    pub async fn record_message(
+    /// Stores records of messages with their events, all in one transaction (a group
+    /// commit: one commit for the messages of many concurrent sessions).
+    pub async fn record_messages(
         &self,
-        record: &MessageRecord,
-        events: &[Event],
+        batch: &[(MessageRecord, Vec<Event>)],
     ) -> Result<(), StoreError> {
-        const CONTEXT: &str = "storing a message record";
+        const CONTEXT: &str = "storing message records";
+        let sql = self.backend.sql(
+            "INSERT INTO messages (id, time_us, queue_id, client_ip, client_name, mail_from, \
+             recipients, subject, size, score, findings, verdicts, reply, duration_us) \
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        );
         let mut tx = self
             .pool
             .begin()
             .await
             .map_err(StoreError::query(CONTEXT))?;
-        sqlx::query(sqlx::AssertSqlSafe(self.backend.sql(
-            "INSERT INTO messages (id, time_us, queue_id, client_ip, client_name, mail_from, \
-             recipients, subject, size, score, findings, verdicts, reply, duration_us) \
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        )))
-        .bind(record.id.as_str())
-        .bind(to_us(record.time))
-        .bind(record.queue_id.as_deref())
-        .bind(record.client_ip.as_deref())
-        .bind(record.client_name.as_deref())
-        .bind(record.mail_from.as_str())
-        .bind(json(&record.recipients)?)
-        .bind(record.subject.as_deref())
-        .bind(size(record.size))
-        .bind(record.score)
-        .bind(json(&record.findings)?)
-        .bind(json(&record.verdicts)?)
-        .bind(record.reply.as_str())
-        .bind(record.duration_us)
-        .execute(&mut *tx)
-        .await
-        .map_err(StoreError::query(CONTEXT))?;
-        for event in events {
-            insert_event_with(self.backend, &mut *tx, event).await?;
+        for (record, events) in batch {
+            sqlx::query(sqlx::AssertSqlSafe(sql.clone()))
+                .bind(record.id.as_str())
+                .bind(to_us(record.time))
+                .bind(record.queue_id.as_deref())
+                .bind(record.client_ip.as_deref())
+                .bind(record.client_name.as_deref())
+                .bind(record.mail_from.as_str())
+                .bind(json(&record.recipients)?)
+                .bind(record.subject.as_deref())
+                .bind(size(record.size))
+                .bind(record.score)
+                .bind(json(&record.findings)?)
+                .bind(json(&record.verdicts)?)
+                .bind(record.reply.as_str())
+                .bind(record.duration_us)
+                .execute(&mut *tx)
+                .await
+                .map_err(StoreError::query(CONTEXT))?;
+            for event in events {
+                insert_event_with(self.backend, &mut *tx, event).await?;
+            }
         }
         tx.commit().await.map_err(StoreError::query(CONTEXT))
     }
