@@ -192,7 +192,7 @@ on_every_backend!(
     traffic_counts_add_up,
     auth_summary_numbers,
     traffic_summary_numbers,
-    message_record_with_events_is_atomic,
+    message_records_with_events_are_atomic,
     quarantine_lifecycle,
     list_entries_round_trip,
 );
@@ -884,20 +884,26 @@ fn message_record(id: &str) -> MessageRecord {
     }
 }
 
-async fn message_record_with_events_is_atomic(backend: Backend) {
+async fn message_records_with_events_are_atomic(backend: Backend) {
     let db = TestDb::open(backend).await;
     let event = Event::new(t(10), "mail.spam", Severity::Notice, "filter", "spam");
-    db.store
-        .record_message(&message_record("m1"), std::slice::from_ref(&event))
-        .await
-        .unwrap();
-    let again = db
-        .store
-        .record_message(&message_record("m1"), &[event])
-        .await;
+    let batch = vec![
+        (message_record("m1"), vec![event.clone()]),
+        (message_record("m2"), vec![event.clone(), event.clone()]),
+    ];
+    db.store.record_messages(&batch).await.unwrap();
+    let refused = [
+        (message_record("m3"), vec![event.clone()]),
+        (message_record("m1"), vec![event]),
+    ];
+    let again = db.store.record_messages(&refused).await;
     assert!(again.is_err(), "the same message id twice is refused");
     let events = db.store.events(t(0), Some("mail."), 10).await.unwrap();
-    assert_eq!(events.len(), 1, "the refused record left no event behind");
+    assert_eq!(
+        events.len(),
+        3,
+        "the refused batch left nothing behind, m3's event included"
+    );
     db.finish().await;
 }
 
