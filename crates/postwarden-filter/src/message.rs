@@ -4,6 +4,7 @@
 
 use mail_parser::{MessageParser, MimeHeaders};
 use postwarden_smtp::server::Envelope;
+use std::sync::OnceLock;
 
 /// One message under scan.
 #[derive(Debug, Clone)]
@@ -14,7 +15,8 @@ pub struct Scanned {
     pub subject: Option<String>,
     /// Raw header fields in order (name, unfolded value).
     pub headers: Vec<(String, String)>,
-    pub attachments: Vec<Attachment>,
+    /// The MIME parts, parsed on first use (most processors never need them).
+    attachments: OnceLock<Vec<Attachment>>,
     /// Postfix's queue id, from its own Received header (`… (Postfix) with ESMTP id ABC`).
     pub queue_id: Option<String>,
 }
@@ -29,29 +31,11 @@ pub struct Attachment {
 
 impl Scanned {
     pub fn new(envelope: Envelope, bytes: Vec<u8>) -> Self {
-        let parsed = MessageParser::default().parse(&bytes);
         let headers = header_fields(&bytes);
-        let subject = parsed
-            .as_ref()
+        // Only the header section: decoding the body is left to what needs it.
+        let subject = MessageParser::default()
+            .parse_headers(&bytes)
             .and_then(|m| m.subject().map(str::to_string));
-        let attachments = parsed
-            .as_ref()
-            .map(|m| {
-                m.attachments()
-                    .map(|part| Attachment {
-                        name: part.attachment_name().map(str::to_string),
-                        content_type: part
-                            .content_type()
-                            .map(|t| match &t.c_subtype {
-                                Some(sub) => format!("{}/{}", t.c_type, sub),
-                                None => t.c_type.to_string(),
-                            })
-                            .unwrap_or_else(|| "application/octet-stream".into()),
-                        size: part.len(),
-                    })
-                    .collect()
-            })
-            .unwrap_or_default();
         let queue_id = headers
             .iter()
             .find(|(name, _)| name.eq_ignore_ascii_case("Received"))
@@ -61,9 +45,32 @@ impl Scanned {
             bytes,
             subject,
             headers,
-            attachments,
+            attachments: OnceLock::new(),
             queue_id,
         }
+    }
+
+    /// The attachments: MIME parts with a file name or an attachment disposition.
+    pub fn attachments(&self) -> &[Attachment] {
+        self.attachments.get_or_init(|| {
+            let Some(parsed) = MessageParser::default().parse(&self.bytes) else {
+                return Vec::new();
+            };
+            parsed
+                .attachments()
+                .map(|part| Attachment {
+                    name: part.attachment_name().map(str::to_string),
+                    content_type: part
+                        .content_type()
+                        .map(|t| match &t.c_subtype {
+                            Some(sub) => format!("{}/{}", t.c_type, sub),
+                            None => t.c_type.to_string(),
+                        })
+                        .unwrap_or_else(|| "application/octet-stream".into()),
+                    size: part.len(),
+                })
+                .collect()
+        })
     }
 
     /// The original client's address and name (from XFORWARD).
@@ -129,15 +136,22 @@ mod tests {
     }
 
     #[test]
+    fn encoded_subject_is_decoded() {
+        let message = b"Subject: =?UTF-8?B?R3LDvMOfZQ==?=\r\n\r\nbody\r\n";
+        let scanned = Scanned::new(Envelope::default(), message.to_vec());
+        assert_eq!(scanned.subject.as_deref(), Some("Grüße"));
+    }
+
+    #[test]
     fn attachments_listed_and_garbage_survives() {
         let message = b"Content-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\nContent-Type: text/plain\r\n\r\nhi\r\n--b\r\nContent-Type: application/x-msdownload\r\nContent-Disposition: attachment; filename=\"invoice.pdf.exe\"\r\n\r\nMZ\r\n--b--\r\n";
         let scanned = Scanned::new(Envelope::default(), message.to_vec());
-        assert_eq!(scanned.attachments.len(), 1);
+        assert_eq!(scanned.attachments().len(), 1);
         assert_eq!(
-            scanned.attachments[0].name.as_deref(),
+            scanned.attachments()[0].name.as_deref(),
             Some("invoice.pdf.exe")
         );
         let garbage = Scanned::new(Envelope::default(), b"\xff\xfe\x00--b\r\n\r\n".to_vec());
-        assert!(garbage.attachments.is_empty());
+        assert!(garbage.attachments().is_empty());
     }
 }
