@@ -4,7 +4,7 @@
 
 mod daemons;
 
-use daemons::{Daemon, EICAR, GTUBE, clamd, dumped, free_port, smtp_sink, spamd};
+use daemons::{Daemon, EICAR, GTUBE, Postfix, clamd, dumped, free_port, smtp_sink, spamd};
 use postwarden_core::{Config, Secret};
 use postwarden_filter::Filter;
 use postwarden_filter::quarantine::Quarantine;
@@ -62,31 +62,40 @@ impl Harness {
         }
     }
 
+    fn port(&self) -> u16 {
+        self.filter.rsplit_once(':').unwrap().1.parse().unwrap()
+    }
+
     /// Sends one message through the filter; the filter's reply to the end of DATA.
     async fn send(&self, from: &str, to: &[&str], message: &str) -> Reply {
-        let recipients: Vec<String> = to.iter().map(|s| s.to_string()).collect();
-        let config = RelayConfig {
-            address: self.filter.clone(),
-            helo_name: "postfix.test".into(),
-            connect_timeout: Duration::from_secs(5),
-            reply_timeout: Duration::from_secs(60),
-        };
-        let xforward = vec![
-            ("ADDR".to_string(), "198.51.100.7".to_string()),
-            ("NAME".to_string(), "mx.sender.example".to_string()),
-        ];
-        let outgoing = Outgoing {
-            xforward: &xforward,
-            mail_from: from,
-            params: &MailParams::default(),
-            recipients: &recipients,
-            message: message.as_bytes(),
-        };
-        match Relay::new(config).send(outgoing).await {
-            Ok(reply) => reply,
-            Err(RelayError::Refused { reply, .. }) => reply,
-            Err(other) => panic!("talking to the filter failed: {other}"),
-        }
+        send_to(&self.filter, from, to, message).await
+    }
+}
+
+/// Sends one message to the SMTP server at `address`; its reply to the end of DATA.
+async fn send_to(address: &str, from: &str, to: &[&str], message: &str) -> Reply {
+    let recipients: Vec<String> = to.iter().map(|s| s.to_string()).collect();
+    let config = RelayConfig {
+        address: address.to_string(),
+        helo_name: "postfix.test".into(),
+        connect_timeout: Duration::from_secs(5),
+        reply_timeout: Duration::from_secs(60),
+    };
+    let xforward = vec![
+        ("ADDR".to_string(), "198.51.100.7".to_string()),
+        ("NAME".to_string(), "mx.sender.example".to_string()),
+    ];
+    let outgoing = Outgoing {
+        xforward: &xforward,
+        mail_from: from,
+        params: &MailParams::default(),
+        recipients: &recipients,
+        message: message.as_bytes(),
+    };
+    match Relay::new(config).send(outgoing).await {
+        Ok(reply) => reply,
+        Err(RelayError::Refused { reply, .. }) => reply,
+        Err(other) => panic!("talking to {address} failed: {other}"),
     }
 }
 
@@ -427,4 +436,95 @@ fn base64(bytes: &[u8]) -> String {
         }
     }
     out
+}
+
+/// The whole sandwich with a real Postfix: submission → Postfix → content_filter →
+/// postwarden (clamd, spamd) → Postfix's re-injection smtpd → virtual delivery to a Maildir.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postfix_sandwich_delivers_tags_splits_and_bounces() {
+    let dir = tempfile::tempdir().unwrap();
+    let spamd: Daemon = spamd();
+    let clamd: Daemon = clamd(dir.path());
+    let reinject_port = free_port();
+    let config = format!(
+        "[[filter.processors]]\ntype = \"clamav\"\naddress = \"{}\"\n\
+         [[filter.processors]]\ntype = \"spamassassin\"\naddress = \"{}\"\n\
+         [filter.policy]\nsubject_prefix = \"***SPAM***\"\n\
+         [filter.policy.domains.\"quarantine.example\"]\nspam = \"quarantine\"\n",
+        clamd.address(),
+        spamd.address()
+    );
+    let h = Harness::start(&format!("127.0.0.1:{reinject_port}"), &config).await;
+    let postfix = Postfix::start(
+        &dir.path().join("postfix"),
+        h.port(),
+        reinject_port,
+        &["rcpt.example", "quarantine.example"],
+    );
+    let submit = format!("127.0.0.1:{}", postfix.port);
+
+    let clean = crlf("From: a@sender.example\nSubject: clean\n\nfirst\n.\n..two\nlast\n");
+    assert_eq!(
+        send_to(&submit, "a@sender.example", &["u@rcpt.example"], &clean)
+            .await
+            .code,
+        250
+    );
+    postfix.wait_until("the clean message", |p| p.delivered().len() == 1);
+    let delivered = &postfix.delivered()[0];
+    assert!(
+        delivered.contains("X-Postwarden-Verdict: pass"),
+        "{delivered}"
+    );
+    assert!(
+        delivered.ends_with("\n\nfirst\n.\n..two\nlast\n"),
+        "lone dot intact: {delivered}"
+    );
+
+    let gtube = crlf(&format!(
+        "From: s@sender.example\nSubject: offer\n\n{GTUBE}\n"
+    ));
+    let to = ["tag@rcpt.example", "q@quarantine.example"];
+    assert_eq!(
+        send_to(&submit, "s@sender.example", &to, &gtube).await.code,
+        250
+    );
+    postfix.wait_until("the tagged copy", |p| p.delivered().len() == 2);
+    let tagged = &postfix.delivered()[1];
+    assert!(
+        tagged.contains("Delivered-To: tag@rcpt.example") && tagged.contains("X-Spam-Flag: YES"),
+        "{tagged}"
+    );
+    assert!(tagged.contains("Subject: ***SPAM*** offer"), "{tagged}");
+    let held = h.store.quarantine_entries(10).await.unwrap();
+    assert_eq!(
+        held.iter()
+            .map(|q| q.recipients.clone())
+            .collect::<Vec<_>>(),
+        [vec!["q@quarantine.example".to_string()]]
+    );
+
+    let eicar = crlf(&format!(
+        "From: s@sender.example\nSubject: invoice\nMIME-Version: 1.0\nContent-Type: multipart/mixed; boundary=b\n\n--b\nContent-Type: application/octet-stream\nContent-Disposition: attachment; filename=eicar.com\nContent-Transfer-Encoding: base64\n\n{}\n--b--\n",
+        base64(EICAR)
+    ));
+    assert_eq!(
+        send_to(&submit, "s@sender.example", &["u@rcpt.example"], &eicar)
+            .await
+            .code,
+        250,
+        "Postfix queues it first"
+    );
+    postfix.wait_until("the bounce of the virus", |p| {
+        p.log().lines().any(|l| {
+            l.contains("status=bounced")
+                && l.contains("554 5.7.1")
+                && l.contains("Eicar-Test-Signature")
+        })
+    });
+    assert_eq!(postfix.delivered().len(), 2, "the virus was not delivered");
+    assert!(
+        postfix.log().contains("orig_client="),
+        "XFORWARD reached the re-injection smtpd"
+    );
 }
