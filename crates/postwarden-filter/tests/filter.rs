@@ -99,6 +99,26 @@ async fn send_to(address: &str, from: &str, to: &[&str], message: &str) -> Reply
     }
 }
 
+/// clamd, then spamd; spam tagged with a subject prefix, but quarantined for one domain.
+fn scanning_config(clamd: &Daemon, spamd: &Daemon) -> String {
+    format!(
+        "[[filter.processors]]\ntype = \"clamav\"\naddress = \"{}\"\n\
+         [[filter.processors]]\ntype = \"spamassassin\"\naddress = \"{}\"\n\
+         [filter.policy]\nsubject_prefix = \"***SPAM***\"\n\
+         [filter.policy.domains.\"quarantine.example\"]\nspam = \"quarantine\"\n",
+        clamd.address(),
+        spamd.address()
+    )
+}
+
+/// A message with EICAR as a base64 attachment (clamd decodes MIME and finds it).
+fn eicar_message() -> String {
+    crlf(&format!(
+        "From: s@sender.example\nSubject: invoice\nMIME-Version: 1.0\nContent-Type: multipart/mixed; boundary=b\n\n--b\nContent-Type: text/plain\n\nsee attached\n--b\nContent-Type: application/octet-stream\nContent-Disposition: attachment; filename=eicar.com\nContent-Transfer-Encoding: base64\n\n{}\n--b--\n",
+        base64(EICAR)
+    ))
+}
+
 fn crlf(text: &str) -> String {
     text.replace('\n', "\r\n")
 }
@@ -254,14 +274,7 @@ async fn spamd_and_clamd_verdicts_per_recipient() {
     let sink = smtp_sink(&dir.path().join("sink"));
     let spamd: Daemon = spamd();
     let clamd: Daemon = clamd(dir.path());
-    let config = format!(
-        "[[filter.processors]]\ntype = \"clamav\"\naddress = \"{}\"\n\
-         [[filter.processors]]\ntype = \"spamassassin\"\naddress = \"{}\"\n\
-         [filter.policy]\nsubject_prefix = \"***SPAM***\"\n\
-         [filter.policy.domains.\"quarantine.example\"]\nspam = \"quarantine\"\n",
-        clamd.address(),
-        spamd.address()
-    );
+    let config = scanning_config(&clamd, &spamd);
     let h = Harness::start(&sink.address(), &config).await;
 
     // GTUBE to two recipients: tagged for one, quarantined for the other.
@@ -299,10 +312,7 @@ async fn spamd_and_clamd_verdicts_per_recipient() {
     assert_eq!(stored, gtube.as_bytes(), "the original bytes are kept");
 
     // EICAR as an attachment: rejected, nothing relayed, a mail.virus event.
-    let eicar = crlf(&format!(
-        "From: s@sender.example\nSubject: invoice\nMIME-Version: 1.0\nContent-Type: multipart/mixed; boundary=b\n\n--b\nContent-Type: text/plain\n\nsee attached\n--b\nContent-Type: application/octet-stream\nContent-Disposition: attachment; filename=eicar.com\nContent-Transfer-Encoding: base64\n\n{}\n--b--\n",
-        base64(EICAR)
-    ));
+    let eicar = eicar_message();
     let reply = h
         .send("s@sender.example", &["tag@rcpt.example"], &eicar)
         .await;
@@ -446,14 +456,7 @@ async fn postfix_sandwich_delivers_tags_splits_and_bounces() {
     let spamd: Daemon = spamd();
     let clamd: Daemon = clamd(dir.path());
     let reinject_port = free_port();
-    let config = format!(
-        "[[filter.processors]]\ntype = \"clamav\"\naddress = \"{}\"\n\
-         [[filter.processors]]\ntype = \"spamassassin\"\naddress = \"{}\"\n\
-         [filter.policy]\nsubject_prefix = \"***SPAM***\"\n\
-         [filter.policy.domains.\"quarantine.example\"]\nspam = \"quarantine\"\n",
-        clamd.address(),
-        spamd.address()
-    );
+    let config = scanning_config(&clamd, &spamd);
     let h = Harness::start(&format!("127.0.0.1:{reinject_port}"), &config).await;
     let postfix = Postfix::start(
         &dir.path().join("postfix"),
@@ -504,10 +507,7 @@ async fn postfix_sandwich_delivers_tags_splits_and_bounces() {
         [vec!["q@quarantine.example".to_string()]]
     );
 
-    let eicar = crlf(&format!(
-        "From: s@sender.example\nSubject: invoice\nMIME-Version: 1.0\nContent-Type: multipart/mixed; boundary=b\n\n--b\nContent-Type: application/octet-stream\nContent-Disposition: attachment; filename=eicar.com\nContent-Transfer-Encoding: base64\n\n{}\n--b--\n",
-        base64(EICAR)
-    ));
+    let eicar = eicar_message();
     assert_eq!(
         send_to(&submit, "s@sender.example", &["u@rcpt.example"], &eicar)
             .await
