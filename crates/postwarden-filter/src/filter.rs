@@ -84,12 +84,7 @@ impl Filter {
         Ok(Self {
             processors,
             policy: config.policy.clone(),
-            relay: Relay::new(RelayConfig {
-                address: config.next_hop.clone(),
-                helo_name: hostname.to_string(),
-                connect_timeout: config.relay_timeout,
-                reply_timeout: config.relay_timeout,
-            }),
+            relay: next_hop(config, hostname),
             quarantine,
             recorder: store.clone().map(Recorder::start),
             store,
@@ -438,6 +433,16 @@ fn ascii(text: &str) -> String {
             }
         })
         .collect()
+}
+
+/// The relay to `filter.next_hop`, greeting it as `hostname`.
+pub fn next_hop(config: &FilterConfig, hostname: &str) -> Relay {
+    Relay::new(RelayConfig {
+        address: config.next_hop.clone(),
+        helo_name: hostname.to_string(),
+        connect_timeout: config.relay_timeout,
+        reply_timeout: config.relay_timeout,
+    })
 }
 
 /// A reference id unique in this process and sortable by time: microseconds since the

@@ -15,5 +15,5 @@ pub mod processors;
 pub mod quarantine;
 pub mod recorder;
 
-pub use filter::{Filter, Outcome};
+pub use filter::{Filter, Outcome, next_hop};
 pub use message::Scanned;

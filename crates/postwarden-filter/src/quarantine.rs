@@ -2,7 +2,14 @@
 //! A message is durable before [`Quarantine::store`] returns — written to a temporary
 //! file, fsynced, renamed into place, and the directory fsynced — because the filter
 //! answers 250 on the strength of it.
+//!
+//! [`release`] and [`delete`] are what `postwarden quarantine` (and later the web UI) do
+//! with an entry: its metadata lives in the store, its bytes here.
 
+use chrono::Utc;
+use postwarden_smtp::MailParams;
+use postwarden_smtp::client::{Outgoing, Relay};
+use postwarden_store::{QuarantineRecord, Store};
 use sha2::{Digest, Sha256};
 use std::fs::{self, File};
 use std::io::{self, Write};
@@ -48,6 +55,112 @@ impl Quarantine {
         }
         Ok(self.dir.join(&digest[..2]).join(digest))
     }
+}
+
+/// Why an entry could not be released or deleted.
+#[derive(Debug, thiserror::Error)]
+pub enum EntryError {
+    #[error("no quarantine entry `{0}` (see `postwarden quarantine list`)")]
+    Unknown(String),
+    #[error("quarantine entry `{id}` was already {what}")]
+    Done { id: String, what: &'static str },
+    #[error("quarantine entry `{id}`: its message file is unreadable: {source}")]
+    File { id: String, source: io::Error },
+    #[error(transparent)]
+    Store(#[from] postwarden_store::StoreError),
+    #[error("releasing `{id}`: {source}")]
+    Relay {
+        id: String,
+        source: postwarden_smtp::client::RelayError,
+    },
+}
+
+/// The entry `id`, unless it is unknown, released or deleted.
+async fn open_entry(store: &Store, id: &str) -> Result<QuarantineRecord, EntryError> {
+    let entry = store
+        .quarantine_entry(id)
+        .await?
+        .ok_or_else(|| EntryError::Unknown(id.to_string()))?;
+    let done = |what| {
+        Err(EntryError::Done {
+            id: id.to_string(),
+            what,
+        })
+    };
+    if entry.deleted.is_some() {
+        return done("deleted");
+    }
+    if entry.released.is_some() {
+        return done("released");
+    }
+    Ok(entry)
+}
+
+/// Delivers entry `id` to the recipients it was held for, through the next hop and
+/// without filtering again, and records that `by` released it.
+pub async fn release(
+    store: &Store,
+    quarantine: &Quarantine,
+    relay: &Relay,
+    id: &str,
+    by: &str,
+) -> Result<QuarantineRecord, EntryError> {
+    let entry = open_entry(store, id).await?;
+    let message = quarantine
+        .read(&entry.digest)
+        .map_err(|source| EntryError::File {
+            id: id.to_string(),
+            source,
+        })?;
+    let outgoing = Outgoing {
+        xforward: &[],
+        mail_from: &entry.mail_from,
+        params: &MailParams {
+            eight_bit: !message.is_ascii(),
+            ..MailParams::default()
+        },
+        recipients: &entry.recipients,
+        message: &message,
+    };
+    relay
+        .send(outgoing)
+        .await
+        .map_err(|source| EntryError::Relay {
+            id: id.to_string(),
+            source,
+        })?;
+    let now = Utc::now();
+    store.mark_released(id, by, now).await?;
+    Ok(QuarantineRecord {
+        released: Some(now),
+        released_by: Some(by.to_string()),
+        ..entry
+    })
+}
+
+/// Deletes entry `id`: marked deleted in the store, and its file removed unless another
+/// entry still holds the same message.
+pub async fn delete(store: &Store, quarantine: &Quarantine, id: &str) -> Result<(), EntryError> {
+    let entry = store
+        .quarantine_entry(id)
+        .await?
+        .ok_or_else(|| EntryError::Unknown(id.to_string()))?;
+    if entry.deleted.is_some() {
+        return Err(EntryError::Done {
+            id: id.to_string(),
+            what: "deleted",
+        });
+    }
+    store.mark_deleted(id, Utc::now()).await?;
+    if !store.quarantine_digest_in_use(&entry.digest).await? {
+        quarantine
+            .remove(&entry.digest)
+            .map_err(|source| EntryError::File {
+                id: id.to_string(),
+                source,
+            })?;
+    }
+    Ok(())
 }
 
 fn store_blocking(dir: &Path, message: &[u8]) -> io::Result<String> {

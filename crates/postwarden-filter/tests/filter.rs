@@ -7,7 +7,8 @@ mod daemons;
 use daemons::{Daemon, EICAR, GTUBE, Postfix, clamd, dumped, free_port, smtp_sink, spamd};
 use postwarden_core::{Config, Secret};
 use postwarden_filter::Filter;
-use postwarden_filter::quarantine::Quarantine;
+use postwarden_filter::next_hop;
+use postwarden_filter::quarantine::{EntryError, Quarantine, delete, release};
 use postwarden_smtp::client::{Outgoing, Relay, RelayConfig, RelayError};
 use postwarden_smtp::server::{ServerConfig, serve};
 use postwarden_smtp::{MailParams, Reply};
@@ -311,6 +312,79 @@ async fn spamd_and_clamd_verdicts_per_recipient() {
         .unwrap();
     assert_eq!(stored, gtube.as_bytes(), "the original bytes are kept");
 
+    // Released: the original bytes reach the held recipient, unfiltered; recorded once.
+    let quarantine = Quarantine::new(h.dir.path().join("quarantine"));
+    let relay = next_hop(
+        &Config::from_toml(&format!("[filter]\nnext_hop = \"{}\"", sink.address()))
+            .unwrap()
+            .filter,
+        "admin.test",
+    );
+    let released = release(
+        &h.store,
+        &quarantine,
+        &relay,
+        &held[0].id,
+        "admin@corp.example",
+    )
+    .await
+    .unwrap();
+    assert_eq!(released.released_by.as_deref(), Some("admin@corp.example"));
+    let dumps = dumped(&dir.path().join("sink"));
+    assert_eq!(dumps.len(), 2);
+    // smtp-sink names its files by the second plus a random suffix: find the copy by recipient.
+    let copy = dumps
+        .iter()
+        .find(|d| d.contains("X-Rcpt-Args: <q@quarantine.example>\n"))
+        .expect("the released copy");
+    assert!(copy.contains(GTUBE), "{copy}");
+    assert!(
+        !copy.contains("X-Postwarden-Verdict"),
+        "not filtered again: {copy}"
+    );
+    let again = release(
+        &h.store,
+        &quarantine,
+        &relay,
+        &held[0].id,
+        "admin@corp.example",
+    )
+    .await;
+    assert!(
+        matches!(
+            again,
+            Err(EntryError::Done {
+                what: "released",
+                ..
+            })
+        ),
+        "{again:?}"
+    );
+    assert_eq!(
+        h.store
+            .quarantine_entry(&held[0].id)
+            .await
+            .unwrap()
+            .unwrap()
+            .released_by
+            .as_deref(),
+        Some("admin@corp.example")
+    );
+    // Deleted: the file goes (no other entry holds it), and once is enough.
+    delete(&h.store, &quarantine, &held[0].id).await.unwrap();
+    assert!(quarantine.read(&held[0].digest).is_err());
+    assert!(matches!(
+        delete(&h.store, &quarantine, &held[0].id).await,
+        Err(EntryError::Done {
+            what: "deleted",
+            ..
+        })
+    ));
+    assert!(matches!(
+        delete(&h.store, &quarantine, "nope").await,
+        Err(EntryError::Unknown(_))
+    ));
+
     // EICAR as an attachment: rejected, nothing relayed, a mail.virus event.
     let eicar = eicar_message();
     let reply = h
@@ -320,7 +394,7 @@ async fn spamd_and_clamd_verdicts_per_recipient() {
     assert!(reply.text().contains("Eicar-Test-Signature"), "{reply}");
     assert_eq!(
         dumped(&dir.path().join("sink")).len(),
-        1,
+        2,
         "nothing more relayed"
     );
     let kinds: Vec<String> = h

@@ -169,6 +169,19 @@ impl Store {
         row.as_ref().map(quarantine_from_row).transpose()
     }
 
+    /// Whether an entry not deleted still refers to the file with `digest` (the same
+    /// message quarantined twice shares one file).
+    pub async fn quarantine_digest_in_use(&self, digest: &str) -> Result<bool, StoreError> {
+        const CONTEXT: &str = "checking a quarantine file's use";
+        let row = self
+            .query("SELECT COUNT(*) FROM quarantine WHERE digest = ? AND deleted_us IS NULL")
+            .bind(digest)
+            .fetch_one(&self.pool)
+            .await
+            .map_err(StoreError::query(CONTEXT))?;
+        Ok(crate::rows::at::<i64>(&row, 0, CONTEXT)? > 0)
+    }
+
     /// Records that `by` released the entry at `when`.
     pub async fn mark_released(
         &self,

@@ -951,7 +951,20 @@ async fn quarantine_lifecycle(backend: Backend) {
             ..entry("old", 1)
         }
     );
+    assert!(
+        db.store
+            .quarantine_digest_in_use(&"ab".repeat(32))
+            .await
+            .unwrap()
+    );
     db.store.mark_deleted("new", t(6)).await.unwrap();
+    assert!(
+        db.store
+            .quarantine_digest_in_use(&"ab".repeat(32))
+            .await
+            .unwrap(),
+        "old still uses it"
+    );
     assert_eq!(
         db.store.quarantine_entries(10).await.unwrap().len(),
         1,

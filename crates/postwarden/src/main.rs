@@ -79,6 +79,9 @@ enum Command {
     Scan(commands::filter::ScanArgs),
     /// Print the main.cf and master.cf lines that put the filter in Postfix's path
     PostfixConfig,
+    /// List, show, release or delete messages the filter quarantined
+    #[command(subcommand)]
+    Quarantine(commands::quarantine::QuarantineCommand),
 }
 
 fn main() -> ExitCode {
@@ -112,6 +115,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Filter(args) => commands::filter::run(args, &paths).await,
         Command::Scan(args) => commands::filter::scan(args, &paths).await,
         Command::PostfixConfig => commands::filter::postfix_config(&paths),
+        Command::Quarantine(cmd) => commands::quarantine::run(cmd, &paths).await,
     }
 }
 

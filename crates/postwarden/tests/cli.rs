@@ -583,3 +583,21 @@ fn postfix_config_prints_the_sandwich() {
         assert!(text.contains(line), "missing `{line}`:\n{text}");
     }
 }
+
+#[test]
+fn quarantine_commands_name_unknown_entries() {
+    let w = Warden::new();
+    assert_eq!(w.stdout(&["quarantine", "list"]), "", "nothing held yet");
+    for verb in ["show", "release", "delete"] {
+        let out = w
+            .command(&["quarantine", verb, "no-such-id"])
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(!out.status.success(), "{verb} succeeded");
+        assert!(
+            stderr.contains("no quarantine entry `no-such-id`"),
+            "{verb}: {stderr}"
+        );
+    }
+}

@@ -48,21 +48,25 @@ enum ScanFormat {
 
 /// Builds the filter from the configuration: store, quarantine directory, processors.
 /// Our name in the greeting and in EHLO to the next hop.
-fn hostname(config: &Config) -> String {
+pub fn hostname(config: &Config) -> String {
     config.filter.hostname.clone().unwrap_or_else(host_name)
+}
+
+/// `filter.quarantine_dir`, by default `<data_dir>/quarantine`.
+pub fn quarantine_dir(config: &Config) -> PathBuf {
+    config
+        .filter
+        .quarantine_dir
+        .clone()
+        .unwrap_or_else(|| config.data_dir.join("quarantine"))
 }
 
 async fn build(config: &Config) -> Result<Filter> {
     let store = open_store(config).await?;
-    let quarantine_dir = config
-        .filter
-        .quarantine_dir
-        .clone()
-        .unwrap_or_else(|| config.data_dir.join("quarantine"));
     Filter::build(
         &config.filter,
         &hostname(config),
-        Quarantine::new(quarantine_dir),
+        Quarantine::new(quarantine_dir(config)),
         Some(store),
     )
     .await

@@ -6,4 +6,5 @@ pub mod filter;
 pub mod geo;
 pub mod ip;
 pub mod logs;
+pub mod quarantine;
 pub mod report;
