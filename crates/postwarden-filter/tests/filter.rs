@@ -244,6 +244,25 @@ async fn failures_answer_4xx_and_skip_goes_on() {
 
     let dir = tempfile::tempdir().unwrap();
     let sink = smtp_sink(&dir.path().join("sink"));
+
+    // A clamd that accepts and never answers (hung): the processor's timeout defers.
+    let hung = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let hung_address = hung.local_addr().unwrap();
+    tokio::spawn(async move {
+        let mut held = Vec::new();
+        while let Ok((stream, _)) = hung.accept().await {
+            held.push(stream);
+        }
+    });
+    let slow = format!(
+        "[[filter.processors]]\ntype = \"clamav\"\naddress = \"{hung_address}\"\ntimeout = \"300ms\"\n"
+    );
+    let h = Harness::start(&sink.address(), &slow).await;
+    let reply = h
+        .send("a@x.example", &["b@y.example"], "Subject: x\r\n\r\nhi\r\n")
+        .await;
+    assert_eq!(reply.code, 451, "processor timeout: {reply}");
+
     let tempfail =
         format!("[[filter.processors]]\ntype = \"spamassassin\"\naddress = \"{dead_spamd}\"\n");
     let h = Harness::start(&sink.address(), &tempfail).await;

@@ -98,7 +98,7 @@ impl FilterConfig {
             let address = match processor {
                 ProcessorConfig::Spamassassin(c) => &c.address,
                 ProcessorConfig::Clamav(c) => &c.address,
-                ProcessorConfig::Lists(_) => continue,
+                ProcessorConfig::Lists(_) | ProcessorConfig::Attachments(_) => continue,
             };
             if !address.starts_with("unix:") && !address.contains(':') {
                 return invalid(
@@ -136,6 +136,7 @@ pub enum ProcessorConfig {
     Lists(ListsConfig),
     Spamassassin(SpamassassinConfig),
     Clamav(ClamavConfig),
+    Attachments(AttachmentsConfig),
 }
 
 impl ProcessorConfig {
@@ -145,6 +146,7 @@ impl ProcessorConfig {
             Self::Lists(_) => "lists",
             Self::Spamassassin(_) => "spamassassin",
             Self::Clamav(_) => "clamav",
+            Self::Attachments(_) => "attachments",
         }
     }
 }
@@ -217,6 +219,37 @@ impl Default for ClamavConfig {
             chunk_size: 64 * 1024,
             timeout: Duration::from_secs(60),
             on_error: OnError::Tempfail,
+        }
+    }
+}
+
+/// `type = "attachments"`: block attachments by file name extension (the last one, so
+/// `invoice.pdf.exe` is caught, and reported as a double extension), MIME type and size.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct AttachmentsConfig {
+    /// Extensions (without the dot, any case) that block a message.
+    pub block_extensions: Vec<String>,
+    /// MIME types (`application/x-msdownload`) that block a message.
+    pub block_types: Vec<String>,
+    /// Largest single attachment in octets; 0 means no limit.
+    pub max_size: usize,
+}
+
+impl Default for AttachmentsConfig {
+    fn default() -> Self {
+        let extensions = [
+            "exe", "scr", "com", "pif", "bat", "cmd", "vbs", "vbe", "js", "jse", "wsf", "wsh",
+            "hta", "cpl", "msi", "msp", "jar", "ps1", "lnk", "iso", "img",
+        ];
+        Self {
+            block_extensions: extensions.map(String::from).to_vec(),
+            block_types: vec![
+                "application/x-msdownload".into(),
+                "application/x-dosexec".into(),
+                "application/x-ms-installer".into(),
+            ],
+            max_size: 0,
         }
     }
 }

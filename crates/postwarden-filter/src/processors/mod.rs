@@ -1,6 +1,7 @@
 //! Processors: each looks at a message and adds [`Finding`]s; none decides. One file per
 //! processor, named after its `type` in `[[filter.processors]]`.
 
+pub mod attachments;
 pub mod clamav;
 pub mod lists;
 pub mod spamassassin;
@@ -35,6 +36,7 @@ pub enum Processor {
     Lists(Box<lists::Lists>),
     Spamassassin(spamassassin::Spamassassin),
     Clamav(clamav::Clamav),
+    Attachments(attachments::Attachments),
 }
 
 impl Processor {
@@ -48,6 +50,7 @@ impl Processor {
                 Self::Spamassassin(spamassassin::Spamassassin::new(c.clone()))
             }
             ProcessorConfig::Clamav(c) => Self::Clamav(clamav::Clamav::new(c.clone())),
+            ProcessorConfig::Attachments(c) => Self::Attachments(attachments::Attachments::new(c)),
         })
     }
 
@@ -56,6 +59,7 @@ impl Processor {
             Self::Lists(_) => "lists",
             Self::Spamassassin(_) => "spamassassin",
             Self::Clamav(_) => "clamav",
+            Self::Attachments(_) => "attachments",
         }
     }
 
@@ -64,27 +68,31 @@ impl Processor {
             Self::Lists(p) => p.on_error(),
             Self::Spamassassin(p) => p.config.on_error,
             Self::Clamav(p) => p.config.on_error,
+            // It does no I/O and cannot fail.
+            Self::Attachments(_) => OnError::Tempfail,
         }
     }
 
-    /// Runs the processor within its timeout (the lists processor needs none).
+    /// Runs the processor; those that talk to a daemon within their timeout.
     pub async fn run(&self, message: &Scanned) -> Result<Vec<Finding>, ProcessorError> {
-        let timeout = match self {
-            Self::Lists(p) => return p.run(message).await,
-            Self::Spamassassin(p) => p.config.timeout,
-            Self::Clamav(p) => p.config.timeout,
-        };
-        let work = async {
-            match self {
-                Self::Lists(p) => p.run(message).await,
-                Self::Spamassassin(p) => p.run(message).await,
-                Self::Clamav(p) => p.run(message).await,
-            }
-        };
-        tokio::time::timeout(timeout, work).await.map_err(|_| {
-            ProcessorError::new(self.name(), format!("no answer within {timeout:?}"))
-        })?
+        match self {
+            Self::Lists(p) => p.run(message).await,
+            Self::Attachments(p) => Ok(p.run(message)),
+            Self::Spamassassin(p) => within(p.config.timeout, self.name(), p.run(message)).await,
+            Self::Clamav(p) => within(p.config.timeout, self.name(), p.run(message)).await,
+        }
     }
+}
+
+/// `work`, or an error naming `processor` if it takes longer than `timeout`.
+async fn within(
+    timeout: Duration,
+    processor: &'static str,
+    work: impl Future<Output = Result<Vec<Finding>, ProcessorError>>,
+) -> Result<Vec<Finding>, ProcessorError> {
+    tokio::time::timeout(timeout, work)
+        .await
+        .map_err(|_| ProcessorError::new(processor, format!("no answer within {timeout:?}")))?
 }
 
 /// Both halves of a connection to a daemon, TCP or unix socket.
