@@ -17,6 +17,10 @@ pub struct Finding {
     /// The recipients it concerns; empty means the whole message.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub recipients: Vec<String>,
+    /// An action the processor asks for (a webhook's reply): the policy applies at least
+    /// this one — it can make the verdict stronger, never weaker.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub action: Option<Action>,
 }
 
 /// The categories the policy acts on.

@@ -106,6 +106,7 @@ impl Filter {
                         tags: vec![Tag::Skipped],
                         reason: format!("failed: {}", error.detail),
                         recipients: Vec::new(),
+                        action: None,
                     });
                 }
                 Err(error) => return Err(error),

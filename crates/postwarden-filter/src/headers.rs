@@ -188,6 +188,7 @@ mod tests {
             tags: vec![Tag::Spam],
             reason: "evil\r\nBcc: injected@x.example".into(),
             recipients: vec![],
+            action: None,
         };
         let findings = [&finding];
         let out = String::from_utf8(mark(

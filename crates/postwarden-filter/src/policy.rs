@@ -76,6 +76,14 @@ pub fn decide(policy: &PolicyConfig, findings: &[Finding], recipient: &str) -> D
             }
         }
     }
+    for asked in concerning.iter().map(|&i| &findings[i]) {
+        if let Some(wanted) = asked.action {
+            raise(
+                Some(wanted),
+                format!("{} asked for {}", asked.processor, wanted.as_str()),
+            );
+        }
+    }
     Decision {
         action,
         found,
@@ -136,6 +144,7 @@ mod tests {
             tags,
             reason: "because".into(),
             recipients: recipients.into_iter().map(String::from).collect(),
+            action: None,
         }
     }
 
@@ -227,6 +236,25 @@ mod tests {
         assert_eq!(
             decide(&policy, &blocked, "new@x.example").action,
             Action::Pass
+        );
+    }
+
+    #[test]
+    fn a_processor_can_strengthen_but_never_weaken() {
+        let policy = PolicyConfig::default();
+        let asking = |action| Finding {
+            action: Some(action),
+            ..finding(vec![], 0.0, vec![])
+        };
+        let quarantine = decide(&policy, &[asking(Action::Quarantine)], "a@x.example");
+        assert_eq!(
+            (quarantine.action, quarantine.reason.as_str()),
+            (Action::Quarantine, "test asked for quarantine")
+        );
+        let virus = finding(vec![Tag::Virus], 100.0, vec![]);
+        assert_eq!(
+            decide(&policy, &[virus, asking(Action::Pass)], "a@x.example").action,
+            Action::Reject
         );
     }
 

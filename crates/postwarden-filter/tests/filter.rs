@@ -621,3 +621,111 @@ async fn postfix_sandwich_delivers_tags_splits_and_bounces() {
         "XFORWARD reached the re-injection smtpd"
     );
 }
+
+/// A webhook receiver (the user's own service, which cannot run here: a small HTTP/1.1
+/// server). It checks the signature and answers `reply`; it keeps each request body.
+async fn webhook_receiver(
+    secret: &'static str,
+    reply: &'static str,
+) -> (String, Arc<std::sync::Mutex<Vec<serde_json::Value>>>) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/scan", listener.local_addr().unwrap());
+    let seen = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let kept = seen.clone();
+    tokio::spawn(async move {
+        while let Ok((mut stream, _)) = listener.accept().await {
+            let mut request = Vec::new();
+            let mut buffer = [0u8; 8192];
+            let (head, body) = loop {
+                let n = stream.read(&mut buffer).await.unwrap();
+                assert!(n > 0, "request cut short");
+                request.extend_from_slice(&buffer[..n]);
+                let Some(end) = request.windows(4).position(|w| w == b"\r\n\r\n") else {
+                    continue;
+                };
+                let head = String::from_utf8_lossy(&request[..end]).to_lowercase();
+                let length: usize = head
+                    .lines()
+                    .find_map(|l| l.strip_prefix("content-length:"))
+                    .map_or(0, |v| v.trim().parse().unwrap());
+                if request.len() >= end + 4 + length {
+                    break (head, request[end + 4..end + 4 + length].to_vec());
+                }
+            };
+            let header = |name: &str| {
+                head.lines()
+                    .find_map(|l| l.strip_prefix(name))
+                    .map(|v| v.trim().to_string())
+            };
+            let timestamp = header("x-postwarden-timestamp:").expect("timestamp header");
+            let expected = postwarden_filter::processors::webhook::sign(secret, &timestamp, &body);
+            let (status, answer) = if header("x-postwarden-signature:") == Some(expected) {
+                kept.lock()
+                    .unwrap()
+                    .push(serde_json::from_slice(&body).unwrap());
+                ("200 OK", reply)
+            } else {
+                ("401 Unauthorized", "{}")
+            };
+            let response = format!(
+                "HTTP/1.1 {status}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{answer}",
+                answer.len()
+            );
+            stream.write_all(response.as_bytes()).await.unwrap();
+        }
+    });
+    (url, seen)
+}
+
+#[tokio::test]
+async fn webhook_findings_and_action_are_applied_and_signed() {
+    let dir = tempfile::tempdir().unwrap();
+    let sink = smtp_sink(&dir.path().join("sink"));
+    let (url, seen) = webhook_receiver("s3cret", r#"{"findings":[{"score":3.5,"tags":["spam"],"reason":"remote says spam"}],"action":"quarantine"}"#).await;
+    let config = format!(
+        "[[filter.processors]]\ntype = \"webhook\"\nurl = \"{url}\"\nsecret = \"s3cret\"\ninclude_message = true\n"
+    );
+    let h = Harness::start(&sink.address(), &config).await;
+    let message = "Subject: remote\r\n\r\nhello\r\n";
+    let reply = h
+        .send("a@sender.example", &["b@rcpt.example"], message)
+        .await;
+    assert_eq!(reply.code, 250, "{reply}");
+    assert!(
+        dumped(&dir.path().join("sink")).is_empty(),
+        "quarantined, not relayed"
+    );
+    let held = h.store.quarantine_entries(10).await.unwrap();
+    assert_eq!(held.len(), 1);
+    assert!(
+        held[0].reason.contains("webhook asked for quarantine"),
+        "{}",
+        held[0].reason
+    );
+    let requests = seen.lock().unwrap().clone();
+    assert_eq!(requests.len(), 1, "the signature checked out");
+    assert_eq!(
+        requests[0]["recipients"],
+        serde_json::json!(["b@rcpt.example"])
+    );
+    assert_eq!(requests[0]["client_ip"], "198.51.100.7");
+    assert_eq!(
+        requests[0]["headers"][0],
+        serde_json::json!(["Subject", "remote"])
+    );
+    let sent = base64::Engine::decode(
+        &base64::engine::general_purpose::STANDARD,
+        requests[0]["message_base64"].as_str().unwrap(),
+    )
+    .unwrap();
+    assert_eq!(sent, message.as_bytes());
+
+    // A wrong secret: the receiver says 401, and the processor's failure defers the message.
+    let wrong = config.replace("s3cret", "guess");
+    let h = Harness::start(&sink.address(), &wrong).await;
+    let reply = h
+        .send("a@sender.example", &["b@rcpt.example"], message)
+        .await;
+    assert_eq!(reply.code, 451, "{reply}");
+}

@@ -2,6 +2,7 @@
 //! processors and the policy that turns their findings into a verdict per recipient.
 
 use super::{ConfigError, duration};
+use crate::Secret;
 use crate::verdict::Action;
 use serde::Deserialize;
 use std::collections::BTreeMap;
@@ -98,6 +99,15 @@ impl FilterConfig {
             let address = match processor {
                 ProcessorConfig::Spamassassin(c) => &c.address,
                 ProcessorConfig::Clamav(c) => &c.address,
+                ProcessorConfig::Webhook(c) => {
+                    if !(c.url.starts_with("http://") || c.url.starts_with("https://")) {
+                        return invalid(
+                            "filter.processors.url",
+                            "expected an http:// or https:// URL",
+                        );
+                    }
+                    continue;
+                }
                 ProcessorConfig::Lists(_) | ProcessorConfig::Attachments(_) => continue,
             };
             if !address.starts_with("unix:") && !address.contains(':') {
@@ -137,6 +147,7 @@ pub enum ProcessorConfig {
     Spamassassin(SpamassassinConfig),
     Clamav(ClamavConfig),
     Attachments(AttachmentsConfig),
+    Webhook(WebhookConfig),
 }
 
 impl ProcessorConfig {
@@ -147,6 +158,7 @@ impl ProcessorConfig {
             Self::Spamassassin(_) => "spamassassin",
             Self::Clamav(_) => "clamav",
             Self::Attachments(_) => "attachments",
+            Self::Webhook(_) => "webhook",
         }
     }
 }
@@ -250,6 +262,35 @@ impl Default for AttachmentsConfig {
                 "application/x-ms-installer".into(),
             ],
             max_size: 0,
+        }
+    }
+}
+
+/// `type = "webhook"`: POSTs the envelope and headers (optionally the message) as JSON to
+/// `url`, signed with HMAC-SHA256; the JSON reply may add findings or set an action.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct WebhookConfig {
+    pub url: String,
+    /// Key for the `X-Postwarden-Signature` header (`sha256=` HMAC of `timestamp.body`).
+    pub secret: Option<Secret>,
+    /// Also send the whole message, base64-encoded, when it is at most `max_size` octets.
+    pub include_message: bool,
+    pub max_size: usize,
+    #[serde(deserialize_with = "duration")]
+    pub timeout: Duration,
+    pub on_error: OnError,
+}
+
+impl Default for WebhookConfig {
+    fn default() -> Self {
+        Self {
+            url: String::new(),
+            secret: None,
+            include_message: false,
+            max_size: 1024 * 1024,
+            timeout: Duration::from_secs(10),
+            on_error: OnError::Tempfail,
         }
     }
 }

@@ -41,6 +41,7 @@ impl Attachments {
                 tags: vec![Tag::Blocked],
                 reason,
                 recipients: Vec::new(),
+                action: None,
             })
             .collect()
     }

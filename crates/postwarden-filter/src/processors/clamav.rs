@@ -36,6 +36,7 @@ impl Clamav {
             tags,
             reason,
             recipients: Vec::new(),
+            action: None,
         };
         Ok(match self.scan(&message.bytes).await? {
             ClamdVerdict::Clean => Vec::new(),

@@ -176,6 +176,7 @@ impl List {
             tags: vec![tag],
             reason,
             recipients,
+            action: None,
         };
         let sender = message.envelope.mail_from.to_lowercase();
         if !sender.is_empty() && self.senders.iter().any(|p| p.matches(&sender)) {

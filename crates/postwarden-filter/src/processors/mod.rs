@@ -5,6 +5,7 @@ pub mod attachments;
 pub mod clamav;
 pub mod lists;
 pub mod spamassassin;
+pub mod webhook;
 
 use crate::message::Scanned;
 use postwarden_core::Finding;
@@ -37,6 +38,7 @@ pub enum Processor {
     Spamassassin(spamassassin::Spamassassin),
     Clamav(clamav::Clamav),
     Attachments(attachments::Attachments),
+    Webhook(webhook::Webhook),
 }
 
 impl Processor {
@@ -51,6 +53,7 @@ impl Processor {
             }
             ProcessorConfig::Clamav(c) => Self::Clamav(clamav::Clamav::new(c.clone())),
             ProcessorConfig::Attachments(c) => Self::Attachments(attachments::Attachments::new(c)),
+            ProcessorConfig::Webhook(c) => Self::Webhook(webhook::Webhook::new(c.clone())?),
         })
     }
 
@@ -60,6 +63,7 @@ impl Processor {
             Self::Spamassassin(_) => "spamassassin",
             Self::Clamav(_) => "clamav",
             Self::Attachments(_) => "attachments",
+            Self::Webhook(_) => "webhook",
         }
     }
 
@@ -68,6 +72,7 @@ impl Processor {
             Self::Lists(p) => p.on_error(),
             Self::Spamassassin(p) => p.config.on_error,
             Self::Clamav(p) => p.config.on_error,
+            Self::Webhook(p) => p.config.on_error,
             // It does no I/O and cannot fail.
             Self::Attachments(_) => OnError::Tempfail,
         }
@@ -80,6 +85,7 @@ impl Processor {
             Self::Attachments(p) => Ok(p.run(message)),
             Self::Spamassassin(p) => within(p.config.timeout, self.name(), p.run(message)).await,
             Self::Clamav(p) => within(p.config.timeout, self.name(), p.run(message)).await,
+            Self::Webhook(p) => within(p.config.timeout, self.name(), p.run(message)).await,
         }
     }
 }

@@ -39,6 +39,7 @@ impl Spamassassin {
                     self.config.max_size
                 ),
                 recipients: Vec::new(),
+                action: None,
             }]);
         }
         let verdict = self.check(&message.bytes).await?;
@@ -57,6 +58,7 @@ impl Spamassassin {
                 verdict.symbols.join(",")
             ),
             recipients: Vec::new(),
+            action: None,
         }])
     }
 
