@@ -6,9 +6,11 @@
 //! Recipients with different verdicts are handled group by group: one relay transaction
 //! per distinct marked copy (pass, tag, forward), one quarantine entry for those to
 //! quarantine. When only some recipients are to be rejected, SMTP has no way to refuse
-//! them alone at the end of DATA, so their copy is quarantined with the reason (nothing
-//! is lost, nobody gets it unreleased) and the message is accepted for the others.
+//! them alone at the end of DATA: the message is accepted for the others and the sender
+//! gets a non-delivery report ([`crate::dsn`]) naming the refused ones. A message from the
+//! null sender (itself a bounce) gets no report; its refused copy is quarantined instead.
 
+use crate::dsn;
 use crate::headers::{Marking, header_safe, mark};
 use crate::message::Scanned;
 use crate::policy::{Decision, decide};
@@ -18,19 +20,24 @@ use crate::recorder::Recorder;
 use chrono::Utc;
 use postwarden_core::config::{FilterConfig, OnError, PolicyConfig};
 use postwarden_core::{Action, Event, Finding, Severity, Tag};
-use postwarden_smtp::Reply;
 use postwarden_smtp::client::{Outgoing, Relay, RelayConfig};
 use postwarden_smtp::server::{Envelope, Handler};
+use postwarden_smtp::{MailParams, Reply};
 use postwarden_store::{MessageRecord, QuarantineRecord, Store};
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Instant;
+
+/// A recipient and its decision.
+type Verdict<'a> = &'a (String, Decision);
 
 /// Everything the filter needs, built once from `[filter]`.
 pub struct Filter {
     processors: Vec<Processor>,
     policy: PolicyConfig,
     relay: Relay,
+    /// Our name, in non-delivery reports.
+    hostname: String,
     quarantine: Quarantine,
     store: Option<Store>,
     recorder: Option<Recorder>,
@@ -85,6 +92,7 @@ impl Filter {
             processors,
             policy: config.policy.clone(),
             relay: next_hop(config, hostname),
+            hostname: hostname.to_string(),
             quarantine,
             recorder: store.clone().map(Recorder::start),
             store,
@@ -181,16 +189,24 @@ impl Filter {
                 &format!("Rejected: {} (ref {id})", ascii(&reason)),
             );
         }
-        // Quarantine first: if that fails, nothing has been delivered yet.
-        let held: Vec<&(String, Decision)> = decisions
+        // A bounce (null sender) cannot be bounced: its refused copy is held instead.
+        let bounce_refused = !scanned.envelope.mail_from.is_empty();
+        let (refused, held): (Vec<Verdict>, Vec<Verdict>) = decisions
             .iter()
             .filter(|(_, d)| matches!(d.action, Action::Quarantine | Action::Reject))
-            .collect();
+            .partition(|(_, d)| d.action == Action::Reject && bounce_refused);
+        // Quarantine and report first: if either fails, nothing has been delivered yet.
         if !held.is_empty()
             && let Err(error) = self.hold(id, scanned, &held).await
         {
             tracing::error!(%id, %error, "quarantining failed; message deferred");
             return tempfail("Quarantine unavailable");
+        }
+        if !refused.is_empty()
+            && let Err(error) = self.report_refused(id, scanned, &refused).await
+        {
+            tracing::warn!(%id, %error, "sending the non-delivery report failed; message deferred");
+            return tempfail("Next hop unavailable");
         }
         for (recipients, copy) in self.copies(id, scanned, findings, decisions) {
             let outgoing = Outgoing {
@@ -261,13 +277,44 @@ impl Filter {
             .collect()
     }
 
-    /// Quarantines the message for `held` recipients: durable file, then metadata.
-    async fn hold(
+    /// Tells the sender, through the next hop, which recipients refused the message.
+    async fn report_refused(
         &self,
         id: &str,
         scanned: &Scanned,
-        held: &[&(String, Decision)],
-    ) -> Result<(), String> {
+        refused: &[Verdict<'_>],
+    ) -> Result<(), postwarden_smtp::client::RelayError> {
+        let refused: Vec<dsn::Refused> = refused
+            .iter()
+            .map(|(recipient, decision)| dsn::Refused {
+                recipient: recipient.clone(),
+                reason: decision.reason.clone(),
+            })
+            .collect();
+        let sender = &scanned.envelope.mail_from;
+        let report = dsn::report(
+            &self.hostname,
+            id,
+            sender,
+            &refused,
+            &scanned.bytes,
+            Utc::now(),
+        );
+        let outgoing = Outgoing {
+            xforward: &[],
+            mail_from: "",
+            params: &MailParams {
+                eight_bit: !report.is_ascii(),
+                ..MailParams::default()
+            },
+            recipients: std::slice::from_ref(sender),
+            message: &report,
+        };
+        self.relay.send(outgoing).await.map(drop)
+    }
+
+    /// Quarantines the message for `held` recipients: durable file, then metadata.
+    async fn hold(&self, id: &str, scanned: &Scanned, held: &[Verdict<'_>]) -> Result<(), String> {
         let digest = self
             .quarantine
             .store(scanned.bytes.clone())

@@ -7,6 +7,7 @@
 //! recipients — relays it with [`headers`] added, keeps it in the [`quarantine`], or
 //! refuses it — and answers 250 only when every copy is safe somewhere.
 
+pub mod dsn;
 pub mod filter;
 pub mod headers;
 pub mod message;

@@ -729,3 +729,52 @@ async fn webhook_findings_and_action_are_applied_and_signed() {
         .await;
     assert_eq!(reply.code, 451, "{reply}");
 }
+
+#[tokio::test]
+async fn a_partly_refused_message_is_delivered_and_the_sender_told() {
+    let dir = tempfile::tempdir().unwrap();
+    let sink = smtp_sink(&dir.path().join("sink"));
+    let config =
+        "[[filter.processors]]\ntype = \"lists\"\nblock_recipients = [\"old@rcpt.example\"]\n";
+    let h = Harness::start(&sink.address(), config).await;
+    let to = ["ok@rcpt.example", "old@rcpt.example"];
+    let reply = h
+        .send("s@sender.example", &to, "Subject: news\r\n\r\nhi\r\n")
+        .await;
+    assert_eq!(reply.code, 250, "{reply}");
+    let dumps = dumped(&dir.path().join("sink"));
+    assert_eq!(dumps.len(), 2, "the copy and the report: {dumps:?}");
+    let copy = dumps
+        .iter()
+        .find(|d| d.contains("X-Rcpt-Args: <ok@rcpt.example>\n"))
+        .expect("the copy");
+    assert!(!copy.contains("old@rcpt.example"), "{copy}");
+    let report = dumps
+        .iter()
+        .find(|d| d.contains("X-Mail-Args: <>\n"))
+        .expect("a report from the null sender");
+    assert!(
+        report.contains("X-Rcpt-Args: <s@sender.example>\n"),
+        "{report}"
+    );
+    assert!(
+        report.contains("Final-Recipient: rfc822; old@rcpt.example\nAction: failed\nStatus: 5.7.1"),
+        "{report}"
+    );
+    assert!(
+        report.contains("Subject: news"),
+        "the original headers: {report}"
+    );
+
+    // From the null sender there is nobody to tell: the refused copy is held instead.
+    let reply = h.send("", &to, "Subject: bounce\r\n\r\nhi\r\n").await;
+    assert_eq!(reply.code, 250, "{reply}");
+    assert_eq!(
+        dumped(&dir.path().join("sink")).len(),
+        3,
+        "only the copy to ok@"
+    );
+    let held = h.store.quarantine_entries(10).await.unwrap();
+    assert_eq!(held.len(), 1);
+    assert_eq!(held[0].recipients, ["old@rcpt.example"]);
+}
