@@ -297,6 +297,18 @@ async fn spamd_and_clamd_verdicts_per_recipient() {
     let config = scanning_config(&clamd, &spamd);
     let h = Harness::start(&sink.address(), &config).await;
 
+    // clamd's health check (the health monitor's probe will use it).
+    let second = Duration::from_secs(1);
+    postwarden_filter::processors::clamav::ping(&clamd.address(), second)
+        .await
+        .unwrap();
+    let dead = format!("127.0.0.1:{}", free_port());
+    assert!(
+        postwarden_filter::processors::clamav::ping(&dead, second)
+            .await
+            .is_err()
+    );
+
     // GTUBE to two recipients: tagged for one, quarantined for the other.
     let gtube = crlf(&format!(
         "From: s@sender.example\nSubject: offer\nMessage-ID: <1@sender.example>\n\n{GTUBE}\n"
