@@ -192,6 +192,8 @@ pub struct SpamassassinConfig {
     pub address: String,
     /// `User` sent to spamd for per-user preferences; unset: spamd's default user.
     pub user: Option<String>,
+    /// `symbols` (rule names) or `report` (rule names with their points).
+    pub mode: SpamdMode,
     /// Messages larger than this are not sent to spamd (spamc's default is 500 KB).
     pub max_size: usize,
     #[serde(deserialize_with = "duration")]
@@ -204,11 +206,20 @@ impl Default for SpamassassinConfig {
         Self {
             address: "127.0.0.1:783".into(),
             user: None,
+            mode: SpamdMode::Symbols,
             max_size: 500 * 1024,
             timeout: Duration::from_secs(30),
             on_error: OnError::Tempfail,
         }
     }
+}
+
+/// The spamd request: `SYMBOLS` or `REPORT`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SpamdMode {
+    Symbols,
+    Report,
 }
 
 /// `type = "clamav"`: ClamAV's clamd, with zINSTREAM.

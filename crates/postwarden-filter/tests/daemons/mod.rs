@@ -94,7 +94,8 @@ pub fn smtp_sink(dir: &Path) -> Daemon {
     )
 }
 
-/// The transactions smtp-sink dumped: (its envelope and message, LF line ends).
+/// The transactions smtp-sink dumped (its envelope and message, LF line ends), in no
+/// particular order: file names are the second plus a random suffix.
 pub fn dumped(dir: &Path) -> Vec<String> {
     let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
         .unwrap()
@@ -262,7 +263,7 @@ impl Postfix {
         std::fs::read_to_string(self.root.join("maillog")).unwrap_or_default()
     }
 
-    /// The delivered messages (Maildir files), oldest first.
+    /// The delivered messages (Maildir files), in no particular order.
     pub fn delivered(&self) -> Vec<String> {
         let mut files: Vec<PathBuf> = std::fs::read_dir(self.root.join("mail/inbox/new"))
             .map(|d| d.map(|e| e.unwrap().path()).collect())
