@@ -4,7 +4,9 @@
 
 mod daemons;
 
-use daemons::{Daemon, EICAR, GTUBE, Postfix, clamd, dumped, free_port, smtp_sink, spamd};
+use daemons::{
+    CLAM_TEST_FILES, Daemon, EICAR, GTUBE, Postfix, clamd, dumped, free_port, smtp_sink, spamd,
+};
 use postwarden_core::{Config, Secret};
 use postwarden_filter::Filter;
 use postwarden_filter::next_hop;
@@ -114,9 +116,14 @@ fn scanning_config(clamd: &Daemon, spamd: &Daemon) -> String {
 
 /// A message with EICAR as a base64 attachment (clamd decodes MIME and finds it).
 fn eicar_message() -> String {
+    message_with_attachment("eicar.com", EICAR)
+}
+
+/// A message with one base64 attachment.
+fn message_with_attachment(name: &str, content: &[u8]) -> String {
     crlf(&format!(
-        "From: s@sender.example\nSubject: invoice\nMIME-Version: 1.0\nContent-Type: multipart/mixed; boundary=b\n\n--b\nContent-Type: text/plain\n\nsee attached\n--b\nContent-Type: application/octet-stream\nContent-Disposition: attachment; filename=eicar.com\nContent-Transfer-Encoding: base64\n\n{}\n--b--\n",
-        base64(EICAR)
+        "From: s@sender.example\nSubject: invoice\nMIME-Version: 1.0\nContent-Type: multipart/mixed; boundary=b\n\n--b\nContent-Type: text/plain\n\nsee attached\n--b\nContent-Type: application/octet-stream\nContent-Disposition: attachment; filename={name}\nContent-Transfer-Encoding: base64\n\n{}\n--b--\n",
+        base64(content)
     ))
 }
 
@@ -457,6 +464,18 @@ async fn spamd_and_clamd_verdicts_per_recipient() {
             && kinds.contains(&"mail.quarantined".to_string()),
         "{kinds:?}"
     );
+
+    // ClamAV's own test program inside a zip archive (clamav-testfiles): clamd unpacks it.
+    let zip = std::fs::read(format!("{CLAM_TEST_FILES}/clam.zip")).unwrap();
+    let reply = h
+        .send(
+            "s@sender.example",
+            &["tag@rcpt.example"],
+            &message_with_attachment("clam.zip", &zip),
+        )
+        .await;
+    assert_eq!(reply.code, 554, "{reply}");
+    assert!(reply.text().contains("Clamav.Test.File"), "{reply}");
 }
 
 // The client side uses blocking sockets: the server needs a thread of its own.
@@ -548,25 +567,15 @@ async fn a_client_leaving_mid_data_relays_nothing() {
     assert!(dumps[0].contains("<whole@y.example>"));
 }
 
+/// Base64 in lines of 76 characters, as in a MIME body.
 fn base64(bytes: &[u8]) -> String {
-    const TABLE: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let mut out = String::new();
-    for chunk in bytes.chunks(3) {
-        let b = [
-            chunk[0],
-            *chunk.get(1).unwrap_or(&0),
-            *chunk.get(2).unwrap_or(&0),
-        ];
-        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
-        for i in 0..4 {
-            if i <= chunk.len() {
-                out.push(TABLE[(n >> (18 - 6 * i)) as usize & 63] as char);
-            } else {
-                out.push('=');
-            }
-        }
-    }
-    out
+    let text = base64::Engine::encode(&base64::engine::general_purpose::STANDARD, bytes);
+    let lines: Vec<&str> = text
+        .as_bytes()
+        .chunks(76)
+        .map(|l| std::str::from_utf8(l).unwrap())
+        .collect();
+    lines.join("\n")
 }
 
 /// The whole sandwich with a real Postfix: submission → Postfix → content_filter →

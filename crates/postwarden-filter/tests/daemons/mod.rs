@@ -127,14 +127,34 @@ pub fn spamd() -> Daemon {
     )
 }
 
-/// clamd with only an EICAR hash signature, and a 1 MiB stream limit.
+/// ClamAV's own test program, from Debian's clamav-testfiles; the archives and mail
+/// files beside it (`clam.zip`, …) contain it.
+pub const CLAM_TEST_FILES: &str = "/usr/share/clamav-testfiles";
+
+/// clamd with a signature database the test writes (freshclam has no network here):
+/// EICAR's hash, and the hash of clamav-testfiles' `clam.exe` as `Clamav.Test.File`, so
+/// clamd must unpack an archive or a mail to find it. A 1 MiB stream limit.
 pub fn clamd(dir: &Path) -> Daemon {
     let port = free_port();
     let db = dir.join("clamdb");
     std::fs::create_dir_all(&db).unwrap();
+    let clam_exe = Path::new(CLAM_TEST_FILES).join("clam.exe");
+    let md5sum = Command::new("md5sum")
+        .arg(&clam_exe)
+        .output()
+        .expect("md5sum");
+    let clam_md5 = String::from_utf8(md5sum.stdout).unwrap();
+    let clam_md5 = clam_md5
+        .split_whitespace()
+        .next()
+        .expect("clam.exe's MD5 (clamav-testfiles installed?)");
+    let clam_size = std::fs::metadata(&clam_exe).unwrap().len();
     std::fs::write(
         db.join("test.hdb"),
-        format!("{EICAR_MD5}:{}:Eicar-Test-Signature\n", EICAR.len()),
+        format!(
+            "{EICAR_MD5}:{}:Eicar-Test-Signature\n{clam_md5}:{clam_size}:Clamav.Test.File\n",
+            EICAR.len()
+        ),
     )
     .unwrap();
     let config = dir.join("clamd.conf");
