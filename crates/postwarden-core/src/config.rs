@@ -8,7 +8,9 @@
 use crate::Secret;
 
 mod filter;
+mod notify;
 pub use filter::*;
+pub use notify::*;
 use serde::{Deserialize, Deserializer};
 use std::path::PathBuf;
 use std::time::Duration;
@@ -26,6 +28,13 @@ pub struct Config {
     pub detect: DetectConfig,
     pub report: ReportConfig,
     pub filter: FilterConfig,
+    pub notify: NotifyConfig,
+    /// Where notifications go, by name.
+    pub channels: std::collections::BTreeMap<String, ChannelConfig>,
+    /// Which events go to which channels.
+    pub rules: Vec<RuleConfig>,
+    /// Default limits for every receiver (a channel's own `limits` replace them).
+    pub limits: LimitsConfig,
 }
 
 impl Default for Config {
@@ -39,6 +48,10 @@ impl Default for Config {
             detect: DetectConfig::default(),
             report: ReportConfig::default(),
             filter: FilterConfig::default(),
+            notify: NotifyConfig::default(),
+            channels: Default::default(),
+            rules: Vec::new(),
+            limits: LimitsConfig::default(),
         }
     }
 }
@@ -94,7 +107,8 @@ impl Config {
         if self.rdns.concurrency == 0 {
             return invalid("rdns.concurrency", "must be at least 1".into());
         }
-        self.filter.validate()
+        self.filter.validate()?;
+        notify::validate(&self.channels, &self.rules, &self.notify)
     }
 
     /// The database URL to use: the configured one, or SQLite in `data_dir`.

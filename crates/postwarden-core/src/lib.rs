@@ -6,6 +6,7 @@
 
 pub mod config;
 pub mod event;
+pub mod http;
 pub mod secret;
 pub mod verdict;
 

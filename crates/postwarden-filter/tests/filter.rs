@@ -698,7 +698,7 @@ async fn webhook_receiver(
                     .map(|v| v.trim().to_string())
             };
             let timestamp = header("x-postwarden-timestamp:").expect("timestamp header");
-            let expected = postwarden_filter::processors::webhook::sign(secret, &timestamp, &body);
+            let expected = postwarden_core::http::sign_webhook(secret, &timestamp, &body);
             let (status, answer) = if header("x-postwarden-signature:") == Some(expected) {
                 kept.lock()
                     .unwrap()

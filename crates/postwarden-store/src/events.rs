@@ -13,9 +13,9 @@ use sqlx::any::{Any, AnyRow};
 use sqlx::{AssertSqlSafe, Executor, Row};
 
 const INSERT: &str = "INSERT INTO events (time_us, kind, severity, source, host, ip, user_name, \
-     sender, recipient, summary, attributes) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+     sender, recipient, summary, attributes, routed) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0)";
 
-const COLUMNS: &str = "id, time_us, kind, severity, source, host, ip, user_name, sender, \
+pub(crate) const COLUMNS: &str = "id, time_us, kind, severity, source, host, ip, user_name, sender, \
      recipient, summary, attributes";
 
 impl Store {
@@ -109,7 +109,7 @@ where
     }
 }
 
-fn event_from_row(row: &AnyRow) -> Result<StoredEvent, StoreError> {
+pub(crate) fn event_from_row(row: &AnyRow) -> Result<StoredEvent, StoreError> {
     const CONTEXT: &str = "reading an event";
     let id: i64 = get(row, "id", CONTEXT)?;
     let severity: String = get(row, "severity", CONTEXT)?;

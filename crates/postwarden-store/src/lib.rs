@@ -1,4 +1,5 @@
-//! postwarden's store: events, log records, traffic counters and log-reader positions in
+//! postwarden's store: events, log records, traffic counters, log-reader positions, the
+//! filter's messages and quarantine, and the notification engine's directives and audit in
 //! SQLite (the embedded default), PostgreSQL or MySQL/MariaDB.
 //!
 //! One [`Store`] wraps one `sqlx` [`AnyPool`]; the backend is chosen by the URL scheme.
@@ -19,6 +20,7 @@ mod filter;
 mod logs;
 mod migrations;
 mod model;
+mod notify;
 mod reports;
 mod rows;
 mod time;
@@ -26,6 +28,10 @@ mod time;
 pub use backend::Backend;
 pub use error::{StoreError, redact_url};
 pub use filter::{ListEntry, MessageRecord, QuarantineRecord};
+pub use notify::{
+    AttemptRecord, ClaimedDirective, ClaimedNotification, FinishedAttempt, NewDirective,
+    NewNotification, NotificationState, PendingGroup, id_list,
+};
 pub use model::{
     AuthSummary, FileState, LogBatch, LogRecordRow, StoredEvent, TopAsn, TopIp, TrafficCount,
     TrafficSummary,

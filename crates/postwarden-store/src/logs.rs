@@ -146,7 +146,7 @@ impl Store {
 
 /// `INSERT INTO <table_and_columns> VALUES (?, …), …` for `rows` rows of `columns` values,
 /// followed by `suffix`, in `backend`'s dialect.
-fn multi_row_insert(
+pub(crate) fn multi_row_insert(
     backend: Backend,
     head: &str,
     columns: usize,
@@ -173,7 +173,7 @@ fn multi_row_insert(
 }
 
 /// Rows per statement for a table of `columns` columns.
-fn rows_per_insert(backend: Backend, columns: usize) -> usize {
+pub(crate) fn rows_per_insert(backend: Backend, columns: usize) -> usize {
     (backend.max_binds() / columns).min(MAX_ROWS_PER_INSERT)
 }
 

@@ -26,6 +26,11 @@ const SQLITE: Source = &[
         "filter",
         include_str!("../migrations/sqlite/0002_filter.sql"),
     ),
+    (
+        3,
+        "notify",
+        include_str!("../migrations/sqlite/0003_notify.sql"),
+    ),
 ];
 const POSTGRES: Source = &[
     (
@@ -38,6 +43,11 @@ const POSTGRES: Source = &[
         "filter",
         include_str!("../migrations/postgres/0002_filter.sql"),
     ),
+    (
+        3,
+        "notify",
+        include_str!("../migrations/postgres/0003_notify.sql"),
+    ),
 ];
 const MYSQL: Source = &[
     (1, "init", include_str!("../migrations/mysql/0001_init.sql")),
@@ -45,6 +55,11 @@ const MYSQL: Source = &[
         2,
         "filter",
         include_str!("../migrations/mysql/0002_filter.sql"),
+    ),
+    (
+        3,
+        "notify",
+        include_str!("../migrations/mysql/0003_notify.sql"),
     ),
 ];
 

@@ -123,14 +123,6 @@ fn strip(e: GeoError, tmp: &Path) -> String {
     }
 }
 
-/// Makes sure rustls has a process-wide crypto provider: ring, unless one is installed.
-fn ensure_crypto_provider() {
-    if rustls::crypto::CryptoProvider::get_default().is_none() {
-        // Losing a race with another installer is fine: some provider is then set.
-        let _ = rustls::crypto::ring::default_provider().install_default();
-    }
-}
-
 async fn download(
     url: &str,
     file: &mut tokio::fs::File,
@@ -140,7 +132,7 @@ async fn download(
         url: url.to_owned(),
         message,
     };
-    ensure_crypto_provider();
+    postwarden_core::http::ensure_crypto_provider();
     let client = reqwest::Client::builder()
         .user_agent(concat!("postwarden/", env!("CARGO_PKG_VERSION")))
         .build()

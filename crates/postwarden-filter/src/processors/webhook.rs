@@ -11,11 +11,10 @@
 use super::ProcessorError;
 use crate::message::Scanned;
 use base64::Engine;
-use hmac::{Hmac, KeyInit, Mac};
 use postwarden_core::config::WebhookConfig;
+use postwarden_core::http::sign_webhook;
 use postwarden_core::{Action, Finding, Tag};
 use serde::{Deserialize, Serialize};
-use sha2::Sha256;
 
 const NAME: &str = "webhook";
 /// Largest reply body read.
@@ -67,7 +66,7 @@ struct ReplyFinding {
 
 impl Webhook {
     pub fn new(config: WebhookConfig) -> Result<Self, String> {
-        ensure_crypto_provider();
+        postwarden_core::http::ensure_crypto_provider();
         let client = reqwest::Client::builder()
             .user_agent(concat!("postwarden/", env!("CARGO_PKG_VERSION")))
             .timeout(config.timeout)
@@ -102,7 +101,7 @@ impl Webhook {
         if let Some(secret) = &self.config.secret {
             request = request.header(
                 "X-Postwarden-Signature",
-                sign(secret.expose(), &timestamp, &body),
+                sign_webhook(secret.expose(), &timestamp, &body),
             );
         }
         let mut response = request
@@ -126,18 +125,6 @@ impl Webhook {
         }
         parse_reply(&reply).map_err(error)
     }
-}
-
-/// `sha256=` and the hex HMAC-SHA256 of `timestamp.body` under `secret`.
-pub fn sign(secret: &str, timestamp: &str, body: &[u8]) -> String {
-    let mut mac =
-        Hmac::<Sha256>::new_from_slice(secret.as_bytes()).expect("HMAC takes any key length");
-    mac.update(timestamp.as_bytes());
-    mac.update(b".");
-    mac.update(body);
-    let digest = mac.finalize().into_bytes();
-    let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
-    format!("sha256={hex}")
 }
 
 /// The findings a webhook's JSON reply adds (its `action` as one more finding).
@@ -172,16 +159,6 @@ pub fn parse_reply(reply: &[u8]) -> Result<Vec<Finding>, String> {
         });
     }
     Ok(findings)
-}
-
-/// Makes sure rustls has a process-wide crypto provider: ring, unless one is installed.
-/// (The same four lines as in postwarden-enrich's `geo update`; the two crates share
-/// nothing else, and the choice must be made before the first HTTPS client is built.)
-fn ensure_crypto_provider() {
-    if rustls::crypto::CryptoProvider::get_default().is_none() {
-        // Losing a race with another installer is fine: some provider is then set.
-        let _ = rustls::crypto::ring::default_provider().install_default();
-    }
 }
 
 #[cfg(test)]
@@ -220,14 +197,6 @@ mod tests {
         assert!(parse_reply(b"<html>").is_err());
     }
 
-    #[test]
-    fn signature_is_hmac_of_timestamp_and_body() {
-        // Reference value from Python: hmac.new(b"key", b"1700000000.{}", "sha256").hexdigest()
-        assert_eq!(
-            sign("key", "1700000000", b"{}"),
-            "sha256=9d713ed406bb7076d4123f0dc2c39d2df5c654ed4b0cd56b52c8b4c940bd63ae"
-        );
-    }
 
     proptest::proptest! {
         #[test]

@@ -1,0 +1,513 @@
+//! The dispatcher: one pass routes new events, turns due groups into notifications and
+//! delivers due notifications; `postwarden dispatch --once` runs one pass (mailgen's run),
+//! [`Dispatcher::run`] repeats it (part of `postwarden run`).
+//!
+//! A pass never holds work that another dispatcher could also take: every step claims its
+//! rows in the store (see `postwarden_store::notify`). A notification is marked `sending`
+//! (with a claim that expires) before it is handed to its channel, so a crash between the
+//! two is found later and checked with the provider instead of being lost or sent twice.
+
+use crate::channels::{Channel, Delivered, Outgoing, SendError};
+use crate::directive::{ChannelLookup, hex};
+use crate::groups::{due_at, is_repeat};
+use crate::limits;
+use crate::rules::{Rule, compile_all, micros};
+use crate::template::{RenderInput, Templates};
+use chrono::{DateTime, Utc};
+use postwarden_core::Config;
+use postwarden_core::config::{LimitsConfig, NotifyConfig};
+use postwarden_store::{
+    ClaimedDirective, ClaimedNotification, FinishedAttempt, NewNotification, NotificationState,
+    PendingGroup, Store, StoreError,
+};
+use sha2::{Digest, Sha256};
+use std::collections::{BTreeMap, HashMap};
+use std::time::Duration;
+
+/// Events routed per transaction.
+const ROUTE_BATCH: u32 = 5000;
+/// Groups turned into notifications per transaction.
+const FLUSH_BATCH: usize = 100;
+/// Notifications claimed per transaction.
+const DELIVER_BATCH: u32 = 1000;
+
+/// What one pass did.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+pub struct Pass {
+    pub events_routed: usize,
+    pub notifications: usize,
+    pub sent: usize,
+    pub failed: usize,
+    pub retried: usize,
+    /// Held back by a limit (their events wait for the next allowed notification).
+    pub held: usize,
+    pub duplicates: usize,
+}
+
+/// Everything a dispatcher needs: rules, templates, channels, limits and the store.
+pub struct Dispatcher {
+    store: Store,
+    rules: Vec<Rule>,
+    templates: Templates,
+    channels: BTreeMap<String, Channel>,
+    channel_formats: BTreeMap<String, &'static str>,
+    limits: BTreeMap<String, LimitsConfig>,
+    config: NotifyConfig,
+    hostname: String,
+}
+
+impl std::fmt::Debug for Dispatcher {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Dispatcher")
+            .field("rules", &self.rules.len())
+            .field("channels", &self.channels)
+            .finish_non_exhaustive()
+    }
+}
+
+impl ChannelLookup for Dispatcher {
+    fn default_format(&self, channel: &str) -> Option<&'static str> {
+        self.channel_formats.get(channel).copied()
+    }
+}
+
+impl Dispatcher {
+    /// Compiles the rules, loads the templates and builds every channel; errors name the
+    /// rule, template or channel at fault.
+    pub fn new(config: &Config, store: Store, hostname: &str) -> Result<Dispatcher, String> {
+        let rules = compile_all(&config.rules, &config.channels).map_err(|e| e.to_string())?;
+        let templates = Templates::load(
+            config.notify.templates_dir.as_deref(),
+            config.notify.max_value_length,
+        )?;
+        let mut channels = BTreeMap::new();
+        for (name, channel) in &config.channels {
+            channels.insert(name.clone(), Channel::build(name, channel, hostname)?);
+        }
+        for rule in &config.rules {
+            for receiver in &rule.receivers {
+                for to in &receiver.to {
+                    if let Some(channel) = channels.get(&receiver.channel) {
+                        channel.accepts(to).map_err(|e| {
+                            format!("rules: receiver of channel `{}`: {e}", receiver.channel)
+                        })?;
+                    }
+                }
+            }
+        }
+        let limits = config
+            .channels
+            .iter()
+            .map(|(name, c)| (name.clone(), c.limits().unwrap_or(config.limits)))
+            .collect();
+        let channel_formats = config
+            .channels
+            .iter()
+            .map(|(name, c)| (name.clone(), c.default_format()))
+            .collect();
+        Ok(Dispatcher {
+            store,
+            rules,
+            templates,
+            channels,
+            channel_formats,
+            limits,
+            config: config.notify.clone(),
+            hostname: hostname.to_owned(),
+        })
+    }
+
+    /// The templates, for `notify render`.
+    pub fn templates(&self) -> &Templates {
+        &self.templates
+    }
+
+    /// A channel by name.
+    pub fn channel(&self, name: &str) -> Option<&Channel> {
+        self.channels.get(name)
+    }
+
+    /// One pass: route, group, deliver.
+    pub async fn run_once(&self, now: DateTime<Utc>) -> Result<Pass, StoreError> {
+        let mut pass = Pass {
+            events_routed: self.route(now).await?,
+            notifications: self.flush(now).await?,
+            ..Pass::default()
+        };
+        self.deliver(now, None, &mut pass).await?;
+        Ok(pass)
+    }
+
+    /// Runs a pass every `notify.interval` until `shutdown` resolves; a failing pass is
+    /// logged and retried on the next tick.
+    pub async fn run(&self, shutdown: impl std::future::Future<Output = ()>) {
+        tokio::pin!(shutdown);
+        let mut tick = tokio::time::interval(self.config.interval);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tokio::select! {
+                _ = &mut shutdown => return,
+                _ = tick.tick() => {}
+            }
+            match self.run_once(Utc::now()).await {
+                Ok(pass) if pass != Pass::default() => tracing::info!(?pass, "notifications"),
+                Ok(_) => {}
+                Err(e) => tracing::warn!("notification pass failed: {e}"),
+            }
+        }
+    }
+
+    /// Routes every event not routed yet; returns how many.
+    pub async fn route(&self, now: DateTime<Utc>) -> Result<usize, StoreError> {
+        let mut total = 0;
+        loop {
+            let routed = self
+                .store
+                .route_events(ROUTE_BATCH, |stored| {
+                    self.rules
+                        .iter()
+                        .filter(|rule| rule.matches(&stored.event))
+                        .flat_map(|rule| rule.directives(&stored.event))
+                        .map(|spec| spec.into_new(now))
+                        .collect()
+                })
+                .await?;
+            total += routed;
+            if routed < ROUTE_BATCH as usize {
+                return Ok(total);
+            }
+        }
+    }
+
+    /// Turns every due group into a notification; returns how many were made.
+    pub async fn flush(&self, now: DateTime<Utc>) -> Result<usize, StoreError> {
+        let now_us = now.timestamp_micros();
+        let due: Vec<PendingGroup> = self
+            .store
+            .pending_groups()
+            .await?
+            .into_iter()
+            .filter(|g| due_at(g) <= now_us)
+            .collect();
+        let mut made = 0;
+        for chunk in due.chunks(FLUSH_BATCH) {
+            let by_key: HashMap<&str, &PendingGroup> =
+                chunk.iter().map(|g| (g.group_key.as_str(), g)).collect();
+            let keys: Vec<String> = chunk.iter().map(|g| g.group_key.clone()).collect();
+            let tickets = self
+                .store
+                .flush_groups(&keys, now, |key, members, ticket| {
+                    self.notification_of(by_key.get(key).copied(), key, members, ticket, now_us)
+                })
+                .await?;
+            made += tickets.len();
+        }
+        Ok(made)
+    }
+
+    fn notification_of(
+        &self,
+        group: Option<&PendingGroup>,
+        key: &str,
+        members: Vec<ClaimedDirective>,
+        ticket: &str,
+        now_us: i64,
+    ) -> NewNotification {
+        let first = &members[0];
+        let labels: BTreeMap<String, String> = serde_json::from_str(&first.labels).unwrap_or_default();
+        let mut events: Vec<_> = members.iter().map(|m| m.event.clone()).collect();
+        events.sort_by_key(|e| e.id);
+        events.dedup_by_key(|e| e.id);
+        let input = RenderInput {
+            events: &events,
+            labels: &labels,
+            ticket,
+            channel: &first.channel,
+            recipient: &first.recipient,
+            hostname: &self.hostname,
+        };
+        let rendered = self.templates.render(&first.template, &first.format, input);
+        let (rendered, status, error) = match rendered {
+            Ok(r) => (r, "ready", None),
+            Err(e) => (Default::default(), "failed", Some(e)),
+        };
+        let content_hash = content_hash(&rendered.subject, &rendered.body, ticket);
+        let status = match group {
+            Some(g) if status == "ready" && is_repeat(g, &content_hash, now_us) => "duplicate",
+            _ => status,
+        };
+        NewNotification {
+            group_key: key.to_owned(),
+            channel: first.channel.clone(),
+            recipient: first.recipient.clone(),
+            template: first.template.clone(),
+            format: first.format.clone(),
+            subject: rendered.subject,
+            body: rendered.body,
+            html: rendered.html,
+            csv: rendered.csv,
+            content_hash,
+            event_ids: events.iter().map(|e| e.id).collect(),
+            directive_ids: members.iter().map(|m| m.id).collect(),
+            status,
+            error,
+        }
+    }
+
+    /// Delivers every due notification (with `ticket`, only that one), adding to `pass`.
+    pub async fn deliver(
+        &self,
+        now: DateTime<Utc>,
+        ticket: Option<&str>,
+        pass: &mut Pass,
+    ) -> Result<(), StoreError> {
+        let claim_for = micros(self.config.claim_timeout);
+        loop {
+            let claimed = self
+                .store
+                .claim_notifications(now, claim_for, DELIVER_BATCH, ticket)
+                .await?;
+            if claimed.is_empty() {
+                return Ok(());
+            }
+            let mut finished = Vec::with_capacity(claimed.len());
+            let mut by_channel: BTreeMap<String, Vec<ClaimedNotification>> = BTreeMap::new();
+            for n in claimed {
+                match self.hold_back(&n, now).await? {
+                    Some(held) => finished.push(held),
+                    None => by_channel.entry(n.channel.clone()).or_default().push(n),
+                }
+            }
+            for (name, batch) in by_channel {
+                finished.extend(self.send_batch(&name, batch, now).await);
+            }
+            for f in &finished {
+                count(pass, f.status);
+            }
+            self.store.finish_notifications(&finished).await?;
+            if ticket.is_some() {
+                return Ok(());
+            }
+        }
+    }
+
+    /// The outcome for a notification its receiver's limits hold back, if they do.
+    async fn hold_back(
+        &self,
+        n: &ClaimedNotification,
+        now: DateTime<Utc>,
+    ) -> Result<Option<FinishedAttempt>, StoreError> {
+        let Some(limits) = self.limits.get(&n.channel).filter(|l| l.any()) else {
+            return Ok(None);
+        };
+        let now_us = now.timestamp_micros();
+        let mut next = now_us;
+        let reason = self
+            .store
+            .take_send_slot(
+                &n.channel,
+                &n.recipient,
+                &n.ticket,
+                &n.content_hash,
+                now,
+                now_us - limits::horizon_us(limits),
+                |sends| {
+                    let reason = limits::decide(limits, sends, &n.content_hash, now_us);
+                    if let Some(reason) = reason {
+                        next = limits::retry_at(limits, sends, reason, now_us);
+                    }
+                    reason
+                },
+            )
+            .await?;
+        Ok(reason.map(|reason| {
+            let mut held = finished(n, now, reason);
+            held.next_us = Some(next);
+            held.message = Some(match reason {
+                limits::DUPLICATE => "the same text was sent within duplicate_window".into(),
+                _ => format!(
+                    "held back until {}; its events go out with the next notification",
+                    DateTime::from_timestamp_micros(next).unwrap_or(now).to_rfc3339()
+                ),
+            });
+            held
+        }))
+    }
+
+    async fn send_batch(
+        &self,
+        channel_name: &str,
+        batch: Vec<ClaimedNotification>,
+        now: DateTime<Utc>,
+    ) -> Vec<FinishedAttempt> {
+        let Some(channel) = self.channels.get(channel_name) else {
+            return batch
+                .iter()
+                .map(|n| {
+                    let mut f = finished(n, now, "failed");
+                    f.code = Some("CONFIG".into());
+                    f.message = Some(format!("channel `{channel_name}` is not configured"));
+                    f
+                })
+                .collect();
+        };
+        let outgoing: Vec<Outgoing> = batch.iter().map(outgoing_of).collect();
+        let results = channel.send(&outgoing).await;
+        batch
+            .iter()
+            .zip(results)
+            .map(|(n, result)| self.outcome(n, result, now))
+            .collect()
+    }
+
+    fn outcome(
+        &self,
+        n: &ClaimedNotification,
+        result: Result<Delivered, SendError>,
+        now: DateTime<Utc>,
+    ) -> FinishedAttempt {
+        match result {
+            Ok(delivered) => {
+                let mut f = finished(n, now, "sent");
+                f.provider_id = delivered.provider_id;
+                f.parts = delivered.parts;
+                f.price = delivered.price;
+                f
+            }
+            Err(error) => {
+                let retry_at = now + self.backoff(n.attempts);
+                let deadline = n.created + to_chrono(self.config.retry_deadline);
+                let retry = matches!(error, SendError::Retryable { .. }) && retry_at <= deadline;
+                let mut f = finished(n, now, if retry { "retried" } else { "failed" });
+                f.code = Some(error.code().to_owned());
+                f.message = Some(if matches!(error, SendError::Retryable { .. }) && !retry {
+                    format!("gave up after {} attempts: {}", n.attempts, error.message())
+                } else {
+                    error.message().to_owned()
+                });
+                f.next_us = retry.then(|| retry_at.timestamp_micros());
+                f
+            }
+        }
+    }
+
+    /// Exponential backoff with ±25 % jitter: `retry_initial × 2^(attempts-1)`, capped.
+    fn backoff(&self, attempts: i64) -> chrono::Duration {
+        let exponent = u32::try_from(attempts.saturating_sub(1).clamp(0, 20)).unwrap_or(20);
+        let base = self
+            .config
+            .retry_initial
+            .saturating_mul(2u32.saturating_pow(exponent))
+            .min(self.config.retry_max);
+        let jitter = rand::random_range(0.75..1.25);
+        to_chrono(base.mul_f64(jitter))
+    }
+
+    /// `notify send`: one text to one recipient through the same limits and audit, now.
+    /// Returns the ticket and the outcome.
+    pub async fn send_now(
+        &self,
+        channel: &str,
+        recipient: &str,
+        text: &str,
+        now: DateTime<Utc>,
+    ) -> Result<(String, NotificationState), String> {
+        let found = self
+            .channels
+            .get(channel)
+            .ok_or_else(|| format!("no channel `{channel}` in the configuration"))?;
+        found.accepts(recipient)?;
+        let format = self.channel_formats.get(channel).copied().unwrap_or("text");
+        let subject = crate::sanitize::header(text.lines().next().unwrap_or_default(), 200);
+        let notification = NewNotification {
+            group_key: "manual".into(),
+            channel: channel.into(),
+            recipient: recipient.into(),
+            template: "manual".into(),
+            format: format.into(),
+            content_hash: content_hash(&subject, text, ""),
+            subject,
+            body: text.into(),
+            html: None,
+            csv: None,
+            event_ids: Vec::new(),
+            directive_ids: Vec::new(),
+            status: "ready",
+            error: None,
+        };
+        let store_error = |e: StoreError| e.to_string();
+        let ticket = self
+            .store
+            .create_notification(&notification, now)
+            .await
+            .map_err(store_error)?;
+        self.deliver(now, Some(&ticket), &mut Pass::default())
+            .await
+            .map_err(store_error)?;
+        let state = self
+            .store
+            .notification_state(&ticket)
+            .await
+            .map_err(store_error)?
+            .ok_or_else(|| format!("notification {ticket} vanished"))?;
+        Ok((ticket, state))
+    }
+}
+
+fn count(pass: &mut Pass, status: &str) {
+    match status {
+        "sent" => pass.sent += 1,
+        "failed" => pass.failed += 1,
+        "retried" => pass.retried += 1,
+        limits::DUPLICATE => pass.duplicates += 1,
+        _ => pass.held += 1,
+    }
+}
+
+fn to_chrono(d: Duration) -> chrono::Duration {
+    chrono::Duration::from_std(d).unwrap_or(chrono::Duration::MAX)
+}
+
+/// The hash that limits and repeats compare: the text without its ticket number.
+fn content_hash(subject: &str, body: &str, ticket: &str) -> String {
+    let mut hash = Sha256::new();
+    let strip = |s: &str| if ticket.is_empty() { s.to_owned() } else { s.replace(ticket, "") };
+    hash.update(strip(subject).as_bytes());
+    hash.update([0]);
+    hash.update(strip(body).as_bytes());
+    hex(&hash.finalize())
+}
+
+fn outgoing_of(n: &ClaimedNotification) -> Outgoing {
+    Outgoing {
+        ticket: n.ticket.clone(),
+        recipient: n.recipient.clone(),
+        subject: n.subject.clone(),
+        body: n.body.clone(),
+        html: n.html.clone(),
+        csv: n.csv.clone(),
+        format: n.format.clone(),
+        created: n.created,
+        recovering: n.recovering,
+    }
+}
+
+fn finished(n: &ClaimedNotification, now: DateTime<Utc>, status: &'static str) -> FinishedAttempt {
+    FinishedAttempt {
+        id: n.id,
+        ticket: n.ticket.clone(),
+        group_key: n.group_key.clone(),
+        channel: n.channel.clone(),
+        recipient: n.recipient.clone(),
+        template: n.template.clone(),
+        event_ids: n.event_ids.clone(),
+        time: now,
+        status,
+        next_us: None,
+        code: None,
+        message: None,
+        provider_id: None,
+        parts: None,
+        price: None,
+    }
+}

@@ -1,0 +1,385 @@
+//! Rendering notifications with minijinja (Jinja2 syntax), sandboxed and fuel-limited.
+//!
+//! Templates are named files: `NAME.txt` is the text (for e-mail its first line is the
+//! subject, mailgen's convention) and an optional `NAME.html` the HTML alternative. The
+//! built-ins (`email`, `sms`, `webhook`, `abuse_report`) ship in the binary; a
+//! `templates_dir` may override them or add more. Every value a template interpolates goes
+//! through [`sanitize::value`]: one line, no control characters, capped — so a user name
+//! from a log cannot inject a header or an SMS line. HTML templates are auto-escaped.
+//!
+//! Variables: `events` (each with `id`, `time`, `kind`, `severity`, `source`, `host`, `ip`,
+//! `user`, `sender`, `recipient`, `summary`, `attributes`), `labels` (the group's aggregate
+//! keys), `count`, `ips` (distinct IPs), `first_time`, `last_time`, `span`, `kind_title`,
+//! `ticket_number`, `channel`, `recipient`, `hostname`, `events_as_csv`, and in HTML
+//! templates `subject`.
+
+use crate::sanitize;
+use minijinja::{Environment, Value, escape_formatter};
+use postwarden_store::StoredEvent;
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
+
+const BUILT_IN: &[(&str, &str)] = &[
+    ("email.txt", include_str!("../templates/email.txt")),
+    ("email.html", include_str!("../templates/email.html")),
+    ("sms.txt", include_str!("../templates/sms.txt")),
+    ("webhook.txt", include_str!("../templates/webhook.txt")),
+    ("abuse_report.txt", include_str!("../templates/abuse_report.txt")),
+];
+
+/// Instructions one render may run: a runaway loop ends with an error, not a hung dispatcher.
+const FUEL: u64 = 50_000_000;
+/// Longest subject, in characters.
+const MAX_SUBJECT: usize = 200;
+
+/// The built-in template of a format, used when a directive names none.
+pub fn default_for(format: &str) -> &'static str {
+    match format {
+        "sms" => "sms",
+        "json" => "webhook",
+        _ => "email",
+    }
+}
+
+/// A rendered notification.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Rendered {
+    pub subject: String,
+    pub body: String,
+    pub html: Option<String>,
+    pub csv: Option<String>,
+}
+
+/// What a notification is about.
+#[derive(Debug, Clone, Copy)]
+pub struct RenderInput<'a> {
+    pub events: &'a [StoredEvent],
+    pub labels: &'a BTreeMap<String, String>,
+    pub ticket: &'a str,
+    pub channel: &'a str,
+    pub recipient: &'a str,
+    pub hostname: &'a str,
+}
+
+/// The loaded templates.
+pub struct Templates {
+    env: Environment<'static>,
+}
+
+impl std::fmt::Debug for Templates {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let names: Vec<&str> = self.env.templates().map(|(name, _)| name).collect();
+        f.debug_struct("Templates").field("names", &names).finish()
+    }
+}
+
+impl Templates {
+    /// The built-ins, overridden and extended by the `*.txt` / `*.html` files of `dir`.
+    pub fn load(dir: Option<&Path>, max_value_length: usize) -> Result<Templates, String> {
+        let mut env = Environment::new();
+        env.set_fuel(Some(FUEL));
+        env.set_formatter(move |out, state, value| match value.as_str() {
+            Some(text) if !value.is_safe() => {
+                let clean = Value::from(sanitize::value(text, max_value_length));
+                escape_formatter(out, state, &clean)
+            }
+            _ => escape_formatter(out, state, value),
+        });
+        for (name, source) in BUILT_IN {
+            env.add_template(name, source)
+                .map_err(|e| format!("built-in template {name}: {e}"))?;
+        }
+        if let Some(dir) = dir {
+            add_directory(&mut env, dir)?;
+        }
+        Ok(Templates { env })
+    }
+
+    /// Whether `name` exists (as `NAME.txt`).
+    pub fn has(&self, name: &str) -> bool {
+        self.env.get_template(&format!("{name}.txt")).is_ok()
+    }
+
+    /// Renders template `name` for `format` (`text`, `html`, `csv`, `sms`, `json`).
+    pub fn render(&self, name: &str, format: &str, input: RenderInput<'_>) -> Result<Rendered, String> {
+        let text_template = self.env.get_template(&format!("{name}.txt")).map_err(|_| {
+            format!("template `{name}` not found (looked for {name}.txt in the templates directory and the built-ins)")
+        })?;
+        let csv = events_as_csv(input.events);
+        let mut context = context(&input);
+        context.insert("events_as_csv", Value::from_safe_string(csv.clone()));
+        let text = text_template
+            .render(Value::from(context.clone()))
+            .map_err(|e| describe(name, &e))?;
+        let mut rendered = match format {
+            "sms" | "json" => Rendered {
+                subject: String::new(),
+                body: text.trim().to_owned(),
+                ..Rendered::default()
+            },
+            _ => split_subject(&text),
+        };
+        if format == "html" {
+            let html_name = if self.env.get_template(&format!("{name}.html")).is_ok() {
+                format!("{name}.html")
+            } else {
+                "email.html".to_owned()
+            };
+            context.insert("subject", Value::from(rendered.subject.clone()));
+            context.insert(
+                "events_as_csv",
+                Value::from_safe_string(minijinja::HtmlEscape(&csv).to_string()),
+            );
+            let html = self
+                .env
+                .get_template(&html_name)
+                .and_then(|t| t.render(Value::from(context)))
+                .map_err(|e| describe(&html_name, &e))?;
+            rendered.html = Some(html);
+        }
+        if format == "csv" {
+            rendered.csv = Some(csv);
+        }
+        if format == "json" {
+            rendered.body = json_payload(&input, &rendered.body);
+        }
+        Ok(rendered)
+    }
+}
+
+fn add_directory(env: &mut Environment<'static>, dir: &Path) -> Result<(), String> {
+    let entries = std::fs::read_dir(dir)
+        .map_err(|e| format!("cannot read templates directory {}: {e}", dir.display()))?;
+    for entry in entries.flatten() {
+        let path = entry.path();
+        let name = path.file_name().and_then(|n| n.to_str()).unwrap_or_default();
+        if !(name.ends_with(".txt") || name.ends_with(".html")) {
+            continue;
+        }
+        let source = std::fs::read_to_string(&path)
+            .map_err(|e| format!("cannot read template {}: {e}", path.display()))?;
+        env.add_template_owned(name.to_owned(), source)
+            .map_err(|e| format!("template {}: {e}", path.display()))?;
+    }
+    Ok(())
+}
+
+fn describe(name: &str, error: &minijinja::Error) -> String {
+    let mut message = format!("template `{name}`: {error}");
+    let mut source = std::error::Error::source(error);
+    while let Some(cause) = source {
+        message.push_str(&format!(": {cause}"));
+        source = cause.source();
+    }
+    message
+}
+
+/// The first line is the subject (mailgen's convention); blank lines after it are dropped.
+fn split_subject(text: &str) -> Rendered {
+    let (first, rest) = text.split_once('\n').unwrap_or((text, ""));
+    Rendered {
+        subject: sanitize::header(first, MAX_SUBJECT),
+        body: rest.trim_start_matches(['\r', '\n']).to_owned(),
+        ..Rendered::default()
+    }
+}
+
+fn event_value(stored: &StoredEvent) -> serde_json::Value {
+    let e = &stored.event;
+    serde_json::json!({
+        "id": stored.id,
+        "time": e.time.format("%Y-%m-%d %H:%M:%S").to_string(),
+        "kind": e.kind,
+        "severity": e.severity.as_str(),
+        "source": e.source,
+        "host": e.host,
+        "ip": e.ip.map(|ip| ip.to_string()),
+        "user": e.user,
+        "sender": e.sender,
+        "recipient": e.recipient,
+        "summary": e.summary,
+        "attributes": e.attributes,
+    })
+}
+
+fn context(input: &RenderInput<'_>) -> BTreeMap<&'static str, Value> {
+    let events: Vec<serde_json::Value> = input.events.iter().map(event_value).collect();
+    let ips: BTreeSet<_> = input.events.iter().filter_map(|e| e.event.ip).collect();
+    let first = input.events.iter().map(|e| e.event.time).min();
+    let last = input.events.iter().map(|e| e.event.time).max();
+    let span = match (first, last) {
+        (Some(a), Some(b)) => humanize((b - a).num_seconds()),
+        _ => "0 s".into(),
+    };
+    let fmt = |t: Option<chrono::DateTime<chrono::Utc>>| {
+        t.map(|t| t.format("%Y-%m-%d %H:%M:%S").to_string())
+            .unwrap_or_default()
+    };
+    let kind = input.events.first().map(|e| e.event.kind.as_str()).unwrap_or("");
+    BTreeMap::from([
+        ("events", Value::from_serialize(&events)),
+        ("labels", Value::from_serialize(input.labels)),
+        ("count", Value::from(input.events.len())),
+        ("ips", Value::from(ips.len())),
+        ("first_time", Value::from(fmt(first))),
+        ("last_time", Value::from(fmt(last))),
+        ("span", Value::from(span)),
+        ("kind_title", Value::from(kind_title(kind))),
+        ("ticket_number", Value::from(input.ticket)),
+        ("channel", Value::from(input.channel)),
+        ("recipient", Value::from(input.recipient)),
+        ("hostname", Value::from(input.hostname)),
+    ])
+}
+
+/// `auth.bruteforce` → `auth bruteforce events`; `auth.failure` → `auth failures`.
+fn kind_title(kind: &str) -> String {
+    let words = kind.replace(['.', '_'], " ");
+    if words.ends_with('s') {
+        words
+    } else if words.ends_with("failure") || words.ends_with("alert") || words.ends_with("reject") {
+        format!("{words}s")
+    } else {
+        format!("{words} events")
+    }
+}
+
+fn humanize(seconds: i64) -> String {
+    match seconds {
+        s if s < 60 => format!("{s} s"),
+        s if s < 3600 => format!("{} min", (s + 59) / 60),
+        s if s < 86_400 => format!("{:.1} h", s as f64 / 3600.0),
+        s => format!("{:.1} days", s as f64 / 86_400.0),
+    }
+}
+
+/// The events as CSV: fixed columns, then every attribute key; cells safe for spreadsheets.
+pub fn events_as_csv(events: &[StoredEvent]) -> String {
+    let keys: BTreeSet<&str> = events
+        .iter()
+        .filter_map(|e| e.event.attributes.as_object())
+        .flat_map(|o| o.keys().map(String::as_str))
+        .collect();
+    let mut writer = csv::Writer::from_writer(Vec::new());
+    let fixed = ["id", "time", "kind", "severity", "ip", "user", "sender", "recipient", "summary"];
+    let header: Vec<&str> = fixed.iter().copied().chain(keys.iter().copied()).collect();
+    let _ = writer.write_record(&header);
+    for stored in events {
+        let e = &stored.event;
+        let mut row = vec![
+            stored.id.to_string(),
+            e.time.to_rfc3339(),
+            e.kind.clone(),
+            e.severity.as_str().to_owned(),
+            e.ip.map(|ip| ip.to_string()).unwrap_or_default(),
+            e.user.clone().unwrap_or_default(),
+            e.sender.clone().unwrap_or_default(),
+            e.recipient.clone().unwrap_or_default(),
+            e.summary.clone(),
+        ];
+        for key in &keys {
+            let value = e.attributes.get(*key).cloned().unwrap_or_default();
+            row.push(crate::rules::text_of(value));
+        }
+        let cells: Vec<String> = row
+            .iter()
+            .map(|c| sanitize::csv_cell(&sanitize::value(c, 1000)))
+            .collect();
+        let _ = writer.write_record(&cells);
+    }
+    String::from_utf8(writer.into_inner().unwrap_or_default()).unwrap_or_default()
+}
+
+fn json_payload(input: &RenderInput<'_>, text: &str) -> String {
+    let events: Vec<serde_json::Value> = input.events.iter().map(event_value).collect();
+    serde_json::json!({
+        "ticket": input.ticket,
+        "channel": input.channel,
+        "recipient": input.recipient,
+        "labels": input.labels,
+        "text": text,
+        "count": input.events.len(),
+        "events": events,
+    })
+    .to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::{TimeZone, Utc};
+    use postwarden_core::{Event, Severity};
+
+    fn stored(id: i64, user: &str, ip: &str, minute: u32) -> StoredEvent {
+        let time = Utc.with_ymd_and_hms(2026, 11, 21, 10, minute, 0).unwrap();
+        let mut event = Event::new(time, "auth.failure", Severity::Warning, "logs", "SASL failure");
+        event.user = Some(user.into());
+        event.ip = Some(ip.parse().unwrap());
+        StoredEvent { id, event }
+    }
+
+    fn input<'a>(events: &'a [StoredEvent], labels: &'a BTreeMap<String, String>) -> RenderInput<'a> {
+        RenderInput {
+            events,
+            labels,
+            ticket: "20261121-10000001",
+            channel: "ops",
+            recipient: "+12345678901",
+            hostname: "mx.example.org",
+        }
+    }
+
+    #[test]
+    fn sms_aggregates() {
+        let t = Templates::load(None, 256).unwrap();
+        let events: Vec<_> = (0..12)
+            .map(|i| stored(i, "admin", ["203.0.113.7", "203.0.113.8", "198.51.100.1"][i as usize % 3], i as u32))
+            .collect();
+        let labels = BTreeMap::new();
+        let r = t.render("sms", "sms", input(&events, &labels)).unwrap();
+        assert_eq!(r.body, "12 auth failures from 3 IPs in 11 min [20261121-10000001]");
+    }
+
+    #[test]
+    fn subject_is_the_first_line_and_cannot_be_injected() {
+        let t = Templates::load(None, 256).unwrap();
+        let events = vec![stored(1, "admin\r\nBcc: victim@example.org", "203.0.113.7", 0)];
+        let mut e = events.clone();
+        e[0].event.summary = "login by admin\r\nBcc: victim@example.org".into();
+        let labels = BTreeMap::new();
+        let r = t.render("email", "csv", input(&e, &labels)).unwrap();
+        assert_eq!(r.subject, "[postwarden] WARNING: login by admin Bcc: victim@example.org");
+        assert!(!r.body.contains("\r\nBcc"));
+        assert!(r.body.contains("User: admin Bcc: victim@example.org"));
+        let csv = r.csv.unwrap();
+        assert!(csv.starts_with("id,time,kind,severity,ip,user"));
+        assert_eq!(csv.lines().count(), 2);
+    }
+
+    #[test]
+    fn html_is_escaped() {
+        let t = Templates::load(None, 256).unwrap();
+        let mut events = vec![stored(1, "<script>alert(1)</script>", "203.0.113.7", 0)];
+        events[0].event.summary = "<b>x</b>".into();
+        let labels = BTreeMap::new();
+        let r = t.render("email", "html", input(&events, &labels)).unwrap();
+        let html = r.html.unwrap();
+        assert!(html.contains("&lt;script&gt;"));
+        assert!(!html.contains("<script>"));
+    }
+
+    #[test]
+    fn runaway_templates_run_out_of_fuel() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join("loop.txt"),
+            "x\n{% for a in range(100000) %}{% for b in range(100000) %}.{% endfor %}{% endfor %}",
+        )
+        .unwrap();
+        let t = Templates::load(Some(dir.path()), 256).unwrap();
+        let labels = BTreeMap::new();
+        let err = t.render("loop", "text", input(&[], &labels)).unwrap_err();
+        assert!(err.contains("fuel"), "{err}");
+        assert!(t.render("nope", "text", input(&[], &labels)).unwrap_err().contains("`nope` not found"));
+    }
+}
