@@ -127,6 +127,12 @@ pub trait ChannelLookup {
     fn default_format(&self, channel: &str) -> Option<&'static str>;
 }
 
+impl ChannelLookup for BTreeMap<String, postwarden_core::config::ChannelConfig> {
+    fn default_format(&self, channel: &str) -> Option<&'static str> {
+        self.get(channel).map(|c| c.default_format())
+    }
+}
+
 /// Parses one JSON line into an event and its directives, or says what is wrong with it.
 pub fn parse_ingest_line(
     line: &str,

@@ -8,7 +8,7 @@
 //! two is found later and checked with the provider instead of being lost or sent twice.
 
 use crate::channels::{Channel, Delivered, Outgoing, SendError};
-use crate::directive::{ChannelLookup, hex};
+use crate::directive::hex;
 use crate::groups::{due_at, is_repeat};
 use crate::limits;
 use crate::rules::{Rule, compile_all, micros};
@@ -50,7 +50,6 @@ pub struct Dispatcher {
     rules: Vec<Rule>,
     templates: Templates,
     channels: BTreeMap<String, Channel>,
-    channel_formats: BTreeMap<String, &'static str>,
     limits: BTreeMap<String, LimitsConfig>,
     config: NotifyConfig,
     hostname: String,
@@ -62,12 +61,6 @@ impl std::fmt::Debug for Dispatcher {
             .field("rules", &self.rules.len())
             .field("channels", &self.channels)
             .finish_non_exhaustive()
-    }
-}
-
-impl ChannelLookup for Dispatcher {
-    fn default_format(&self, channel: &str) -> Option<&'static str> {
-        self.channel_formats.get(channel).copied()
     }
 }
 
@@ -100,17 +93,11 @@ impl Dispatcher {
             .iter()
             .map(|(name, c)| (name.clone(), c.limits().unwrap_or(config.limits)))
             .collect();
-        let channel_formats = config
-            .channels
-            .iter()
-            .map(|(name, c)| (name.clone(), c.default_format()))
-            .collect();
         Ok(Dispatcher {
             store,
             rules,
             templates,
             channels,
-            channel_formats,
             limits,
             config: config.notify.clone(),
             hostname: hostname.to_owned(),
@@ -417,7 +404,7 @@ impl Dispatcher {
             .get(channel)
             .ok_or_else(|| format!("no channel `{channel}` in the configuration"))?;
         found.accepts(recipient)?;
-        let format = self.channel_formats.get(channel).copied().unwrap_or("text");
+        let format = found.default_format();
         let subject = crate::sanitize::header(text.lines().next().unwrap_or_default(), 200);
         let notification = NewNotification {
             group_key: "manual".into(),

@@ -13,106 +13,22 @@ use postwarden_store::{
     AuthSummary, Backend, FileState, ListEntry, LogBatch, LogRecordRow, MessageRecord,
     QuarantineRecord, Store, StoreError, TopAsn, TopIp, TrafficCount,
 };
+use postwarden_testkit::database::{TestDatabase, base_url};
 use sqlx::{AnyConnection, AssertSqlSafe, Connection, Executor};
 use std::net::IpAddr;
-
-const DEFAULT_PG_URL: &str = "postgres://postgres@127.0.0.1:5432/test";
-const DEFAULT_MYSQL_URL: &str = "mysql://root@127.0.0.1:3306/test";
 
 /// A store on a fresh, empty database that is dropped by [`TestDb::finish`].
 struct TestDb {
     store: Store,
     /// URL of the test database itself (for side connections).
     url: String,
-    cleanup: Cleanup,
-}
-
-enum Cleanup {
-    Sqlite(#[allow(dead_code)] tempfile::TempDir),
-    Server { admin_url: String, drop_sql: String },
-}
-
-fn base_url(backend: Backend) -> (String, &'static str) {
-    match backend {
-        Backend::Postgres => (
-            std::env::var("POSTWARDEN_TEST_PG_URL").unwrap_or_else(|_| DEFAULT_PG_URL.into()),
-            "POSTWARDEN_TEST_PG_URL",
-        ),
-        Backend::MySql => (
-            std::env::var("POSTWARDEN_TEST_MYSQL_URL").unwrap_or_else(|_| DEFAULT_MYSQL_URL.into()),
-            "POSTWARDEN_TEST_MYSQL_URL",
-        ),
-        Backend::Sqlite => unreachable!(),
-    }
-}
-
-/// `url` with its database name replaced by `db`.
-fn with_database(url: &str, db: &str) -> String {
-    let (base, query) = match url.split_once('?') {
-        Some((b, q)) => (b, format!("?{q}")),
-        None => (url, String::new()),
-    };
-    let authority_start = base.find("://").expect("URL has ://") + 3;
-    let path_start = base[authority_start..]
-        .find('/')
-        .map(|i| authority_start + i)
-        .unwrap_or(base.len());
-    format!("{}/{db}{query}", &base[..path_start])
-}
-
-fn random_name() -> String {
-    use std::hash::{BuildHasher, RandomState};
-    let n = RandomState::new().hash_one((std::process::id(), std::time::SystemTime::now()));
-    format!("pw_test_{n:016x}")
+    database: TestDatabase,
 }
 
 impl TestDb {
     async fn open(backend: Backend) -> TestDb {
-        sqlx::any::install_default_drivers();
-        let (url, cleanup) = match backend {
-            Backend::Sqlite => {
-                let dir = tempfile::tempdir().expect("temporary directory");
-                let url = format!("sqlite://{}/sub/dir/pw.db", dir.path().display());
-                (url, Cleanup::Sqlite(dir))
-            }
-            Backend::Postgres | Backend::MySql => {
-                let (base, var) = base_url(backend);
-                let name = random_name();
-                let admin_url = match backend {
-                    Backend::Postgres => with_database(&base, "postgres"),
-                    _ => base.clone(),
-                };
-                let mut admin = AnyConnection::connect(&admin_url).await.unwrap_or_else(|e| {
-                    panic!(
-                        "the {backend} test server at {} is unreachable: {e}. Start it, or set {var} \
-                         to a URL of a user that may create databases",
-                        postwarden_store::redact_url(&admin_url)
-                    )
-                });
-                let create = match backend {
-                    Backend::Postgres => format!("CREATE DATABASE {name}"),
-                    _ => {
-                        format!("CREATE DATABASE {name} CHARACTER SET utf8mb4 COLLATE utf8mb4_bin")
-                    }
-                };
-                admin
-                    .execute(AssertSqlSafe(create))
-                    .await
-                    .unwrap_or_else(|e| panic!("creating test database {name} on {backend}: {e}"));
-                admin.close().await.ok();
-                let drop_sql = match backend {
-                    Backend::Postgres => format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"),
-                    _ => format!("DROP DATABASE IF EXISTS {name}"),
-                };
-                (
-                    with_database(&base, &name),
-                    Cleanup::Server {
-                        admin_url,
-                        drop_sql,
-                    },
-                )
-            }
-        };
+        let database = TestDatabase::create(backend).await;
+        let url = database.url.clone();
         let store = Store::connect(&Secret::new(url.clone()), 4)
             .await
             .unwrap_or_else(|e| panic!("connecting the store to the {backend} test database: {e}"));
@@ -124,7 +40,7 @@ impl TestDb {
         TestDb {
             store,
             url,
-            cleanup,
+            database,
         }
     }
 
@@ -150,20 +66,7 @@ impl TestDb {
 
     async fn finish(self) {
         self.store.close().await;
-        if let Cleanup::Server {
-            admin_url,
-            drop_sql,
-        } = self.cleanup
-        {
-            let mut admin = AnyConnection::connect(&admin_url)
-                .await
-                .expect("admin connection");
-            admin
-                .execute(AssertSqlSafe(drop_sql))
-                .await
-                .expect("dropping test database");
-            admin.close().await.ok();
-        }
+        self.database.drop_database().await;
     }
 }
 

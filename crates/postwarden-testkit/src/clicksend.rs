@@ -31,10 +31,7 @@
 //! ([`ClickSend::start_in_background`]); dropping the [`ClickSend`] stops it.
 
 use std::collections::{HashMap, VecDeque};
-use std::future::IntoFuture;
-use std::net::TcpListener as StdTcpListener;
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
-use std::thread::JoinHandle;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use axum::body::Bytes;
@@ -44,11 +41,12 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
+use crate::server::Server;
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as BASE64;
 use serde::Deserialize;
 use serde_json::{Value, json};
-use tokio::sync::{oneshot, watch};
+use tokio::sync::watch;
 
 /// Price of one SMS part (one segment), in the account currency (USD).
 pub const PRICE_PER_PART: &str = "0.0771";
@@ -93,8 +91,7 @@ pub struct Sms {
 pub struct ClickSend {
     base_url: String,
     shared: Arc<Shared>,
-    shutdown: Option<oneshot::Sender<()>>,
-    server: Option<JoinHandle<()>>,
+    _server: Server,
 }
 
 impl ClickSend {
@@ -108,26 +105,16 @@ impl ClickSend {
 
     /// Like [`ClickSend::start`], for plain (non-async) tests.
     pub fn start_in_background(username: &str, api_key: &str) -> ClickSend {
-        let listener = StdTcpListener::bind("127.0.0.1:0").expect("ClickSend double: bind");
-        listener
-            .set_nonblocking(true)
-            .expect("ClickSend double: non-blocking listener");
-        let addr = listener
-            .local_addr()
-            .expect("ClickSend double: local address");
-        let base_url = format!("http://{addr}");
-        let shared = Arc::new(Shared::new(username, api_key, &base_url, addr.port()));
-        let app = router(Arc::clone(&shared));
-        let (shutdown, stop) = oneshot::channel();
-        let server = std::thread::Builder::new()
-            .name("clicksend-double".into())
-            .spawn(move || serve(listener, app, stop))
-            .expect("ClickSend double: spawn server thread");
+        let mut shared = None;
+        let server = Server::start("clicksend-double", |base_url, port| {
+            let state = Arc::new(Shared::new(username, api_key, base_url, port));
+            shared = Some(Arc::clone(&state));
+            router(state)
+        });
         ClickSend {
-            base_url,
-            shared,
-            shutdown: Some(shutdown),
-            server: Some(server),
+            base_url: server.base_url.clone(),
+            shared: shared.expect("the router was built"),
+            _server: server,
         }
     }
 
@@ -205,36 +192,6 @@ impl ClickSend {
         let have = self.shared.lock().accepted.len();
         format!("{have} of {n} messages accepted after {timeout:?}")
     }
-}
-
-impl Drop for ClickSend {
-    fn drop(&mut self) {
-        if let Some(shutdown) = self.shutdown.take() {
-            let _ = shutdown.send(());
-        }
-        if let Some(server) = self.server.take() {
-            let _ = server.join();
-        }
-    }
-}
-
-/// Runs the server until `stop` fires; dropping the runtime then cancels open connections
-/// (including requests still in their delay).
-fn serve(listener: StdTcpListener, app: Router, stop: oneshot::Receiver<()>) {
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .expect("ClickSend double: runtime");
-    runtime.block_on(async move {
-        let listener =
-            tokio::net::TcpListener::from_std(listener).expect("ClickSend double: listener");
-        tokio::select! {
-            served = axum::serve(listener, app).into_future() => {
-                served.expect("ClickSend double: server failed");
-            }
-            _ = stop => {}
-        }
-    });
 }
 
 // ---------------------------------------------------------------------------------------

@@ -82,6 +82,14 @@ enum Command {
     /// List, show, release or delete messages the filter quarantined
     #[command(subcommand)]
     Quarantine(commands::quarantine::QuarantineCommand),
+    /// Send, test, preview and audit notifications
+    #[command(subcommand)]
+    Notify(commands::notify::NotifyCommand),
+    /// Route events, group them and deliver the notifications that are due
+    Dispatch(commands::notify::DispatchArgs),
+    /// Store events from outside (JSON lines), with their own directives
+    #[command(subcommand)]
+    Events(commands::notify::EventsCommand),
 }
 
 fn main() -> ExitCode {
@@ -116,6 +124,9 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Scan(args) => commands::filter::scan(args, &paths).await,
         Command::PostfixConfig => commands::filter::postfix_config(&paths),
         Command::Quarantine(cmd) => commands::quarantine::run(cmd, &paths).await,
+        Command::Notify(cmd) => commands::notify::run(cmd, &paths).await,
+        Command::Dispatch(args) => commands::notify::dispatch(args, &paths).await,
+        Command::Events(cmd) => commands::notify::events(cmd, &paths).await,
     }
 }
 

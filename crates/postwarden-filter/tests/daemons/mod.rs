@@ -1,11 +1,12 @@
 //! Real daemons for the filter's tests, each a child process on its own port, killed on
-//! drop: Postfix's smtp-sink (the next hop, dumping each message to a file), SpamAssassin's
-//! spamd and ClamAV's clamd (with a signature database the test writes). Readiness is
-//! waited for by connecting, never by sleeping a fixed time.
+//! drop: Postfix's smtp-sink (the next hop, from the testkit), SpamAssassin's spamd and
+//! ClamAV's clamd (with a signature database the test writes). Readiness is waited for by
+//! connecting, never by sleeping a fixed time.
 
-use std::net::{TcpListener, TcpStream};
+pub use postwarden_testkit::daemons::{Daemon, dumped, free_port, smtp_sink};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::net::TcpStream;
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 /// The EICAR test file (68 bytes) and its MD5, for a clamd `.hdb` signature.
@@ -13,100 +14,6 @@ pub const EICAR: &[u8] = br"X5O!P%@AP[4\PZX54(P^)7CC)7}$EICAR-STANDARD-ANTIVIRUS
 const EICAR_MD5: &str = "44d88612fea8a8f36de82e1278abb02f";
 /// SpamAssassin's GTUBE string: spamd scores it 1000.
 pub const GTUBE: &str = "XJS*C4JDBQADN1.NSBN3*2IDNEN*GTUBE-STANDARD-ANTI-UBE-TEST-EMAIL*C.34X";
-
-pub struct Daemon {
-    child: Child,
-    pub port: u16,
-    name: &'static str,
-}
-
-impl Drop for Daemon {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-pub fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-impl Daemon {
-    fn start(name: &'static str, command: &mut Command, port: u16, within: Duration) -> Self {
-        let child = command
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .unwrap_or_else(|e| panic!("cannot start {name} (scripts/test installs it): {e}"));
-        let mut daemon = Self { child, port, name };
-        daemon.wait_ready(within);
-        daemon
-    }
-
-    /// Waits until the port accepts a connection; panics if the daemon exits or is late.
-    fn wait_ready(&mut self, within: Duration) {
-        let deadline = Instant::now() + within;
-        loop {
-            if TcpStream::connect(("127.0.0.1", self.port)).is_ok() {
-                return;
-            }
-            if let Ok(Some(status)) = self.child.try_wait() {
-                panic!("{} exited before listening: {status}", self.name);
-            }
-            assert!(
-                Instant::now() < deadline,
-                "{} not listening on {} within {within:?}",
-                self.name,
-                self.port
-            );
-            std::thread::sleep(Duration::from_millis(20));
-        }
-    }
-
-    pub fn address(&self) -> String {
-        format!("127.0.0.1:{}", self.port)
-    }
-}
-
-/// smtp-sink dumping each transaction into `dir` (runs as `postfix`, so `dir` is 0777).
-pub fn smtp_sink(dir: &Path) -> Daemon {
-    std::fs::create_dir_all(dir).unwrap();
-    std::fs::set_permissions(dir, std::os::unix::fs::PermissionsExt::from_mode(0o777)).unwrap();
-    let port = free_port();
-    let template = format!("{}/%H%M%S.", dir.display());
-    Daemon::start(
-        "smtp-sink",
-        Command::new("/usr/sbin/smtp-sink").args([
-            "-u",
-            "postfix",
-            "-d",
-            &template,
-            &format!("127.0.0.1:{port}"),
-            "100",
-        ]),
-        port,
-        Duration::from_secs(10),
-    )
-}
-
-/// The transactions smtp-sink dumped (its envelope and message, LF line ends), in no
-/// particular order: file names are the second plus a random suffix.
-pub fn dumped(dir: &Path) -> Vec<String> {
-    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .collect();
-    files.sort();
-    files
-        .iter()
-        .map(|f| std::fs::read_to_string(f).unwrap())
-        .collect()
-}
 
 /// spamd with local tests only (no network), as `nobody`.
 pub fn spamd() -> Daemon {

@@ -93,6 +93,15 @@ impl Channel {
         built.map_err(|e| format!("channel `{name}` ({}): {e}", config.kind()))
     }
 
+    /// The format its notifications have when none is named.
+    pub fn default_format(&self) -> &'static str {
+        match self {
+            Channel::ClickSend(_) => "sms",
+            Channel::Email(_) => "text",
+            Channel::Webhook(_) => "json",
+        }
+    }
+
     /// Sends a batch; one result per notification, in order.
     pub async fn send(&self, batch: &[Outgoing]) -> Vec<Result<Delivered, SendError>> {
         match self {

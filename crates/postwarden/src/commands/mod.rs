@@ -6,5 +6,6 @@ pub mod filter;
 pub mod geo;
 pub mod ip;
 pub mod logs;
+pub mod notify;
 pub mod quarantine;
 pub mod report;
