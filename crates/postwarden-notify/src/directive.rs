@@ -175,9 +175,12 @@ fn directive_of(
     event: &Event,
     channels: &dyn ChannelLookup,
 ) -> Result<DirectiveSpec, String> {
-    let default_format = channels
-        .default_format(&d.channel)
-        .ok_or_else(|| format!("directive names channel `{}`, which is not configured", d.channel))?;
+    let default_format = channels.default_format(&d.channel).ok_or_else(|| {
+        format!(
+            "directive names channel `{}`, which is not configured",
+            d.channel
+        )
+    })?;
     let interval = match &d.interval {
         Some(text) => humantime::parse_duration(text)
             .map_err(|e| format!("directive interval `{text}`: {e}"))?,
@@ -190,7 +193,12 @@ fn directive_of(
     let labels = d
         .aggregate
         .iter()
-        .map(|key| (key.clone(), field(event, key).map(text_of).unwrap_or_default()))
+        .map(|key| {
+            (
+                key.clone(),
+                field(event, key).map(text_of).unwrap_or_default(),
+            )
+        })
         .collect();
     Ok(DirectiveSpec {
         rule: "event".into(),

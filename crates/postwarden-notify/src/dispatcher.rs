@@ -18,7 +18,7 @@ use postwarden_core::Config;
 use postwarden_core::config::{LimitsConfig, NotifyConfig};
 use postwarden_store::{
     ClaimedDirective, ClaimedNotification, FinishedAttempt, NewNotification, NotificationState,
-    PendingGroup, Store, StoreError,
+    PendingGroup, SendSlot, Store, StoreError,
 };
 use sha2::{Digest, Sha256};
 use std::collections::{BTreeMap, HashMap};
@@ -201,7 +201,8 @@ impl Dispatcher {
         now_us: i64,
     ) -> NewNotification {
         let first = &members[0];
-        let labels: BTreeMap<String, String> = serde_json::from_str(&first.labels).unwrap_or_default();
+        let labels: BTreeMap<String, String> =
+            serde_json::from_str(&first.labels).unwrap_or_default();
         let mut events: Vec<_> = members.iter().map(|m| m.event.clone()).collect();
         events.sort_by_key(|e| e.id);
         events.dedup_by_key(|e| e.id);
@@ -292,12 +293,14 @@ impl Dispatcher {
         let reason = self
             .store
             .take_send_slot(
-                &n.channel,
-                &n.recipient,
-                &n.ticket,
-                &n.content_hash,
-                now,
-                now_us - limits::horizon_us(limits),
+                &SendSlot {
+                    channel: &n.channel,
+                    recipient: &n.recipient,
+                    ticket: &n.ticket,
+                    content_hash: &n.content_hash,
+                    now,
+                    since_us: now_us - limits::horizon_us(limits),
+                },
                 |sends| {
                     let reason = limits::decide(limits, sends, &n.content_hash, now_us);
                     if let Some(reason) = reason {
@@ -314,7 +317,9 @@ impl Dispatcher {
                 limits::DUPLICATE => "the same text was sent within duplicate_window".into(),
                 _ => format!(
                     "held back until {}; its events go out with the next notification",
-                    DateTime::from_timestamp_micros(next).unwrap_or(now).to_rfc3339()
+                    DateTime::from_timestamp_micros(next)
+                        .unwrap_or(now)
+                        .to_rfc3339()
                 ),
             });
             held
@@ -458,7 +463,13 @@ fn to_chrono(d: Duration) -> chrono::Duration {
 /// The hash that limits and repeats compare: the text without its ticket number.
 fn content_hash(subject: &str, body: &str, ticket: &str) -> String {
     let mut hash = Sha256::new();
-    let strip = |s: &str| if ticket.is_empty() { s.to_owned() } else { s.replace(ticket, "") };
+    let strip = |s: &str| {
+        if ticket.is_empty() {
+            s.to_owned()
+        } else {
+            s.replace(ticket, "")
+        }
+    };
     hash.update(strip(subject).as_bytes());
     hash.update([0]);
     hash.update(strip(body).as_bytes());

@@ -88,7 +88,11 @@ mod tests {
     fn hourly_maximum_is_a_sliding_window() {
         let l = limits(2, 0, 0);
         let now = 100 * MIN;
-        let sends = vec![(now - 70 * MIN, "a".into()), (now - 30 * MIN, "b".into()), (now - 10 * MIN, "c".into())];
+        let sends = vec![
+            (now - 70 * MIN, "a".into()),
+            (now - 30 * MIN, "b".into()),
+            (now - 10 * MIN, "c".into()),
+        ];
         assert_eq!(decide(&l, &sends, "d", now), Some(RATE_LIMITED));
         assert_eq!(retry_at(&l, &sends, RATE_LIMITED, now), now + 30 * MIN);
         assert_eq!(decide(&l, &sends[..2], "d", now), None);

@@ -52,7 +52,10 @@ pub fn entity(mail: &Mail<'_>) -> Vec<u8> {
     }
     let mut body = leaf("text/plain; charset=utf-8", &text, None);
     if let Some(html) = mail.html {
-        body = multipart("alternative", &[body, leaf("text/html; charset=utf-8", html, None)]);
+        body = multipart(
+            "alternative",
+            &[body, leaf("text/html; charset=utf-8", html, None)],
+        );
     }
     if let (Some(csv), CsvPlacement::Attached) = (mail.csv, mail.csv_placement) {
         let attachment = leaf(
@@ -89,7 +92,9 @@ fn seven_bit_safe(text: &str) -> bool {
             line.len() <= 900
                 && !line.ends_with([' ', '\t'])
                 && !line.starts_with("From ")
-                && !line.chars().any(|c| c.is_ascii_control() && c != '\t' && c != '\r')
+                && !line
+                    .chars()
+                    .any(|c| c.is_ascii_control() && c != '\t' && c != '\r')
         })
 }
 
@@ -98,7 +103,8 @@ fn leaf(content_type: &str, text: &str, disposition: Option<&str>) -> Vec<u8> {
     if let Some(disposition) = disposition {
         out.push_str(&format!("Content-Disposition: {disposition}\r\n"));
     }
-    if seven_bit_safe(text) {
+    // Attachments always go base64: their line ends then arrive exactly as written.
+    if disposition.is_none() && seven_bit_safe(text) {
         out.push_str("Content-Transfer-Encoding: 7bit\r\n\r\n");
         out.push_str(&crlf(text));
     } else {
@@ -139,7 +145,8 @@ fn contains(haystack: &[u8], needle: &[u8]) -> bool {
 fn multipart(subtype: &str, parts: &[Vec<u8>]) -> Vec<u8> {
     let slices: Vec<&[u8]> = parts.iter().map(Vec::as_slice).collect();
     let b = boundary(&slices);
-    let mut out = format!("Content-Type: multipart/{subtype}; boundary=\"{b}\"\r\n\r\n").into_bytes();
+    let mut out =
+        format!("Content-Type: multipart/{subtype}; boundary=\"{b}\"\r\n\r\n").into_bytes();
     for part in parts {
         out.extend_from_slice(format!("--{b}\r\n").as_bytes());
         out.extend_from_slice(part);
@@ -201,7 +208,8 @@ mod tests {
         assert!(e.starts_with("Content-Type: multipart/mixed; boundary=\"=_pw0_"));
         assert!(e.contains("Content-Transfer-Encoding: 7bit\r\n\r\nhello\r\nworld\r\n"));
         assert!(e.contains("filename=\"events.csv\""));
-        let inline = String::from_utf8(entity(&mail("x", Some("a,b"), CsvPlacement::Inline))).unwrap();
+        let inline =
+            String::from_utf8(entity(&mail("x", Some("a,b"), CsvPlacement::Inline))).unwrap();
         assert!(inline.starts_with("Content-Type: text/plain"));
         assert!(inline.contains("x\r\n\r\na,b"));
         let utf8 = String::from_utf8(entity(&mail("grüße", None, CsvPlacement::None))).unwrap();

@@ -155,7 +155,12 @@ impl Rule {
         let labels: BTreeMap<String, String> = self
             .group_by
             .iter()
-            .map(|key| (key.clone(), field(event, key).map(text_of).unwrap_or_default()))
+            .map(|key| {
+                (
+                    key.clone(),
+                    field(event, key).map(text_of).unwrap_or_default(),
+                )
+            })
             .collect();
         self.receivers
             .iter()
@@ -238,7 +243,10 @@ fn text_condition(text: &str) -> Result<Condition, String> {
             let number: f64 = operand
                 .parse()
                 .map_err(|_| format!("`{text}`: `{operand}` is not a number"))?;
-            Ok(Condition::Compare(comparison(op).unwrap_or(Comparison::Less), number))
+            Ok(Condition::Compare(
+                comparison(op).unwrap_or(Comparison::Less),
+                number,
+            ))
         }
     }
 }

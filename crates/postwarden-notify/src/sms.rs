@@ -98,7 +98,10 @@ mod tests {
         assert!(!is_e164("+0123456789"));
         assert!(!is_e164("+1234"));
         assert!(!is_e164("+1234567890123456"));
-        assert_eq!(normalize_e164("+1 (234) 567-8901").as_deref(), Some("+12345678901"));
+        assert_eq!(
+            normalize_e164("+1 (234) 567-8901").as_deref(),
+            Some("+12345678901")
+        );
         assert_eq!(normalize_e164("+1 234 x"), None);
     }
 

@@ -24,7 +24,10 @@ const BUILT_IN: &[(&str, &str)] = &[
     ("email.html", include_str!("../templates/email.html")),
     ("sms.txt", include_str!("../templates/sms.txt")),
     ("webhook.txt", include_str!("../templates/webhook.txt")),
-    ("abuse_report.txt", include_str!("../templates/abuse_report.txt")),
+    (
+        "abuse_report.txt",
+        include_str!("../templates/abuse_report.txt"),
+    ),
 ];
 
 /// Instructions one render may run: a runaway loop ends with an error, not a hung dispatcher.
@@ -101,7 +104,12 @@ impl Templates {
     }
 
     /// Renders template `name` for `format` (`text`, `html`, `csv`, `sms`, `json`).
-    pub fn render(&self, name: &str, format: &str, input: RenderInput<'_>) -> Result<Rendered, String> {
+    pub fn render(
+        &self,
+        name: &str,
+        format: &str,
+        input: RenderInput<'_>,
+    ) -> Result<Rendered, String> {
         let text_template = self.env.get_template(&format!("{name}.txt")).map_err(|_| {
             format!("template `{name}` not found (looked for {name}.txt in the templates directory and the built-ins)")
         })?;
@@ -152,7 +160,10 @@ fn add_directory(env: &mut Environment<'static>, dir: &Path) -> Result<(), Strin
         .map_err(|e| format!("cannot read templates directory {}: {e}", dir.display()))?;
     for entry in entries.flatten() {
         let path = entry.path();
-        let name = path.file_name().and_then(|n| n.to_str()).unwrap_or_default();
+        let name = path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or_default();
         if !(name.ends_with(".txt") || name.ends_with(".html")) {
             continue;
         }
@@ -215,7 +226,11 @@ fn context(input: &RenderInput<'_>) -> BTreeMap<&'static str, Value> {
         t.map(|t| t.format("%Y-%m-%d %H:%M:%S").to_string())
             .unwrap_or_default()
     };
-    let kind = input.events.first().map(|e| e.event.kind.as_str()).unwrap_or("");
+    let kind = input
+        .events
+        .first()
+        .map(|e| e.event.kind.as_str())
+        .unwrap_or("");
     BTreeMap::from([
         ("events", Value::from_serialize(&events)),
         ("labels", Value::from_serialize(input.labels)),
@@ -261,7 +276,17 @@ pub fn events_as_csv(events: &[StoredEvent]) -> String {
         .flat_map(|o| o.keys().map(String::as_str))
         .collect();
     let mut writer = csv::Writer::from_writer(Vec::new());
-    let fixed = ["id", "time", "kind", "severity", "ip", "user", "sender", "recipient", "summary"];
+    let fixed = [
+        "id",
+        "time",
+        "kind",
+        "severity",
+        "ip",
+        "user",
+        "sender",
+        "recipient",
+        "summary",
+    ];
     let header: Vec<&str> = fixed.iter().copied().chain(keys.iter().copied()).collect();
     let _ = writer.write_record(&header);
     for stored in events {
@@ -312,13 +337,22 @@ mod tests {
 
     fn stored(id: i64, user: &str, ip: &str, minute: u32) -> StoredEvent {
         let time = Utc.with_ymd_and_hms(2026, 11, 21, 10, minute, 0).unwrap();
-        let mut event = Event::new(time, "auth.failure", Severity::Warning, "logs", "SASL failure");
+        let mut event = Event::new(
+            time,
+            "auth.failure",
+            Severity::Warning,
+            "logs",
+            "SASL failure",
+        );
         event.user = Some(user.into());
         event.ip = Some(ip.parse().unwrap());
         StoredEvent { id, event }
     }
 
-    fn input<'a>(events: &'a [StoredEvent], labels: &'a BTreeMap<String, String>) -> RenderInput<'a> {
+    fn input<'a>(
+        events: &'a [StoredEvent],
+        labels: &'a BTreeMap<String, String>,
+    ) -> RenderInput<'a> {
         RenderInput {
             events,
             labels,
@@ -333,22 +367,40 @@ mod tests {
     fn sms_aggregates() {
         let t = Templates::load(None, 256).unwrap();
         let events: Vec<_> = (0..12)
-            .map(|i| stored(i, "admin", ["203.0.113.7", "203.0.113.8", "198.51.100.1"][i as usize % 3], i as u32))
+            .map(|i| {
+                stored(
+                    i,
+                    "admin",
+                    ["203.0.113.7", "203.0.113.8", "198.51.100.1"][i as usize % 3],
+                    i as u32,
+                )
+            })
             .collect();
         let labels = BTreeMap::new();
         let r = t.render("sms", "sms", input(&events, &labels)).unwrap();
-        assert_eq!(r.body, "12 auth failures from 3 IPs in 11 min [20261121-10000001]");
+        assert_eq!(
+            r.body,
+            "12 auth failures from 3 IPs in 11 min [20261121-10000001]"
+        );
     }
 
     #[test]
     fn subject_is_the_first_line_and_cannot_be_injected() {
         let t = Templates::load(None, 256).unwrap();
-        let events = vec![stored(1, "admin\r\nBcc: victim@example.org", "203.0.113.7", 0)];
+        let events = vec![stored(
+            1,
+            "admin\r\nBcc: victim@example.org",
+            "203.0.113.7",
+            0,
+        )];
         let mut e = events.clone();
         e[0].event.summary = "login by admin\r\nBcc: victim@example.org".into();
         let labels = BTreeMap::new();
         let r = t.render("email", "csv", input(&e, &labels)).unwrap();
-        assert_eq!(r.subject, "[postwarden] WARNING: login by admin Bcc: victim@example.org");
+        assert_eq!(
+            r.subject,
+            "[postwarden] WARNING: login by admin Bcc: victim@example.org"
+        );
         assert!(!r.body.contains("\r\nBcc"));
         assert!(r.body.contains("User: admin Bcc: victim@example.org"));
         let csv = r.csv.unwrap();
@@ -380,6 +432,10 @@ mod tests {
         let labels = BTreeMap::new();
         let err = t.render("loop", "text", input(&[], &labels)).unwrap_err();
         assert!(err.contains("fuel"), "{err}");
-        assert!(t.render("nope", "text", input(&[], &labels)).unwrap_err().contains("`nope` not found"));
+        assert!(
+            t.render("nope", "text", input(&[], &labels))
+                .unwrap_err()
+                .contains("`nope` not found")
+        );
     }
 }

@@ -28,13 +28,13 @@ mod time;
 pub use backend::Backend;
 pub use error::{StoreError, redact_url};
 pub use filter::{ListEntry, MessageRecord, QuarantineRecord};
-pub use notify::{
-    AttemptRecord, ClaimedDirective, ClaimedNotification, FinishedAttempt, NewDirective,
-    NewNotification, NotificationState, PendingGroup, id_list,
-};
 pub use model::{
     AuthSummary, FileState, LogBatch, LogRecordRow, StoredEvent, TopAsn, TopIp, TrafficCount,
     TrafficSummary,
+};
+pub use notify::{
+    AttemptRecord, ClaimedDirective, ClaimedNotification, FinishedAttempt, NewDirective,
+    NewNotification, NotificationState, PendingGroup, SendSlot, id_list,
 };
 
 use error::scrub;

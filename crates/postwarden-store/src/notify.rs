@@ -146,6 +146,18 @@ pub struct FinishedAttempt {
     pub price: Option<String>,
 }
 
+/// A send that limits are asked about: who gets it, what it says, and how far back the
+/// limits look.
+#[derive(Debug, Clone, Copy)]
+pub struct SendSlot<'a> {
+    pub channel: &'a str,
+    pub recipient: &'a str,
+    pub ticket: &'a str,
+    pub content_hash: &'a str,
+    pub now: DateTime<Utc>,
+    pub since_us: i64,
+}
+
 /// One row of the audit log.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct AttemptRecord {
@@ -324,8 +336,7 @@ impl Store {
                     repeat_interval_us: get(row, "repeat_us", CONTEXT)?,
                     last_flush_us: get(row, "last_flush_us", CONTEXT)?,
                     last_hash: get(row, "last_hash", CONTEXT)?,
-                    not_before_us: get::<Option<i64>>(row, "not_before_us", CONTEXT)?
-                        .unwrap_or(0),
+                    not_before_us: get::<Option<i64>>(row, "not_before_us", CONTEXT)?.unwrap_or(0),
                 })
             })
             .collect()
@@ -406,7 +417,11 @@ impl Store {
         const CONTEXT: &str = "claiming notifications";
         let now_us = to_us(now);
         let mut tx = self.begin_write().await?;
-        let only = if ticket.is_some() { " AND ticket = ?" } else { "" };
+        let only = if ticket.is_some() {
+            " AND ticket = ?"
+        } else {
+            ""
+        };
         let sql = format!(
             "SELECT id, ticket, created_us, group_key, channel, recipient, template, format, \
              subject, body, html, csv, content_hash, event_ids, attempts, status \
@@ -423,8 +438,10 @@ impl Store {
             .fetch_all(&mut *tx)
             .await
             .map_err(StoreError::query(CONTEXT))?;
-        let claimed: Vec<ClaimedNotification> =
-            rows.iter().map(claimed_from_row).collect::<Result<_, _>>()?;
+        let claimed: Vec<ClaimedNotification> = rows
+            .iter()
+            .map(claimed_from_row)
+            .collect::<Result<_, _>>()?;
         for chunk in claimed.chunks(1000) {
             let sql = format!(
                 "UPDATE notifications SET status = 'sending', attempts = attempts + 1, \
@@ -451,30 +468,37 @@ impl Store {
     /// that already holds a slot (a retry) keeps it. Returns the reason, if held back.
     pub async fn take_send_slot(
         &self,
-        channel: &str,
-        recipient: &str,
-        ticket: &str,
-        content_hash: &str,
-        now: DateTime<Utc>,
-        since_us: i64,
+        slot: &SendSlot<'_>,
         decide: impl FnOnce(&[(i64, String)]) -> Option<&'static str>,
     ) -> Result<Option<&'static str>, StoreError> {
+        let SendSlot {
+            channel,
+            recipient,
+            ticket,
+            content_hash,
+            now,
+            since_us,
+        } = *slot;
         const CONTEXT: &str = "checking notification limits";
         let mut tx = self.begin_write().await?;
-        self.query(&self.backend.insert_ignore(
-            "notify_limit_keys (channel, recipient, uses) VALUES (?, ?, 0)",
-        ))
+        self.query(
+            &self
+                .backend
+                .insert_ignore("notify_limit_keys (channel, recipient, uses) VALUES (?, ?, 0)"),
+        )
         .bind(channel.to_owned())
         .bind(recipient.to_owned())
         .execute(&mut *tx)
         .await
         .map_err(StoreError::query(CONTEXT))?;
-        self.query("UPDATE notify_limit_keys SET uses = uses + 1 WHERE channel = ? AND recipient = ?")
-            .bind(channel.to_owned())
-            .bind(recipient.to_owned())
-            .execute(&mut *tx)
-            .await
-            .map_err(StoreError::query(CONTEXT))?;
+        self.query(
+            "UPDATE notify_limit_keys SET uses = uses + 1 WHERE channel = ? AND recipient = ?",
+        )
+        .bind(channel.to_owned())
+        .bind(recipient.to_owned())
+        .execute(&mut *tx)
+        .await
+        .map_err(StoreError::query(CONTEXT))?;
         let rows = self
             .query(
                 "SELECT time_us, content_hash, ticket FROM notify_sends \
@@ -492,7 +516,10 @@ impl Store {
             if held == ticket {
                 return Ok(None);
             }
-            sends.push((get(row, "time_us", CONTEXT)?, get(row, "content_hash", CONTEXT)?));
+            sends.push((
+                get(row, "time_us", CONTEXT)?,
+                get(row, "content_hash", CONTEXT)?,
+            ));
         }
         let refusal = decide(&sends);
         if refusal.is_none() {
@@ -626,7 +653,9 @@ async fn insert_events(
                     .await
                     .map_err(StoreError::query(CONTEXT))?
                     .last_insert_id()
-                    .ok_or_else(|| StoreError::Corrupt("the database reported no event id".into()))?;
+                    .ok_or_else(|| {
+                        StoreError::Corrupt("the database reported no event id".into())
+                    })?;
                 ids.extend((0..chunk.len() as i64).map(|i| first + i));
             }
             Backend::Sqlite | Backend::Postgres => {
@@ -635,7 +664,10 @@ async fn insert_events(
                     .await
                     .map_err(StoreError::query(CONTEXT))?;
                 for row in &rows {
-                    ids.push(row.try_get::<i64, _>(0).map_err(StoreError::query(CONTEXT))?);
+                    ids.push(
+                        row.try_get::<i64, _>(0)
+                            .map_err(StoreError::query(CONTEXT))?,
+                    );
                 }
             }
         }
@@ -818,7 +850,11 @@ async fn mark_grouped(
     n: &NewNotification,
     ticket: &str,
 ) -> Result<(), StoreError> {
-    let status = if n.status == "duplicate" { "suppressed" } else { "grouped" };
+    let status = if n.status == "duplicate" {
+        "suppressed"
+    } else {
+        "grouped"
+    };
     for chunk in n.directive_ids.chunks(1000) {
         let sql = format!(
             "UPDATE directives SET status = ?, ticket = ? WHERE id IN {}",
@@ -898,9 +934,11 @@ async fn finish_one(
         "retried" => ("ready", a.next_us.unwrap_or(now_us), None),
         other => (other, now_us, Some(now_us)),
     };
-    run("UPDATE notifications SET status = ?, next_attempt_us = ?, claimed_until_us = 0, \
+    run(
+        "UPDATE notifications SET status = ?, next_attempt_us = ?, claimed_until_us = 0, \
          provider_id = COALESCE(?, provider_id), parts = COALESCE(?, parts), \
-         price = COALESCE(?, price), last_error = ?, finished_us = ? WHERE id = ?")
+         price = COALESCE(?, price), last_error = ?, finished_us = ? WHERE id = ?",
+    )
     .bind(status)
     .bind(next_attempt)
     .bind(a.provider_id.clone())

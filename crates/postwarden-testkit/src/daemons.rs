@@ -102,4 +102,3 @@ pub fn dumped(dir: &Path) -> Vec<String> {
         .map(|f| std::fs::read_to_string(f).unwrap())
         .collect()
 }
-

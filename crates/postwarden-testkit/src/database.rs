@@ -77,13 +77,15 @@ impl TestDatabase {
             Backend::Postgres => with_database(&base, "postgres"),
             _ => base.clone(),
         };
-        let mut admin = AnyConnection::connect(&admin_url).await.unwrap_or_else(|e| {
-            panic!(
-                "the {backend} test server at {} is unreachable: {e}. Start it, or set {var} \
+        let mut admin = AnyConnection::connect(&admin_url)
+            .await
+            .unwrap_or_else(|e| {
+                panic!(
+                    "the {backend} test server at {} is unreachable: {e}. Start it, or set {var} \
                  to a URL of a user that may create databases",
-                postwarden_store::redact_url(&admin_url)
-            )
-        });
+                    postwarden_store::redact_url(&admin_url)
+                )
+            });
         let create = match backend {
             Backend::Postgres => format!("CREATE DATABASE {name}"),
             _ => format!("CREATE DATABASE {name} CHARACTER SET utf8mb4 COLLATE utf8mb4_bin"),

@@ -10,6 +10,12 @@ pub struct Gpg {
     home: tempfile::TempDir,
 }
 
+impl Default for Gpg {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
 impl Gpg {
     pub fn new() -> Gpg {
         let home = tempfile::Builder::new().prefix("pwgpg").tempdir().unwrap();
@@ -149,4 +155,3 @@ pub fn body(part: &[u8]) -> &[u8] {
     }
     &part[find(part, b"\r\n\r\n", 0).expect("part header ends") + 4..]
 }
-

@@ -54,14 +54,23 @@ impl WebhookReceiver {
 
     /// Every request so far, in arrival order.
     pub fn received(&self) -> Vec<Received> {
-        self.shared.received.lock().map(|r| r.clone()).unwrap_or_default()
+        self.shared
+            .received
+            .lock()
+            .map(|r| r.clone())
+            .unwrap_or_default()
     }
 }
 
 async fn receive(State(shared): State<Arc<Shared>>, headers: HeaderMap, body: Bytes) -> StatusCode {
     let headers = headers
         .iter()
-        .map(|(k, v)| (k.as_str().to_owned(), v.to_str().unwrap_or_default().to_owned()))
+        .map(|(k, v)| {
+            (
+                k.as_str().to_owned(),
+                v.to_str().unwrap_or_default().to_owned(),
+            )
+        })
         .collect();
     if let Ok(mut received) = shared.received.lock() {
         received.push(Received {

@@ -320,7 +320,10 @@ pub(super) fn validate(
 ) -> Result<(), ConfigError> {
     let invalid = |key, message: String| Err(ConfigError::Invalid { key, message });
     for (i, rule) in rules.iter().enumerate() {
-        let name = rule.name.clone().unwrap_or_else(|| format!("rule {}", i + 1));
+        let name = rule
+            .name
+            .clone()
+            .unwrap_or_else(|| format!("rule {}", i + 1));
         if rule.receivers.is_empty() {
             return invalid("rules.receivers", format!("{name} has no receivers"));
         }
@@ -335,20 +338,28 @@ pub(super) fn validate(
                 );
             }
             if receiver.to.is_empty() {
-                return invalid("rules.receivers.to", format!("{name} has a receiver with no `to`"));
+                return invalid(
+                    "rules.receivers.to",
+                    format!("{name} has a receiver with no `to`"),
+                );
             }
         }
     }
     for (name, channel) in channels {
-        if let ChannelConfig::Clicksend(c) = channel {
-            if c.max_parts == 0 {
-                return invalid("channels.*.max_parts", format!("channel `{name}`: must be at least 1"));
+        match channel {
+            ChannelConfig::Clicksend(c) if c.max_parts == 0 => {
+                return invalid(
+                    "channels.*.max_parts",
+                    format!("channel `{name}`: must be at least 1"),
+                );
             }
-        }
-        if let ChannelConfig::Email(c) = channel {
-            if c.concurrency == 0 {
-                return invalid("channels.*.concurrency", format!("channel `{name}`: must be at least 1"));
+            ChannelConfig::Email(c) if c.concurrency == 0 => {
+                return invalid(
+                    "channels.*.concurrency",
+                    format!("channel `{name}`: must be at least 1"),
+                );
             }
+            _ => {}
         }
     }
     if notify.claim_timeout.is_zero() {

@@ -197,7 +197,6 @@ mod tests {
         assert!(parse_reply(b"<html>").is_err());
     }
 
-
     proptest::proptest! {
         #[test]
         fn never_panics(bytes in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..300)) {

@@ -4,8 +4,8 @@
 //! connecting, never by sleeping a fixed time.
 
 pub use postwarden_testkit::daemons::{Daemon, dumped, free_port, smtp_sink};
-use std::path::{Path, PathBuf};
 use std::net::TcpStream;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 

@@ -130,7 +130,10 @@ impl ClickSend {
             Ok(answer) => answer,
             Err(e) => return vec![Err(e); messages.len()],
         };
-        let per_message = answer.data["messages"].as_array().cloned().unwrap_or_default();
+        let per_message = answer.data["messages"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default();
         messages
             .iter()
             .map(|m| {
@@ -208,18 +211,24 @@ async fn read_answer(
     response: Result<reqwest::Response, reqwest::Error>,
 ) -> Result<Answer, SendError> {
     let response = response.map_err(|e| {
-        let code = if e.is_timeout() { "TIMEOUT" } else { "CONNECTION" };
+        let code = if e.is_timeout() {
+            "TIMEOUT"
+        } else {
+            "CONNECTION"
+        };
         SendError::retryable(code, format!("ClickSend did not answer: {e}"))
     })?;
     let status = response.status();
-    let bytes = response
-        .bytes()
-        .await
-        .map_err(|e| SendError::retryable("CONNECTION", format!("reading ClickSend's answer: {e}")))?;
+    let bytes = response.bytes().await.map_err(|e| {
+        SendError::retryable("CONNECTION", format!("reading ClickSend's answer: {e}"))
+    })?;
     let answer: Option<Answer> = serde_json::from_slice(&bytes).ok();
     let (code, message) = match &answer {
         Some(a) => (a.response_code.clone(), a.response_msg.clone()),
-        None => (format!("HTTP_{}", status.as_u16()), String::from_utf8_lossy(&bytes).chars().take(200).collect()),
+        None => (
+            format!("HTTP_{}", status.as_u16()),
+            String::from_utf8_lossy(&bytes).chars().take(200).collect(),
+        ),
     };
     let message = format!("HTTP {}: {message}", status.as_u16());
     if status.as_u16() == 429 || status.is_server_error() {
@@ -238,7 +247,10 @@ fn message_result(r: &Value) -> Result<Delivered, SendError> {
             status,
             format!("ClickSend refused the message to {}", text(&r["to"])),
         )),
-        None => Err(SendError::retryable("NO_STATUS", "ClickSend gave no status")),
+        None => Err(SendError::retryable(
+            "NO_STATUS",
+            "ClickSend gave no status",
+        )),
     }
 }
 

@@ -12,9 +12,9 @@ use crate::mime::{self, CsvPlacement, Mail};
 use crate::pgp::{Signer, encrypt_entity};
 use futures_util::StreamExt;
 use lettre::address::Envelope;
+use lettre::transport::smtp::PoolConfig;
 use lettre::transport::smtp::authentication::Credentials;
 use lettre::transport::smtp::client::{Tls, TlsParameters};
-use lettre::transport::smtp::PoolConfig;
 use lettre::{Address, AsyncSmtpTransport, AsyncTransport, Tokio1Executor};
 use postwarden_core::config::{EmailConfig, SmtpSecurity};
 use std::path::PathBuf;
@@ -48,8 +48,11 @@ impl Email {
             .map_err(|e| format!("`from` = `{}` is not an address: {e}", config.from))?;
         let signer = match &config.sign_key_file {
             Some(path) => Some(
-                Signer::from_file(path, config.sign_key_passphrase.as_ref().map(|p| p.expose()))
-                    .map_err(|e| e.to_string())?,
+                Signer::from_file(
+                    path,
+                    config.sign_key_passphrase.as_ref().map(|p| p.expose()),
+                )
+                .map_err(|e| e.to_string())?,
             ),
             None => None,
         };
@@ -132,8 +135,13 @@ impl Email {
             .map_err(smtp_error)?;
         let queued = response.message().collect::<Vec<_>>().join(" ");
         Ok(Delivered {
-            provider_id: Some(format!("<{}@{}>", message.ticket, self.from.domain()))
-                .map(|id| if queued.is_empty() { id } else { format!("{id} ({queued})") }),
+            provider_id: Some(format!("<{}@{}>", message.ticket, self.from.domain())).map(|id| {
+                if queued.is_empty() {
+                    id
+                } else {
+                    format!("{id} ({queued})")
+                }
+            }),
             parts: None,
             price: None,
         })
@@ -143,7 +151,10 @@ impl Email {
     pub async fn check(&self) -> Result<String, SendError> {
         match self.transport.test_connection().await {
             Ok(true) => Ok(format!("SMTP server {} answers", self.smtp)),
-            Ok(false) => Err(SendError::retryable("SMTP", format!("{} did not answer NOOP", self.smtp))),
+            Ok(false) => Err(SendError::retryable(
+                "SMTP",
+                format!("{} did not answer NOOP", self.smtp),
+            )),
             Err(e) => Err(smtp_error(e)),
         }
     }
@@ -169,17 +180,24 @@ fn transport(config: &EmailConfig) -> Result<AsyncSmtpTransport<Tokio1Executor>,
         .timeout(Some(config.timeout))
         .pool_config(PoolConfig::new().max_size(config.concurrency as u32));
     if let Some(username) = &config.username {
-        let password = config.password.as_ref().map(|p| p.expose().to_owned()).unwrap_or_default();
+        let password = config
+            .password
+            .as_ref()
+            .map(|p| p.expose().to_owned())
+            .unwrap_or_default();
         builder = builder.credentials(Credentials::new(username.clone(), password));
     }
     Ok(builder.build())
 }
 
 fn smtp_error(e: lettre::transport::smtp::Error) -> SendError {
-    let code = e
-        .status()
-        .map(|c| c.to_string())
-        .unwrap_or_else(|| if e.is_timeout() { "TIMEOUT".into() } else { "SMTP".into() });
+    let code = e.status().map(|c| c.to_string()).unwrap_or_else(|| {
+        if e.is_timeout() {
+            "TIMEOUT".into()
+        } else {
+            "SMTP".into()
+        }
+    });
     if e.is_permanent() {
         SendError::permanent(code, e.to_string())
     } else {

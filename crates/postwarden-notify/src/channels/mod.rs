@@ -78,7 +78,7 @@ impl SendError {
 #[derive(Debug)]
 pub enum Channel {
     ClickSend(clicksend::ClickSend),
-    Email(email::Email),
+    Email(Box<email::Email>),
     Webhook(webhook::Webhook),
 }
 
@@ -87,7 +87,9 @@ impl Channel {
     pub fn build(name: &str, config: &ChannelConfig, hostname: &str) -> Result<Channel, String> {
         let built = match config {
             ChannelConfig::Clicksend(c) => clicksend::ClickSend::new(c).map(Channel::ClickSend),
-            ChannelConfig::Email(c) => email::Email::new(c, hostname).map(Channel::Email),
+            ChannelConfig::Email(c) => {
+                email::Email::new(c, hostname).map(|e| Channel::Email(Box::new(e)))
+            }
             ChannelConfig::Webhook(c) => webhook::Webhook::new(c).map(Channel::Webhook),
         };
         built.map_err(|e| format!("channel `{name}` ({}): {e}", config.kind()))
@@ -124,9 +126,11 @@ impl Channel {
     /// Whether a recipient is one this channel can send to (ClickSend: an E.164 number).
     pub fn accepts(&self, recipient: &str) -> Result<(), String> {
         match self {
-            Channel::ClickSend(_) => crate::sms::is_e164(recipient)
-                .then_some(())
-                .ok_or_else(|| format!("`{recipient}` is not an E.164 number (+ and 8 to 15 digits)")),
+            Channel::ClickSend(_) => {
+                crate::sms::is_e164(recipient).then_some(()).ok_or_else(|| {
+                    format!("`{recipient}` is not an E.164 number (+ and 8 to 15 digits)")
+                })
+            }
             Channel::Email(_) => recipient
                 .parse::<lettre::Address>()
                 .map(|_| ())

@@ -57,7 +57,11 @@ impl Webhook {
             );
         }
         let response = request.body(body).send().await.map_err(|e| {
-            let code = if e.is_timeout() { "TIMEOUT" } else { "CONNECTION" };
+            let code = if e.is_timeout() {
+                "TIMEOUT"
+            } else {
+                "CONNECTION"
+            };
             SendError::retryable(code, format!("{}: {e}", self.url))
         })?;
         let status = response.status();
@@ -65,7 +69,13 @@ impl Webhook {
             return Ok(Delivered::default());
         }
         let code = format!("HTTP_{}", status.as_u16());
-        let text: String = response.text().await.unwrap_or_default().chars().take(200).collect();
+        let text: String = response
+            .text()
+            .await
+            .unwrap_or_default()
+            .chars()
+            .take(200)
+            .collect();
         let message = format!("{} answered {status}: {text}", self.url);
         if matches!(status.as_u16(), 408 | 429) || status.is_server_error() {
             Err(SendError::retryable(code, message))

@@ -83,14 +83,14 @@ pub async fn run(command: NotifyCommand, paths: &ConfigPaths) -> Result<ExitCode
         }
         NotifyCommand::Send { channel, to, text } => {
             let store = open_store(&config).await?;
-            let dispatcher = Dispatcher::new(&config, store, &hostname(&config))
-                .map_err(anyhow::Error::msg)?;
+            let dispatcher =
+                Dispatcher::new(&config, store, &hostname(&config)).map_err(anyhow::Error::msg)?;
             send(&dispatcher, &channel, &to, &text).await
         }
         NotifyCommand::Test { channel } => {
             let store = open_store(&config).await?;
-            let dispatcher = Dispatcher::new(&config, store, &hostname(&config))
-                .map_err(anyhow::Error::msg)?;
+            let dispatcher =
+                Dispatcher::new(&config, store, &hostname(&config)).map_err(anyhow::Error::msg)?;
             test(&dispatcher, &config, channel.as_deref()).await
         }
     }
@@ -113,9 +113,9 @@ async fn send(dispatcher: &Dispatcher, channel: &str, to: &str, text: &str) -> R
             );
             Ok(ExitCode::SUCCESS)
         }
-        "ready" => bail!(
-            "not delivered yet (ticket {ticket}): {why}; the dispatcher will retry it"
-        ),
+        "ready" => {
+            bail!("not delivered yet (ticket {ticket}): {why}; the dispatcher will retry it")
+        }
         status => bail!("not sent (ticket {ticket}): {status}: {why}"),
     }
 }
@@ -129,7 +129,11 @@ async fn test(
         Some(name) if !config.channels.contains_key(name) => {
             bail!("no channel `{name}` in the configuration")
         }
-        Some(_) => config.channels.keys().filter(|n| Some(n.as_str()) == only).collect(),
+        Some(_) => config
+            .channels
+            .keys()
+            .filter(|n| Some(n.as_str()) == only)
+            .collect(),
         None => config.channels.keys().collect(),
     };
     if names.is_empty() {
@@ -148,7 +152,11 @@ async fn test(
             }
         }
     }
-    Ok(if failed { ExitCode::FAILURE } else { ExitCode::SUCCESS })
+    Ok(if failed {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    })
 }
 
 fn render(
@@ -224,8 +232,9 @@ fn since_time(since: Option<&str>) -> Result<DateTime<Utc>> {
     if let Ok(time) = DateTime::parse_from_rfc3339(text) {
         return Ok(time.with_timezone(&Utc));
     }
-    let ago = humantime::parse_duration(text)
-        .with_context(|| format!("--since `{text}`: give an RFC 3339 time or a duration like 2h"))?;
+    let ago = humantime::parse_duration(text).with_context(|| {
+        format!("--since `{text}`: give an RFC 3339 time or a duration like 2h")
+    })?;
     Ok(Utc::now() - chrono::Duration::from_std(ago)?)
 }
 
@@ -287,7 +296,11 @@ pub async fn dispatch(args: DispatchArgs, paths: &ConfigPaths) -> Result<ExitCod
             pass.held,
             pass.duplicates
         );
-        return Ok(if pass.failed > 0 { ExitCode::FAILURE } else { ExitCode::SUCCESS });
+        return Ok(if pass.failed > 0 {
+            ExitCode::FAILURE
+        } else {
+            ExitCode::SUCCESS
+        });
     }
     dispatcher
         .run(async {
@@ -304,7 +317,8 @@ pub async fn events(command: EventsCommand, paths: &ConfigPaths) -> Result<ExitC
         Box::new(std::io::stdin().lock())
     } else {
         Box::new(std::io::BufReader::new(
-            std::fs::File::open(&file).with_context(|| format!("cannot open {}", file.display()))?,
+            std::fs::File::open(&file)
+                .with_context(|| format!("cannot open {}", file.display()))?,
         ))
     };
     let now = Utc::now();
@@ -329,7 +343,11 @@ pub async fn events(command: EventsCommand, paths: &ConfigPaths) -> Result<ExitC
             "{} bad line{}; nothing was stored:\n  {}",
             errors.len(),
             if errors.len() == 1 { "" } else { "s" },
-            shown.iter().map(|s| s.as_str()).collect::<Vec<_>>().join("\n  ")
+            shown
+                .iter()
+                .map(|s| s.as_str())
+                .collect::<Vec<_>>()
+                .join("\n  ")
         );
     }
     let store = open_store(&config).await?;

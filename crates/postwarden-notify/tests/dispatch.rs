@@ -1,0 +1,510 @@
+//! The dispatcher end to end: events in the store → rules → directives → groups →
+//! rendered, ticketed notifications → real channels (the ClickSend test double, Postfix's
+//! smtp-sink, a webhook receiver) → the audit log. The clock is the `now` handed to each
+//! pass, so timers are tested without waiting.
+
+use chrono::{DateTime, Duration, TimeZone, Utc};
+use postwarden_core::{Config, Event, Severity};
+use postwarden_notify::{Dispatcher, Pass};
+use postwarden_store::{AttemptRecord, Backend, Store};
+use postwarden_testkit::clicksend::ClickSend;
+use postwarden_testkit::daemons::{dumped, smtp_sink};
+use postwarden_testkit::database::TestDatabase;
+use postwarden_testkit::gpg::{Gpg, body, parts};
+use postwarden_testkit::webhook::WebhookReceiver;
+
+const USER: &str = "apiuser";
+const KEY: &str = "s3cret-api-key";
+const PHONE: &str = "+12345678901";
+
+struct Setup {
+    store: Store,
+    dispatcher: Dispatcher,
+    database: TestDatabase,
+}
+
+impl Setup {
+    async fn new(backend: Backend, config: &str) -> Setup {
+        let database = TestDatabase::create(backend).await;
+        let text = format!(
+            "data_dir = \"/nonexistent\"\n[database]\nurl = \"{}\"\n{config}",
+            database.url
+        );
+        let config = Config::from_toml(&text).unwrap_or_else(|e| panic!("{e}\n{text}"));
+        let store = Store::connect(&config.database_url(), 4).await.unwrap();
+        store.migrate().await.unwrap();
+        let dispatcher = Dispatcher::new(&config, store.clone(), "mx.example.org").unwrap();
+        Setup {
+            store,
+            dispatcher,
+            database,
+        }
+    }
+
+    async fn pass(&self, now: DateTime<Utc>) -> Pass {
+        self.dispatcher.run_once(now).await.unwrap()
+    }
+
+    async fn log(&self) -> Vec<AttemptRecord> {
+        self.store
+            .notify_attempts(Utc.timestamp_opt(0, 0).unwrap(), 10_000)
+            .await
+            .unwrap()
+    }
+
+    async fn finish(self) {
+        self.store.close().await;
+        self.database.drop_database().await;
+    }
+}
+
+fn t0() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 11, 21, 10, 0, 0).unwrap()
+}
+
+fn auth_failure(minute: i64, ip: &str, user: &str) -> Event {
+    let mut e = Event::new(
+        t0() + Duration::minutes(minute),
+        "auth.failure",
+        Severity::Warning,
+        "logs",
+        format!("SASL LOGIN authentication failed for {user}"),
+    );
+    e.ip = Some(ip.parse().unwrap());
+    e.user = Some(user.into());
+    e
+}
+
+fn sms_config(api_base: &str, extra: &str) -> String {
+    format!(
+        r#"
+[channels.ops_sms]
+type = "clicksend"
+username = "{USER}"
+api_key = "{KEY}"
+api_base = "{api_base}"
+from = "postwarden"
+{extra}
+
+[[rules]]
+name = "auth"
+match = {{ kind = "auth.*" }}
+receivers = [{{ channel = "ops_sms", to = ["{PHONE}"] }}]
+group_wait = "30s"
+group_interval = "5m"
+"#
+    )
+}
+
+async fn events_become_one_ticketed_sms(backend: Backend) {
+    let clicksend = ClickSend::start(USER, KEY).await;
+    let setup = Setup::new(backend, &sms_config(&clicksend.base_url(), "")).await;
+    let ips = ["203.0.113.7", "203.0.113.8", "198.51.100.1"];
+    for i in 0..12 {
+        setup
+            .store
+            .insert_event(&auth_failure(i, ips[i as usize % 3], "admin"))
+            .await
+            .unwrap();
+    }
+    let routed = t0() + Duration::minutes(12);
+    // Within group_wait nothing goes out; the events are routed into one group.
+    let first = setup.pass(routed).await;
+    assert_eq!(
+        (first.events_routed, first.notifications, first.sent),
+        (12, 0, 0)
+    );
+    let pass = setup.pass(routed + Duration::seconds(31)).await;
+    assert_eq!((pass.notifications, pass.sent), (1, 1), "{pass:?}");
+    let sms = clicksend.accepted();
+    assert_eq!(sms.len(), 1);
+    assert_eq!(sms[0].to, PHONE);
+    assert_eq!(
+        sms[0].body,
+        "12 auth failures from 3 IPs in 11 min [20261121-10000001]"
+    );
+    assert_eq!(sms[0].custom_string, "20261121-10000001");
+    let log = setup.log().await;
+    assert_eq!(log.len(), 1);
+    let sent = &log[0];
+    assert_eq!(sent.status, "sent");
+    assert_eq!(sent.ticket, "20261121-10000001");
+    assert_eq!(
+        sent.provider_id.as_deref(),
+        Some(sms[0].message_id.as_str())
+    );
+    assert_eq!(sent.parts, Some(1));
+    assert_eq!(sent.price.as_deref(), Some(sms[0].message_price.as_str()));
+    assert_eq!(sent.event_ids.split(',').count(), 12);
+    // A new event waits for group_interval after the last notification.
+    setup
+        .store
+        .insert_event(&auth_failure(13, "203.0.113.9", "root"))
+        .await
+        .unwrap();
+    let early = setup.pass(routed + Duration::minutes(3)).await;
+    assert_eq!(early.sent, 0);
+    let later = setup.pass(routed + Duration::minutes(6)).await;
+    assert_eq!(later.sent, 1);
+    assert_eq!(clicksend.accepted()[1].custom_string, "20261121-10000002");
+    setup.finish().await;
+}
+
+async fn limits_hold_back_and_fold_events_into_the_next(backend: Backend) {
+    let clicksend = ClickSend::start(USER, KEY).await;
+    let limits = "limits = { max_per_hour = 1 }";
+    let config = sms_config(&clicksend.base_url(), limits)
+        .replace("group_wait = \"30s\"", "group_wait = \"0s\"");
+    let setup = Setup::new(backend, &config).await;
+    setup
+        .store
+        .insert_event(&auth_failure(0, "203.0.113.7", "a"))
+        .await
+        .unwrap();
+    assert_eq!(setup.pass(t0()).await.sent, 1);
+    setup
+        .store
+        .insert_event(&auth_failure(6, "203.0.113.8", "b"))
+        .await
+        .unwrap();
+    let held = setup.pass(t0() + Duration::minutes(6)).await;
+    assert_eq!((held.sent, held.held), (0, 1), "{held:?}");
+    setup
+        .store
+        .insert_event(&auth_failure(20, "203.0.113.9", "c"))
+        .await
+        .unwrap();
+    // Still within the hour: the group is held back until the window allows one more.
+    let still = setup.pass(t0() + Duration::minutes(30)).await;
+    assert_eq!(still.sent + still.held, 0, "{still:?}");
+    let after = setup.pass(t0() + Duration::minutes(61)).await;
+    assert_eq!(after.sent, 1, "{after:?}");
+    let sms = clicksend.accepted();
+    assert_eq!(sms.len(), 2);
+    assert!(
+        sms[1].body.starts_with("2 auth failures from 2 IPs"),
+        "{}",
+        sms[1].body
+    );
+    let statuses: Vec<String> = setup.log().await.into_iter().map(|a| a.status).collect();
+    assert_eq!(statuses, ["sent", "rate_limited", "sent"]);
+    let counts = setup.store.directive_counts().await.unwrap();
+    assert_eq!(counts, [("grouped".to_string(), 3)]);
+    setup.finish().await;
+}
+
+macro_rules! on_every_backend {
+    ($($test:ident),* $(,)?) => {
+        mod sqlite {
+            $(#[tokio::test] async fn $test() { super::$test(postwarden_store::Backend::Sqlite).await })*
+        }
+        mod postgres {
+            $(#[tokio::test] async fn $test() { super::$test(postwarden_store::Backend::Postgres).await })*
+        }
+        mod mysql {
+            $(#[tokio::test] async fn $test() { super::$test(postwarden_store::Backend::MySql).await })*
+        }
+    };
+}
+
+on_every_backend!(
+    events_become_one_ticketed_sms,
+    limits_hold_back_and_fold_events_into_the_next,
+);
+
+#[tokio::test]
+async fn clicksend_answers_per_message_outages_and_bad_credentials() {
+    let clicksend = ClickSend::start(USER, KEY).await;
+    let config = sms_config(&clicksend.base_url(), "")
+        .replace(
+            &format!("to = [\"{PHONE}\"]"),
+            "to = [\"+12345678901\", \"+19998887777\"]",
+        )
+        .replace("group_wait = \"30s\"", "group_wait = \"0s\"");
+    let setup = Setup::new(Backend::Sqlite, &config).await;
+    clicksend.reject_recipient("+19998887777", "INVALID_RECIPIENT");
+    clicksend.fail_next(1, 500);
+    setup
+        .store
+        .insert_event(&auth_failure(0, "203.0.113.7", "a"))
+        .await
+        .unwrap();
+    let outage = setup.pass(t0()).await;
+    assert_eq!((outage.sent, outage.retried), (0, 2), "{outage:?}");
+    // The retry comes after the backoff (10 s ± 25 %), not before.
+    assert_eq!(setup.pass(t0() + Duration::seconds(5)).await.sent, 0);
+    let retry = setup.pass(t0() + Duration::seconds(20)).await;
+    assert_eq!((retry.sent, retry.failed), (1, 1), "{retry:?}");
+    let log = setup.log().await;
+    let failed = log.iter().find(|a| a.status == "failed").unwrap();
+    assert_eq!(failed.code.as_deref(), Some("INVALID_RECIPIENT"));
+    assert_eq!(failed.recipient, "+19998887777");
+    assert_eq!(log.iter().filter(|a| a.status == "retried").count(), 2);
+    assert!(
+        log.iter()
+            .any(|a| a.code.as_deref() == Some("INTERNAL_SERVER_ERROR"))
+    );
+    assert_eq!(clicksend.accepted().len(), 1);
+    setup.finish().await;
+
+    // Wrong credentials: 401 is permanent, nothing is retried.
+    let wrong = sms_config(&clicksend.base_url(), "")
+        .replace(KEY, "wrong")
+        .replace("group_wait = \"30s\"", "group_wait = \"0s\"");
+    let setup = Setup::new(Backend::Sqlite, &wrong).await;
+    setup
+        .store
+        .insert_event(&auth_failure(0, "203.0.113.7", "a"))
+        .await
+        .unwrap();
+    let pass = setup.pass(t0()).await;
+    assert_eq!((pass.failed, pass.retried), (1, 0), "{pass:?}");
+    assert_eq!(setup.log().await[0].code.as_deref(), Some("UNAUTHORIZED"));
+    setup.finish().await;
+}
+
+#[tokio::test]
+async fn a_crashed_send_is_found_in_the_providers_history_not_sent_again() {
+    let clicksend = ClickSend::start(USER, KEY).await;
+    let config = format!(
+        "{}\n[notify]\nclaim_timeout = \"1m\"\n",
+        sms_config(&clicksend.base_url(), "")
+            .replace("group_wait = \"30s\"", "group_wait = \"0s\"")
+    );
+    let setup = Setup::new(Backend::Sqlite, &config).await;
+    setup
+        .store
+        .insert_event(&auth_failure(0, "203.0.113.7", "a"))
+        .await
+        .unwrap();
+    setup.dispatcher.route(t0()).await.unwrap();
+    setup.dispatcher.flush(t0()).await.unwrap();
+    // A dispatcher claims the notification and hands it to ClickSend, then dies before
+    // recording the outcome.
+    let claimed = setup
+        .store
+        .claim_notifications(t0(), 60_000_000, 10, None)
+        .await
+        .unwrap();
+    assert_eq!(claimed.len(), 1);
+    let channel = setup.dispatcher.channel("ops_sms").unwrap();
+    let outgoing = postwarden_notify::channels::Outgoing {
+        ticket: claimed[0].ticket.clone(),
+        recipient: claimed[0].recipient.clone(),
+        subject: String::new(),
+        body: claimed[0].body.clone(),
+        html: None,
+        csv: None,
+        format: "sms".into(),
+        created: Utc::now(),
+        recovering: false,
+    };
+    assert!(channel.send(&[outgoing]).await[0].is_ok());
+    // Before the claim expires nobody touches it; after, the next dispatcher checks
+    // ClickSend's history, finds the ticket and records it as sent.
+    assert_eq!(setup.pass(t0() + Duration::seconds(30)).await.sent, 0);
+    let recovered = setup.pass(t0() + Duration::seconds(61)).await;
+    assert_eq!(recovered.sent, 1, "{recovered:?}");
+    assert_eq!(clicksend.accepted().len(), 1, "sent once, not twice");
+    let log = setup.log().await;
+    assert_eq!(
+        log[0].provider_id.as_deref(),
+        Some(clicksend.accepted()[0].message_id.as_str())
+    );
+    setup.finish().await;
+}
+
+#[tokio::test]
+async fn mailgen_directives_become_one_signed_mail_per_asn_with_csv() {
+    let gpg = Gpg::new();
+    gpg.generate("Postwarden <postwarden@example.org>", "ed25519", "sign", "");
+    let secret = gpg.export_secret("Postwarden <postwarden@example.org>", "");
+    let key_file = gpg.path("signing.asc");
+    std::fs::write(&key_file, secret).unwrap();
+    let dumps = tempfile::tempdir().unwrap();
+    let sink = smtp_sink(dumps.path());
+    let config = format!(
+        r#"
+[channels.ops_mail]
+type = "email"
+smtp = "{}"
+security = "none"
+from = "postwarden@example.org"
+sign_key_file = "{}"
+"#,
+        sink.address(),
+        key_file.display()
+    );
+    let setup = Setup::new(Backend::Sqlite, &config).await;
+    let mut lines = String::new();
+    for i in 0..30 {
+        let asn = 64500 + i % 3;
+        lines.push_str(&format!(
+            r#"{{"kind":"abuse.bruteforce","time":"2026-11-21T10:{:02}:00Z","severity":"warning","ip":"203.0.113.{}","user":"=cmd|' /C calc'!A0","attributes":{{"source.asn":{asn}}},"directives":[{{"channel":"ops_mail","recipient":"abuse@as{asn}.example","template":"abuse_report","format":"csv","aggregate":["source.asn"],"interval":"1h"}}]}}"#,
+            i, i + 1
+        ));
+        lines.push('\n');
+    }
+    let config_channels = Config::from_toml(&config).unwrap().channels;
+    let items: Vec<_> = lines
+        .lines()
+        .map(|line| {
+            let (event, specs) =
+                postwarden_notify::directive::parse_ingest_line(line, &config_channels, t0())
+                    .unwrap();
+            (event, specs.into_iter().map(|s| s.into_new(t0())).collect())
+        })
+        .collect();
+    setup
+        .store
+        .insert_events_with_directives(&items)
+        .await
+        .unwrap();
+    let pass = setup.pass(t0()).await;
+    assert_eq!(
+        (pass.events_routed, pass.notifications, pass.sent),
+        (0, 3, 3),
+        "{pass:?}"
+    );
+    let mails = dumped(dumps.path());
+    assert_eq!(mails.len(), 3);
+    let mail = mails
+        .iter()
+        .find(|m| m.contains("abuse@as64501.example"))
+        .expect("a mail for AS64501");
+    let message = mail.replace('\n', "\r\n");
+    let at = message.find("Subject: ").unwrap();
+    let subject = &message[at..message[at..].find("\r\n").unwrap() + at];
+    assert!(
+        subject.starts_with("Subject: [20261121-1000000")
+            && subject.ends_with("Abuse report: 10 events source.asn=64501"),
+        "{subject}"
+    );
+    assert!(message.contains("Message-ID: <20261121-1000000"));
+    // RFC 3156: verify the signed part with real GnuPG.
+    let entity_start = message.find("Content-Type: multipart/signed").unwrap();
+    let entity = &message.as_bytes()[entity_start..];
+    let signed = parts(entity);
+    assert_eq!(signed.len(), 2);
+    let verdict = gpg.verify(signed[0], body(signed[1]));
+    assert!(
+        String::from_utf8_lossy(&verdict.stderr).contains("Good signature"),
+        "{}",
+        String::from_utf8_lossy(&verdict.stderr)
+    );
+    // The CSV is attached, one row per event, with formula cells neutralised.
+    let inner = String::from_utf8_lossy(signed[0]);
+    assert!(inner.contains("filename=\"events.csv\""));
+    let csv_b64 = inner
+        .split("filename=\"events.csv\"")
+        .nth(1)
+        .and_then(|rest| rest.split("\r\n\r\n").nth(1))
+        .map(|b| b.split("\r\n--").next().unwrap().replace("\r\n", ""))
+        .unwrap();
+    use base64::Engine;
+    let csv = String::from_utf8(
+        base64::engine::general_purpose::STANDARD
+            .decode(csv_b64)
+            .unwrap(),
+    )
+    .unwrap();
+    assert_eq!(csv.lines().count(), 11, "{csv}");
+    assert!(csv.contains(",'=cmd|"), "{csv}");
+    setup.finish().await;
+}
+
+#[tokio::test]
+async fn webhooks_get_signed_json_and_outages_are_retried() {
+    let receiver = WebhookReceiver::start(503);
+    let config = format!(
+        r#"
+[channels.hook]
+type = "webhook"
+url = "{}"
+secret = "hook-secret"
+
+[[rules]]
+match = {{ kind = "mail.virus" }}
+receivers = [{{ channel = "hook", to = "soc" }}]
+group_wait = "0s"
+"#,
+        receiver.url()
+    );
+    let setup = Setup::new(Backend::Sqlite, &config).await;
+    let mut virus = Event::new(
+        t0(),
+        "mail.virus",
+        Severity::Critical,
+        "filter",
+        "Eicar-Signature in mail from x@example.net",
+    );
+    virus.sender = Some("x@example.net".into());
+    setup.store.insert_event(&virus).await.unwrap();
+    assert_eq!(setup.pass(t0()).await.retried, 1);
+    receiver.set_status(200);
+    assert_eq!(setup.pass(t0() + Duration::minutes(1)).await.sent, 1);
+    let got = receiver.received();
+    assert_eq!(got.len(), 2);
+    let last = &got[1];
+    let json: serde_json::Value = serde_json::from_slice(&last.body).unwrap();
+    assert_eq!(json["ticket"], "20261121-10000001");
+    assert_eq!(json["events"][0]["sender"], "x@example.net");
+    assert_eq!(last.headers["idempotency-key"], "20261121-10000001");
+    let expected = postwarden_core::http::sign_webhook(
+        "hook-secret",
+        &last.headers["x-postwarden-timestamp"],
+        &last.body,
+    );
+    assert_eq!(last.headers["x-postwarden-signature"], expected);
+    setup.finish().await;
+}
+
+#[tokio::test]
+async fn duplicates_and_unchanged_repeats_are_suppressed_and_audited() {
+    let clicksend = ClickSend::start(USER, KEY).await;
+    let config = sms_config(
+        &clicksend.base_url(),
+        "limits = { duplicate_window = \"30m\" }",
+    )
+    .replace("group_wait = \"30s\"", "group_wait = \"0s\"")
+    .replace("group_interval = \"5m\"", "group_interval = \"1m\"");
+    let setup = Setup::new(Backend::Sqlite, &config).await;
+    let (ticket, state) = setup
+        .dispatcher
+        .send_now("ops_sms", PHONE, "Postfix is down on mx1", t0())
+        .await
+        .unwrap();
+    assert_eq!(state.status, "sent", "{ticket}: {state:?}");
+    let (_, again) = setup
+        .dispatcher
+        .send_now(
+            "ops_sms",
+            PHONE,
+            "Postfix is down on mx1",
+            t0() + Duration::minutes(5),
+        )
+        .await
+        .unwrap();
+    assert_eq!(again.status, "duplicate");
+    let (_, other) = setup
+        .dispatcher
+        .send_now(
+            "ops_sms",
+            PHONE,
+            "Postfix is up again on mx1",
+            t0() + Duration::minutes(6),
+        )
+        .await
+        .unwrap();
+    assert_eq!(other.status, "sent");
+    let bad = setup
+        .dispatcher
+        .send_now("ops_sms", "12345", "x", t0())
+        .await
+        .unwrap_err();
+    assert!(bad.contains("not an E.164 number"), "{bad}");
+    assert_eq!(clicksend.accepted().len(), 2);
+    let statuses: Vec<String> = setup.log().await.into_iter().map(|a| a.status).collect();
+    assert_eq!(statuses, ["sent", "duplicate", "sent"]);
+    setup.finish().await;
+}
