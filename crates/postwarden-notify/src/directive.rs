@@ -39,10 +39,17 @@ pub struct DirectiveSpec {
 }
 
 impl DirectiveSpec {
-    /// The key shared by every directive that goes out in the same notification.
+    /// The key shared by every directive that goes out in the same notification: one
+    /// group per rule (as Alertmanager's routes), receiver, template, format and labels.
     pub fn group_key(&self) -> String {
         let mut hash = Sha256::new();
-        for part in [&self.channel, &self.recipient, &self.template, &self.format] {
+        for part in [
+            &self.rule,
+            &self.channel,
+            &self.recipient,
+            &self.template,
+            &self.format,
+        ] {
             hash.update(part.as_bytes());
             hash.update([0]);
         }

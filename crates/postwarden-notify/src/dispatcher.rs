@@ -28,8 +28,6 @@ use std::time::Duration;
 const ROUTE_BATCH: u32 = 5000;
 /// Groups turned into notifications per transaction.
 const FLUSH_BATCH: usize = 100;
-/// Notifications claimed per transaction.
-const DELIVER_BATCH: u32 = 1000;
 
 /// What one pass did.
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
@@ -68,11 +66,7 @@ impl Dispatcher {
     /// Compiles the rules, loads the templates and builds every channel; errors name the
     /// rule, template or channel at fault.
     pub fn new(config: &Config, store: Store, hostname: &str) -> Result<Dispatcher, String> {
-        let rules = compile_all(&config.rules, &config.channels).map_err(|e| e.to_string())?;
-        let templates = Templates::load(
-            config.notify.templates_dir.as_deref(),
-            config.notify.max_value_length,
-        )?;
+        let (rules, templates) = check_config(config)?;
         let mut channels = BTreeMap::new();
         for (name, channel) in &config.channels {
             channels.insert(name.clone(), Channel::build(name, channel, hostname)?);
@@ -253,7 +247,7 @@ impl Dispatcher {
         loop {
             let claimed = self
                 .store
-                .claim_notifications(now, claim_for, DELIVER_BATCH, ticket)
+                .claim_notifications(now, claim_for, self.config.batch_size, ticket)
                 .await?;
             if claimed.is_empty() {
                 return Ok(());
@@ -444,6 +438,27 @@ impl Dispatcher {
             .ok_or_else(|| format!("notification {ticket} vanished"))?;
         Ok((ticket, state))
     }
+}
+
+/// Compiles the rules and loads the templates, checking that every template a rule names
+/// exists (`config check` and every dispatcher start).
+pub fn check_config(config: &Config) -> Result<(Vec<Rule>, Templates), String> {
+    let rules = compile_all(&config.rules, &config.channels).map_err(|e| e.to_string())?;
+    let templates = Templates::load(
+        config.notify.templates_dir.as_deref(),
+        config.notify.max_value_length,
+    )?;
+    for rule in &rules {
+        for name in rule.templates() {
+            if !templates.has(name) {
+                return Err(format!(
+                    "{}: template `{name}` not found (neither {name}.txt in notify.templates_dir nor a built-in)",
+                    rule.name
+                ));
+            }
+        }
+    }
+    Ok((rules, templates))
 }
 
 fn count(pass: &mut Pass, status: &str) {

@@ -2,7 +2,8 @@
 //!
 //! A new group waits `group_wait` after its first directive, so events arriving together go
 //! out together. After a notification, the group's next one waits `group_interval`. Limits
-//! may push a group back further (`not_before`). Whether an unchanged group is sent again
+//! may push a group back further (`not_before`); a flush that limits held back does not
+//! count, so the group goes out once they allow it. Whether an unchanged group is sent again
 //! before `repeat_interval` is decided when it is rendered ([`is_repeat`]).
 
 use postwarden_store::PendingGroup;

@@ -24,4 +24,4 @@ pub mod sanitize;
 pub mod sms;
 pub mod template;
 
-pub use dispatcher::{Dispatcher, Pass};
+pub use dispatcher::{Dispatcher, Pass, check_config};

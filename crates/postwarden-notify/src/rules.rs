@@ -139,6 +139,11 @@ impl Rule {
         })
     }
 
+    /// The templates its receivers use.
+    pub fn templates(&self) -> impl Iterator<Item = &str> {
+        self.receivers.iter().map(|r| r.template.as_str())
+    }
+
     /// Whether the event matches every condition (and, when it reports a resolved alert,
     /// whether the rule wants those).
     pub fn matches(&self, event: &Event) -> bool {

@@ -201,16 +201,6 @@ impl Backend {
             Backend::MySql => " FOR UPDATE SKIP LOCKED".into(),
         }
     }
-
-    /// `INSERT` that leaves an existing row alone.
-    fn insert_ignore(self, rest: &str) -> String {
-        match self {
-            Backend::MySql => format!("INSERT IGNORE INTO {rest}"),
-            Backend::Sqlite | Backend::Postgres => {
-                format!("INSERT INTO {rest} ON CONFLICT DO NOTHING")
-            }
-        }
-    }
 }
 
 /// `a,b,c` for a list of ids (stored as text in notifications and the audit log).
@@ -481,24 +471,22 @@ impl Store {
         } = *slot;
         const CONTEXT: &str = "checking notification limits";
         let mut tx = self.begin_write().await?;
-        self.query(
-            &self
-                .backend
-                .insert_ignore("notify_limit_keys (channel, recipient, uses) VALUES (?, ?, 0)"),
-        )
-        .bind(channel.to_owned())
-        .bind(recipient.to_owned())
-        .execute(&mut *tx)
-        .await
-        .map_err(StoreError::query(CONTEXT))?;
-        self.query(
-            "UPDATE notify_limit_keys SET uses = uses + 1 WHERE channel = ? AND recipient = ?",
-        )
-        .bind(channel.to_owned())
-        .bind(recipient.to_owned())
-        .execute(&mut *tx)
-        .await
-        .map_err(StoreError::query(CONTEXT))?;
+        // One upsert takes the receiver's row lock at once (an INSERT IGNORE followed by
+        // an UPDATE would let two MySQL transactions deadlock on their shared locks).
+        let lock = format!(
+            "INSERT INTO notify_limit_keys (channel, recipient, uses) VALUES (?, ?, 1){}",
+            self.backend.upsert(
+                "notify_limit_keys",
+                "channel, recipient",
+                &[("uses", "notify_limit_keys.uses + 1")]
+            )
+        );
+        self.query(&lock)
+            .bind(channel.to_owned())
+            .bind(recipient.to_owned())
+            .execute(&mut *tx)
+            .await
+            .map_err(StoreError::query(CONTEXT))?;
         let rows = self
             .query(
                 "SELECT time_us, content_hash, ticket FROM notify_sends \
@@ -772,15 +760,19 @@ async fn allocate_tickets(
     }
     let day = i64::from(now.year()) * 10_000 + i64::from(now.month()) * 100 + i64::from(now.day());
     let run = |sql: &str| sqlx::query(AssertSqlSafe(backend.sql(sql)));
-    run(&backend.insert_ignore("notify_tickets (day, last) VALUES (?, ?)"))
+    // One upsert, so concurrent allocators queue on the day's row lock.
+    let take = format!(
+        "INSERT INTO notify_tickets (day, last) VALUES (?, ?){}",
+        backend.upsert(
+            "notify_tickets",
+            "day",
+            &[("last", "notify_tickets.last + ?")]
+        )
+    );
+    run(&take)
         .bind(day)
-        .bind(FIRST_TICKET - 1)
-        .execute(&mut *tx)
-        .await
-        .map_err(StoreError::query(CONTEXT))?;
-    run("UPDATE notify_tickets SET last = last + ? WHERE day = ?")
+        .bind(FIRST_TICKET - 1 + count as i64)
         .bind(count as i64)
-        .bind(day)
         .execute(&mut *tx)
         .await
         .map_err(StoreError::query(CONTEXT))?;
@@ -957,12 +949,16 @@ async fn finish_one(
                 .execute(&mut *tx)
                 .await
                 .map_err(StoreError::query(CONTEXT))?;
-            run("UPDATE notify_groups SET not_before_us = ? WHERE group_key = ?")
-                .bind(a.next_us.unwrap_or(now_us))
-                .bind(a.group_key.clone())
-                .execute(&mut *tx)
-                .await
-                .map_err(StoreError::query(CONTEXT))?;
+            // The held-back flush does not count as one: the group goes out as soon as
+            // the limit allows, not a group_interval after the attempt.
+            run(
+                "UPDATE notify_groups SET not_before_us = ?, last_flush_us = 0 WHERE group_key = ?",
+            )
+            .bind(a.next_us.unwrap_or(now_us))
+            .bind(a.group_key.clone())
+            .execute(&mut *tx)
+            .await
+            .map_err(StoreError::query(CONTEXT))?;
         }
         "duplicate" => {
             run("UPDATE directives SET status = 'suppressed' WHERE ticket = ?")

@@ -35,6 +35,8 @@ pub struct NotifyConfig {
     pub retry_deadline: Duration,
     /// Longest text taken from an event field into a template (longer is cut with `…`).
     pub max_value_length: usize,
+    /// Notifications one dispatcher claims at a time (and ClickSend gets per request).
+    pub batch_size: u32,
 }
 
 impl Default for NotifyConfig {
@@ -47,6 +49,7 @@ impl Default for NotifyConfig {
             retry_max: Duration::from_secs(600),
             retry_deadline: Duration::from_secs(6 * 3600),
             max_value_length: 256,
+            batch_size: 1000,
         }
     }
 }
@@ -361,6 +364,9 @@ pub(super) fn validate(
             }
             _ => {}
         }
+    }
+    if notify.batch_size == 0 {
+        return invalid("notify.batch_size", "must be at least 1".into());
     }
     if notify.claim_timeout.is_zero() {
         return invalid("notify.claim_timeout", "must be longer than 0".into());

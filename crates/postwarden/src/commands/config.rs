@@ -20,7 +20,15 @@ pub fn run(command: ConfigCommand, paths: &ConfigPaths) -> Result<ExitCode> {
         |p| p.display().to_string(),
     );
     match command {
-        ConfigCommand::Check => println!("configuration OK: {source}"),
+        ConfigCommand::Check => {
+            let (rules, _) = postwarden_notify::check_config(&config)
+                .map_err(|e| anyhow::anyhow!("invalid notification settings in {source}: {e}"))?;
+            println!(
+                "configuration OK: {source} ({} channels, {} rules)",
+                config.channels.len(),
+                rules.len()
+            );
+        }
         ConfigCommand::Show => println!("# {source}\n{config:#?}"),
     }
     Ok(ExitCode::SUCCESS)

@@ -60,6 +60,9 @@ pub struct DispatchArgs {
     /// One pass (route, group, deliver what is due) and exit, as mailgen's run
     #[arg(long)]
     once: bool,
+    /// Run the pass as if it were this time (RFC 3339): for trying timers and limits
+    #[arg(long, hide = true, value_name = "TIME")]
+    at: Option<DateTime<Utc>>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -285,7 +288,9 @@ pub async fn dispatch(args: DispatchArgs, paths: &ConfigPaths) -> Result<ExitCod
     let dispatcher =
         Dispatcher::new(&config, store, &hostname(&config)).map_err(anyhow::Error::msg)?;
     if args.once {
-        let pass = dispatcher.run_once(Utc::now()).await?;
+        let pass = dispatcher
+            .run_once(args.at.unwrap_or_else(Utc::now))
+            .await?;
         println!(
             "routed {} events; {} notifications; sent {}, failed {}, retrying {}, held back {}, duplicates {}",
             pass.events_routed,
