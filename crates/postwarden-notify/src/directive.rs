@@ -270,4 +270,26 @@ mod tests {
         );
         assert!(parse_ingest_line("{", &OneChannel, Utc::now()).is_err());
     }
+
+    proptest::proptest! {
+        #[test]
+        fn any_line_parses_or_says_why(line in ".{0,300}") {
+            if let Err(message) = parse_ingest_line(&line, &OneChannel, Utc::now()) {
+                proptest::prop_assert!(!message.is_empty());
+            }
+        }
+
+        #[test]
+        fn any_attribute_values_survive(asn in proptest::prelude::any::<i64>(), user in ".{0,40}") {
+            let line = serde_json::json!({
+                "kind": "abuse.x",
+                "attributes": {"source.asn": asn, "user": user},
+                "directives": [{"channel": "ops_mail", "recipient": "a@b", "aggregate": ["source.asn", "user"]}],
+            })
+            .to_string();
+            let (_, directives) = parse_ingest_line(&line, &OneChannel, Utc::now()).unwrap();
+            proptest::prop_assert_eq!(&directives[0].labels["source.asn"], &asn.to_string());
+            proptest::prop_assert_eq!(&directives[0].labels["user"], &user);
+        }
+    }
 }
