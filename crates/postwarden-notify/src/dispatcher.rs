@@ -27,7 +27,7 @@ use std::time::Duration;
 /// Events routed per transaction.
 const ROUTE_BATCH: u32 = 5000;
 /// Groups turned into notifications per transaction.
-const FLUSH_BATCH: usize = 100;
+const FLUSH_BATCH: usize = 2000;
 
 /// What one pass did.
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
@@ -110,12 +110,21 @@ impl Dispatcher {
 
     /// One pass: route, group, deliver.
     pub async fn run_once(&self, now: DateTime<Utc>) -> Result<Pass, StoreError> {
+        let started = std::time::Instant::now();
         let mut pass = Pass {
             events_routed: self.route(now).await?,
-            notifications: self.flush(now).await?,
             ..Pass::default()
         };
+        let routed = started.elapsed();
+        pass.notifications = self.flush(now).await?;
+        let flushed = started.elapsed();
         self.deliver(now, None, &mut pass).await?;
+        tracing::debug!(
+            ?routed,
+            grouped = ?(flushed - routed),
+            delivered = ?(started.elapsed() - flushed),
+            "notification pass"
+        );
         Ok(pass)
     }
 
@@ -175,12 +184,24 @@ impl Dispatcher {
             let by_key: HashMap<&str, &PendingGroup> =
                 chunk.iter().map(|g| (g.group_key.as_str(), g)).collect();
             let keys: Vec<String> = chunk.iter().map(|g| g.group_key.clone()).collect();
+            let started = std::time::Instant::now();
+            let mut rendering = std::time::Duration::ZERO;
             let tickets = self
                 .store
                 .flush_groups(&keys, now, |key, members, ticket| {
-                    self.notification_of(by_key.get(key).copied(), key, members, ticket, now_us)
+                    let render_started = std::time::Instant::now();
+                    let n = self.notification_of(
+                        by_key.get(key).copied(),
+                        key,
+                        members,
+                        ticket,
+                        now_us,
+                    );
+                    rendering += render_started.elapsed();
+                    n
                 })
                 .await?;
+            tracing::debug!(groups = tickets.len(), took = ?started.elapsed(), ?rendering, "grouped");
             made += tickets.len();
         }
         Ok(made)
@@ -260,13 +281,21 @@ impl Dispatcher {
                     None => by_channel.entry(n.channel.clone()).or_default().push(n),
                 }
             }
+            let sending = std::time::Instant::now();
             for (name, batch) in by_channel {
                 finished.extend(self.send_batch(&name, batch, now).await);
             }
+            let recording = std::time::Instant::now();
             for f in &finished {
                 count(pass, f.status);
             }
             self.store.finish_notifications(&finished).await?;
+            tracing::debug!(
+                notifications = finished.len(),
+                sending = ?(recording - sending),
+                recording = ?recording.elapsed(),
+                "delivered"
+            );
             if ticket.is_some() {
                 return Ok(());
             }
@@ -514,6 +543,7 @@ fn finished(n: &ClaimedNotification, now: DateTime<Utc>, status: &'static str) -
         recipient: n.recipient.clone(),
         template: n.template.clone(),
         event_ids: n.event_ids.clone(),
+        directive_ids: n.directive_ids.clone(),
         time: now,
         status,
         next_us: None,

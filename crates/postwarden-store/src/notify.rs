@@ -116,6 +116,8 @@ pub struct ClaimedNotification {
     pub csv: Option<String>,
     pub content_hash: String,
     pub event_ids: String,
+    /// The directives it carries (`a,b,c`): given back to the group if a limit holds it.
+    pub directive_ids: String,
     /// Attempts so far, this one included.
     pub attempts: i64,
     /// It was claimed before by a dispatcher that never finished: the provider may already
@@ -133,6 +135,7 @@ pub struct FinishedAttempt {
     pub recipient: String,
     pub template: String,
     pub event_ids: String,
+    pub directive_ids: String,
     pub time: DateTime<Utc>,
     /// `sent`, `failed`, `retried`, `rate_limited`, `cooldown` or `duplicate`.
     pub status: &'static str,
@@ -186,8 +189,8 @@ pub struct NotificationState {
 const DIRECTIVE_COLUMNS: &str = "event_id, created_us, rule, channel, recipient, template, \
      format, group_key, labels, group_wait_us, group_interval_us, repeat_interval_us, status";
 const NOTIFICATION_COLUMNS: &str = "ticket, created_us, group_key, channel, recipient, template, \
-     format, subject, body, html, csv, content_hash, event_ids, event_count, status, attempts, \
-     next_attempt_us, claimed_until_us, idempotency_key, last_error, finished_us";
+     format, subject, body, html, csv, content_hash, event_ids, directive_ids, event_count, status, \
+     attempts, next_attempt_us, claimed_until_us, idempotency_key, last_error, finished_us";
 const ATTEMPT_COLUMNS: &str = "time_us, ticket, channel, recipient, template, event_ids, status, \
      code, message, provider_id, parts, price";
 
@@ -213,6 +216,11 @@ pub fn id_list(ids: &[i64]) -> String {
         out.push_str(&id.to_string());
     }
     out
+}
+
+/// The ids of an [`id_list`].
+fn parse_ids(list: &str) -> Vec<i64> {
+    list.split(',').filter_map(|id| id.trim().parse().ok()).collect()
 }
 
 /// `(?, ?, …)` with `n` placeholders.
@@ -346,14 +354,7 @@ impl Store {
             return Ok(Vec::new());
         }
         let mut tx = self.begin_write().await?;
-        let claimed = claim_directives(self.backend, &mut tx, group_keys).await?;
-        let mut groups: Vec<(String, Vec<ClaimedDirective>)> = Vec::new();
-        for (key, directive) in claimed {
-            match groups.last_mut() {
-                Some((last, members)) if *last == key => members.push(directive),
-                _ => groups.push((key, vec![directive])),
-            }
-        }
+        let groups = claim_directives(self.backend, &mut tx, group_keys).await?;
         let tickets = allocate_tickets(self.backend, &mut tx, now, groups.len()).await?;
         let notifications: Vec<NewNotification> = groups
             .into_iter()
@@ -361,14 +362,15 @@ impl Store {
             .map(|((key, members), ticket)| build(&key, members, ticket))
             .collect();
         insert_notifications(self.backend, &mut tx, now, &notifications, &tickets).await?;
-        for (n, ticket) in notifications.iter().zip(&tickets) {
-            mark_grouped(self.backend, &mut tx, n, ticket).await?;
-            record_group_flush(self.backend, &mut tx, n, now).await?;
-            if n.status != "ready" {
-                let attempt = audit_of_new(n, ticket, now);
-                insert_attempts(self.backend, &mut tx, std::slice::from_ref(&attempt)).await?;
-            }
-        }
+        mark_grouped(self.backend, &mut tx, &notifications).await?;
+        record_group_flushes(self.backend, &mut tx, &notifications, now).await?;
+        let unsent: Vec<FinishedAttempt> = notifications
+            .iter()
+            .zip(&tickets)
+            .filter(|(n, _)| n.status != "ready")
+            .map(|(n, ticket)| audit_of_new(n, ticket, now))
+            .collect();
+        insert_attempts(self.backend, &mut tx, &unsent).await?;
         tx.commit().await.map_err(StoreError::query(CONTEXT))?;
         Ok(tickets)
     }
@@ -414,7 +416,7 @@ impl Store {
         };
         let sql = format!(
             "SELECT id, ticket, created_us, group_key, channel, recipient, template, format, \
-             subject, body, html, csv, content_hash, event_ids, attempts, status \
+             subject, body, html, csv, content_hash, event_ids, directive_ids, attempts, status \
              FROM notifications WHERE ((status = 'ready' AND next_attempt_us <= ?) \
              OR (status = 'sending' AND claimed_until_us <= ?)){only} ORDER BY id LIMIT ?{}",
             self.backend.skip_locked("notifications")
@@ -697,28 +699,54 @@ async fn insert_directives(
     Ok(())
 }
 
-/// The pending directives of `keys` with their events, locked, ordered by group.
+/// Above this many groups, their directives are found by reading every pending directive
+/// in id order (sequential pages) rather than group by group (a page per row).
+const SCAN_ALL_ABOVE: usize = 200;
+
+/// The pending directives of `keys` with their events, locked, by group (in `keys` order
+/// of first appearance), each group's directives in id order.
 async fn claim_directives(
     backend: Backend,
     tx: &mut AnyConnection,
     keys: &[String],
-) -> Result<Vec<(String, ClaimedDirective)>, StoreError> {
+) -> Result<Vec<(String, Vec<ClaimedDirective>)>, StoreError> {
     const CONTEXT: &str = "claiming directives";
     let event_columns: Vec<String> = EVENT_COLUMNS
         .split(',')
         .map(|c| format!("e.{}", c.trim()))
         .collect();
-    let mut out = Vec::new();
-    for chunk in keys.chunks(500) {
-        let sql = format!(
-            "SELECT d.id AS d_id, d.group_key AS d_group_key, d.channel AS d_channel, \
-             d.recipient AS d_recipient, d.template AS d_template, d.format AS d_format, \
-             d.labels AS d_labels, {} FROM directives d JOIN events e ON e.id = d.event_id \
-             WHERE d.status = 'pending' AND d.group_key IN {} ORDER BY d.group_key, d.id{}",
-            event_columns.join(", "),
-            placeholders(chunk.len()),
-            backend.skip_locked("d")
-        );
+    let select = format!(
+        "SELECT d.id AS d_id, d.group_key AS d_group_key, d.channel AS d_channel, \
+         d.recipient AS d_recipient, d.template AS d_template, d.format AS d_format, \
+         d.labels AS d_labels, {} FROM directives d JOIN events e ON e.id = d.event_id \
+         WHERE d.status = 'pending'",
+        event_columns.join(", ")
+    );
+    let wanted: std::collections::HashSet<&str> = keys.iter().map(String::as_str).collect();
+    let mut groups: Vec<(String, Vec<ClaimedDirective>)> = Vec::new();
+    let mut index: std::collections::HashMap<String, usize> = Default::default();
+    let mut add = |key: String, directive: ClaimedDirective| {
+        if !wanted.contains(key.as_str()) {
+            return;
+        }
+        let at = *index.entry(key.clone()).or_insert_with(|| {
+            groups.push((key, Vec::new()));
+            groups.len() - 1
+        });
+        groups[at].1.push(directive);
+    };
+    let chunks: Vec<&[String]> = if keys.len() > SCAN_ALL_ABOVE {
+        vec![&[]]
+    } else {
+        keys.chunks(500).collect()
+    };
+    for chunk in chunks {
+        let filter = if chunk.is_empty() {
+            String::new()
+        } else {
+            format!(" AND d.group_key IN {}", placeholders(chunk.len()))
+        };
+        let sql = format!("{select}{filter} ORDER BY d.id{}", backend.skip_locked("d"));
         let mut query = sqlx::query(AssertSqlSafe(backend.sql(&sql)));
         for key in chunk {
             query = query.bind(key.clone());
@@ -728,10 +756,10 @@ async fn claim_directives(
             .await
             .map_err(StoreError::query(CONTEXT))?;
         for row in &rows {
-            out.push((get(row, "d_group_key", CONTEXT)?, directive_from_row(row)?));
+            add(get(row, "d_group_key", CONTEXT)?, directive_from_row(row)?);
         }
     }
-    Ok(out)
+    Ok(groups)
 }
 
 fn directive_from_row(row: &AnyRow) -> Result<ClaimedDirective, StoreError> {
@@ -794,7 +822,7 @@ async fn insert_notifications(
     notifications: &[NewNotification],
     tickets: &[String],
 ) -> Result<(), StoreError> {
-    const COLUMNS: usize = 21;
+    const COLUMNS: usize = 22;
     let head = format!("INSERT INTO notifications ({NOTIFICATION_COLUMNS})");
     let now_us = to_us(now);
     let rows: Vec<(&NewNotification, &String)> = notifications.iter().zip(tickets).collect();
@@ -817,6 +845,7 @@ async fn insert_notifications(
                 .bind(n.csv.clone())
                 .bind(n.content_hash.clone())
                 .bind(id_list(&n.event_ids))
+                .bind(id_list(&n.directive_ids))
                 .bind(n.event_ids.len() as i64)
                 .bind(n.status)
                 .bind(0_i64)
@@ -834,61 +863,82 @@ async fn insert_notifications(
     Ok(())
 }
 
-/// Marks a notification's directives as grouped under its ticket (suppressed, for a
-/// duplicate).
+/// Marks the notifications' directives grouped (suppressed, for a duplicate), a thousand
+/// ids per statement.
 async fn mark_grouped(
     backend: Backend,
     tx: &mut AnyConnection,
-    n: &NewNotification,
-    ticket: &str,
+    notifications: &[NewNotification],
 ) -> Result<(), StoreError> {
-    let status = if n.status == "duplicate" {
-        "suppressed"
-    } else {
-        "grouped"
-    };
-    for chunk in n.directive_ids.chunks(1000) {
+    for status in ["grouped", "suppressed"] {
+        let ids: Vec<i64> = notifications
+            .iter()
+            .filter(|n| (n.status == "duplicate") == (status == "suppressed"))
+            .flat_map(|n| n.directive_ids.iter().copied())
+            .collect();
+        set_directive_status(backend, tx, &ids, status).await?;
+    }
+    Ok(())
+}
+
+async fn set_directive_status(
+    backend: Backend,
+    tx: &mut AnyConnection,
+    ids: &[i64],
+    status: &str,
+) -> Result<(), StoreError> {
+    for chunk in ids.chunks(1000) {
         let sql = format!(
-            "UPDATE directives SET status = ?, ticket = ? WHERE id IN {}",
+            "UPDATE directives SET status = ? WHERE id IN {}",
             placeholders(chunk.len())
         );
-        let mut query = sqlx::query(AssertSqlSafe(backend.sql(&sql)))
-            .bind(status)
-            .bind(ticket.to_owned());
+        let mut query = sqlx::query(AssertSqlSafe(backend.sql(&sql))).bind(status.to_owned());
         for id in chunk {
             query = query.bind(*id);
         }
         query
             .execute(&mut *tx)
             .await
-            .map_err(StoreError::query("marking directives grouped"))?;
+            .map_err(StoreError::query("updating directives"))?;
     }
     Ok(())
 }
 
-/// Remembers when a group last flushed and what it said (for its timers and repeats).
-async fn record_group_flush(
+/// Remembers when each group last flushed and what it said (for its timers and repeats);
+/// a notification that could not be rendered keeps the group's last content.
+async fn record_group_flushes(
     backend: Backend,
     tx: &mut AnyConnection,
-    n: &NewNotification,
+    notifications: &[NewNotification],
     now: DateTime<Utc>,
 ) -> Result<(), StoreError> {
-    let mut set = vec![("last_flush_us", "NEW.last_flush_us")];
-    if n.status == "ready" {
-        set.push(("last_hash", "NEW.last_hash"));
+    let head = "INSERT INTO notify_groups (group_key, last_flush_us, last_hash, not_before_us)";
+    for rendered in [true, false] {
+        let rows: Vec<&NewNotification> = notifications
+            .iter()
+            .filter(|n| (n.status != "failed") == rendered)
+            .collect();
+        let mut set = vec![("last_flush_us", "NEW.last_flush_us")];
+        if rendered {
+            set.push(("last_hash", "NEW.last_hash"));
+        }
+        let upsert = backend.upsert("notify_groups", "group_key", &set);
+        for chunk in rows.chunks(500) {
+            let sql = multi_row_insert(backend, head, 4, chunk.len(), &upsert);
+            let mut query = sqlx::query(AssertSqlSafe(sql));
+            for n in chunk {
+                query = query
+                    .bind(n.group_key.clone())
+                    .bind(to_us(now))
+                    .bind(n.content_hash.clone())
+                    .bind(0_i64);
+            }
+            query
+                .execute(&mut *tx)
+                .await
+                .map_err(StoreError::query("recording groups' flushes"))?;
+        }
     }
-    let sql = format!(
-        "INSERT INTO notify_groups (group_key, last_flush_us, last_hash, not_before_us) \
-         VALUES (?, ?, ?, 0){}",
-        backend.upsert("notify_groups", "group_key", &set)
-    );
-    sqlx::query(AssertSqlSafe(backend.sql(&sql)))
-        .bind(n.group_key.clone())
-        .bind(to_us(now))
-        .bind(n.content_hash.clone())
-        .execute(&mut *tx)
-        .await
-        .map_err(StoreError::query("recording a group's flush"))?;
     Ok(())
 }
 
@@ -903,6 +953,7 @@ fn audit_of_new(n: &NewNotification, ticket: &str, now: DateTime<Utc>) -> Finish
         recipient: n.recipient.clone(),
         template: n.template.clone(),
         event_ids: id_list(&n.event_ids),
+        directive_ids: id_list(&n.directive_ids),
         time: now,
         status: n.status,
         next_us: None,
@@ -944,11 +995,7 @@ async fn finish_one(
     .map_err(StoreError::query(CONTEXT))?;
     match a.status {
         "rate_limited" | "cooldown" => {
-            run("UPDATE directives SET status = 'pending', ticket = NULL WHERE ticket = ?")
-                .bind(a.ticket.clone())
-                .execute(&mut *tx)
-                .await
-                .map_err(StoreError::query(CONTEXT))?;
+            set_directive_status(backend, tx, &parse_ids(&a.directive_ids), "pending").await?;
             // The held-back flush does not count as one: the group goes out as soon as
             // the limit allows, not a group_interval after the attempt.
             run(
@@ -961,11 +1008,7 @@ async fn finish_one(
             .map_err(StoreError::query(CONTEXT))?;
         }
         "duplicate" => {
-            run("UPDATE directives SET status = 'suppressed' WHERE ticket = ?")
-                .bind(a.ticket.clone())
-                .execute(&mut *tx)
-                .await
-                .map_err(StoreError::query(CONTEXT))?;
+            set_directive_status(backend, tx, &parse_ids(&a.directive_ids), "suppressed").await?;
         }
         _ => {}
     }
@@ -1023,6 +1066,7 @@ fn claimed_from_row(row: &AnyRow) -> Result<ClaimedNotification, StoreError> {
         csv: get(row, "csv", CONTEXT)?,
         content_hash: get(row, "content_hash", CONTEXT)?,
         event_ids: get(row, "event_ids", CONTEXT)?,
+        directive_ids: get(row, "directive_ids", CONTEXT)?,
         attempts: get::<i64>(row, "attempts", CONTEXT)? + 1,
         recovering: status == "sending",
     })

@@ -2,6 +2,10 @@
 //! authentication), built by [`crate::mime`], PGP/MIME-signed with the configured key and
 //! encrypted to a recipient whose public key is in `encrypt_keys_dir`.
 //!
+//! Connections are kept open and reused (at most `concurrency`), with TCP_NODELAY: the
+//! message and its final `.` go out as separate writes, which Nagle's algorithm and the
+//! server's delayed ACK would otherwise hold back 40 ms each.
+//!
 //! The Message-ID is `<TICKET@from-domain>`: the same notification always has the same
 //! Message-ID, which is its idempotency key (after a crash a mail may be sent again, and
 //! the receiving side sees it is the same message). SMTP 5xx answers are permanent, 4xx
@@ -11,17 +15,20 @@ use super::{Delivered, Outgoing, SendError};
 use crate::mime::{self, CsvPlacement, Mail};
 use crate::pgp::{Signer, encrypt_entity};
 use futures_util::StreamExt;
+use lettre::Address;
 use lettre::address::Envelope;
-use lettre::transport::smtp::PoolConfig;
-use lettre::transport::smtp::authentication::Credentials;
-use lettre::transport::smtp::client::{Tls, TlsParameters};
-use lettre::{Address, AsyncSmtpTransport, AsyncTransport, Tokio1Executor};
+use lettre::transport::smtp::authentication::{Credentials, Mechanism};
+use lettre::transport::smtp::client::{AsyncSmtpConnection, TlsParameters};
+use lettre::transport::smtp::extension::ClientId;
 use postwarden_core::config::{EmailConfig, SmtpSecurity};
 use std::path::PathBuf;
+use std::time::Duration;
+use tokio::sync::Mutex;
 
 /// A configured SMTP channel.
 pub struct Email {
-    transport: AsyncSmtpTransport<Tokio1Executor>,
+    server: Server,
+    idle: Mutex<Vec<AsyncSmtpConnection>>,
     from: Address,
     signer: Option<Signer>,
     encrypt_keys_dir: Option<PathBuf>,
@@ -41,7 +48,7 @@ impl std::fmt::Debug for Email {
 }
 
 impl Email {
-    pub fn new(config: &EmailConfig, _hostname: &str) -> Result<Email, String> {
+    pub fn new(config: &EmailConfig, hostname: &str) -> Result<Email, String> {
         let from: Address = config
             .from
             .parse()
@@ -57,7 +64,8 @@ impl Email {
             None => None,
         };
         Ok(Email {
-            transport: transport(config)?,
+            server: Server::new(config, hostname)?,
+            idle: Mutex::new(Vec::new()),
             from,
             signer,
             encrypt_keys_dir: config.encrypt_keys_dir.clone(),
@@ -128,11 +136,12 @@ impl Email {
         let bytes = self.build(message)?;
         let envelope = Envelope::new(Some(self.from.clone()), vec![to])
             .map_err(|e| SendError::permanent("ADDRESS", e.to_string()))?;
-        let response = self
-            .transport
-            .send_raw(&envelope, &bytes)
-            .await
-            .map_err(smtp_error)?;
+        let mut connection = self.connection().await?;
+        let response = connection.send(&envelope, &bytes).await;
+        if !connection.has_broken() {
+            self.idle.lock().await.push(connection);
+        }
+        let response = response.map_err(smtp_error)?;
         let queued = response.message().collect::<Vec<_>>().join(" ");
         Ok(Delivered {
             provider_id: Some(format!("<{}@{}>", message.ticket, self.from.domain())).map(|id| {
@@ -147,47 +156,116 @@ impl Email {
         })
     }
 
-    /// Connects, greets and quits.
-    pub async fn check(&self) -> Result<String, SendError> {
-        match self.transport.test_connection().await {
-            Ok(true) => Ok(format!("SMTP server {} answers", self.smtp)),
-            Ok(false) => Err(SendError::retryable(
-                "SMTP",
-                format!("{} did not answer NOOP", self.smtp),
-            )),
-            Err(e) => Err(smtp_error(e)),
+    /// An idle connection, or a new one.
+    async fn connection(&self) -> Result<AsyncSmtpConnection, SendError> {
+        if let Some(connection) = self.idle.lock().await.pop() {
+            return Ok(connection);
         }
+        self.server.connect().await
+    }
+
+    /// Connects, greets (and authenticates) and quits.
+    pub async fn check(&self) -> Result<String, SendError> {
+        let mut connection = self.server.connect().await?;
+        let encrypted = connection.is_encrypted();
+        connection.quit().await.map_err(smtp_error)?;
+        Ok(format!(
+            "SMTP server {} answers{}",
+            self.smtp,
+            if encrypted { " (TLS)" } else { "" }
+        ))
     }
 }
 
-fn transport(config: &EmailConfig) -> Result<AsyncSmtpTransport<Tokio1Executor>, String> {
-    let (host, port) = config
-        .smtp
-        .rsplit_once(':')
-        .and_then(|(h, p)| Some((h.trim_matches(['[', ']']), p.parse::<u16>().ok()?)))
-        .ok_or_else(|| format!("`smtp` = `{}`: write host:port", config.smtp))?;
-    postwarden_core::http::ensure_crypto_provider();
-    let tls = || TlsParameters::new(host.to_owned()).map_err(|e| format!("TLS for {host}: {e}"));
-    let security = match config.security {
-        SmtpSecurity::None => Tls::None,
-        SmtpSecurity::Opportunistic => Tls::Opportunistic(tls()?),
-        SmtpSecurity::Starttls => Tls::Required(tls()?),
-        SmtpSecurity::Tls => Tls::Wrapper(tls()?),
-    };
-    let mut builder = AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(host)
-        .port(port)
-        .tls(security)
-        .timeout(Some(config.timeout))
-        .pool_config(PoolConfig::new().max_size(config.concurrency as u32));
-    if let Some(username) = &config.username {
-        let password = config
-            .password
-            .as_ref()
-            .map(|p| p.expose().to_owned())
-            .unwrap_or_default();
-        builder = builder.credentials(Credentials::new(username.clone(), password));
+/// Where and how to connect.
+struct Server {
+    host: String,
+    port: u16,
+    security: SmtpSecurity,
+    tls: Option<TlsParameters>,
+    credentials: Option<Credentials>,
+    hello: ClientId,
+    timeout: Duration,
+}
+
+impl Server {
+    fn new(config: &EmailConfig, hostname: &str) -> Result<Server, String> {
+        let (host, port) = config
+            .smtp
+            .rsplit_once(':')
+            .and_then(|(h, p)| Some((h.trim_matches(['[', ']']), p.parse::<u16>().ok()?)))
+            .ok_or_else(|| format!("`smtp` = `{}`: write host:port", config.smtp))?;
+        postwarden_core::http::ensure_crypto_provider();
+        let tls = match config.security {
+            SmtpSecurity::None => None,
+            _ => Some(
+                TlsParameters::new(host.to_owned()).map_err(|e| format!("TLS for {host}: {e}"))?,
+            ),
+        };
+        let credentials = config.username.as_ref().map(|username| {
+            let password = config.password.as_ref().map(|p| p.expose().to_owned());
+            Credentials::new(username.clone(), password.unwrap_or_default())
+        });
+        Ok(Server {
+            host: host.to_owned(),
+            port,
+            security: config.security,
+            tls,
+            credentials,
+            hello: ClientId::Domain(hostname.to_owned()),
+            timeout: config.timeout,
+        })
     }
-    Ok(builder.build())
+
+    /// A new connection: TCP (TCP_NODELAY), greeting, STARTTLS or TLS as configured,
+    /// authentication.
+    async fn connect(&self) -> Result<AsyncSmtpConnection, SendError> {
+        let mut connection = if self.security == SmtpSecurity::Tls {
+            AsyncSmtpConnection::connect_tokio1(
+                (self.host.as_str(), self.port),
+                Some(self.timeout),
+                &self.hello,
+                self.tls.clone(),
+                None,
+            )
+            .await
+            .map_err(smtp_error)?
+        } else {
+            let address = (self.host.as_str(), self.port);
+            let stream =
+                tokio::time::timeout(self.timeout, tokio::net::TcpStream::connect(address))
+                    .await
+                    .unwrap_or_else(|_| Err(std::io::ErrorKind::TimedOut.into()))
+                    .and_then(|stream| stream.set_nodelay(true).map(|()| stream))
+                    .map_err(|e| {
+                        SendError::retryable(
+                            "CONNECTION",
+                            format!("{}:{}: {e}", self.host, self.port),
+                        )
+                    })?;
+            AsyncSmtpConnection::connect_with_transport(Box::new(stream), &self.hello)
+                .await
+                .map_err(smtp_error)?
+        };
+        let starttls = match self.security {
+            SmtpSecurity::Starttls => true,
+            SmtpSecurity::Opportunistic => connection.can_starttls(),
+            SmtpSecurity::None | SmtpSecurity::Tls => false,
+        };
+        if let (true, Some(tls)) = (starttls, &self.tls) {
+            connection
+                .starttls(tls.clone(), &self.hello)
+                .await
+                .map_err(smtp_error)?;
+        }
+        if let Some(credentials) = &self.credentials {
+            connection
+                .auth(&[Mechanism::Plain, Mechanism::Login], credentials)
+                .await
+                .map_err(smtp_error)?;
+        }
+        Ok(connection)
+    }
 }
 
 fn smtp_error(e: lettre::transport::smtp::Error) -> SendError {

@@ -22,7 +22,6 @@ CREATE TABLE directives (
     group_interval_us BIGINT NOT NULL,
     repeat_interval_us BIGINT NOT NULL,
     status VARCHAR(16) NOT NULL,
-    ticket VARCHAR(32),
     INDEX directives_pending (status, group_key),
     INDEX directives_event (event_id)
 ) ENGINE = InnoDB DEFAULT CHARSET = utf8mb4 COLLATE = utf8mb4_bin;
@@ -49,6 +48,7 @@ CREATE TABLE notifications (
     csv LONGTEXT,
     content_hash VARCHAR(64) NOT NULL,
     event_ids LONGTEXT NOT NULL,
+    directive_ids LONGTEXT NOT NULL,
     event_count BIGINT NOT NULL,
     status VARCHAR(16) NOT NULL,
     attempts BIGINT NOT NULL,

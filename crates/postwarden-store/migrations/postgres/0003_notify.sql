@@ -21,8 +21,7 @@ CREATE TABLE directives (
     group_wait_us BIGINT NOT NULL,
     group_interval_us BIGINT NOT NULL,
     repeat_interval_us BIGINT NOT NULL,
-    status TEXT COLLATE "C" NOT NULL,
-    ticket TEXT COLLATE "C"
+    status TEXT COLLATE "C" NOT NULL
 );
 
 CREATE INDEX directives_pending ON directives (status, group_key);
@@ -50,6 +49,7 @@ CREATE TABLE notifications (
     csv TEXT,
     content_hash TEXT COLLATE "C" NOT NULL,
     event_ids TEXT NOT NULL,
+    directive_ids TEXT NOT NULL,
     event_count BIGINT NOT NULL,
     status TEXT COLLATE "C" NOT NULL,
     attempts BIGINT NOT NULL,
