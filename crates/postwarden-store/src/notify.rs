@@ -220,7 +220,9 @@ pub fn id_list(ids: &[i64]) -> String {
 
 /// The ids of an [`id_list`].
 fn parse_ids(list: &str) -> Vec<i64> {
-    list.split(',').filter_map(|id| id.trim().parse().ok()).collect()
+    list.split(',')
+        .filter_map(|id| id.trim().parse().ok())
+        .collect()
 }
 
 /// `(?, ?, …)` with `n` placeholders.
