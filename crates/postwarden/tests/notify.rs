@@ -252,6 +252,42 @@ async fn a_dispatcher_killed_mid_batch_loses_and_repeats_nothing(backend: Backen
     database.drop_database().await;
 }
 
+/// `postwarden dispatch` without `--once` keeps going: an event stored while it runs goes
+/// out within a few intervals; SIGINT stops it cleanly.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_dispatcher_loop_picks_up_new_events_and_stops_on_sigint() {
+    let clicksend = ClickSend::start(USER, KEY).await;
+    let database = TestDatabase::create(Backend::Sqlite).await;
+    let site = Site::new(
+        &database.url,
+        &sms_config(&clicksend, "interval = \"100ms\""),
+    );
+    site.ok(&["db", "migrate"]);
+    let mut dispatcher = site.spawn(&["dispatch"]);
+    site.ok(&["events", "ingest", &events_file(&site, 1)]);
+    clicksend
+        .wait_accepted(1, Duration::from_secs(20))
+        .await
+        .unwrap();
+    let pid = dispatcher.id().to_string();
+    assert!(
+        Command::new("kill")
+            .args(["-INT", &pid])
+            .status()
+            .unwrap()
+            .success()
+    );
+    let status = dispatcher.wait().unwrap();
+    assert!(status.success(), "{status}");
+    assert_eq!(
+        clicksend.accepted()[0].body,
+        "WARNING brute force from 203.0.0.1 [".to_owned()
+            + &clicksend.accepted()[0].custom_string
+            + "]"
+    );
+    database.drop_database().await;
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn ingest_checks_every_line_then_dispatch_mails_and_logs() {
     let dumps = tempfile::tempdir().unwrap();
