@@ -281,21 +281,24 @@ fn glob_regex(glob: &str) -> Result<Regex, String> {
     Regex::new(&pattern).map_err(|e| format!("invalid glob `{glob}`: {e}"))
 }
 
-/// The value of `name` in `event`: a field, a literal attribute key, or a dotted path.
+/// The value of `name` in `event`: a field, a literal attribute key, or a dotted path. An
+/// optional field that is empty (`user`, `ip`, …) falls back to the attribute of that name,
+/// as external events often carry them there.
 pub fn field(event: &Event, name: &str) -> Option<Value> {
     let text = |s: &Option<String>| s.clone().map(Value::from);
-    match name {
-        "kind" => Some(Value::from(event.kind.as_str())),
-        "severity" => Some(Value::from(event.severity.as_str())),
-        "source" => Some(Value::from(event.source.as_str())),
-        "summary" => Some(Value::from(event.summary.as_str())),
+    let own = match name {
+        "kind" => return Some(Value::from(event.kind.as_str())),
+        "severity" => return Some(Value::from(event.severity.as_str())),
+        "source" => return Some(Value::from(event.source.as_str())),
+        "summary" => return Some(Value::from(event.summary.as_str())),
         "host" => text(&event.host),
         "ip" => event.ip.map(|ip| Value::from(ip.to_string())),
         "user" => text(&event.user),
         "sender" => text(&event.sender),
         "recipient" => text(&event.recipient),
-        _ => attribute(&event.attributes, name).cloned(),
-    }
+        _ => None,
+    };
+    own.or_else(|| attribute(&event.attributes, name).cloned())
 }
 
 fn attribute<'a>(attributes: &'a Value, name: &str) -> Option<&'a Value> {
