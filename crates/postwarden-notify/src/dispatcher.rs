@@ -151,17 +151,19 @@ impl Dispatcher {
     pub async fn route(&self, now: DateTime<Utc>) -> Result<usize, StoreError> {
         let mut total = 0;
         loop {
-            let routed = self
-                .store
-                .route_events(ROUTE_BATCH, |stored| {
-                    self.rules
-                        .iter()
-                        .filter(|rule| rule.matches(&stored.event))
-                        .flat_map(|rule| rule.directives(&stored.event))
-                        .map(|spec| spec.into_new(now))
-                        .collect()
-                })
-                .await?;
+            let routed = retrying(async || {
+                self.store
+                    .route_events(ROUTE_BATCH, |stored| {
+                        self.rules
+                            .iter()
+                            .filter(|rule| rule.matches(&stored.event))
+                            .flat_map(|rule| rule.directives(&stored.event))
+                            .map(|spec| spec.into_new(now))
+                            .collect()
+                    })
+                    .await
+            })
+            .await?;
             total += routed;
             if routed < ROUTE_BATCH as usize {
                 return Ok(total);
@@ -186,21 +188,19 @@ impl Dispatcher {
             let keys: Vec<String> = chunk.iter().map(|g| g.group_key.clone()).collect();
             let started = std::time::Instant::now();
             let mut rendering = std::time::Duration::ZERO;
-            let tickets = self
-                .store
-                .flush_groups(&keys, now, |key, members, ticket| {
-                    let render_started = std::time::Instant::now();
-                    let n = self.notification_of(
-                        by_key.get(key).copied(),
-                        key,
-                        members,
-                        ticket,
-                        now_us,
-                    );
-                    rendering += render_started.elapsed();
-                    n
-                })
-                .await?;
+            let tickets = retrying(async || {
+                rendering = std::time::Duration::ZERO;
+                self.store
+                    .flush_groups(&keys, now, |key, members, ticket| {
+                        let render_started = std::time::Instant::now();
+                        let group = by_key.get(key).copied();
+                        let n = self.notification_of(group, key, members, ticket, now_us);
+                        rendering += render_started.elapsed();
+                        n
+                    })
+                    .await
+            })
+            .await?;
             tracing::debug!(groups = tickets.len(), took = ?started.elapsed(), ?rendering, "grouped");
             made += tickets.len();
         }
@@ -266,10 +266,12 @@ impl Dispatcher {
     ) -> Result<(), StoreError> {
         let claim_for = micros(self.config.claim_timeout);
         loop {
-            let claimed = self
-                .store
-                .claim_notifications(now, claim_for, self.config.batch_size, ticket)
-                .await?;
+            let claimed = retrying(async || {
+                self.store
+                    .claim_notifications(now, claim_for, self.config.batch_size, ticket)
+                    .await
+            })
+            .await?;
             if claimed.is_empty() {
                 return Ok(());
             }
@@ -289,7 +291,7 @@ impl Dispatcher {
             for f in &finished {
                 count(pass, f.status);
             }
-            self.store.finish_notifications(&finished).await?;
+            retrying(async || self.store.finish_notifications(&finished).await).await?;
             tracing::debug!(
                 notifications = finished.len(),
                 sending = ?(recording - sending),
@@ -313,26 +315,26 @@ impl Dispatcher {
         };
         let now_us = now.timestamp_micros();
         let mut next = now_us;
-        let reason = self
-            .store
-            .take_send_slot(
-                &SendSlot {
-                    channel: &n.channel,
-                    recipient: &n.recipient,
-                    ticket: &n.ticket,
-                    content_hash: &n.content_hash,
-                    now,
-                    since_us: now_us - limits::horizon_us(limits),
-                },
-                |sends| {
+        let slot = SendSlot {
+            channel: &n.channel,
+            recipient: &n.recipient,
+            ticket: &n.ticket,
+            content_hash: &n.content_hash,
+            now,
+            since_us: now_us - limits::horizon_us(limits),
+        };
+        let reason = retrying(async || {
+            self.store
+                .take_send_slot(&slot, |sends| {
                     let reason = limits::decide(limits, sends, &n.content_hash, now_us);
                     if let Some(reason) = reason {
                         next = limits::retry_at(limits, sends, reason, now_us);
                     }
                     reason
-                },
-            )
-            .await?;
+                })
+                .await
+        })
+        .await?;
         Ok(reason.map(|reason| {
             let mut held = finished(n, now, reason);
             held.next_us = Some(next);
@@ -488,6 +490,26 @@ pub fn check_config(config: &Config) -> Result<(Vec<Rule>, Templates), String> {
         }
     }
     Ok((rules, templates))
+}
+
+/// Runs a store step again when the database gave it up for a concurrent transaction
+/// (InnoDB deadlocks, PostgreSQL serialization failures): up to ten times, after a short
+/// random pause, so parallel dispatchers fall out of step.
+async fn retrying<T>(
+    mut step: impl AsyncFnMut() -> Result<T, StoreError>,
+) -> Result<T, StoreError> {
+    let mut attempt = 0;
+    loop {
+        match step().await {
+            Err(e) if e.is_conflict() && attempt < 10 => {
+                attempt += 1;
+                tracing::debug!("retrying after a conflict ({attempt}): {e}");
+                let pause = rand::random_range(5..50u64);
+                tokio::time::sleep(std::time::Duration::from_millis(pause)).await;
+            }
+            result => return result,
+        }
+    }
 }
 
 fn count(pass: &mut Pass, status: &str) {

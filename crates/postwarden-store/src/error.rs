@@ -66,6 +66,22 @@ pub enum StoreError {
 }
 
 impl StoreError {
+    /// Whether the database gave up the transaction because of a concurrent one (a deadlock
+    /// or serialization failure: SQLSTATE 40001 / 40P01, MySQL 1213 / 1205): running the
+    /// same transaction again is the cure.
+    pub fn is_conflict(&self) -> bool {
+        match self {
+            StoreError::Query {
+                error: sqlx::Error::Database(e),
+                ..
+            } => matches!(
+                e.code().as_deref(),
+                Some("40001" | "40P01" | "1213" | "1205")
+            ),
+            _ => false,
+        }
+    }
+
     /// A closure for `map_err` that wraps a query error with what was being done.
     pub(crate) fn query(context: &'static str) -> impl FnOnce(sqlx::Error) -> StoreError {
         move |error| StoreError::Query { context, error }
