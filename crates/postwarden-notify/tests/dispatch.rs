@@ -508,3 +508,101 @@ async fn duplicates_and_unchanged_repeats_are_suppressed_and_audited() {
     assert_eq!(statuses, ["sent", "duplicate", "sent"]);
     setup.finish().await;
 }
+
+/// A recipient whose public key is in `encrypt_keys_dir` gets the notification signed and
+/// encrypted (RFC 3156 multipart/encrypted); GnuPG decrypts it to the signed entity and
+/// verifies the signature.
+#[tokio::test]
+async fn mail_to_a_recipient_with_a_key_is_encrypted_and_signed() {
+    let gpg = Gpg::new();
+    gpg.generate("Postwarden <postwarden@example.org>", "ed25519", "sign", "");
+    gpg.generate("SOC <soc@example.net>", "default", "default", "");
+    let keys = tempfile::tempdir().unwrap();
+    let signing = keys.path().join("signing.asc");
+    std::fs::write(
+        &signing,
+        gpg.export_secret("Postwarden <postwarden@example.org>", ""),
+    )
+    .unwrap();
+    let recipients = keys.path().join("recipients");
+    std::fs::create_dir(&recipients).unwrap();
+    std::fs::write(
+        recipients.join("soc@example.net.asc"),
+        gpg.export_public("SOC <soc@example.net>"),
+    )
+    .unwrap();
+    let dumps = tempfile::tempdir().unwrap();
+    let sink = smtp_sink(dumps.path());
+    let config = format!(
+        r#"
+[channels.ops_mail]
+type = "email"
+smtp = "{}"
+security = "none"
+from = "postwarden@example.org"
+sign_key_file = "{}"
+encrypt_keys_dir = "{}"
+
+[[rules]]
+match = {{ kind = "mail.virus" }}
+receivers = [{{ channel = "ops_mail", to = ["soc@example.net", "admin@example.org"] }}]
+group_wait = "0s"
+"#,
+        sink.address(),
+        signing.display(),
+        recipients.display()
+    );
+    let setup = Setup::new(Backend::Sqlite, &config).await;
+    let virus = Event::new(
+        t0(),
+        "mail.virus",
+        Severity::Critical,
+        "filter",
+        "Eicar-Signature in a mail to soc",
+    );
+    setup.store.insert_event(&virus).await.unwrap();
+    assert_eq!(setup.pass(t0()).await.sent, 2);
+    let mails = dumped(dumps.path());
+    let to_soc = mails
+        .iter()
+        .find(|m| m.contains("To: soc@example.net"))
+        .unwrap();
+    let to_admin = mails
+        .iter()
+        .find(|m| m.contains("To: admin@example.org"))
+        .unwrap();
+    assert!(to_admin.contains("multipart/signed") && !to_admin.contains("multipart/encrypted"));
+    assert!(
+        !to_soc.contains("Eicar-Signature"),
+        "the text is not readable on the way"
+    );
+    let message = to_soc.replace('\n', "\r\n");
+    let entity = &message.as_bytes()[message.find("Content-Type: multipart/encrypted").unwrap()..];
+    let encrypted = parts(entity);
+    let decrypted = gpg.decrypt(body(encrypted[1]));
+    let decrypted = String::from_utf8(decrypted).unwrap();
+    assert!(
+        decrypted.starts_with("Content-Type: multipart/signed"),
+        "{decrypted}"
+    );
+    let signed = parts(decrypted.as_bytes());
+    let verdict = gpg.verify(signed[0], body(signed[1]));
+    assert!(String::from_utf8_lossy(&verdict.stderr).contains("Good signature"));
+    // The text part (base64: the template's "-- " line ends in a space) holds the real subject.
+    let inner = String::from_utf8_lossy(signed[0]).into_owned();
+    let encoded = inner
+        .split("Content-Transfer-Encoding: base64\r\n\r\n")
+        .nth(1)
+        .unwrap()
+        .replace("\r\n", "");
+    use base64::Engine;
+    let text = base64::engine::general_purpose::STANDARD
+        .decode(encoded)
+        .unwrap();
+    let text = String::from_utf8(text).unwrap();
+    assert!(
+        text.starts_with("Subject: [postwarden] CRITICAL: Eicar-Signature"),
+        "{text}"
+    );
+    setup.finish().await;
+}

@@ -87,21 +87,30 @@ impl Email {
     /// The bytes of the mail for `message`.
     pub fn build(&self, message: &Outgoing) -> Result<Vec<u8>, SendError> {
         let message_id = format!("<{}@{}>", message.ticket, self.from.domain());
+        let key = self.recipient_key(&message.recipient)?;
+        // Headers travel in clear: an encrypted mail's subject says only that it is one,
+        // and the text inside starts with the real subject.
+        let hidden_subject = format!("[postwarden] encrypted notification {}", message.ticket);
+        let inner_text = format!("Subject: {}\n\n{}", message.subject, message.body);
+        let (subject, text) = match key {
+            Some(_) => (hidden_subject.as_str(), inner_text.as_str()),
+            None => (message.subject.as_str(), message.body.as_str()),
+        };
         let mail = Mail {
             from: self.from.as_ref(),
             to: &message.recipient,
-            subject: &message.subject,
+            subject,
             message_id: &message_id,
             ticket: &message.ticket,
             date: message.created,
-            text: &message.body,
+            text,
             html: message.html.as_deref(),
             csv: message.csv.as_deref(),
             csv_placement: self.csv,
         };
         let mut entity = mime::entity(&mail);
         let pgp_error = |e: crate::pgp::PgpError| SendError::permanent("PGP", e.to_string());
-        match self.recipient_key(&message.recipient)? {
+        match key {
             Some(key) => {
                 entity = encrypt_entity(&entity, &key, self.signer.as_ref()).map_err(pgp_error)?;
             }
