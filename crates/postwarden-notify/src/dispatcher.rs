@@ -147,13 +147,18 @@ impl Dispatcher {
         }
     }
 
-    /// Routes every event not routed yet; returns how many.
+    /// Routes every event not routed yet; returns how many. Events older than
+    /// `notify.max_event_age` are marked routed without notifying anyone.
     pub async fn route(&self, now: DateTime<Utc>) -> Result<usize, StoreError> {
         let mut total = 0;
         loop {
+            let oldest = now - to_chrono(self.config.max_event_age);
             let routed = retrying(async || {
                 self.store
                     .route_events(ROUTE_BATCH, |stored| {
+                        if stored.event.time < oldest {
+                            return Vec::new();
+                        }
                         self.rules
                             .iter()
                             .filter(|rule| rule.matches(&stored.event))

@@ -113,7 +113,13 @@ impl Templates {
         let text_template = self.env.get_template(&format!("{name}.txt")).map_err(|_| {
             format!("template `{name}` not found (looked for {name}.txt in the templates directory and the built-ins)")
         })?;
-        let csv = events_as_csv(input.events);
+        // The CSV only when it is attached or the template shows it: it is the costliest part.
+        let wants_csv = format == "csv" || text_template.source().contains("events_as_csv");
+        let csv = if wants_csv {
+            events_as_csv(input.events)
+        } else {
+            String::new()
+        };
         let mut context = context(&input);
         context.insert("events_as_csv", Value::from_safe_string(csv.clone()));
         let text = text_template

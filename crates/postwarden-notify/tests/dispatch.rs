@@ -606,3 +606,30 @@ group_wait = "0s"
     );
     setup.finish().await;
 }
+
+/// Events stored while no dispatcher ran, older than `max_event_age` when first routed,
+/// page nobody; fresh ones still do.
+#[tokio::test]
+async fn events_older_than_max_event_age_notify_nobody() {
+    let clicksend = ClickSend::start(USER, KEY).await;
+    let config = sms_config(&clicksend.base_url(), "")
+        .replace("group_wait = \"30s\"", "group_wait = \"0s\"")
+        + "\n[notify]\nmax_event_age = \"1h\"\n";
+    let setup = Setup::new(Backend::Sqlite, &config).await;
+    let mut stale = auth_failure(0, "203.0.113.7", "old");
+    stale.time = t0() - Duration::days(2);
+    setup.store.insert_event(&stale).await.unwrap();
+    setup
+        .store
+        .insert_event(&auth_failure(0, "203.0.113.8", "new"))
+        .await
+        .unwrap();
+    let pass = setup.pass(t0() + Duration::minutes(1)).await;
+    assert_eq!((pass.events_routed, pass.sent), (2, 1), "{pass:?}");
+    assert!(
+        clicksend.accepted()[0]
+            .body
+            .contains("authentication failed for new")
+    );
+    setup.finish().await;
+}

@@ -488,7 +488,7 @@ async fn the_openefa_example_sends_what_openefa_would() {
         r#"{"kind":"health.postfix","severity":"warning","summary":"postfix is up again","attributes":{"status":"resolved"}}"#,
         r#"{"kind":"report.daily","severity":"info","summary":"Daily: 1200 processed, 310 spam blocked, 2 threats, 4 quarantined"}"#,
     ];
-    let t = "2026-11-21T10:00:00Z";
+    let t = "2026-11-29T10:00:00Z";
     let lines: Vec<String> = events
         .iter()
         .map(|e| e.replacen('{', &format!("{{\"time\":\"{t}\","), 1))

@@ -37,6 +37,10 @@ pub struct NotifyConfig {
     pub max_value_length: usize,
     /// Notifications one dispatcher claims at a time (and ClickSend gets per request).
     pub batch_size: u32,
+    /// Events older than this when the router first sees them (say, stored while no
+    /// dispatcher ran) are not notified about: no page for last month's virus.
+    #[serde(deserialize_with = "duration")]
+    pub max_event_age: Duration,
 }
 
 impl Default for NotifyConfig {
@@ -50,6 +54,7 @@ impl Default for NotifyConfig {
             retry_deadline: Duration::from_secs(6 * 3600),
             max_value_length: 256,
             batch_size: 1000,
+            max_event_age: Duration::from_secs(24 * 3600),
         }
     }
 }
