@@ -201,26 +201,43 @@ fn split_subject(text: &str) -> Rendered {
     }
 }
 
-fn event_value(stored: &StoredEvent) -> serde_json::Value {
+/// An event as templates and webhook payloads see it (borrowed: no copy of its attributes).
+#[derive(serde::Serialize)]
+struct EventView<'a> {
+    id: i64,
+    time: String,
+    kind: &'a str,
+    severity: &'static str,
+    source: &'a str,
+    host: Option<&'a str>,
+    ip: Option<String>,
+    user: Option<&'a str>,
+    sender: Option<&'a str>,
+    recipient: Option<&'a str>,
+    summary: &'a str,
+    attributes: &'a serde_json::Value,
+}
+
+fn event_view(stored: &StoredEvent) -> EventView<'_> {
     let e = &stored.event;
-    serde_json::json!({
-        "id": stored.id,
-        "time": e.time.format("%Y-%m-%d %H:%M:%S").to_string(),
-        "kind": e.kind,
-        "severity": e.severity.as_str(),
-        "source": e.source,
-        "host": e.host,
-        "ip": e.ip.map(|ip| ip.to_string()),
-        "user": e.user,
-        "sender": e.sender,
-        "recipient": e.recipient,
-        "summary": e.summary,
-        "attributes": e.attributes,
-    })
+    EventView {
+        id: stored.id,
+        time: e.time.format("%Y-%m-%d %H:%M:%S").to_string(),
+        kind: &e.kind,
+        severity: e.severity.as_str(),
+        source: &e.source,
+        host: e.host.as_deref(),
+        ip: e.ip.map(|ip| ip.to_string()),
+        user: e.user.as_deref(),
+        sender: e.sender.as_deref(),
+        recipient: e.recipient.as_deref(),
+        summary: &e.summary,
+        attributes: &e.attributes,
+    }
 }
 
 fn context(input: &RenderInput<'_>) -> BTreeMap<&'static str, Value> {
-    let events: Vec<serde_json::Value> = input.events.iter().map(event_value).collect();
+    let events: Vec<EventView<'_>> = input.events.iter().map(event_view).collect();
     let ips: BTreeSet<_> = input.events.iter().filter_map(|e| e.event.ip).collect();
     let first = input.events.iter().map(|e| e.event.time).min();
     let last = input.events.iter().map(|e| e.event.time).max();
@@ -322,7 +339,7 @@ pub fn events_as_csv(events: &[StoredEvent]) -> String {
 }
 
 fn json_payload(input: &RenderInput<'_>, text: &str) -> String {
-    let events: Vec<serde_json::Value> = input.events.iter().map(event_value).collect();
+    let events: Vec<EventView<'_>> = input.events.iter().map(event_view).collect();
     serde_json::json!({
         "ticket": input.ticket,
         "channel": input.channel,
