@@ -190,7 +190,10 @@ impl Dispatcher {
         for chunk in due.chunks(FLUSH_BATCH) {
             let by_key: HashMap<&str, &PendingGroup> =
                 chunk.iter().map(|g| (g.group_key.as_str(), g)).collect();
-            let keys: Vec<String> = chunk.iter().map(|g| g.group_key.clone()).collect();
+            let keys: Vec<(String, Option<i64>)> = chunk
+                .iter()
+                .map(|g| (g.group_key.clone(), g.last_flush_us))
+                .collect();
             let started = std::time::Instant::now();
             let mut rendering = std::time::Duration::ZERO;
             let tickets = retrying(async || {
@@ -270,7 +273,12 @@ impl Dispatcher {
         pass: &mut Pass,
     ) -> Result<(), StoreError> {
         let claim_for = micros(self.config.claim_timeout);
+        let started = std::time::Instant::now();
+        let pass_start = now;
         loop {
+            // The pass's clock moves on with real time: claims and sends made late in a
+            // long pass are stamped when they happen, not when the pass began.
+            let now = pass_start + to_chrono(started.elapsed());
             let claimed = retrying(async || {
                 self.store
                     .claim_notifications(now, claim_for, self.config.batch_size, ticket)
@@ -283,9 +291,16 @@ impl Dispatcher {
             let mut finished = Vec::with_capacity(claimed.len());
             let mut by_channel: BTreeMap<String, Vec<ClaimedNotification>> = BTreeMap::new();
             for n in claimed {
-                match self.hold_back(&n, now).await? {
-                    Some(held) => finished.push(held),
-                    None => by_channel.entry(n.channel.clone()).or_default().push(n),
+                match self.hold_back(&n, now).await {
+                    Ok(Some(held)) => finished.push(held),
+                    Ok(None) => by_channel.entry(n.channel.clone()).or_default().push(n),
+                    // One notification the store cannot check limits for must not hold up
+                    // the batch: it is retried later like a failed send.
+                    Err(e) => finished.push(self.outcome(
+                        &n,
+                        Err(SendError::retryable("STORE", e.to_string())),
+                        now,
+                    )),
                 }
             }
             let sending = std::time::Instant::now();
@@ -413,16 +428,16 @@ impl Dispatcher {
         }
     }
 
-    /// Exponential backoff with ±25 % jitter: `retry_initial × 2^(attempts-1)`, capped.
+    /// Exponential backoff with ±25 % jitter: `retry_initial × 2^(attempts-1)`, capped at
+    /// `retry_max`.
     fn backoff(&self, attempts: i64) -> chrono::Duration {
         let exponent = u32::try_from(attempts.saturating_sub(1).clamp(0, 20)).unwrap_or(20);
         let base = self
             .config
             .retry_initial
-            .saturating_mul(2u32.saturating_pow(exponent))
-            .min(self.config.retry_max);
+            .saturating_mul(2u32.saturating_pow(exponent));
         let jitter = rand::random_range(0.75..1.25);
-        to_chrono(base.mul_f64(jitter))
+        to_chrono(base.mul_f64(jitter).min(self.config.retry_max))
     }
 
     /// `notify send`: one text to one recipient through the same limits and audit, now.
@@ -571,6 +586,7 @@ fn finished(n: &ClaimedNotification, now: DateTime<Utc>, status: &'static str) -
         template: n.template.clone(),
         event_ids: n.event_ids.clone(),
         directive_ids: n.directive_ids.clone(),
+        attempts: n.attempts,
         time: now,
         status,
         next_us: None,

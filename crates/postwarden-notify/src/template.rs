@@ -310,7 +310,12 @@ pub fn events_as_csv(events: &[StoredEvent]) -> String {
         "recipient",
         "summary",
     ];
-    let header: Vec<&str> = fixed.iter().copied().chain(keys.iter().copied()).collect();
+    let header: Vec<String> = fixed
+        .iter()
+        .copied()
+        .chain(keys.iter().copied())
+        .map(|name| sanitize::csv_cell(&sanitize::value(name, 200)))
+        .collect();
     let _ = writer.write_record(&header);
     for stored in events {
         let e = &stored.event;

@@ -497,6 +497,17 @@ async fn duplicates_and_unchanged_repeats_are_suppressed_and_audited() {
         .await
         .unwrap();
     assert_eq!(other.status, "sent");
+    // A text that failed was not delivered: sending it again is no duplicate.
+    clicksend.reject_recipient("+19998887777", "INSUFFICIENT_CREDIT");
+    for minute in [7, 8] {
+        let at = t0() + Duration::minutes(minute);
+        let (_, failed) = setup
+            .dispatcher
+            .send_now("ops_sms", "+19998887777", "Postfix is down on mx2", at)
+            .await
+            .unwrap();
+        assert_eq!(failed.status, "failed", "{failed:?}");
+    }
     let bad = setup
         .dispatcher
         .send_now("ops_sms", "12345", "x", t0())
@@ -505,7 +516,7 @@ async fn duplicates_and_unchanged_repeats_are_suppressed_and_audited() {
     assert!(bad.contains("not an E.164 number"), "{bad}");
     assert_eq!(clicksend.accepted().len(), 2);
     let statuses: Vec<String> = setup.log().await.into_iter().map(|a| a.status).collect();
-    assert_eq!(statuses, ["sent", "duplicate", "sent"]);
+    assert_eq!(statuses, ["sent", "duplicate", "sent", "failed", "failed"]);
     setup.finish().await;
 }
 

@@ -136,6 +136,9 @@ pub struct FinishedAttempt {
     pub template: String,
     pub event_ids: String,
     pub directive_ids: String,
+    /// The claim this outcome belongs to (the notification's attempt count when claimed):
+    /// an outcome whose claim was taken over by another dispatcher changes nothing.
+    pub attempts: i64,
     pub time: DateTime<Utc>,
     /// `sent`, `failed`, `retried`, `rate_limited`, `cooldown` or `duplicate`.
     pub status: &'static str,
@@ -342,12 +345,14 @@ impl Store {
             .collect()
     }
 
-    /// Claims the pending directives of `group_keys` and turns each group into one
+    /// Claims the pending directives of `group_keys` (each with the `last_flush_us` it was
+    /// found due with; a group flushed since by another dispatcher is left alone) and turns
+    /// each group into one
     /// notification with `build` (given the group's key, directives and ticket number), all in
     /// one transaction. Returns the tickets made.
     pub async fn flush_groups(
         &self,
-        group_keys: &[String],
+        group_keys: &[(String, Option<i64>)],
         now: DateTime<Utc>,
         mut build: impl FnMut(&str, Vec<ClaimedDirective>, &str) -> NewNotification,
     ) -> Result<Vec<String>, StoreError> {
@@ -356,7 +361,17 @@ impl Store {
             return Ok(Vec::new());
         }
         let mut tx = self.begin_write().await?;
-        let groups = claim_directives(self.backend, &mut tx, group_keys).await?;
+        let keys: Vec<String> = group_keys.iter().map(|(key, _)| key.clone()).collect();
+        let mut groups = claim_directives(self.backend, &mut tx, &keys).await?;
+        // Another dispatcher may have flushed a group since it was found due: leave those.
+        let flushed = last_flushes(self.backend, &mut tx, &keys).await?;
+        let expected: std::collections::HashMap<&str, Option<i64>> = group_keys
+            .iter()
+            .map(|(key, last)| (key.as_str(), *last))
+            .collect();
+        groups.retain(|(key, _)| {
+            expected.get(key.as_str()).copied().flatten() == flushed.get(key).copied()
+        });
         let tickets = allocate_tickets(self.backend, &mut tx, now, groups.len()).await?;
         let notifications: Vec<NewNotification> = groups
             .into_iter()
@@ -701,6 +716,43 @@ async fn insert_directives(
     Ok(())
 }
 
+/// Each group's `last_flush_us`, row-locked until the transaction ends (so a dispatcher
+/// flushing the same group waits, then sees the new value).
+async fn last_flushes(
+    backend: Backend,
+    tx: &mut AnyConnection,
+    keys: &[String],
+) -> Result<std::collections::HashMap<String, i64>, StoreError> {
+    const CONTEXT: &str = "reading groups' last flush";
+    let lock = match backend {
+        Backend::Sqlite => "",
+        Backend::Postgres | Backend::MySql => " FOR UPDATE",
+    };
+    let mut out = std::collections::HashMap::new();
+    for chunk in keys.chunks(500) {
+        let sql = format!(
+            "SELECT group_key, last_flush_us FROM notify_groups WHERE group_key IN {} \
+             ORDER BY group_key{lock}",
+            placeholders(chunk.len())
+        );
+        let mut query = sqlx::query(AssertSqlSafe(backend.sql(&sql)));
+        for key in chunk {
+            query = query.bind(key.clone());
+        }
+        for row in query
+            .fetch_all(&mut *tx)
+            .await
+            .map_err(StoreError::query(CONTEXT))?
+        {
+            out.insert(
+                get(&row, "group_key", CONTEXT)?,
+                get(&row, "last_flush_us", CONTEXT)?,
+            );
+        }
+    }
+    Ok(out)
+}
+
 /// Above this many groups, their directives are found by reading every pending directive
 /// in id order (sequential pages) rather than group by group (a page per row).
 const SCAN_ALL_ABOVE: usize = 200;
@@ -916,10 +968,12 @@ async fn record_group_flushes(
 ) -> Result<(), StoreError> {
     let head = "INSERT INTO notify_groups (group_key, last_flush_us, last_hash, not_before_us)";
     for rendered in [true, false] {
-        let rows: Vec<&NewNotification> = notifications
+        let mut rows: Vec<&NewNotification> = notifications
             .iter()
             .filter(|n| (n.status != "failed") == rendered)
             .collect();
+        // Row locks in key order, as `last_flushes` takes them: no deadlock between the two.
+        rows.sort_by(|a, b| a.group_key.cmp(&b.group_key));
         let mut set = vec![("last_flush_us", "NEW.last_flush_us")];
         if rendered {
             set.push(("last_hash", "NEW.last_hash"));
@@ -956,6 +1010,7 @@ fn audit_of_new(n: &NewNotification, ticket: &str, now: DateTime<Utc>) -> Finish
         template: n.template.clone(),
         event_ids: id_list(&n.event_ids),
         directive_ids: id_list(&n.directive_ids),
+        attempts: 0,
         time: now,
         status: n.status,
         next_us: None,
@@ -979,10 +1034,10 @@ async fn finish_one(
         "retried" => ("ready", a.next_us.unwrap_or(now_us), None),
         other => (other, now_us, Some(now_us)),
     };
-    run(
+    let updated = run(
         "UPDATE notifications SET status = ?, next_attempt_us = ?, claimed_until_us = 0, \
          provider_id = COALESCE(?, provider_id), parts = COALESCE(?, parts), \
-         price = COALESCE(?, price), last_error = ?, finished_us = ? WHERE id = ?",
+         price = COALESCE(?, price), last_error = ?, finished_us = ? WHERE id = ? AND attempts = ?",
     )
     .bind(status)
     .bind(next_attempt)
@@ -992,9 +1047,16 @@ async fn finish_one(
     .bind(a.message.clone())
     .bind(finished)
     .bind(a.id)
+    .bind(a.attempts)
     .execute(&mut *tx)
     .await
-    .map_err(StoreError::query(CONTEXT))?;
+    .map_err(StoreError::query(CONTEXT))?
+    .rows_affected();
+    if updated == 0 {
+        // Another dispatcher took the notification over (our claim had expired): its
+        // outcome counts, this one is only audited.
+        return Ok(());
+    }
     match a.status {
         "rate_limited" | "cooldown" => {
             set_directive_status(backend, tx, &parse_ids(&a.directive_ids), "pending").await?;
@@ -1011,6 +1073,20 @@ async fn finish_one(
         }
         "duplicate" => {
             set_directive_status(backend, tx, &parse_ids(&a.directive_ids), "suppressed").await?;
+        }
+        "failed" => {
+            // Nothing was delivered: the send does not count against limits, and the
+            // same text may go out again (a repeat or duplicate of nothing is no repeat).
+            run("DELETE FROM notify_sends WHERE ticket = ?")
+                .bind(a.ticket.clone())
+                .execute(&mut *tx)
+                .await
+                .map_err(StoreError::query(CONTEXT))?;
+            run("UPDATE notify_groups SET last_hash = '' WHERE group_key = ?")
+                .bind(a.group_key.clone())
+                .execute(&mut *tx)
+                .await
+                .map_err(StoreError::query(CONTEXT))?;
         }
         _ => {}
     }
@@ -1053,6 +1129,7 @@ async fn insert_attempts(
 fn claimed_from_row(row: &AnyRow) -> Result<ClaimedNotification, StoreError> {
     const CONTEXT: &str = "reading a notification";
     let status: String = get(row, "status", CONTEXT)?;
+    let attempts: i64 = get(row, "attempts", CONTEXT)?;
     Ok(ClaimedNotification {
         id: get(row, "id", CONTEXT)?,
         ticket: get(row, "ticket", CONTEXT)?,
@@ -1069,8 +1146,10 @@ fn claimed_from_row(row: &AnyRow) -> Result<ClaimedNotification, StoreError> {
         content_hash: get(row, "content_hash", CONTEXT)?,
         event_ids: get(row, "event_ids", CONTEXT)?,
         directive_ids: get(row, "directive_ids", CONTEXT)?,
-        attempts: get::<i64>(row, "attempts", CONTEXT)? + 1,
-        recovering: status == "sending",
+        attempts: attempts + 1,
+        // Left `sending` by a dispatcher that died, or tried before with an unclear
+        // outcome (a timeout may come after the provider took the message): check first.
+        recovering: status == "sending" || attempts > 0,
     })
 }
 

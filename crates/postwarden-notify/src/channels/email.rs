@@ -127,6 +127,10 @@ impl Email {
         let Some(dir) = &self.encrypt_keys_dir else {
             return Ok(None);
         };
+        // The address names a file in the directory: nothing that could leave it.
+        if recipient.contains(['/', '\\', '\0']) || recipient.starts_with('.') {
+            return Ok(None);
+        }
         let path = dir.join(format!("{}.asc", recipient.to_lowercase()));
         match std::fs::read_to_string(&path) {
             Ok(key) => Ok(Some(key)),

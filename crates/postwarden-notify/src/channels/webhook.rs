@@ -10,9 +10,11 @@ use postwarden_core::config::WebhookChannelConfig;
 use postwarden_core::http::sign_webhook;
 
 /// A configured webhook.
-#[derive(Debug)]
 pub struct Webhook {
     url: String,
+    /// The URL as errors and logs show it: webhook URLs often carry a token in their path or
+    /// query, so only scheme, host and port.
+    shown: String,
     secret: Option<Secret>,
     client: reqwest::Client,
 }
@@ -26,6 +28,7 @@ impl Webhook {
             .build()
             .map_err(|e| format!("HTTP client: {e}"))?;
         Ok(Webhook {
+            shown: shown_url(&config.url),
             url: config.url.clone(),
             secret: config.secret.clone(),
             client,
@@ -62,7 +65,7 @@ impl Webhook {
             } else {
                 "CONNECTION"
             };
-            SendError::retryable(code, format!("{}: {e}", self.url))
+            SendError::retryable(code, format!("{}: {}", self.shown, e.without_url()))
         })?;
         let status = response.status();
         if status.is_success() {
@@ -76,7 +79,7 @@ impl Webhook {
             .chars()
             .take(200)
             .collect();
-        let message = format!("{} answered {status}: {text}", self.url);
+        let message = format!("{} answered {status}: {text}", self.shown);
         if matches!(status.as_u16(), 408 | 429) || status.is_server_error() {
             Err(SendError::retryable(code, message))
         } else {
@@ -86,6 +89,44 @@ impl Webhook {
 
     /// A webhook cannot be checked without sending; says where it would post.
     pub async fn check(&self) -> Result<String, SendError> {
-        Ok(format!("webhook posts to {}", self.url))
+        Ok(format!("webhook posts to {}", self.shown))
+    }
+}
+
+impl std::fmt::Debug for Webhook {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Webhook")
+            .field("url", &self.shown)
+            .field("secret", &self.secret)
+            .finish_non_exhaustive()
+    }
+}
+
+/// `scheme://host:port/…` of a URL, without the path and query that may hold a token.
+fn shown_url(url: &str) -> String {
+    match reqwest::Url::parse(url) {
+        Ok(parsed) => {
+            let port = parsed.port().map(|p| format!(":{p}")).unwrap_or_default();
+            let host = parsed.host_str().unwrap_or("?");
+            format!("{}://{host}{port}/…", parsed.scheme())
+        }
+        Err(_) => "(an invalid URL)".into(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tokens_in_urls_are_not_shown() {
+        assert_eq!(
+            shown_url("https://hooks.example.org/services/T000/B000/XXXXSECRET?token=abc"),
+            "https://hooks.example.org/…"
+        );
+        assert_eq!(
+            shown_url("http://127.0.0.1:8080/x"),
+            "http://127.0.0.1:8080/…"
+        );
     }
 }
