@@ -1,12 +1,25 @@
-//! What every outgoing HTTP call of postwarden shares: the one TLS crypto provider (rustls
-//! with ring; reqwest is built without a provider of its own) and the HMAC-SHA256 signature
-//! of webhook bodies (the filter's webhook processor and the notifier's webhook channel).
+//! What every outgoing HTTP call of postwarden shares: the client (rustls with the ring
+//! provider, reqwest being built without one; postwarden's user agent) and the HMAC-SHA256
+//! signature of webhook bodies (the filter's webhook processor and the notifier's webhook
+//! channel).
 
 use hmac::{Hmac, KeyInit, Mac};
 use sha2::Sha256;
+use std::time::Duration;
+
+/// An HTTP client with postwarden's user agent and, when given, a timeout per request.
+pub fn client(timeout: Option<Duration>) -> Result<reqwest::Client, String> {
+    ensure_crypto_provider();
+    let mut builder =
+        reqwest::Client::builder().user_agent(concat!("postwarden/", env!("CARGO_PKG_VERSION")));
+    if let Some(timeout) = timeout {
+        builder = builder.timeout(timeout);
+    }
+    builder.build().map_err(|e| format!("HTTP client: {e}"))
+}
 
 /// Installs rustls' ring provider as the process default, unless one is installed already.
-/// Call before building an HTTP or TLS client.
+/// Call before building a TLS client ([`client`] does).
 pub fn ensure_crypto_provider() {
     if rustls::crypto::CryptoProvider::get_default().is_none() {
         // Losing a race with another installer is fine: some provider is then set.

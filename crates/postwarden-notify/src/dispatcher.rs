@@ -223,10 +223,16 @@ impl Dispatcher {
         ticket: &str,
         now_us: i64,
     ) -> NewNotification {
-        let first = &members[0];
+        let directive_ids: Vec<i64> = members.iter().map(|m| m.id).collect();
+        let mut members = members.into_iter();
+        let Some(first) = members.next() else {
+            unreachable!("a claimed group has at least one directive")
+        };
         let labels: BTreeMap<String, String> =
             serde_json::from_str(&first.labels).unwrap_or_default();
-        let mut events: Vec<_> = members.iter().map(|m| m.event.clone()).collect();
+        let mut events = Vec::with_capacity(directive_ids.len());
+        events.push(first.event);
+        events.extend(members.map(|m| m.event));
         events.sort_by_key(|e| e.id);
         events.dedup_by_key(|e| e.id);
         let input = RenderInput {
@@ -259,7 +265,7 @@ impl Dispatcher {
             csv: rendered.csv,
             content_hash,
             event_ids: events.iter().map(|e| e.id).collect(),
-            directive_ids: members.iter().map(|m| m.id).collect(),
+            directive_ids,
             status,
             error,
         }

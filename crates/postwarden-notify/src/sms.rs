@@ -52,19 +52,35 @@ fn septets(c: char) -> Option<usize> {
     }
 }
 
-/// The encoding and parts of `text`.
+/// The encoding and parts of `text`. Concatenated parts never split a character (an
+/// escape pair in GSM-7, a surrogate pair in UCS-2), so a part may hold one unit less.
 pub fn segments(text: &str) -> Segments {
-    let gsm: Option<usize> = text.chars().map(septets).sum();
-    let (ucs2, units, single, multi) = match gsm {
-        Some(units) => (false, units, 160, 153),
-        None => (true, text.encode_utf16().count(), 70, 67),
+    let gsm: Option<Vec<usize>> = text.chars().map(septets).collect();
+    let (ucs2, widths, single, multi) = match gsm {
+        Some(widths) => (false, widths, 160, 153),
+        None => (true, text.chars().map(char::len_utf16).collect(), 70, 67),
     };
-    let parts = match units {
-        0 => 1,
-        n if n <= single => 1,
-        n => n.div_ceil(multi),
+    let units = widths.iter().sum();
+    let parts = if units <= single {
+        1
+    } else {
+        pack(&widths, multi)
     };
     Segments { ucs2, units, parts }
+}
+
+/// Parts of at most `per_part` units needed for characters of `widths`, none split.
+fn pack(widths: &[usize], per_part: usize) -> usize {
+    let mut parts = 1;
+    let mut used = 0;
+    for &width in widths {
+        if used + width > per_part {
+            parts += 1;
+            used = 0;
+        }
+        used += width;
+    }
+    parts
 }
 
 /// `text` cut (with `…` where allowed by the encoding, else `...`) so it takes at most
@@ -121,6 +137,15 @@ mod tests {
         assert_eq!(segments(&format!("{}✓", "a".repeat(70))).parts, 2);
         // Emoji take two UTF-16 units.
         assert_eq!(segments("😀").units, 2);
+        // A part never ends in half a character: 152 septets and a '€' (2) make 154 > 153.
+        assert_eq!(
+            segments(&format!("{}€{}", "a".repeat(152), "a".repeat(152))).parts,
+            3
+        );
+        assert_eq!(
+            segments(&format!("{}😀{}", "a".repeat(66), "a".repeat(66))).parts,
+            3
+        );
     }
 
     #[test]

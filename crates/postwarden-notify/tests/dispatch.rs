@@ -8,7 +8,7 @@ use postwarden_core::{Config, Event, Severity};
 use postwarden_notify::{Dispatcher, Pass};
 use postwarden_store::{AttemptRecord, Backend, Store};
 use postwarden_testkit::clicksend::ClickSend;
-use postwarden_testkit::daemons::{dumped, smtp_sink};
+use postwarden_testkit::daemons::{Daemon, dumped, smtp_sink};
 use postwarden_testkit::database::TestDatabase;
 use postwarden_testkit::gpg::{Gpg, body, parts};
 use postwarden_testkit::webhook::WebhookReceiver;
@@ -73,6 +73,27 @@ fn auth_failure(minute: i64, ip: &str, user: &str) -> Event {
     e.ip = Some(ip.parse().unwrap());
     e.user = Some(user.into());
     e
+}
+
+/// `[channels.ops_mail]` delivering to `sink`, signing with a key real GnuPG made in
+/// `gpg`'s home; `rest` follows (more channel keys, then other tables).
+fn signed_mail_channel(gpg: &Gpg, sink: &Daemon, rest: &str) -> String {
+    let uid = "Postwarden <postwarden@example.org>";
+    gpg.generate(uid, "ed25519", "sign", "");
+    let key_file = gpg.path("signing.asc");
+    std::fs::write(&key_file, gpg.export_secret(uid, "")).unwrap();
+    format!(
+        r#"
+[channels.ops_mail]
+type = "email"
+smtp = "{}"
+security = "none"
+from = "postwarden@example.org"
+sign_key_file = "{}"
+{rest}"#,
+        sink.address(),
+        key_file.display()
+    )
 }
 
 fn sms_config(api_base: &str, extra: &str) -> String {
@@ -193,21 +214,7 @@ async fn limits_hold_back_and_fold_events_into_the_next(backend: Backend) {
     setup.finish().await;
 }
 
-macro_rules! on_every_backend {
-    ($($test:ident),* $(,)?) => {
-        mod sqlite {
-            $(#[tokio::test] async fn $test() { super::$test(postwarden_store::Backend::Sqlite).await })*
-        }
-        mod postgres {
-            $(#[tokio::test] async fn $test() { super::$test(postwarden_store::Backend::Postgres).await })*
-        }
-        mod mysql {
-            $(#[tokio::test] async fn $test() { super::$test(postwarden_store::Backend::MySql).await })*
-        }
-    };
-}
-
-on_every_backend!(
+postwarden_testkit::on_every_backend!(
     events_become_one_ticketed_sms,
     limits_hold_back_and_fold_events_into_the_next,
 );
@@ -317,24 +324,9 @@ async fn a_crashed_send_is_found_in_the_providers_history_not_sent_again() {
 #[tokio::test]
 async fn mailgen_directives_become_one_signed_mail_per_asn_with_csv() {
     let gpg = Gpg::new();
-    gpg.generate("Postwarden <postwarden@example.org>", "ed25519", "sign", "");
-    let secret = gpg.export_secret("Postwarden <postwarden@example.org>", "");
-    let key_file = gpg.path("signing.asc");
-    std::fs::write(&key_file, secret).unwrap();
     let dumps = tempfile::tempdir().unwrap();
     let sink = smtp_sink(dumps.path());
-    let config = format!(
-        r#"
-[channels.ops_mail]
-type = "email"
-smtp = "{}"
-security = "none"
-from = "postwarden@example.org"
-sign_key_file = "{}"
-"#,
-        sink.address(),
-        key_file.display()
-    );
+    let config = signed_mail_channel(&gpg, &sink, "");
     let setup = Setup::new(Backend::Sqlite, &config).await;
     let mut lines = String::new();
     for i in 0..30 {
@@ -526,15 +518,8 @@ async fn duplicates_and_unchanged_repeats_are_suppressed_and_audited() {
 #[tokio::test]
 async fn mail_to_a_recipient_with_a_key_is_encrypted_and_signed() {
     let gpg = Gpg::new();
-    gpg.generate("Postwarden <postwarden@example.org>", "ed25519", "sign", "");
     gpg.generate("SOC <soc@example.net>", "default", "default", "");
     let keys = tempfile::tempdir().unwrap();
-    let signing = keys.path().join("signing.asc");
-    std::fs::write(
-        &signing,
-        gpg.export_secret("Postwarden <postwarden@example.org>", ""),
-    )
-    .unwrap();
     let recipients = keys.path().join("recipients");
     std::fs::create_dir(&recipients).unwrap();
     std::fs::write(
@@ -544,25 +529,17 @@ async fn mail_to_a_recipient_with_a_key_is_encrypted_and_signed() {
     .unwrap();
     let dumps = tempfile::tempdir().unwrap();
     let sink = smtp_sink(dumps.path());
-    let config = format!(
-        r#"
-[channels.ops_mail]
-type = "email"
-smtp = "{}"
-security = "none"
-from = "postwarden@example.org"
-sign_key_file = "{}"
-encrypt_keys_dir = "{}"
+    let rest = format!(
+        r#"encrypt_keys_dir = "{}"
 
 [[rules]]
 match = {{ kind = "mail.virus" }}
 receivers = [{{ channel = "ops_mail", to = ["soc@example.net", "admin@example.org"] }}]
 group_wait = "0s"
 "#,
-        sink.address(),
-        signing.display(),
         recipients.display()
     );
+    let config = signed_mail_channel(&gpg, &sink, &rest);
     let setup = Setup::new(Backend::Sqlite, &config).await;
     let virus = Event::new(
         t0(),

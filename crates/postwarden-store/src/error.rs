@@ -67,17 +67,14 @@ pub enum StoreError {
 
 impl StoreError {
     /// Whether the database gave up the transaction because of a concurrent one (a deadlock
-    /// or serialization failure: SQLSTATE 40001 / 40P01, MySQL 1213 / 1205): running the
-    /// same transaction again is the cure.
+    /// or serialization failure: SQLSTATE 40001, which MySQL/MariaDB report for a deadlock,
+    /// or PostgreSQL's 40P01): running the same transaction again is the cure.
     pub fn is_conflict(&self) -> bool {
         match self {
             StoreError::Query {
                 error: sqlx::Error::Database(e),
                 ..
-            } => matches!(
-                e.code().as_deref(),
-                Some("40001" | "40P01" | "1213" | "1205")
-            ),
+            } => matches!(e.code().as_deref(), Some("40001" | "40P01")),
             _ => false,
         }
     }

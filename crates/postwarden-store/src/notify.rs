@@ -276,20 +276,8 @@ impl Store {
         }
         insert_directives(self.backend, &mut tx, &directives).await?;
         let ids: Vec<i64> = events.iter().map(|e| e.id).collect();
-        for chunk in ids.chunks(1000) {
-            let sql = format!(
-                "UPDATE events SET routed = 1 WHERE id IN {}",
-                placeholders(chunk.len())
-            );
-            let mut query = self.query(&sql);
-            for id in chunk {
-                query = query.bind(*id);
-            }
-            query
-                .execute(&mut *tx)
-                .await
-                .map_err(StoreError::query(CONTEXT))?;
-        }
+        let routed = "UPDATE events SET routed = 1";
+        update_ids(self.backend, &mut tx, routed, &ids, |q| q, CONTEXT).await?;
         tx.commit().await.map_err(StoreError::query(CONTEXT))?;
         Ok(events.len())
     }
@@ -451,21 +439,19 @@ impl Store {
             .iter()
             .map(claimed_from_row)
             .collect::<Result<_, _>>()?;
-        for chunk in claimed.chunks(1000) {
-            let sql = format!(
-                "UPDATE notifications SET status = 'sending', attempts = attempts + 1, \
-                 claimed_until_us = ? WHERE id IN {}",
-                placeholders(chunk.len())
-            );
-            let mut query = self.query(&sql).bind(now_us + claim_for_us);
-            for n in chunk {
-                query = query.bind(n.id);
-            }
-            query
-                .execute(&mut *tx)
-                .await
-                .map_err(StoreError::query(CONTEXT))?;
-        }
+        let ids: Vec<i64> = claimed.iter().map(|n| n.id).collect();
+        let sending = "UPDATE notifications SET status = 'sending', attempts = attempts + 1, \
+                       claimed_until_us = ?";
+        let until = now_us + claim_for_us;
+        update_ids(
+            self.backend,
+            &mut tx,
+            sending,
+            &ids,
+            |q| q.bind(until),
+            CONTEXT,
+        )
+        .await?;
         tx.commit().await.map_err(StoreError::query(CONTEXT))?;
         Ok(claimed)
     }
@@ -941,19 +927,33 @@ async fn set_directive_status(
     ids: &[i64],
     status: &str,
 ) -> Result<(), StoreError> {
+    let update = "UPDATE directives SET status = ?";
+    let bind_status = |q: AnyQuery| q.bind(status.to_owned());
+    update_ids(backend, tx, update, ids, bind_status, "updating directives").await
+}
+
+type AnyQuery = sqlx::query::Query<'static, Any, sqlx::any::AnyArguments>;
+
+/// Runs `update` (an `UPDATE … SET …` whose own parameters `bind` adds) for the rows with
+/// `ids`, a thousand ids per statement.
+async fn update_ids(
+    backend: Backend,
+    tx: &mut AnyConnection,
+    update: &str,
+    ids: &[i64],
+    bind: impl Fn(AnyQuery) -> AnyQuery,
+    context: &'static str,
+) -> Result<(), StoreError> {
     for chunk in ids.chunks(1000) {
-        let sql = format!(
-            "UPDATE directives SET status = ? WHERE id IN {}",
-            placeholders(chunk.len())
-        );
-        let mut query = sqlx::query(AssertSqlSafe(backend.sql(&sql))).bind(status.to_owned());
+        let sql = format!("{update} WHERE id IN {}", placeholders(chunk.len()));
+        let mut query = bind(sqlx::query(AssertSqlSafe(backend.sql(&sql))));
         for id in chunk {
             query = query.bind(*id);
         }
         query
             .execute(&mut *tx)
             .await
-            .map_err(StoreError::query("updating directives"))?;
+            .map_err(StoreError::query(context))?;
     }
     Ok(())
 }

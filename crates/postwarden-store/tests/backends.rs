@@ -70,22 +70,7 @@ impl TestDb {
     }
 }
 
-/// Runs each listed test function (taking a [`Backend`]) once per backend.
-macro_rules! on_every_backend {
-    ($($test:ident),* $(,)?) => {
-        mod sqlite {
-            $(#[tokio::test] async fn $test() { super::$test(postwarden_store::Backend::Sqlite).await })*
-        }
-        mod postgres {
-            $(#[tokio::test] async fn $test() { super::$test(postwarden_store::Backend::Postgres).await })*
-        }
-        mod mysql {
-            $(#[tokio::test] async fn $test() { super::$test(postwarden_store::Backend::MySql).await })*
-        }
-    };
-}
-
-on_every_backend!(
+postwarden_testkit::on_every_backend!(
     migrate_twice_is_idempotent,
     event_round_trip,
     events_filter_by_time_and_kind_prefix,

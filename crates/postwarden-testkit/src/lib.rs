@@ -11,3 +11,28 @@ pub mod database;
 pub mod gpg;
 mod server;
 pub mod webhook;
+
+/// Runs each listed async test function (taking a `postwarden_store::Backend`) once per
+/// backend: in modules `sqlite`, `postgres` and `mysql`.
+#[macro_export]
+macro_rules! on_every_backend {
+    ($($test:ident),* $(,)?) => {
+        mod sqlite {
+            $(#[tokio::test(flavor = "multi_thread")] async fn $test() { super::$test(postwarden_store::Backend::Sqlite).await })*
+        }
+        $crate::on_server_backends!($($test),*);
+    };
+}
+
+/// The same for the database servers only: modules `postgres` and `mysql`.
+#[macro_export]
+macro_rules! on_server_backends {
+    ($($test:ident),* $(,)?) => {
+        mod postgres {
+            $(#[tokio::test(flavor = "multi_thread")] async fn $test() { super::$test(postwarden_store::Backend::Postgres).await })*
+        }
+        mod mysql {
+            $(#[tokio::test(flavor = "multi_thread")] async fn $test() { super::$test(postwarden_store::Backend::MySql).await })*
+        }
+    };
+}

@@ -187,18 +187,7 @@ async fn parallel_dispatchers_never_double_send_and_keep_limits(backend: Backend
     database.drop_database().await;
 }
 
-macro_rules! on_server_backends {
-    ($($test:ident),* $(,)?) => {
-        mod postgres {
-            $(#[tokio::test(flavor = "multi_thread")] async fn $test() { super::$test(postwarden_store::Backend::Postgres).await })*
-        }
-        mod mysql {
-            $(#[tokio::test(flavor = "multi_thread")] async fn $test() { super::$test(postwarden_store::Backend::MySql).await })*
-        }
-    };
-}
-
-on_server_backends!(
+postwarden_testkit::on_server_backends!(
     parallel_dispatchers_never_double_send_and_keep_limits,
     a_dispatcher_killed_mid_batch_loses_and_repeats_nothing,
 );
@@ -362,6 +351,11 @@ from = "postwarden@example.org"
     assert_eq!(mails.len(), 2);
     assert!(mails.iter().any(|m| m.contains("abuse@as64500.example")
         && m.contains("Abuse report: 2 events source.asn=64500")));
+    let test = site.ok(&["notify", "test", "ops_mail"]);
+    assert_eq!(
+        test.trim(),
+        format!("ops_mail: ok: SMTP server {} answers", sink.address())
+    );
     let log = site.ok(&["notify", "log", "--since", "1h"]);
     assert_eq!(log.lines().count(), 2, "{log}");
     assert!(log.lines().all(|l| l.contains(" sent ")), "{log}");

@@ -132,11 +132,7 @@ async fn download(
         url: url.to_owned(),
         message,
     };
-    postwarden_core::http::ensure_crypto_provider();
-    let client = reqwest::Client::builder()
-        .user_agent(concat!("postwarden/", env!("CARGO_PKG_VERSION")))
-        .build()
-        .map_err(|e| fail(format!("HTTP client: {e}")))?;
+    let client = postwarden_core::http::client(None).map_err(fail)?;
     let mut response = client
         .get(url)
         .send()

@@ -66,12 +66,8 @@ struct ReplyFinding {
 
 impl Webhook {
     pub fn new(config: WebhookConfig) -> Result<Self, String> {
-        postwarden_core::http::ensure_crypto_provider();
-        let client = reqwest::Client::builder()
-            .user_agent(concat!("postwarden/", env!("CARGO_PKG_VERSION")))
-            .timeout(config.timeout)
-            .build()
-            .map_err(|e| format!("filter.processors (webhook): HTTP client: {e}"))?;
+        let client = postwarden_core::http::client(Some(config.timeout))
+            .map_err(|e| format!("filter.processors (webhook): {e}"))?;
         Ok(Self { config, client })
     }
 

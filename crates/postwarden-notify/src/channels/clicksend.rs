@@ -55,12 +55,7 @@ struct Answer {
 impl ClickSend {
     pub fn new(config: &ClickSendConfig) -> Result<ClickSend, String> {
         let api_key = config.api_key().map_err(|e| e.to_string())?;
-        postwarden_core::http::ensure_crypto_provider();
-        let client = reqwest::Client::builder()
-            .user_agent(concat!("postwarden/", env!("CARGO_PKG_VERSION")))
-            .timeout(config.timeout)
-            .build()
-            .map_err(|e| format!("HTTP client: {e}"))?;
+        let client = postwarden_core::http::client(Some(config.timeout))?;
         Ok(ClickSend {
             username: config.username.clone(),
             api_key,

@@ -21,12 +21,7 @@ pub struct Webhook {
 
 impl Webhook {
     pub fn new(config: &WebhookChannelConfig) -> Result<Webhook, String> {
-        postwarden_core::http::ensure_crypto_provider();
-        let client = reqwest::Client::builder()
-            .user_agent(concat!("postwarden/", env!("CARGO_PKG_VERSION")))
-            .timeout(config.timeout)
-            .build()
-            .map_err(|e| format!("HTTP client: {e}"))?;
+        let client = postwarden_core::http::client(Some(config.timeout))?;
         Ok(Webhook {
             shown: shown_url(&config.url),
             url: config.url.clone(),
