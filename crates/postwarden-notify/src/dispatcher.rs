@@ -17,7 +17,7 @@ use chrono::{DateTime, Utc};
 use postwarden_core::Config;
 use postwarden_core::config::{LimitsConfig, NotifyConfig};
 use postwarden_store::{
-    ClaimedDirective, ClaimedNotification, FinishedAttempt, NewNotification, NotificationState,
+    ClaimedGroup, ClaimedNotification, FinishedAttempt, NewNotification, NotificationState,
     PendingGroup, SendSlot, Store, StoreError,
 };
 use sha2::{Digest, Sha256};
@@ -188,21 +188,18 @@ impl Dispatcher {
             .collect();
         let mut made = 0;
         for chunk in due.chunks(FLUSH_BATCH) {
-            let by_key: HashMap<&str, &PendingGroup> =
-                chunk.iter().map(|g| (g.group_key.as_str(), g)).collect();
-            let keys: Vec<(String, Option<i64>)> = chunk
-                .iter()
-                .map(|g| (g.group_key.clone(), g.last_flush_us))
-                .collect();
+            let by_id: HashMap<i64, &PendingGroup> = chunk.iter().map(|g| (g.id, g)).collect();
+            let expected: Vec<(i64, Option<i64>)> =
+                chunk.iter().map(|g| (g.id, g.last_flush_us)).collect();
             let started = std::time::Instant::now();
             let mut rendering = std::time::Duration::ZERO;
             let tickets = retrying(async || {
                 rendering = std::time::Duration::ZERO;
                 self.store
-                    .flush_groups(&keys, now, |key, members, ticket| {
+                    .flush_groups(&expected, now, |claimed, ticket| {
                         let render_started = std::time::Instant::now();
-                        let group = by_key.get(key).copied();
-                        let n = self.notification_of(group, key, members, ticket, now_us);
+                        let group = by_id.get(&claimed.id).copied();
+                        let n = self.notification_of(group, claimed, ticket, now_us);
                         rendering += render_started.elapsed();
                         n
                     })
@@ -218,32 +215,34 @@ impl Dispatcher {
     fn notification_of(
         &self,
         group: Option<&PendingGroup>,
-        key: &str,
-        members: Vec<ClaimedDirective>,
+        claimed: ClaimedGroup,
         ticket: &str,
         now_us: i64,
     ) -> NewNotification {
-        let directive_ids: Vec<i64> = members.iter().map(|m| m.id).collect();
-        let mut members = members.into_iter();
-        let Some(first) = members.next() else {
-            unreachable!("a claimed group has at least one directive")
-        };
-        let labels: BTreeMap<String, String> =
-            serde_json::from_str(&first.labels).unwrap_or_default();
-        let mut events = Vec::with_capacity(directive_ids.len());
-        events.push(first.event);
-        events.extend(members.map(|m| m.event));
+        let ClaimedGroup {
+            key,
+            channel,
+            recipient,
+            template,
+            format,
+            labels,
+            directives,
+            ..
+        } = claimed;
+        let labels: BTreeMap<String, String> = serde_json::from_str(&labels).unwrap_or_default();
+        let directive_ids: Vec<i64> = directives.iter().map(|d| d.id).collect();
+        let mut events: Vec<_> = directives.into_iter().map(|d| d.event).collect();
         events.sort_by_key(|e| e.id);
         events.dedup_by_key(|e| e.id);
         let input = RenderInput {
             events: &events,
             labels: &labels,
             ticket,
-            channel: &first.channel,
-            recipient: &first.recipient,
+            channel: &channel,
+            recipient: &recipient,
             hostname: &self.hostname,
         };
-        let rendered = self.templates.render(&first.template, &first.format, input);
+        let rendered = self.templates.render(&template, &format, input);
         let (rendered, status, error) = match rendered {
             Ok(r) => (r, "ready", None),
             Err(e) => (Default::default(), "failed", Some(e)),
@@ -254,11 +253,11 @@ impl Dispatcher {
             _ => status,
         };
         NewNotification {
-            group_key: key.to_owned(),
-            channel: first.channel.clone(),
-            recipient: first.recipient.clone(),
-            template: first.template.clone(),
-            format: first.format.clone(),
+            group_key: key,
+            channel,
+            recipient,
+            template,
+            format,
             subject: rendered.subject,
             body: rendered.body,
             html: rendered.html,
@@ -591,7 +590,6 @@ fn finished(n: &ClaimedNotification, now: DateTime<Utc>, status: &'static str) -
         recipient: n.recipient.clone(),
         template: n.template.clone(),
         event_ids: n.event_ids.clone(),
-        directive_ids: n.directive_ids.clone(),
         attempts: n.attempts,
         time: now,
         status,

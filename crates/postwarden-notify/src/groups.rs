@@ -31,8 +31,8 @@ mod tests {
 
     fn group(last_flush: Option<i64>) -> PendingGroup {
         PendingGroup {
+            id: 1,
             group_key: "k".into(),
-            pending: 1,
             first_created_us: 1_000,
             group_wait_us: 30,
             group_interval_us: 300,

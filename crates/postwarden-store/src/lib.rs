@@ -33,7 +33,7 @@ pub use model::{
     TrafficSummary,
 };
 pub use notify::{
-    AttemptRecord, ClaimedDirective, ClaimedNotification, FinishedAttempt, NewDirective,
+    AttemptRecord, ClaimedDirective, ClaimedGroup, ClaimedNotification, FinishedAttempt, NewDirective,
     NewNotification, NotificationState, PendingGroup, SendSlot, id_list,
 };
 
@@ -149,11 +149,17 @@ impl Store {
     /// PostgreSQL and MySQL serialise concurrent migrations with advisory locks; SQLite has
     /// none, so two processes starting at once take turns on a lock file beside the database.
     pub async fn migrate(&self) -> Result<(), StoreError> {
+        self.migrate_through(i64::MAX).await
+    }
+
+    /// Creates or updates the tables up to migration `version` only: upgrade tests start
+    /// from an older schema with this.
+    pub async fn migrate_through(&self, version: i64) -> Result<(), StoreError> {
         let _turn = match &self.sqlite_file {
             Some(file) => Some(migration_lock(file).await?),
             None => None,
         };
-        migrations::migrator(self.backend)
+        migrations::migrator(self.backend, version)
             .run(&self.pool)
             .await
             .map_err(|e| StoreError::Migrate {

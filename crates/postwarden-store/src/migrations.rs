@@ -31,6 +31,11 @@ const SQLITE: Source = &[
         "notify",
         include_str!("../migrations/sqlite/0003_notify.sql"),
     ),
+    (
+        4,
+        "notify groups",
+        include_str!("../migrations/sqlite/0004_notify_groups.sql"),
+    ),
 ];
 const POSTGRES: Source = &[
     (
@@ -48,6 +53,11 @@ const POSTGRES: Source = &[
         "notify",
         include_str!("../migrations/postgres/0003_notify.sql"),
     ),
+    (
+        4,
+        "notify groups",
+        include_str!("../migrations/postgres/0004_notify_groups.sql"),
+    ),
 ];
 const MYSQL: Source = &[
     (1, "init", include_str!("../migrations/mysql/0001_init.sql")),
@@ -61,10 +71,15 @@ const MYSQL: Source = &[
         "notify",
         include_str!("../migrations/mysql/0003_notify.sql"),
     ),
+    (
+        4,
+        "notify groups",
+        include_str!("../migrations/mysql/0004_notify_groups.sql"),
+    ),
 ];
 
-/// The migrator for `backend`.
-pub(crate) fn migrator(backend: Backend) -> Migrator {
+/// The migrator for `backend`, with its migrations up to `through` (a version).
+pub(crate) fn migrator(backend: Backend, through: i64) -> Migrator {
     let source = match backend {
         Backend::Sqlite => SQLITE,
         Backend::Postgres => POSTGRES,
@@ -73,6 +88,7 @@ pub(crate) fn migrator(backend: Backend) -> Migrator {
     Migrator::with_migrations(
         source
             .iter()
+            .filter(|(version, _, _)| *version <= through)
             .map(|&(version, description, sql)| {
                 Migration::new(
                     version,

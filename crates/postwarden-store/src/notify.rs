@@ -8,7 +8,10 @@
 //! 1. [`Store::route_events`]: events not yet routed become directives (the caller's rules
 //!    say which), and are marked routed in the same transaction.
 //! 2. [`Store::flush_groups`]: the pending directives of due groups become notifications,
-//!    each with a ticket number from the per-day sequence.
+//!    each with a ticket number from the per-day sequence. A group's row says how far it has
+//!    been flushed (`flushed_through`, a directive id); directives themselves never change.
+//!    Whoever adds to a group or flushes it holds the group's row lock, so a group's
+//!    directive ids grow in commit order and no flush skips one committed late.
 //! 3. [`Store::claim_notifications`]: notifications due for an attempt are marked `sending`
 //!    with a claim that expires (a crashed dispatcher's work is taken over after it).
 //! 4. [`Store::take_send_slot`]: limits are checked and the send recorded under a row lock
@@ -51,8 +54,8 @@ pub struct NewDirective {
 /// A group with pending directives, and its timers.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PendingGroup {
+    pub id: i64,
     pub group_key: String,
-    pub pending: i64,
     /// When its oldest pending directive was made.
     pub first_created_us: i64,
     pub group_wait_us: i64,
@@ -70,12 +73,22 @@ pub struct PendingGroup {
 #[derive(Debug, Clone, PartialEq)]
 pub struct ClaimedDirective {
     pub id: i64,
+    pub event: StoredEvent,
+}
+
+/// A due group claimed for a notification: its receiver, template and labels, and its
+/// pending directives in id order.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ClaimedGroup {
+    pub id: i64,
+    pub key: String,
     pub channel: String,
     pub recipient: String,
     pub template: String,
     pub format: String,
+    /// Aggregate key → value, as a JSON object.
     pub labels: String,
-    pub event: StoredEvent,
+    pub directives: Vec<ClaimedDirective>,
 }
 
 /// A notification made from a group (or by `notify send`), before it has a ticket.
@@ -115,9 +128,8 @@ pub struct ClaimedNotification {
     pub html: Option<String>,
     pub csv: Option<String>,
     pub content_hash: String,
+    /// The events it carries (`a,b,c`): given back to the group if a limit holds it.
     pub event_ids: String,
-    /// The directives it carries (`a,b,c`): given back to the group if a limit holds it.
-    pub directive_ids: String,
     /// Attempts so far, this one included.
     pub attempts: i64,
     /// It was claimed before by a dispatcher that never finished: the provider may already
@@ -135,7 +147,6 @@ pub struct FinishedAttempt {
     pub recipient: String,
     pub template: String,
     pub event_ids: String,
-    pub directive_ids: String,
     /// The claim this outcome belongs to (the notification's attempt count when claimed):
     /// an outcome whose claim was taken over by another dispatcher changes nothing.
     pub attempts: i64,
@@ -189,8 +200,9 @@ pub struct NotificationState {
     pub provider_id: Option<String>,
 }
 
-const DIRECTIVE_COLUMNS: &str = "event_id, created_us, rule, channel, recipient, template, \
-     format, group_key, labels, group_wait_us, group_interval_us, repeat_interval_us, status";
+const GROUP_COLUMNS: &str = "group_key, rule, channel, recipient, template, format, labels, \
+     group_wait_us, group_interval_us, repeat_interval_us, pending_since_us, flushed_through, \
+     not_before_us";
 const NOTIFICATION_COLUMNS: &str = "ticket, created_us, group_key, channel, recipient, template, \
      format, subject, body, html, csv, content_hash, event_ids, directive_ids, event_count, status, \
      attempts, next_attempt_us, claimed_until_us, idempotency_key, last_error, finished_us";
@@ -306,12 +318,9 @@ impl Store {
         const CONTEXT: &str = "reading pending notification groups";
         let rows = self
             .query(
-                "SELECT d.group_key, COUNT(*) AS pending, MIN(d.created_us) AS first_us, \
-                 MIN(d.group_wait_us) AS wait_us, MIN(d.group_interval_us) AS interval_us, \
-                 MIN(d.repeat_interval_us) AS repeat_us, MAX(g.last_flush_us) AS last_flush_us, \
-                 MAX(g.last_hash) AS last_hash, MAX(g.not_before_us) AS not_before_us \
-                 FROM directives d LEFT JOIN notify_groups g ON g.group_key = d.group_key \
-                 WHERE d.status = 'pending' GROUP BY d.group_key",
+                "SELECT id, group_key, pending_since_us, group_wait_us, group_interval_us, \
+                 repeat_interval_us, last_flush_us, last_hash, not_before_us \
+                 FROM notify_groups WHERE pending_since_us IS NOT NULL",
             )
             .fetch_all(&self.pool)
             .await
@@ -319,56 +328,53 @@ impl Store {
         rows.iter()
             .map(|row| {
                 Ok(PendingGroup {
+                    id: get(row, "id", CONTEXT)?,
                     group_key: get(row, "group_key", CONTEXT)?,
-                    pending: get(row, "pending", CONTEXT)?,
-                    first_created_us: get(row, "first_us", CONTEXT)?,
-                    group_wait_us: get(row, "wait_us", CONTEXT)?,
-                    group_interval_us: get(row, "interval_us", CONTEXT)?,
-                    repeat_interval_us: get(row, "repeat_us", CONTEXT)?,
+                    first_created_us: get(row, "pending_since_us", CONTEXT)?,
+                    group_wait_us: get(row, "group_wait_us", CONTEXT)?,
+                    group_interval_us: get(row, "group_interval_us", CONTEXT)?,
+                    repeat_interval_us: get(row, "repeat_interval_us", CONTEXT)?,
                     last_flush_us: get(row, "last_flush_us", CONTEXT)?,
                     last_hash: get(row, "last_hash", CONTEXT)?,
-                    not_before_us: get::<Option<i64>>(row, "not_before_us", CONTEXT)?.unwrap_or(0),
+                    not_before_us: get(row, "not_before_us", CONTEXT)?,
                 })
             })
             .collect()
     }
 
-    /// Claims the pending directives of `group_keys` (each with the `last_flush_us` it was
-    /// found due with; a group flushed since by another dispatcher is left alone) and turns
-    /// each group into one
-    /// notification with `build` (given the group's key, directives and ticket number), all in
-    /// one transaction. Returns the tickets made.
+    /// Claims the groups `due` (each with the `last_flush_us` it was found due with; a group
+    /// flushed since, or being flushed, by another dispatcher is left alone) with their
+    /// pending directives, and turns each into one notification with `build` (given the group
+    /// and its ticket number), all in one transaction. Returns the tickets made.
     pub async fn flush_groups(
         &self,
-        group_keys: &[(String, Option<i64>)],
+        due: &[(i64, Option<i64>)],
         now: DateTime<Utc>,
-        mut build: impl FnMut(&str, Vec<ClaimedDirective>, &str) -> NewNotification,
+        mut build: impl FnMut(ClaimedGroup, &str) -> NewNotification,
     ) -> Result<Vec<String>, StoreError> {
         const CONTEXT: &str = "grouping directives into notifications";
-        if group_keys.is_empty() {
+        if due.is_empty() {
             return Ok(Vec::new());
         }
         let mut tx = self.begin_write().await?;
-        let keys: Vec<String> = group_keys.iter().map(|(key, _)| key.clone()).collect();
-        let mut groups = claim_directives(self.backend, &mut tx, &keys).await?;
-        // Another dispatcher may have flushed a group since it was found due: leave those.
-        let flushed = last_flushes(self.backend, &mut tx, &keys).await?;
-        let expected: std::collections::HashMap<&str, Option<i64>> = group_keys
-            .iter()
-            .map(|(key, last)| (key.as_str(), *last))
-            .collect();
-        groups.retain(|(key, _)| {
-            expected.get(key.as_str()).copied().flatten() == flushed.get(key).copied()
-        });
+        let groups = claim_groups(self.backend, &mut tx, due).await?;
+        let groups = claim_directives(self.backend, &mut tx, groups).await?;
         let tickets = allocate_tickets(self.backend, &mut tx, now, groups.len()).await?;
-        let notifications: Vec<NewNotification> = groups
-            .into_iter()
-            .zip(&tickets)
-            .map(|((key, members), ticket)| build(&key, members, ticket))
-            .collect();
+        let mut flushed = Vec::with_capacity(groups.len());
+        let mut notifications = Vec::with_capacity(groups.len());
+        for (group, ticket) in groups.into_iter().zip(&tickets) {
+            let through = group.directives.last().map_or(0, |d| d.id);
+            let id = group.id;
+            let notification = build(group, ticket);
+            flushed.push(GroupFlush {
+                id,
+                through,
+                hash: (notification.status != "failed").then(|| notification.content_hash.clone()),
+            });
+            notifications.push(notification);
+        }
         insert_notifications(self.backend, &mut tx, now, &notifications, &tickets).await?;
-        mark_grouped(self.backend, &mut tx, &notifications).await?;
-        record_group_flushes(self.backend, &mut tx, &notifications, now).await?;
+        record_group_flushes(self.backend, &mut tx, &flushed, now).await?;
         let unsent: Vec<FinishedAttempt> = notifications
             .iter()
             .zip(&tickets)
@@ -379,7 +385,6 @@ impl Store {
         tx.commit().await.map_err(StoreError::query(CONTEXT))?;
         Ok(tickets)
     }
-
     /// Stores one notification made outside the rules (`notify send`) with a new ticket.
     pub async fn create_notification(
         &self,
@@ -421,7 +426,7 @@ impl Store {
         };
         let sql = format!(
             "SELECT id, ticket, created_us, group_key, channel, recipient, template, format, \
-             subject, body, html, csv, content_hash, event_ids, directive_ids, attempts, status \
+             subject, body, html, csv, content_hash, event_ids, attempts, status \
              FROM notifications WHERE ((status = 'ready' AND next_attempt_us <= ?) \
              OR (status = 'sending' AND claimed_until_us <= ?)){only} ORDER BY id LIMIT ?{}",
             self.backend.skip_locked("notifications")
@@ -542,7 +547,10 @@ impl Store {
             return Ok(());
         }
         let mut tx = self.begin_write().await?;
-        for attempt in done {
+        // Group rows are locked in key order, as flushes lock them.
+        let mut in_key_order: Vec<&FinishedAttempt> = done.iter().collect();
+        in_key_order.sort_by(|a, b| a.group_key.cmp(&b.group_key));
+        for attempt in in_key_order {
             finish_one(self.backend, &mut tx, attempt).await?;
         }
         insert_attempts(self.backend, &mut tx, done).await?;
@@ -588,19 +596,6 @@ impl Store {
             .await
             .map_err(StoreError::query(CONTEXT))?;
         rows.iter().map(attempt_from_row).collect()
-    }
-
-    /// How many directives are in each status (`pending`, `grouped`, `suppressed`).
-    pub async fn directive_counts(&self) -> Result<Vec<(String, i64)>, StoreError> {
-        const CONTEXT: &str = "counting directives";
-        let rows = self
-            .query("SELECT status, COUNT(*) AS n FROM directives GROUP BY status ORDER BY status")
-            .fetch_all(&self.pool)
-            .await
-            .map_err(StoreError::query(CONTEXT))?;
-        rows.iter()
-            .map(|row| Ok((get(row, "status", CONTEXT)?, get(row, "n", CONTEXT)?)))
-            .collect()
     }
 }
 
@@ -668,31 +663,33 @@ async fn insert_events(
     Ok(ids)
 }
 
+/// Stores routed directives: first each group's row (created, or marked pending; locked in
+/// key order until the transaction ends), then the directives, so that a group's directive
+/// ids are allocated only while its row is held.
 async fn insert_directives(
     backend: Backend,
     tx: &mut AnyConnection,
     directives: &[(i64, NewDirective)],
 ) -> Result<(), StoreError> {
-    const COLUMNS: usize = 13;
-    let head = format!("INSERT INTO directives ({DIRECTIVE_COLUMNS})");
+    if directives.is_empty() {
+        return Ok(());
+    }
+    let mut groups: Vec<&NewDirective> = directives.iter().map(|(_, d)| d).collect();
+    groups.sort_by(|a, b| a.group_key.cmp(&b.group_key));
+    groups.dedup_by(|a, b| a.group_key == b.group_key);
+    upsert_groups(backend, tx, &groups).await?;
+    let keys: Vec<&str> = groups.iter().map(|d| d.group_key.as_str()).collect();
+    let ids = group_ids(backend, tx, &keys).await?;
+    const COLUMNS: usize = 3;
+    let head = "INSERT INTO directives (group_id, event_id, created_us)";
     for chunk in directives.chunks(rows_per_insert(backend, COLUMNS)) {
-        let sql = multi_row_insert(backend, &head, COLUMNS, chunk.len(), "");
+        let sql = multi_row_insert(backend, head, COLUMNS, chunk.len(), "");
         let mut query = sqlx::query(AssertSqlSafe(sql));
         for (event_id, d) in chunk {
-            query = query
-                .bind(*event_id)
-                .bind(to_us(d.created))
-                .bind(d.rule.clone())
-                .bind(d.channel.clone())
-                .bind(d.recipient.clone())
-                .bind(d.template.clone())
-                .bind(d.format.clone())
-                .bind(d.group_key.clone())
-                .bind(d.labels.clone())
-                .bind(d.group_wait_us)
-                .bind(d.group_interval_us)
-                .bind(d.repeat_interval_us)
-                .bind("pending");
+            let group = ids.get(&d.group_key).copied().ok_or_else(|| {
+                StoreError::Corrupt(format!("notification group {} vanished", d.group_key))
+            })?;
+            query = query.bind(group).bind(*event_id).bind(to_us(d.created));
         }
         query
             .execute(&mut *tx)
@@ -702,119 +699,178 @@ async fn insert_directives(
     Ok(())
 }
 
-/// Each group's `last_flush_us`, row-locked until the transaction ends (so a dispatcher
-/// flushing the same group waits, then sees the new value).
-async fn last_flushes(
+/// Creates the groups that do not exist yet and marks the others pending (their timers
+/// follow the current rules).
+async fn upsert_groups(
     backend: Backend,
     tx: &mut AnyConnection,
-    keys: &[String],
+    groups: &[&NewDirective],
+) -> Result<(), StoreError> {
+    const COLUMNS: usize = 13;
+    let head = format!("INSERT INTO notify_groups ({GROUP_COLUMNS})");
+    let upsert = backend.upsert(
+        "notify_groups",
+        "group_key",
+        &[
+            ("group_wait_us", "NEW.group_wait_us"),
+            ("group_interval_us", "NEW.group_interval_us"),
+            ("repeat_interval_us", "NEW.repeat_interval_us"),
+            (
+                "pending_since_us",
+                "COALESCE(notify_groups.pending_since_us, NEW.pending_since_us)",
+            ),
+        ],
+    );
+    for chunk in groups.chunks(rows_per_insert(backend, COLUMNS).min(500)) {
+        let sql = multi_row_insert(backend, &head, COLUMNS, chunk.len(), &upsert);
+        let mut query = sqlx::query(AssertSqlSafe(sql));
+        for d in chunk {
+            query = query
+                .bind(d.group_key.clone())
+                .bind(d.rule.clone())
+                .bind(d.channel.clone())
+                .bind(d.recipient.clone())
+                .bind(d.template.clone())
+                .bind(d.format.clone())
+                .bind(d.labels.clone())
+                .bind(d.group_wait_us)
+                .bind(d.group_interval_us)
+                .bind(d.repeat_interval_us)
+                .bind(to_us(d.created))
+                .bind(0_i64)
+                .bind(0_i64);
+        }
+        query
+            .execute(&mut *tx)
+            .await
+            .map_err(StoreError::query("storing notification groups"))?;
+    }
+    Ok(())
+}
+
+/// The ids of the groups with `keys`.
+async fn group_ids(
+    backend: Backend,
+    tx: &mut AnyConnection,
+    keys: &[&str],
 ) -> Result<std::collections::HashMap<String, i64>, StoreError> {
-    const CONTEXT: &str = "reading groups' last flush";
-    let lock = match backend {
-        Backend::Sqlite => "",
-        Backend::Postgres | Backend::MySql => " FOR UPDATE",
-    };
-    let mut out = std::collections::HashMap::new();
+    const CONTEXT: &str = "reading notification groups";
+    let mut out = std::collections::HashMap::with_capacity(keys.len());
     for chunk in keys.chunks(500) {
         let sql = format!(
-            "SELECT group_key, last_flush_us FROM notify_groups WHERE group_key IN {} \
-             ORDER BY group_key{lock}",
+            "SELECT id, group_key FROM notify_groups WHERE group_key IN {}",
             placeholders(chunk.len())
         );
         let mut query = sqlx::query(AssertSqlSafe(backend.sql(&sql)));
         for key in chunk {
-            query = query.bind(key.clone());
+            query = query.bind((*key).to_owned());
         }
         for row in query
             .fetch_all(&mut *tx)
             .await
             .map_err(StoreError::query(CONTEXT))?
         {
-            out.insert(
-                get(&row, "group_key", CONTEXT)?,
-                get(&row, "last_flush_us", CONTEXT)?,
-            );
+            out.insert(get(&row, "group_key", CONTEXT)?, get(&row, "id", CONTEXT)?);
         }
     }
     Ok(out)
 }
 
-/// Above this many groups, their directives are found by reading every pending directive
-/// in id order (sequential pages) rather than group by group (a page per row).
-const SCAN_ALL_ABOVE: usize = 200;
+/// Locks the groups of `due` that are still due as found (pending, and not flushed since),
+/// skipping those another dispatcher holds; returns them without directives yet, in key
+/// order.
+async fn claim_groups(
+    backend: Backend,
+    tx: &mut AnyConnection,
+    due: &[(i64, Option<i64>)],
+) -> Result<Vec<ClaimedGroup>, StoreError> {
+    const CONTEXT: &str = "claiming notification groups";
+    let expected: std::collections::HashMap<i64, Option<i64>> = due.iter().copied().collect();
+    let lock = match backend {
+        Backend::Sqlite => "",
+        Backend::Postgres | Backend::MySql => " FOR UPDATE SKIP LOCKED",
+    };
+    let mut out = Vec::with_capacity(due.len());
+    for chunk in due.chunks(500) {
+        let sql = format!(
+            "SELECT id, group_key, channel, recipient, template, format, labels, last_flush_us \
+             FROM notify_groups WHERE pending_since_us IS NOT NULL AND id IN {} \
+             ORDER BY group_key{lock}",
+            placeholders(chunk.len())
+        );
+        let mut query = sqlx::query(AssertSqlSafe(backend.sql(&sql)));
+        for (id, _) in chunk {
+            query = query.bind(*id);
+        }
+        for row in query
+            .fetch_all(&mut *tx)
+            .await
+            .map_err(StoreError::query(CONTEXT))?
+        {
+            let id: i64 = get(&row, "id", CONTEXT)?;
+            let last_flush: Option<i64> = get(&row, "last_flush_us", CONTEXT)?;
+            if expected.get(&id) != Some(&last_flush) {
+                continue;
+            }
+            out.push(ClaimedGroup {
+                id,
+                key: get(&row, "group_key", CONTEXT)?,
+                channel: get(&row, "channel", CONTEXT)?,
+                recipient: get(&row, "recipient", CONTEXT)?,
+                template: get(&row, "template", CONTEXT)?,
+                format: get(&row, "format", CONTEXT)?,
+                labels: get(&row, "labels", CONTEXT)?,
+                directives: Vec::new(),
+            });
+        }
+    }
+    Ok(out)
+}
 
-/// The pending directives of `keys` with their events, locked, by group (in `keys` order
-/// of first appearance), each group's directives in id order.
+/// The pending directives of the claimed `groups` (whose rows this transaction holds), with
+/// their events, each group's in id order; groups left without any are dropped.
 async fn claim_directives(
     backend: Backend,
     tx: &mut AnyConnection,
-    keys: &[String],
-) -> Result<Vec<(String, Vec<ClaimedDirective>)>, StoreError> {
+    mut groups: Vec<ClaimedGroup>,
+) -> Result<Vec<ClaimedGroup>, StoreError> {
     const CONTEXT: &str = "claiming directives";
     let event_columns: Vec<String> = EVENT_COLUMNS
         .split(',')
         .map(|c| format!("e.{}", c.trim()))
         .collect();
-    let select = format!(
-        "SELECT d.id AS d_id, d.group_key AS d_group_key, d.channel AS d_channel, \
-         d.recipient AS d_recipient, d.template AS d_template, d.format AS d_format, \
-         d.labels AS d_labels, {} FROM directives d JOIN events e ON e.id = d.event_id \
-         WHERE d.status = 'pending'",
-        event_columns.join(", ")
-    );
-    let wanted: std::collections::HashSet<&str> = keys.iter().map(String::as_str).collect();
-    let mut groups: Vec<(String, Vec<ClaimedDirective>)> = Vec::new();
-    let mut index: std::collections::HashMap<String, usize> = Default::default();
-    let mut add = |key: String, directive: ClaimedDirective| {
-        if !wanted.contains(key.as_str()) {
-            return;
-        }
-        let at = *index.entry(key.clone()).or_insert_with(|| {
-            groups.push((key, Vec::new()));
-            groups.len() - 1
-        });
-        groups[at].1.push(directive);
-    };
-    let chunks: Vec<&[String]> = if keys.len() > SCAN_ALL_ABOVE {
-        vec![&[]]
-    } else {
-        keys.chunks(500).collect()
-    };
-    for chunk in chunks {
-        let filter = if chunk.is_empty() {
-            String::new()
-        } else {
-            format!(" AND d.group_key IN {}", placeholders(chunk.len()))
-        };
-        let sql = format!("{select}{filter} ORDER BY d.id{}", backend.skip_locked("d"));
+    let index: std::collections::HashMap<i64, usize> =
+        groups.iter().enumerate().map(|(i, g)| (g.id, i)).collect();
+    let ids: Vec<i64> = groups.iter().map(|g| g.id).collect();
+    for chunk in ids.chunks(500) {
+        let sql = format!(
+            "SELECT d.id AS d_id, d.group_id AS d_group_id, {} FROM directives d \
+             JOIN notify_groups g ON g.id = d.group_id JOIN events e ON e.id = d.event_id \
+             WHERE d.group_id IN {} AND d.id > g.flushed_through ORDER BY d.id",
+            event_columns.join(", "),
+            placeholders(chunk.len())
+        );
         let mut query = sqlx::query(AssertSqlSafe(backend.sql(&sql)));
-        for key in chunk {
-            query = query.bind(key.clone());
+        for id in chunk {
+            query = query.bind(*id);
         }
         let rows = query
             .fetch_all(&mut *tx)
             .await
             .map_err(StoreError::query(CONTEXT))?;
         for row in &rows {
-            add(get(row, "d_group_key", CONTEXT)?, directive_from_row(row)?);
+            let group: i64 = get(row, "d_group_id", CONTEXT)?;
+            if let Some(&at) = index.get(&group) {
+                groups[at].directives.push(ClaimedDirective {
+                    id: get(row, "d_id", CONTEXT)?,
+                    event: event_from_row(row)?,
+                });
+            }
         }
     }
+    groups.retain(|g| !g.directives.is_empty());
     Ok(groups)
 }
-
-fn directive_from_row(row: &AnyRow) -> Result<ClaimedDirective, StoreError> {
-    const CONTEXT: &str = "reading a directive";
-    Ok(ClaimedDirective {
-        id: get(row, "d_id", CONTEXT)?,
-        channel: get(row, "d_channel", CONTEXT)?,
-        recipient: get(row, "d_recipient", CONTEXT)?,
-        template: get(row, "d_template", CONTEXT)?,
-        format: get(row, "d_format", CONTEXT)?,
-        labels: get(row, "d_labels", CONTEXT)?,
-        event: event_from_row(row)?,
-    })
-}
-
 /// `count` consecutive tickets of `now`'s day (UTC): `YYYYMMDD-NNNNNNNN`.
 async fn allocate_tickets(
     backend: Backend,
@@ -903,35 +959,6 @@ async fn insert_notifications(
     Ok(())
 }
 
-/// Marks the notifications' directives grouped (suppressed, for a duplicate), a thousand
-/// ids per statement.
-async fn mark_grouped(
-    backend: Backend,
-    tx: &mut AnyConnection,
-    notifications: &[NewNotification],
-) -> Result<(), StoreError> {
-    for status in ["grouped", "suppressed"] {
-        let ids: Vec<i64> = notifications
-            .iter()
-            .filter(|n| (n.status == "duplicate") == (status == "suppressed"))
-            .flat_map(|n| n.directive_ids.iter().copied())
-            .collect();
-        set_directive_status(backend, tx, &ids, status).await?;
-    }
-    Ok(())
-}
-
-async fn set_directive_status(
-    backend: Backend,
-    tx: &mut AnyConnection,
-    ids: &[i64],
-    status: &str,
-) -> Result<(), StoreError> {
-    let update = "UPDATE directives SET status = ?";
-    let bind_status = |q: AnyQuery| q.bind(status.to_owned());
-    update_ids(backend, tx, update, ids, bind_status, "updating directives").await
-}
-
 type AnyQuery = sqlx::query::Query<'static, Any, sqlx::any::AnyArguments>;
 
 /// Runs `update` (an `UPDATE … SET …` whose own parameters `bind` adds) for the rows with
@@ -958,46 +985,51 @@ async fn update_ids(
     Ok(())
 }
 
-/// Remembers when each group last flushed and what it said (for its timers and repeats);
-/// a notification that could not be rendered keeps the group's last content.
+/// What a flush did to one group: its directives up to `through` are in a notification
+/// whose content hash is `hash` (`None`: it could not be rendered, so the group keeps its
+/// last content).
+struct GroupFlush {
+    id: i64,
+    through: i64,
+    hash: Option<String>,
+}
+
+/// Moves each flushed group past its directives and stamps the flush, one statement per
+/// 250 groups (`CASE id WHEN …` works in every dialect).
 async fn record_group_flushes(
     backend: Backend,
     tx: &mut AnyConnection,
-    notifications: &[NewNotification],
+    flushed: &[GroupFlush],
     now: DateTime<Utc>,
 ) -> Result<(), StoreError> {
-    let head = "INSERT INTO notify_groups (group_key, last_flush_us, last_hash, not_before_us)";
-    for rendered in [true, false] {
-        let mut rows: Vec<&NewNotification> = notifications
-            .iter()
-            .filter(|n| (n.status != "failed") == rendered)
-            .collect();
-        // Row locks in key order, as `last_flushes` takes them: no deadlock between the two.
-        rows.sort_by(|a, b| a.group_key.cmp(&b.group_key));
-        let mut set = vec![("last_flush_us", "NEW.last_flush_us")];
-        if rendered {
-            set.push(("last_hash", "NEW.last_hash"));
+    for chunk in flushed.chunks(250) {
+        let mut sql = String::from("UPDATE notify_groups SET flushed_through = CASE id");
+        sql.push_str(&" WHEN ? THEN ?".repeat(chunk.len()));
+        sql.push_str(" END, last_hash = CASE id");
+        let hashed = chunk.iter().filter(|g| g.hash.is_some()).count();
+        sql.push_str(&" WHEN ? THEN ?".repeat(hashed));
+        sql.push_str(" ELSE last_hash END, last_flush_us = ?, pending_since_us = NULL WHERE id IN ");
+        sql.push_str(&placeholders(chunk.len()));
+        let mut query = sqlx::query(AssertSqlSafe(backend.sql(&sql)));
+        for g in chunk {
+            query = query.bind(g.id).bind(g.through);
         }
-        let upsert = backend.upsert("notify_groups", "group_key", &set);
-        for chunk in rows.chunks(500) {
-            let sql = multi_row_insert(backend, head, 4, chunk.len(), &upsert);
-            let mut query = sqlx::query(AssertSqlSafe(sql));
-            for n in chunk {
-                query = query
-                    .bind(n.group_key.clone())
-                    .bind(to_us(now))
-                    .bind(n.content_hash.clone())
-                    .bind(0_i64);
+        for g in chunk {
+            if let Some(hash) = &g.hash {
+                query = query.bind(g.id).bind(hash.clone());
             }
-            query
-                .execute(&mut *tx)
-                .await
-                .map_err(StoreError::query("recording groups' flushes"))?;
         }
+        query = query.bind(to_us(now));
+        for g in chunk {
+            query = query.bind(g.id);
+        }
+        query
+            .execute(&mut *tx)
+            .await
+            .map_err(StoreError::query("recording groups' flushes"))?;
     }
     Ok(())
 }
-
 /// The audit row of a notification that was never attempted (a duplicate, or one that
 /// could not be rendered).
 fn audit_of_new(n: &NewNotification, ticket: &str, now: DateTime<Utc>) -> FinishedAttempt {
@@ -1009,7 +1041,6 @@ fn audit_of_new(n: &NewNotification, ticket: &str, now: DateTime<Utc>) -> Finish
         recipient: n.recipient.clone(),
         template: n.template.clone(),
         event_ids: id_list(&n.event_ids),
-        directive_ids: id_list(&n.directive_ids),
         attempts: 0,
         time: now,
         status: n.status,
@@ -1059,20 +1090,35 @@ async fn finish_one(
     }
     match a.status {
         "rate_limited" | "cooldown" => {
-            set_directive_status(backend, tx, &parse_ids(&a.directive_ids), "pending").await?;
             // The held-back flush does not count as one: the group goes out as soon as
             // the limit allows, not a group_interval after the attempt.
-            run(
-                "UPDATE notify_groups SET not_before_us = ?, last_flush_us = 0 WHERE group_key = ?",
-            )
+            run("UPDATE notify_groups SET not_before_us = ?, last_flush_us = 0, \
+                 pending_since_us = COALESCE(pending_since_us, ?) WHERE group_key = ?")
             .bind(a.next_us.unwrap_or(now_us))
+            .bind(now_us)
             .bind(a.group_key.clone())
             .execute(&mut *tx)
             .await
             .map_err(StoreError::query(CONTEXT))?;
-        }
-        "duplicate" => {
-            set_directive_status(backend, tx, &parse_ids(&a.directive_ids), "suppressed").await?;
+            // Its events go back to the group as new directives (the row lock above is
+            // held, so they are not skipped by a flush).
+            for chunk in parse_ids(&a.event_ids).chunks(1000) {
+                let sql = format!(
+                    "INSERT INTO directives (group_id, event_id, created_us) \
+                     SELECT g.id, e.id, ? FROM notify_groups g JOIN events e ON e.id IN {} \
+                     WHERE g.group_key = ? ORDER BY e.id",
+                    placeholders(chunk.len())
+                );
+                let mut query = run(&sql).bind(now_us);
+                for id in chunk {
+                    query = query.bind(*id);
+                }
+                query
+                    .bind(a.group_key.clone())
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(StoreError::query(CONTEXT))?;
+            }
         }
         "failed" => {
             // Nothing was delivered: the send does not count against limits, and the
@@ -1145,7 +1191,6 @@ fn claimed_from_row(row: &AnyRow) -> Result<ClaimedNotification, StoreError> {
         csv: get(row, "csv", CONTEXT)?,
         content_hash: get(row, "content_hash", CONTEXT)?,
         event_ids: get(row, "event_ids", CONTEXT)?,
-        directive_ids: get(row, "directive_ids", CONTEXT)?,
         attempts: attempts + 1,
         // Left `sending` by a dispatcher that died, or tried before with an unclear
         // outcome (a timeout may come after the provider took the message): check first.

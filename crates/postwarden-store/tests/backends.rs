@@ -11,7 +11,7 @@ use chrono::{DateTime, Duration, TimeZone, Utc};
 use postwarden_core::{Event, Secret, Severity};
 use postwarden_store::{
     AuthSummary, Backend, FileState, ListEntry, LogBatch, LogRecordRow, MessageRecord,
-    QuarantineRecord, Store, StoreError, TopAsn, TopIp, TrafficCount,
+    NewNotification, QuarantineRecord, Store, StoreError, TopAsn, TopIp, TrafficCount,
 };
 use postwarden_testkit::database::{TestDatabase, base_url};
 use sqlx::{AnyConnection, AssertSqlSafe, Connection, Executor};
@@ -27,6 +27,11 @@ struct TestDb {
 
 impl TestDb {
     async fn open(backend: Backend) -> TestDb {
+        TestDb::open_at(backend, i64::MAX).await
+    }
+
+    /// A store whose schema is migrated up to `version` only.
+    async fn open_at(backend: Backend, version: i64) -> TestDb {
         let database = TestDatabase::create(backend).await;
         let url = database.url.clone();
         let store = Store::connect(&Secret::new(url.clone()), 4)
@@ -34,7 +39,7 @@ impl TestDb {
             .unwrap_or_else(|e| panic!("connecting the store to the {backend} test database: {e}"));
         assert_eq!(store.backend(), backend);
         store
-            .migrate()
+            .migrate_through(version)
             .await
             .unwrap_or_else(|e| panic!("migrating {backend}: {e}"));
         TestDb {
@@ -72,6 +77,7 @@ impl TestDb {
 
 postwarden_testkit::on_every_backend!(
     migrate_twice_is_idempotent,
+    upgrade_keeps_pending_directives,
     event_round_trip,
     events_filter_by_time_and_kind_prefix,
     file_state_upsert,
@@ -104,6 +110,86 @@ async fn migrate_twice_is_idempotent(backend: Backend) {
         .unwrap();
     assert!(id > 0);
     db.store.ping().await.unwrap();
+    db.finish().await;
+}
+
+/// Migration 4 moves directives into groups: pending ones are carried over with their
+/// group's timers and last flush, flushed ones are left out.
+async fn upgrade_keeps_pending_directives(backend: Backend) {
+    let db = TestDb::open_at(backend, 3).await;
+    let mut ids = Vec::new();
+    for i in 0..4 {
+        let event = Event::new(t(i), "abuse.bruteforce", Severity::Warning, "test", "s");
+        ids.push(db.store.insert_event(&event).await.unwrap());
+    }
+    let mut side = db.side_connection().await;
+    let directive = |event: i64, created: i64, key: &str, status: &str| {
+        format!(
+            "INSERT INTO directives (event_id, created_us, rule, channel, recipient, template, \
+             format, group_key, labels, group_wait_us, group_interval_us, repeat_interval_us, \
+             status) VALUES ({event}, {created}, 'r', 'ops_mail', 'abuse@{key}.example', \
+             'abuse_report', 'csv', '{key}', '{{}}', 10, 20, 30, '{status}')"
+        )
+    };
+    for sql in [
+        directive(ids[0], 100, "a", "grouped"),
+        directive(ids[1], 200, "a", "pending"),
+        directive(ids[2], 300, "a", "pending"),
+        directive(ids[3], 400, "b", "pending"),
+        "INSERT INTO notify_groups (group_key, last_flush_us, last_hash, not_before_us) \
+         VALUES ('a', 150, 'h', 0)"
+            .into(),
+    ] {
+        side.execute(AssertSqlSafe(sql)).await.unwrap();
+    }
+    db.store.migrate().await.unwrap();
+    let mut pending = db.store.pending_groups().await.unwrap();
+    pending.sort_by(|x, y| x.group_key.cmp(&y.group_key));
+    let timers: Vec<_> = pending
+        .iter()
+        .map(|g| {
+            let key = g.group_key.as_str();
+            (key, g.first_created_us, g.last_flush_us, g.last_hash.as_deref())
+        })
+        .collect();
+    assert_eq!(
+        timers,
+        [("a", 200, Some(150), Some("h")), ("b", 400, None, None)]
+    );
+    assert_eq!(pending[0].group_interval_us, 20);
+    let due: Vec<(i64, Option<i64>)> = pending.iter().map(|g| (g.id, g.last_flush_us)).collect();
+    let mut claimed = Vec::new();
+    db.store
+        .flush_groups(&due, t(10), |group, _ticket| {
+            let events: Vec<i64> = group.directives.iter().map(|d| d.event.id).collect();
+            claimed.push((group.key.clone(), group.recipient.clone(), events.clone()));
+            NewNotification {
+                group_key: group.key,
+                channel: group.channel,
+                recipient: group.recipient,
+                template: group.template,
+                format: group.format,
+                subject: "s".into(),
+                body: "b".into(),
+                html: None,
+                csv: None,
+                content_hash: "x".into(),
+                event_ids: events,
+                directive_ids: group.directives.iter().map(|d| d.id).collect(),
+                status: "ready",
+                error: None,
+            }
+        })
+        .await
+        .unwrap();
+    assert_eq!(
+        claimed,
+        [
+            ("a".into(), "abuse@a.example".into(), vec![ids[1], ids[2]]),
+            ("b".into(), "abuse@b.example".into(), vec![ids[3]]),
+        ]
+    );
+    assert!(db.store.pending_groups().await.unwrap().is_empty());
     db.finish().await;
 }
 
