@@ -192,24 +192,67 @@ impl Dispatcher {
             let expected: Vec<(i64, Option<i64>)> =
                 chunk.iter().map(|g| (g.id, g.last_flush_us)).collect();
             let started = std::time::Instant::now();
-            let mut rendering = std::time::Duration::ZERO;
             let tickets = retrying(async || {
-                rendering = std::time::Duration::ZERO;
                 self.store
-                    .flush_groups(&expected, now, |claimed, ticket| {
-                        let render_started = std::time::Instant::now();
-                        let group = by_id.get(&claimed.id).copied();
-                        let n = self.notification_of(group, claimed, ticket, now_us);
-                        rendering += render_started.elapsed();
-                        n
+                    .flush_groups(&expected, now, |groups, tickets| {
+                        self.render_all(groups, tickets, &by_id, now_us)
                     })
                     .await
             })
             .await?;
-            tracing::debug!(groups = tickets.len(), took = ?started.elapsed(), ?rendering, "grouped");
+            tracing::debug!(groups = tickets.len(), took = ?started.elapsed(), "grouped");
             made += tickets.len();
         }
         Ok(made)
+    }
+
+    /// Renders one notification per claimed group (with its ticket), on every core: the
+    /// groups are split into one run per core.
+    fn render_all(
+        &self,
+        groups: Vec<ClaimedGroup>,
+        tickets: &[String],
+        pending: &HashMap<i64, &PendingGroup>,
+        now_us: i64,
+    ) -> Vec<NewNotification> {
+        let started = std::time::Instant::now();
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        let per_run = groups.len().div_ceil(cores).max(1);
+        let work: Vec<(ClaimedGroup, &String)> = groups.into_iter().zip(tickets).collect();
+        let mut runs: Vec<Vec<(ClaimedGroup, &String)>> = Vec::with_capacity(cores);
+        let mut rest = work.into_iter();
+        loop {
+            let run: Vec<_> = rest.by_ref().take(per_run).collect();
+            if run.is_empty() {
+                break;
+            }
+            runs.push(run);
+        }
+        let render_run = |run: Vec<(ClaimedGroup, &String)>| -> Vec<NewNotification> {
+            run.into_iter()
+                .map(|(group, ticket)| {
+                    let found = pending.get(&group.id).copied();
+                    self.notification_of(found, group, ticket, now_us)
+                })
+                .collect()
+        };
+        let rendered: Vec<NewNotification> = std::thread::scope(|scope| {
+            let mut runs = runs.into_iter();
+            let first = runs.next();
+            let others: Vec<_> = runs
+                .map(|run| scope.spawn(move || render_run(run)))
+                .collect();
+            let mut out = first.map(render_run).unwrap_or_default();
+            for handle in others {
+                match handle.join() {
+                    Ok(done) => out.extend(done),
+                    Err(panic) => std::panic::resume_unwind(panic),
+                }
+            }
+            out
+        });
+        tracing::debug!(notifications = rendered.len(), took = ?started.elapsed(), "rendered");
+        rendered
     }
 
     fn notification_of(

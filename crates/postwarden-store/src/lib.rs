@@ -33,8 +33,8 @@ pub use model::{
     TrafficSummary,
 };
 pub use notify::{
-    AttemptRecord, ClaimedDirective, ClaimedGroup, ClaimedNotification, FinishedAttempt, NewDirective,
-    NewNotification, NotificationState, PendingGroup, SendSlot, id_list,
+    AttemptRecord, ClaimedDirective, ClaimedGroup, ClaimedNotification, FinishedAttempt,
+    NewDirective, NewNotification, NotificationState, PendingGroup, SendSlot, id_list,
 };
 
 use error::scrub;

@@ -25,6 +25,7 @@ use crate::rows::get;
 use crate::time::{from_us, to_us};
 use crate::{Backend, Store, StoreError};
 use chrono::{DateTime, Datelike, Utc};
+use futures_util::TryStreamExt;
 use postwarden_core::Event;
 use sqlx::any::{Any, AnyRow};
 use sqlx::{AnyConnection, AssertSqlSafe, Row, Transaction};
@@ -344,35 +345,47 @@ impl Store {
 
     /// Claims the groups `due` (each with the `last_flush_us` it was found due with; a group
     /// flushed since, or being flushed, by another dispatcher is left alone) with their
-    /// pending directives, and turns each into one notification with `build` (given the group
-    /// and its ticket number), all in one transaction. Returns the tickets made.
+    /// pending directives, and turns them into notifications with `build` (given the groups
+    /// and a ticket number for each; it returns one notification per group, in order), all
+    /// in one transaction. Returns the tickets made.
     pub async fn flush_groups(
         &self,
         due: &[(i64, Option<i64>)],
         now: DateTime<Utc>,
-        mut build: impl FnMut(ClaimedGroup, &str) -> NewNotification,
+        build: impl FnOnce(Vec<ClaimedGroup>, &[String]) -> Vec<NewNotification>,
     ) -> Result<Vec<String>, StoreError> {
         const CONTEXT: &str = "grouping directives into notifications";
         if due.is_empty() {
             return Ok(Vec::new());
         }
+        let started = std::time::Instant::now();
         let mut tx = self.begin_write().await?;
         let groups = claim_groups(self.backend, &mut tx, due).await?;
         let groups = claim_directives(self.backend, &mut tx, groups).await?;
+        let claimed = started.elapsed();
         let tickets = allocate_tickets(self.backend, &mut tx, now, groups.len()).await?;
-        let mut flushed = Vec::with_capacity(groups.len());
-        let mut notifications = Vec::with_capacity(groups.len());
-        for (group, ticket) in groups.into_iter().zip(&tickets) {
-            let through = group.directives.last().map_or(0, |d| d.id);
-            let id = group.id;
-            let notification = build(group, ticket);
-            flushed.push(GroupFlush {
+        let flushed: Vec<(i64, i64)> = groups
+            .iter()
+            .map(|g| (g.id, g.directives.last().map_or(0, |d| d.id)))
+            .collect();
+        let notifications = build(groups, &tickets);
+        let built = started.elapsed();
+        if notifications.len() != flushed.len() {
+            return Err(StoreError::Corrupt(format!(
+                "{} notifications built for {} groups",
+                notifications.len(),
+                flushed.len()
+            )));
+        }
+        let flushed: Vec<GroupFlush> = flushed
+            .into_iter()
+            .zip(&notifications)
+            .map(|((id, through), n)| GroupFlush {
                 id,
                 through,
-                hash: (notification.status != "failed").then(|| notification.content_hash.clone()),
-            });
-            notifications.push(notification);
-        }
+                hash: (n.status != "failed").then(|| n.content_hash.clone()),
+            })
+            .collect();
         insert_notifications(self.backend, &mut tx, now, &notifications, &tickets).await?;
         record_group_flushes(self.backend, &mut tx, &flushed, now).await?;
         let unsent: Vec<FinishedAttempt> = notifications
@@ -383,6 +396,13 @@ impl Store {
             .collect();
         insert_attempts(self.backend, &mut tx, &unsent).await?;
         tx.commit().await.map_err(StoreError::query(CONTEXT))?;
+        tracing::debug!(
+            groups = tickets.len(),
+            ?claimed,
+            built = ?(built - claimed),
+            stored = ?(started.elapsed() - built),
+            "flushed"
+        );
         Ok(tickets)
     }
     /// Stores one notification made outside the rules (`notify send`) with a new ticket.
@@ -547,10 +567,12 @@ impl Store {
             return Ok(());
         }
         let mut tx = self.begin_write().await?;
+        let (sent, mut others): (Vec<&FinishedAttempt>, Vec<&FinishedAttempt>) =
+            done.iter().partition(|a| a.status == "sent");
+        finish_sent(self.backend, &mut tx, &sent).await?;
         // Group rows are locked in key order, as flushes lock them.
-        let mut in_key_order: Vec<&FinishedAttempt> = done.iter().collect();
-        in_key_order.sort_by(|a, b| a.group_key.cmp(&b.group_key));
-        for attempt in in_key_order {
+        others.sort_by(|a, b| a.group_key.cmp(&b.group_key));
+        for attempt in others {
             finish_one(self.backend, &mut tx, attempt).await?;
         }
         insert_attempts(self.backend, &mut tx, done).await?;
@@ -842,11 +864,11 @@ async fn claim_directives(
     let index: std::collections::HashMap<i64, usize> =
         groups.iter().enumerate().map(|(i, g)| (g.id, i)).collect();
     let ids: Vec<i64> = groups.iter().map(|g| g.id).collect();
-    for chunk in ids.chunks(500) {
+    for chunk in ids.chunks(1000) {
         let sql = format!(
             "SELECT d.id AS d_id, d.group_id AS d_group_id, {} FROM directives d \
              JOIN notify_groups g ON g.id = d.group_id JOIN events e ON e.id = d.event_id \
-             WHERE d.group_id IN {} AND d.id > g.flushed_through ORDER BY d.id",
+             WHERE d.group_id IN {} AND d.id > g.flushed_through",
             event_columns.join(", "),
             placeholders(chunk.len())
         );
@@ -854,21 +876,23 @@ async fn claim_directives(
         for id in chunk {
             query = query.bind(*id);
         }
-        let rows = query
-            .fetch_all(&mut *tx)
-            .await
-            .map_err(StoreError::query(CONTEXT))?;
-        for row in &rows {
-            let group: i64 = get(row, "d_group_id", CONTEXT)?;
+        // Streamed: each row is decoded as it arrives, so the rows are never all in memory.
+        let mut rows = query.fetch(&mut *tx);
+        while let Some(row) = rows.try_next().await.map_err(StoreError::query(CONTEXT))? {
+            let group: i64 = get(&row, "d_group_id", CONTEXT)?;
             if let Some(&at) = index.get(&group) {
                 groups[at].directives.push(ClaimedDirective {
-                    id: get(row, "d_id", CONTEXT)?,
-                    event: event_from_row(row)?,
+                    id: get(&row, "d_id", CONTEXT)?,
+                    event: event_from_row(&row)?,
                 });
             }
         }
     }
-    groups.retain(|g| !g.directives.is_empty());
+    // Sorted here rather than by the database, which would sort every row of the batch.
+    groups.retain_mut(|g| {
+        g.directives.sort_unstable_by_key(|d| d.id);
+        !g.directives.is_empty()
+    });
     Ok(groups)
 }
 /// `count` consecutive tickets of `now`'s day (UTC): `YYYYMMDD-NNNNNNNN`.
@@ -1008,7 +1032,9 @@ async fn record_group_flushes(
         sql.push_str(" END, last_hash = CASE id");
         let hashed = chunk.iter().filter(|g| g.hash.is_some()).count();
         sql.push_str(&" WHEN ? THEN ?".repeat(hashed));
-        sql.push_str(" ELSE last_hash END, last_flush_us = ?, pending_since_us = NULL WHERE id IN ");
+        sql.push_str(
+            " ELSE last_hash END, last_flush_us = ?, pending_since_us = NULL WHERE id IN ",
+        );
         sql.push_str(&placeholders(chunk.len()));
         let mut query = sqlx::query(AssertSqlSafe(backend.sql(&sql)));
         for g in chunk {
@@ -1053,6 +1079,53 @@ fn audit_of_new(n: &NewNotification, ticket: &str, now: DateTime<Utc>) -> Finish
     }
 }
 
+/// Records sent notifications, 250 per statement (a send changes nothing else). An outcome
+/// whose claim was taken over by another dispatcher changes nothing, as in [`finish_one`].
+async fn finish_sent(
+    backend: Backend,
+    tx: &mut AnyConnection,
+    sent: &[&FinishedAttempt],
+) -> Result<(), StoreError> {
+    for chunk in sent.chunks(250) {
+        let cases = " WHEN ? THEN ?".repeat(chunk.len());
+        let sql = format!(
+            "UPDATE notifications SET status = 'sent', claimed_until_us = 0, last_error = NULL, \
+             next_attempt_us = CASE id{cases} END, finished_us = CASE id{cases} END, \
+             provider_id = COALESCE(CASE id{cases} END, provider_id), \
+             parts = COALESCE(CASE id{cases} END, parts), \
+             price = COALESCE(CASE id{cases} END, price) \
+             WHERE id IN {} AND attempts = CASE id{cases} END",
+            placeholders(chunk.len())
+        );
+        let mut query = sqlx::query(AssertSqlSafe(backend.sql(&sql)));
+        for _ in 0..2 {
+            for a in chunk {
+                query = query.bind(a.id).bind(to_us(a.time));
+            }
+        }
+        for a in chunk {
+            query = query.bind(a.id).bind(a.provider_id.clone());
+        }
+        for a in chunk {
+            query = query.bind(a.id).bind(a.parts);
+        }
+        for a in chunk {
+            query = query.bind(a.id).bind(a.price.clone());
+        }
+        for a in chunk {
+            query = query.bind(a.id);
+        }
+        for a in chunk {
+            query = query.bind(a.id).bind(a.attempts);
+        }
+        query
+            .execute(&mut *tx)
+            .await
+            .map_err(StoreError::query("recording sent notifications"))?;
+    }
+    Ok(())
+}
+
 async fn finish_one(
     backend: Backend,
     tx: &mut AnyConnection,
@@ -1092,8 +1165,10 @@ async fn finish_one(
         "rate_limited" | "cooldown" => {
             // The held-back flush does not count as one: the group goes out as soon as
             // the limit allows, not a group_interval after the attempt.
-            run("UPDATE notify_groups SET not_before_us = ?, last_flush_us = 0, \
-                 pending_since_us = COALESCE(pending_since_us, ?) WHERE group_key = ?")
+            run(
+                "UPDATE notify_groups SET not_before_us = ?, last_flush_us = 0, \
+                 pending_since_us = COALESCE(pending_since_us, ?) WHERE group_key = ?",
+            )
             .bind(a.next_us.unwrap_or(now_us))
             .bind(now_us)
             .bind(a.group_key.clone())

@@ -149,7 +149,12 @@ async fn upgrade_keeps_pending_directives(backend: Backend) {
         .iter()
         .map(|g| {
             let key = g.group_key.as_str();
-            (key, g.first_created_us, g.last_flush_us, g.last_hash.as_deref())
+            (
+                key,
+                g.first_created_us,
+                g.last_flush_us,
+                g.last_hash.as_deref(),
+            )
         })
         .collect();
     assert_eq!(
@@ -160,25 +165,30 @@ async fn upgrade_keeps_pending_directives(backend: Backend) {
     let due: Vec<(i64, Option<i64>)> = pending.iter().map(|g| (g.id, g.last_flush_us)).collect();
     let mut claimed = Vec::new();
     db.store
-        .flush_groups(&due, t(10), |group, _ticket| {
-            let events: Vec<i64> = group.directives.iter().map(|d| d.event.id).collect();
-            claimed.push((group.key.clone(), group.recipient.clone(), events.clone()));
-            NewNotification {
-                group_key: group.key,
-                channel: group.channel,
-                recipient: group.recipient,
-                template: group.template,
-                format: group.format,
-                subject: "s".into(),
-                body: "b".into(),
-                html: None,
-                csv: None,
-                content_hash: "x".into(),
-                event_ids: events,
-                directive_ids: group.directives.iter().map(|d| d.id).collect(),
-                status: "ready",
-                error: None,
-            }
+        .flush_groups(&due, t(10), |groups, _tickets| {
+            groups
+                .into_iter()
+                .map(|group| {
+                    let events: Vec<i64> = group.directives.iter().map(|d| d.event.id).collect();
+                    claimed.push((group.key.clone(), group.recipient.clone(), events.clone()));
+                    NewNotification {
+                        group_key: group.key,
+                        channel: group.channel,
+                        recipient: group.recipient,
+                        template: group.template,
+                        format: group.format,
+                        subject: "s".into(),
+                        body: "b".into(),
+                        html: None,
+                        csv: None,
+                        content_hash: "x".into(),
+                        event_ids: events,
+                        directive_ids: group.directives.iter().map(|d| d.id).collect(),
+                        status: "ready",
+                        error: None,
+                    }
+                })
+                .collect()
         })
         .await
         .unwrap();
