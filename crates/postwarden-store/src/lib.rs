@@ -40,7 +40,8 @@ pub use notify::{
 use error::scrub;
 use postwarden_core::Secret;
 use sqlx::AnyPool;
-use sqlx::any::AnyPoolOptions;
+use sqlx::ConnectOptions;
+use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::{AnyConnection, AssertSqlSafe, Connection, Executor};
 use std::fmt;
 use std::path::Path;
@@ -56,6 +57,8 @@ const SQLITE_PRAGMAS_READ_ONLY: &str = "PRAGMA busy_timeout = 10000;";
 
 /// How long to wait for a connection before reporting the database unreachable.
 const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(10);
+/// Statements slower than this are logged as a warning.
+const SLOW_STATEMENT: Duration = Duration::from_secs(30);
 
 /// A handle on the database; cheap to clone (the connection pool is shared).
 #[derive(Clone)]
@@ -132,8 +135,14 @@ impl Store {
             })?
             .map_err(|e| connect_error(backend, raw, e))?;
         probe.close().await.ok();
+        // A claim of 100,000 rows takes a second on purpose: only a statement slower than
+        // SLOW_STATEMENT is worth a warning (which quotes the whole statement).
+        let connect_options = connect_url
+            .parse::<AnyConnectOptions>()
+            .map_err(|e| connect_error(backend, raw, e))?
+            .log_slow_statements(log::LevelFilter::Warn, SLOW_STATEMENT);
         let pool = options
-            .connect(&connect_url)
+            .connect_with(connect_options)
             .await
             .map_err(|e| connect_error(backend, raw, e))?;
         Ok(Store {

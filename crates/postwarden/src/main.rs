@@ -136,8 +136,10 @@ fn fail(error: &anyhow::Error) -> ExitCode {
 }
 
 fn init_tracing(format: LogFormat, verbose: u8) {
+    // PostgreSQL's notices (such as "relation already exists, skipping" on every start) are
+    // only worth showing when they warn.
     let default = match verbose {
-        0 => "info",
+        0 => "info,sqlx::postgres::notice=warn",
         1 => "debug",
         _ => "trace",
     };
