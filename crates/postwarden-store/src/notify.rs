@@ -559,8 +559,7 @@ impl Store {
     }
 
     /// Records outcomes and their audit rows in one transaction. A notification held back
-    /// by a limit gives its directives back to its group (they go out with the next one);
-    /// a duplicate's directives are marked suppressed.
+    /// by a limit gives its events back to its group (they go out with the next one).
     pub async fn finish_notifications(&self, done: &[FinishedAttempt]) -> Result<(), StoreError> {
         const CONTEXT: &str = "recording notification outcomes";
         if done.is_empty() {
