@@ -8,8 +8,10 @@
 use crate::Secret;
 
 mod filter;
+mod health;
 mod notify;
 pub use filter::*;
+pub use health::*;
 pub use notify::*;
 use serde::{Deserialize, Deserializer};
 use std::path::PathBuf;
@@ -29,6 +31,7 @@ pub struct Config {
     pub report: ReportConfig,
     pub filter: FilterConfig,
     pub notify: NotifyConfig,
+    pub health: HealthConfig,
     /// Where notifications go, by name.
     pub channels: std::collections::BTreeMap<String, ChannelConfig>,
     /// Which events go to which channels.
@@ -49,6 +52,7 @@ impl Default for Config {
             report: ReportConfig::default(),
             filter: FilterConfig::default(),
             notify: NotifyConfig::default(),
+            health: HealthConfig::default(),
             channels: Default::default(),
             rules: Vec::new(),
             limits: LimitsConfig::default(),
@@ -108,6 +112,7 @@ impl Config {
             return invalid("rdns.concurrency", "must be at least 1".into());
         }
         self.filter.validate()?;
+        self.health.validate()?;
         notify::validate(&self.channels, &self.rules, &self.notify)
     }
 

@@ -2,13 +2,16 @@
 //!
 //! [`clicksend`] is a ClickSend REST v3 test double: the SaaS cannot run here, so tests
 //! talk to this server, which follows the provider's published API. [`daemons`] starts real
-//! local daemons (Postfix's smtp-sink); [`webhook`] is an HTTP receiver that records what
+//! local daemons (Postfix's smtp-sink), [`postfix`] a private Postfix instance and
+//! [`scanners`] spamd and clamd; [`webhook`] is an HTTP receiver that records what
 //! it is sent; [`database`] makes a fresh SQLite, PostgreSQL or MariaDB database.
 
 pub mod clicksend;
 pub mod daemons;
 pub mod database;
 pub mod gpg;
+pub mod postfix;
+pub mod scanners;
 mod server;
 pub mod webhook;
 

@@ -90,6 +90,8 @@ enum Command {
     /// Store events from outside (JSON lines), with their own directives
     #[command(subcommand)]
     Events(commands::notify::EventsCommand),
+    /// Run every health probe once and print what it found (non-zero exit when one fails)
+    Health(commands::health::HealthArgs),
 }
 
 fn main() -> ExitCode {
@@ -127,6 +129,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Notify(cmd) => commands::notify::run(cmd, &paths).await,
         Command::Dispatch(args) => commands::notify::dispatch(args, &paths).await,
         Command::Events(cmd) => commands::notify::events(cmd, &paths).await,
+        Command::Health(args) => commands::health::run(args, &paths).await,
     }
 }
 

@@ -80,22 +80,10 @@ impl Clamav {
 
 /// Sends `zPING` and expects `PONG`.
 pub async fn ping(address: &str, timeout: Duration) -> Result<(), ProcessorError> {
-    let error = |e: std::io::Error| ProcessorError::new(NAME, format!("{address}: {e}"));
-    let (mut read, mut write) = connect(address, timeout).await.map_err(error)?;
-    write.write_all(b"zPING\0").await.map_err(error)?;
-    let mut reply = Vec::new();
-    tokio::time::timeout(timeout, read.read_to_end(&mut reply))
-        .await
-        .map_err(|_| ProcessorError::new(NAME, "PING timed out"))?
-        .map_err(error)?;
-    if reply.strip_suffix(b"\0").unwrap_or(&reply) == b"PONG" {
-        Ok(())
-    } else {
-        Err(ProcessorError::new(
-            NAME,
-            format!("PING answered `{}`", String::from_utf8_lossy(&reply)),
-        ))
-    }
+    super::ping(NAME, address, timeout, b"zPING\0", |reply| {
+        reply.strip_suffix(b"\0").unwrap_or(reply) == b"PONG"
+    })
+    .await
 }
 
 /// Parses clamd's reply to a stream scan: `stream: OK`, `stream: NAME FOUND`,

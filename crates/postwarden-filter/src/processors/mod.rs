@@ -13,7 +13,7 @@ use postwarden_core::config::{OnError, ProcessorConfig};
 use postwarden_store::Store;
 use std::io;
 use std::time::Duration;
-use tokio::io::{AsyncRead, AsyncWrite};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 
 /// A processor that could not give an answer: unreachable, too slow, or making no sense.
 #[derive(Debug, thiserror::Error)]
@@ -99,6 +99,36 @@ async fn within(
     tokio::time::timeout(timeout, work)
         .await
         .map_err(|_| ProcessorError::new(processor, format!("no answer within {timeout:?}")))?
+}
+
+/// Sends `request` to the daemon at `address` and checks its whole answer with `is_pong`
+/// (the daemons' PING, for health probes and `notify test`).
+pub(crate) async fn ping(
+    processor: &'static str,
+    address: &str,
+    timeout: Duration,
+    request: &[u8],
+    is_pong: impl Fn(&[u8]) -> bool,
+) -> Result<(), ProcessorError> {
+    let error = |e: io::Error| ProcessorError::new(processor, format!("{address}: {e}"));
+    let (mut read, mut write) = connect(address, timeout).await.map_err(error)?;
+    write.write_all(request).await.map_err(error)?;
+    let mut reply = Vec::new();
+    tokio::time::timeout(timeout, read.read_to_end(&mut reply))
+        .await
+        .map_err(|_| ProcessorError::new(processor, "PING timed out"))?
+        .map_err(error)?;
+    if is_pong(&reply) {
+        Ok(())
+    } else {
+        Err(ProcessorError::new(
+            processor,
+            format!(
+                "PING answered `{}`",
+                String::from_utf8_lossy(&reply).trim_end()
+            ),
+        ))
+    }
 }
 
 /// Both halves of a connection to a daemon, TCP or unix socket.

@@ -7,12 +7,26 @@ use super::{ProcessorError, connect, excerpt};
 use crate::message::Scanned;
 use postwarden_core::config::{SpamassassinConfig, SpamdMode};
 use postwarden_core::{Finding, Tag};
+use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 const NAME: &str = "spamassassin";
 
 pub struct Spamassassin {
     pub(crate) config: SpamassassinConfig,
+}
+
+/// Sends `PING` and expects `SPAMD/1.x 0 PONG`.
+pub async fn ping(address: &str, timeout: Duration) -> Result<(), ProcessorError> {
+    super::ping(NAME, address, timeout, b"PING SPAMC/1.5\r\n\r\n", |reply| {
+        let line = String::from_utf8_lossy(reply);
+        let mut words = line.split_whitespace();
+        matches!(
+            (words.next(), words.next(), words.next()),
+            (Some(v), Some("0"), Some("PONG")) if v.starts_with("SPAMD/")
+        )
+    })
+    .await
 }
 
 /// What spamd said about a message.

@@ -4,6 +4,7 @@ pub mod config;
 pub mod db;
 pub mod filter;
 pub mod geo;
+pub mod health;
 pub mod ip;
 pub mod logs;
 pub mod notify;
