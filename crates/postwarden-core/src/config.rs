@@ -116,6 +116,33 @@ impl Config {
         notify::validate(&self.channels, &self.rules, &self.notify)
     }
 
+    /// The keys whose secret is written in the configuration file itself (a database URL
+    /// counts when it holds a password): such a file must be readable by its owner only.
+    pub fn inline_secrets(&self) -> Vec<String> {
+        let mut keys = Vec::new();
+        if let Some(url) = &self.database.url
+            && url.is_inline()
+            && url_has_password(url.expose())
+        {
+            keys.push("database.url".to_owned());
+        }
+        for (name, channel) in &self.channels {
+            for (key, secret) in channel.secrets() {
+                if secret.is_inline() {
+                    keys.push(format!("channels.{name}.{key}"));
+                }
+            }
+        }
+        for processor in &self.filter.processors {
+            if let ProcessorConfig::Webhook(webhook) = processor
+                && webhook.secret.as_ref().is_some_and(Secret::is_inline)
+            {
+                keys.push("filter.processors.secret".to_owned());
+            }
+        }
+        keys
+    }
+
     /// The database URL to use: the configured one, or SQLite in `data_dir`.
     pub fn database_url(&self) -> Secret {
         match &self.database.url {
@@ -126,6 +153,15 @@ impl Config {
             )),
         }
     }
+}
+
+/// Whether `scheme://user:password@host/…` carries a password.
+fn url_has_password(url: &str) -> bool {
+    let rest = url.split_once("://").map_or("", |(_, rest)| rest);
+    let authority = rest.split(['/', '?']).next().unwrap_or_default();
+    authority
+        .rsplit_once('@')
+        .is_some_and(|(user_info, _)| user_info.contains(':'))
 }
 
 /// `[database]`: where events and state are stored.
@@ -324,6 +360,29 @@ fn duration<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Duration, D::E
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn inline_secrets_are_named_and_others_are_not() {
+        let config = Config::from_toml(
+            "[database]\nurl = \"postgres://warden:pw@db.example/mail\"\n\
+             [channels.sms]\ntype = \"clicksend\"\nusername = \"u\"\napi_key = \"k\"\n\
+             [channels.hook]\ntype = \"webhook\"\nurl = \"https://hooks.example/x\"\n\
+             secret = { file = \"/dev/null\" }\n",
+        )
+        .unwrap();
+        assert_eq!(
+            config.inline_secrets(),
+            ["database.url", "channels.sms.api_key"]
+        );
+        let no_password = Config::from_toml(
+            "[database]\nurl = \"postgres://postgres@127.0.0.1:5432/test?sslmode=disable\"\n",
+        )
+        .unwrap();
+        assert!(no_password.inline_secrets().is_empty());
+        assert!(url_has_password("mysql://root:x@h/db"));
+        assert!(!url_has_password("mysql://root@h/db?password_hint=a:b"));
+        assert!(!url_has_password("sqlite:///var/lib/a:b@c.db"));
+    }
 
     #[test]
     fn empty_file_is_all_defaults() {

@@ -8,19 +8,40 @@ use serde::{Deserialize, Deserializer};
 use std::fmt;
 
 /// A value that must not appear in logs. Use [`Secret::expose`] at the single place that needs it.
-#[derive(Clone, PartialEq, Eq)]
-pub struct Secret(String);
+#[derive(Clone)]
+pub struct Secret {
+    value: String,
+    /// Written in the configuration file itself (not taken from the environment or a file).
+    inline: bool,
+}
 
 impl Secret {
     pub fn new(value: impl Into<String>) -> Self {
-        Self(value.into())
+        Self {
+            value: value.into(),
+            inline: false,
+        }
     }
 
     /// The secret itself; call only where it is handed to the party that needs it.
     pub fn expose(&self) -> &str {
-        &self.0
+        &self.value
+    }
+
+    /// Whether the configuration file holds the value itself, so that the file must be
+    /// readable by its owner only.
+    pub fn is_inline(&self) -> bool {
+        self.inline
     }
 }
+
+impl PartialEq for Secret {
+    fn eq(&self, other: &Self) -> bool {
+        self.value == other.value
+    }
+}
+
+impl Eq for Secret {}
 
 impl fmt::Debug for Secret {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -46,14 +67,17 @@ impl<'de> Deserialize<'de> for Secret {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         use serde::de::Error;
         match SecretSource::deserialize(deserializer)? {
-            SecretSource::Inline(value) => Ok(Secret(value)),
-            SecretSource::Env { env } => std::env::var(&env).map(Secret).map_err(|_| {
+            SecretSource::Inline(value) => Ok(Secret {
+                value,
+                inline: true,
+            }),
+            SecretSource::Env { env } => std::env::var(&env).map(Secret::new).map_err(|_| {
                 D::Error::custom(format!(
                     "environment variable `{env}` is not set (or not UTF-8)"
                 ))
             }),
             SecretSource::File { file } => std::fs::read_to_string(&file)
-                .map(|s| Secret(s.trim_end_matches(['\r', '\n']).to_owned()))
+                .map(|s| Secret::new(s.trim_end_matches(['\r', '\n'])))
                 .map_err(|e| D::Error::custom(format!("cannot read secret file `{file}`: {e}"))),
         }
     }

@@ -44,7 +44,35 @@ impl ConfigPaths {
 fn load_file(path: &Path) -> Result<Config> {
     let text = std::fs::read_to_string(path)
         .with_context(|| format!("cannot read configuration file {}", path.display()))?;
-    Config::from_toml(&text).with_context(|| format!("invalid configuration in {}", path.display()))
+    let config = Config::from_toml(&text)
+        .with_context(|| format!("invalid configuration in {}", path.display()))?;
+    refuse_readable_secrets(path, &config)?;
+    Ok(config)
+}
+
+/// A configuration file that holds secrets itself must be readable by its owner only.
+fn refuse_readable_secrets(path: &Path, config: &Config) -> Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    let secrets = config.inline_secrets();
+    if secrets.is_empty() {
+        return Ok(());
+    }
+    let mode = std::fs::metadata(path)
+        .with_context(|| format!("cannot read the permissions of {}", path.display()))?
+        .permissions()
+        .mode();
+    if mode & 0o077 == 0 {
+        return Ok(());
+    }
+    anyhow::bail!(
+        "{} holds secrets ({}) and can be read by its group or others (mode {:04o}): \
+         run `chmod 600 {}`, or take the secrets from files or the environment \
+         (`{{ file = \"…\" }}`, `{{ env = \"…\" }}`)",
+        path.display(),
+        secrets.join(", "),
+        mode & 0o7777,
+        path.display()
+    )
 }
 
 /// Connects to the configured store and brings its schema up to date.

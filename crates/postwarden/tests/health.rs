@@ -91,3 +91,47 @@ fn a_store_that_cannot_be_opened_is_a_failing_probe() {
     let text = String::from_utf8(out.stdout).unwrap();
     assert!(text.starts_with("FAIL  database  "), "{text}");
 }
+
+/// A configuration file holding a secret itself is refused while its group or others can
+/// read it; the error names the key and the chmod to run. From a file, the same secret is
+/// fine at any mode.
+#[test]
+fn readable_configuration_with_secrets_is_refused() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("postwarden.toml");
+    let key_file = dir.path().join("clicksend.key");
+    std::fs::write(&key_file, "planted-secret-7f3a\n").unwrap();
+    let channel = |api_key: &str| {
+        format!(
+            "data_dir = \"{}\"\n[channels.ops_sms]\ntype = \"clicksend\"\nusername = \"apiuser\"\n{api_key}\n",
+            dir.path().display()
+        )
+    };
+    let check = |mode: u32| {
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(mode)).unwrap();
+        Command::new(env!("CARGO_BIN_EXE_postwarden"))
+            .env_remove("RUST_LOG")
+            .args(["--config", path.to_str().unwrap(), "config", "check"])
+            .output()
+            .unwrap()
+    };
+    std::fs::write(&path, channel("api_key = \"planted-secret-7f3a\"")).unwrap();
+    let refused = check(0o644);
+    assert!(!refused.status.success());
+    let error = String::from_utf8_lossy(&refused.stderr);
+    assert!(
+        error.contains("holds secrets (channels.ops_sms.api_key)")
+            && error.contains("(mode 0644)")
+            && error.contains(&format!("run `chmod 600 {}`", path.display())),
+        "{error}"
+    );
+    assert!(!error.contains("planted-secret-7f3a"), "{error}");
+    assert!(check(0o600).status.success());
+    std::fs::write(
+        &path,
+        channel(&format!("api_key_file = \"{}\"", key_file.display())),
+    )
+    .unwrap();
+    assert!(check(0o644).status.success());
+}

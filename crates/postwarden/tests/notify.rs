@@ -30,8 +30,9 @@ impl Site {
             "data_dir = \"{}\"\n[database]\nurl = \"{database_url}\"\n{config}",
             dir.path().join("data").display()
         );
-        std::fs::write(dir.path().join("postwarden.toml"), text).unwrap();
-        Site { dir }
+        let site = Site { dir };
+        site.write("postwarden.toml", &text);
+        site
     }
 
     fn command(&self, args: &[&str]) -> Command {
@@ -75,9 +76,12 @@ impl Site {
         .collect()
     }
 
+    /// Writes a file readable by its owner only, as configuration holding secrets must be.
     fn write(&self, name: &str, text: &str) -> std::path::PathBuf {
+        use std::os::unix::fs::PermissionsExt;
         let path = self.dir.path().join(name);
         std::fs::write(&path, text).unwrap();
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).unwrap();
         path
     }
 }

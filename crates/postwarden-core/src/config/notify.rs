@@ -90,6 +90,21 @@ pub enum ChannelConfig {
 }
 
 impl ChannelConfig {
+    /// The channel's secrets that are set, by key.
+    pub fn secrets(&self) -> Vec<(&'static str, &Secret)> {
+        let keys: [(&'static str, Option<&Secret>); 2] = match self {
+            ChannelConfig::Clicksend(c) => [("api_key", c.api_key.as_ref()), ("", None)],
+            ChannelConfig::Email(c) => [
+                ("password", c.password.as_ref()),
+                ("sign_key_passphrase", c.sign_key_passphrase.as_ref()),
+            ],
+            ChannelConfig::Webhook(c) => [("secret", c.secret.as_ref()), ("", None)],
+        };
+        keys.into_iter()
+            .filter_map(|(key, secret)| secret.map(|s| (key, s)))
+            .collect()
+    }
+
     /// The channel's `type`.
     pub fn kind(&self) -> &'static str {
         match self {
