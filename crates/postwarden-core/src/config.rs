@@ -10,9 +10,11 @@ use crate::Secret;
 mod filter;
 mod health;
 mod notify;
+mod reports;
 pub use filter::*;
 pub use health::*;
 pub use notify::*;
+pub use reports::*;
 use serde::{Deserialize, Deserializer};
 use std::path::PathBuf;
 use std::time::Duration;
@@ -32,6 +34,9 @@ pub struct Config {
     pub filter: FilterConfig,
     pub notify: NotifyConfig,
     pub health: HealthConfig,
+    pub run: RunConfig,
+    /// Scheduled reports, by name (`[reports.daily]`).
+    pub reports: std::collections::BTreeMap<String, ScheduledReportConfig>,
     /// Where notifications go, by name.
     pub channels: std::collections::BTreeMap<String, ChannelConfig>,
     /// Which events go to which channels.
@@ -53,6 +58,8 @@ impl Default for Config {
             filter: FilterConfig::default(),
             notify: NotifyConfig::default(),
             health: HealthConfig::default(),
+            run: RunConfig::default(),
+            reports: Default::default(),
             channels: Default::default(),
             rules: Vec::new(),
             limits: LimitsConfig::default(),
@@ -113,6 +120,21 @@ impl Config {
         }
         self.filter.validate()?;
         self.health.validate()?;
+        for component in &self.run.components {
+            if !RunConfig::COMPONENTS.contains(&component.as_str()) {
+                return invalid(
+                    "run.components",
+                    format!(
+                        "unknown component `{component}`; known: {}",
+                        RunConfig::COMPONENTS.join(", ")
+                    ),
+                );
+            }
+        }
+        for (name, report) in &self.reports {
+            report.schedule(name)?;
+            report.validate_receivers(name, &self.channels)?;
+        }
         notify::validate(&self.channels, &self.rules, &self.notify)
     }
 
@@ -328,6 +350,32 @@ pub enum DetectKey {
     Net64,
     Asn,
     User,
+}
+
+/// `[run]`: what `postwarden run` starts.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct RunConfig {
+    /// The components to run: `health` (probes and their alerts), `notify` (the
+    /// dispatcher), `reports` (the scheduled `[reports.*]`), `filter` (the content filter
+    /// on `filter.listen`).
+    pub components: Vec<String>,
+    /// How long a shutdown or reload waits for components to finish (SMTP sessions in flight).
+    #[serde(deserialize_with = "duration")]
+    pub shutdown_timeout: Duration,
+}
+
+impl RunConfig {
+    pub const COMPONENTS: [&'static str; 4] = ["health", "notify", "reports", "filter"];
+}
+
+impl Default for RunConfig {
+    fn default() -> Self {
+        Self {
+            components: vec!["health".into(), "notify".into(), "reports".into()],
+            shutdown_timeout: Duration::from_secs(30),
+        }
+    }
 }
 
 /// `[report]`: defaults for `postwarden report`.

@@ -7,7 +7,7 @@
 //! (with a claim that expires) before it is handed to its channel, so a crash between the
 //! two is found later and checked with the provider instead of being lost or sent twice.
 
-use crate::channels::{Channel, Delivered, Outgoing, SendError};
+use crate::channels::{Channel, Delivered, Outgoing, SendError, build_all};
 use crate::directive::hex;
 use crate::groups::{due_at, is_repeat};
 use crate::limits;
@@ -67,21 +67,7 @@ impl Dispatcher {
     /// rule, template or channel at fault.
     pub fn new(config: &Config, store: Store, hostname: &str) -> Result<Dispatcher, String> {
         let (rules, templates) = check_config(config)?;
-        let mut channels = BTreeMap::new();
-        for (name, channel) in &config.channels {
-            channels.insert(name.clone(), Channel::build(name, channel, hostname)?);
-        }
-        for rule in &config.rules {
-            for receiver in &rule.receivers {
-                for to in &receiver.to {
-                    if let Some(channel) = channels.get(&receiver.channel) {
-                        channel.accepts(to).map_err(|e| {
-                            format!("rules: receiver of channel `{}`: {e}", receiver.channel)
-                        })?;
-                    }
-                }
-            }
-        }
+        let channels = build_all(config, hostname)?;
         let limits = config
             .channels
             .iter()
@@ -595,7 +581,7 @@ fn to_chrono(d: Duration) -> chrono::Duration {
 }
 
 /// The hash that limits and repeats compare: the text without its ticket number.
-fn content_hash(subject: &str, body: &str, ticket: &str) -> String {
+pub fn content_hash(subject: &str, body: &str, ticket: &str) -> String {
     let mut hash = Sha256::new();
     let strip = |s: &str| {
         if ticket.is_empty() {

@@ -11,8 +11,10 @@
 //! with OpenPGP, webhooks), each send answering sent, retryable or permanent. The
 //! [`dispatcher`] runs the steps against the store, which makes every step a transaction
 //! that claims its rows, so several dispatchers never double-send and a crash loses nothing.
+//! While the store is down, [`direct`] sends alerts straight to their channels.
 
 pub mod channels;
+pub mod direct;
 pub mod directive;
 pub mod dispatcher;
 pub mod groups;

@@ -123,6 +123,8 @@ pub async fn serve<H: Handler>(
         }
         while sessions.try_join_next().is_some() {}
     }
+    // Closed now, so new connections are refused at once rather than queued unanswered.
+    drop(listener);
     while sessions.join_next().await.is_some() {}
     Ok(())
 }

@@ -13,7 +13,7 @@ use sqlx::any::{Any, AnyRow};
 use sqlx::{AssertSqlSafe, Executor, Row};
 
 const INSERT: &str = "INSERT INTO events (time_us, kind, severity, source, host, ip, user_name, \
-     sender, recipient, summary, attributes, routed) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0)";
+     sender, recipient, summary, attributes, routed) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ";
 
 pub(crate) const COLUMNS: &str = "id, time_us, kind, severity, source, host, ip, user_name, sender, \
      recipient, summary, attributes";
@@ -21,7 +21,13 @@ pub(crate) const COLUMNS: &str = "id, time_us, kind, severity, source, host, ip,
 impl Store {
     /// Stores an event and returns its id.
     pub async fn insert_event(&self, e: &Event) -> Result<i64, StoreError> {
-        insert_event_with(self.backend, &self.pool, e).await
+        insert_event_with(self.backend, &self.pool, e, Routing::Pending).await
+    }
+
+    /// Stores an event that was already notified about (an alert sent straight to its
+    /// channels while the store was down): the dispatcher does not route it again.
+    pub async fn insert_notified_event(&self, e: &Event) -> Result<i64, StoreError> {
+        insert_event_with(self.backend, &self.pool, e, Routing::Done).await
     }
 
     /// Events at or after `since`, oldest first, at most `limit`; with `kind_prefix`, only
@@ -63,11 +69,19 @@ impl Store {
     }
 }
 
+/// Whether the dispatcher still has to route a new event.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Routing {
+    Pending,
+    Done,
+}
+
 /// Inserts `e` through `executor` (the pool or an open transaction) and returns its id.
 pub(crate) async fn insert_event_with<'c, E>(
     backend: Backend,
     executor: E,
     e: &Event,
+    routing: Routing,
 ) -> Result<i64, StoreError>
 where
     E: Executor<'c, Database = Any>,
@@ -80,18 +94,21 @@ where
         // The SQLite driver reports no id through `Any`; RETURNING works since SQLite 3.35.
         Backend::Sqlite | Backend::Postgres => " RETURNING id",
     };
-    let query = sqlx::query(AssertSqlSafe(backend.sql(&format!("{INSERT}{returning}"))))
-        .bind(to_us(e.time))
-        .bind(e.kind.as_str())
-        .bind(e.severity.as_str())
-        .bind(e.source.as_str())
-        .bind(e.host.as_deref())
-        .bind(e.ip.map(|ip| ip.to_string()))
-        .bind(e.user.as_deref())
-        .bind(e.sender.as_deref())
-        .bind(e.recipient.as_deref())
-        .bind(e.summary.as_str())
-        .bind(attributes);
+    let routed = u8::from(routing == Routing::Done);
+    let query = sqlx::query(AssertSqlSafe(
+        backend.sql(&format!("{INSERT}{routed}){returning}")),
+    ))
+    .bind(to_us(e.time))
+    .bind(e.kind.as_str())
+    .bind(e.severity.as_str())
+    .bind(e.source.as_str())
+    .bind(e.host.as_deref())
+    .bind(e.ip.map(|ip| ip.to_string()))
+    .bind(e.user.as_deref())
+    .bind(e.sender.as_deref())
+    .bind(e.recipient.as_deref())
+    .bind(e.summary.as_str())
+    .bind(attributes);
     const CONTEXT: &str = "storing an event";
     match backend {
         Backend::MySql => query

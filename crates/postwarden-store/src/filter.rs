@@ -2,7 +2,7 @@
 //! in the same transaction), `quarantine` (metadata; the bytes live on disk, named by
 //! digest) and `list_entries` (allow/block entries edited outside the configuration).
 
-use crate::events::insert_event_with;
+use crate::events::{Routing, insert_event_with};
 use crate::rows::get;
 use crate::time::{from_us, to_us};
 use crate::{Store, StoreError};
@@ -111,7 +111,7 @@ impl Store {
                 .await
                 .map_err(StoreError::query(CONTEXT))?;
             for event in events {
-                insert_event_with(self.backend, &mut *tx, event).await?;
+                insert_event_with(self.backend, &mut *tx, event, Routing::Pending).await?;
             }
         }
         tx.commit().await.map_err(StoreError::query(CONTEXT))

@@ -23,14 +23,15 @@ mod model;
 mod notify;
 mod reports;
 mod rows;
+mod schedules;
 mod time;
 
 pub use backend::Backend;
 pub use error::{StoreError, redact_url};
 pub use filter::{ListEntry, MessageRecord, QuarantineRecord};
 pub use model::{
-    AuthSummary, FileState, LogBatch, LogRecordRow, StoredEvent, TopAsn, TopIp, TrafficCount,
-    TrafficSummary,
+    AuthSummary, FileState, FilterSummary, LogBatch, LogRecordRow, StoredEvent, TopAsn, TopIp,
+    TrafficCount, TrafficSummary,
 };
 pub use notify::{
     AttemptRecord, ClaimedDirective, ClaimedGroup, ClaimedNotification, FinishedAttempt,

@@ -8,7 +8,7 @@
 //! before the upsert, so one statement never touches a row twice (PostgreSQL forbids it).
 
 use crate::backend::truncate_chars;
-use crate::events::insert_event_with;
+use crate::events::{Routing, insert_event_with};
 use crate::model::{FileState, LogBatch, LogRecordRow, TrafficCount};
 use crate::rows::{get, parse_ip, to_asn};
 use crate::time::{from_us, hour_of_us, to_us};
@@ -77,7 +77,7 @@ impl Store {
         upsert_ip_info(self.backend, &mut tx, &ip_info).await?;
         add_traffic(self.backend, &mut tx, &batch.traffic).await?;
         for event in &batch.events {
-            insert_event_with(self.backend, &mut *tx, event).await?;
+            insert_event_with(self.backend, &mut *tx, event, Routing::Pending).await?;
         }
         if let Some(state) = &batch.file_state {
             save_file_state(self.backend, &mut tx, state).await?;

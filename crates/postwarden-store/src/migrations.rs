@@ -36,6 +36,11 @@ const SQLITE: Source = &[
         "notify groups",
         include_str!("../migrations/sqlite/0004_notify_groups.sql"),
     ),
+    (
+        5,
+        "schedules",
+        include_str!("../migrations/sqlite/0005_schedules.sql"),
+    ),
 ];
 const POSTGRES: Source = &[
     (
@@ -58,6 +63,11 @@ const POSTGRES: Source = &[
         "notify groups",
         include_str!("../migrations/postgres/0004_notify_groups.sql"),
     ),
+    (
+        5,
+        "schedules",
+        include_str!("../migrations/postgres/0005_schedules.sql"),
+    ),
 ];
 const MYSQL: Source = &[
     (1, "init", include_str!("../migrations/mysql/0001_init.sql")),
@@ -75,6 +85,11 @@ const MYSQL: Source = &[
         4,
         "notify groups",
         include_str!("../migrations/mysql/0004_notify_groups.sql"),
+    ),
+    (
+        5,
+        "schedules",
+        include_str!("../migrations/mysql/0005_schedules.sql"),
     ),
 ];
 

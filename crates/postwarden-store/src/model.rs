@@ -129,3 +129,23 @@ pub struct TrafficSummary {
     /// (unix hour, received, delivered, rejected) for every hour that has any counter.
     pub per_hour: Vec<(i64, i64, i64, i64)>,
 }
+
+/// What the content filter did since a time (the daily report's numbers).
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
+pub struct FilterSummary {
+    /// Messages the filter handled.
+    pub processed: i64,
+    /// Messages with a finding of each kind, and messages acted on.
+    pub virus: i64,
+    pub spam: i64,
+    pub blocked: i64,
+    pub quarantined: i64,
+    pub rejected: i64,
+    /// The most frequent virus and blocking findings: (`processor: reason`, messages).
+    pub top_threats: Vec<(String, i64)>,
+    /// Quarantine entries made in the period, and how many of them were released since.
+    pub quarantine_held: i64,
+    pub quarantine_released: i64,
+    /// Quarantine entries by reason.
+    pub quarantine_by_reason: Vec<(String, i64)>,
+}

@@ -255,7 +255,7 @@ fn placeholders(n: usize) -> String {
 impl Store {
     /// A write transaction: on SQLite `BEGIN IMMEDIATE`, so it holds the one writer's lock
     /// from the start instead of failing to upgrade a read lock later.
-    async fn begin_write(&self) -> Result<Transaction<'static, Any>, StoreError> {
+    pub(crate) async fn begin_write(&self) -> Result<Transaction<'static, Any>, StoreError> {
         let begun = match self.backend {
             Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await,
             Backend::Postgres | Backend::MySql => self.pool.begin().await,
@@ -895,7 +895,7 @@ async fn claim_directives(
     Ok(groups)
 }
 /// `count` consecutive tickets of `now`'s day (UTC): `YYYYMMDD-NNNNNNNN`.
-async fn allocate_tickets(
+pub(crate) async fn allocate_tickets(
     backend: Backend,
     tx: &mut AnyConnection,
     now: DateTime<Utc>,
@@ -934,7 +934,7 @@ async fn allocate_tickets(
     Ok((first..=last).map(|n| format!("{day}-{n:08}")).collect())
 }
 
-async fn insert_notifications(
+pub(crate) async fn insert_notifications(
     backend: Backend,
     tx: &mut AnyConnection,
     now: DateTime<Utc>,

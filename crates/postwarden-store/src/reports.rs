@@ -1,14 +1,15 @@
-//! Report queries: authentication failures and traffic since a time.
+//! Report queries: authentication failures, traffic and the content filter since a time.
 //!
 //! Every aggregation runs in SQL (`GROUP BY … ORDER BY count DESC, key LIMIT top`), so a
 //! report costs a few indexed scans, never loading all rows. Sums are cast back to 64-bit
 //! integers because PostgreSQL's `SUM(bigint)` is NUMERIC and MySQL's is DECIMAL.
 
-use crate::model::{AuthSummary, TopAsn, TopIp, TrafficSummary};
+use crate::model::{AuthSummary, FilterSummary, TopAsn, TopIp, TrafficSummary};
 use crate::rows::{at, to_asn};
 use crate::time::to_us;
 use crate::{Store, StoreError};
 use chrono::{DateTime, Utc};
+use postwarden_core::{Finding, Tag};
 use sqlx::any::AnyRow;
 
 /// The filter every auth-failure query shares; its one parameter is `time_us`.
@@ -111,6 +112,124 @@ impl Store {
             rdns_status: self.auth_top_of("i.rdns_status", since, None).await?,
             successes: at(&successes, 0, CONTEXT)?,
         })
+    }
+
+    /// What the content filter did at or after `since`; top lists hold at most `top`
+    /// entries.
+    pub async fn filter_summary(
+        &self,
+        since: DateTime<Utc>,
+        top: u32,
+    ) -> Result<FilterSummary, StoreError> {
+        const CONTEXT: &str = "summarising the content filter";
+        let since = to_us(since);
+        let b = self.backend;
+        let count_of = |kind: &str| {
+            b.int64(&format!(
+                "COALESCE(SUM(CASE WHEN kind = 'mail.{kind}' THEN 1 ELSE 0 END), 0)"
+            ))
+        };
+        let kinds = self
+            .rows_since_top(
+                &format!(
+                    "SELECT {}, {}, {}, {}, {} FROM events WHERE time_us >= ? \
+                     AND source = 'filter'",
+                    count_of("virus"),
+                    count_of("spam"),
+                    count_of("blocked"),
+                    count_of("quarantined"),
+                    count_of("rejected"),
+                ),
+                since,
+                None,
+                CONTEXT,
+            )
+            .await?;
+        let processed = self
+            .rows_since_top(
+                "SELECT COUNT(*) FROM messages WHERE time_us >= ?",
+                since,
+                None,
+                CONTEXT,
+            )
+            .await?;
+        let quarantine = self
+            .rows_since_top(
+                &format!(
+                    "SELECT COUNT(*), {} FROM quarantine WHERE time_us >= ?",
+                    b.int64(
+                        "COALESCE(SUM(CASE WHEN released_us IS NOT NULL THEN 1 ELSE 0 END), 0)"
+                    )
+                ),
+                since,
+                None,
+                CONTEXT,
+            )
+            .await?;
+        let by_reason = self
+            .rows_since_top(
+                "SELECT reason, COUNT(*) AS n FROM quarantine WHERE time_us >= ? \
+                 GROUP BY reason ORDER BY n DESC, reason LIMIT ?",
+                since,
+                Some(i64::from(top)),
+                CONTEXT,
+            )
+            .await?;
+        let first = |rows: &[AnyRow], column| -> Result<i64, StoreError> {
+            rows.first().map_or(Ok(0), |row| at(row, column, CONTEXT))
+        };
+        Ok(FilterSummary {
+            processed: first(&processed, 0)?,
+            virus: first(&kinds, 0)?,
+            spam: first(&kinds, 1)?,
+            blocked: first(&kinds, 2)?,
+            quarantined: first(&kinds, 3)?,
+            rejected: first(&kinds, 4)?,
+            top_threats: self.top_threats(since, top as usize).await?,
+            quarantine_held: first(&quarantine, 0)?,
+            quarantine_released: first(&quarantine, 1)?,
+            quarantine_by_reason: pairs(by_reason, CONTEXT)?,
+        })
+    }
+
+    /// The most frequent virus and blocking findings of the messages at or after `since`
+    /// (findings are JSON, read here rather than in three SQL dialects).
+    async fn top_threats(&self, since: i64, top: usize) -> Result<Vec<(String, i64)>, StoreError> {
+        const CONTEXT: &str = "reading the threats found";
+        let rows = self
+            .rows_since_top(
+                "SELECT findings FROM messages WHERE time_us >= ? AND findings <> '[]'",
+                since,
+                None,
+                CONTEXT,
+            )
+            .await?;
+        let mut counts: std::collections::HashMap<String, i64> = Default::default();
+        for row in &rows {
+            let findings: String = at(row, 0, CONTEXT)?;
+            // A finding this version cannot read (an older or newer shape) is left out of
+            // the counts rather than failing the report.
+            let findings: Vec<serde_json::Value> =
+                serde_json::from_str(&findings).unwrap_or_default();
+            for finding in findings {
+                let Ok(finding) = serde_json::from_value::<Finding>(finding) else {
+                    continue;
+                };
+                let threat = finding
+                    .tags
+                    .iter()
+                    .any(|tag| matches!(tag, Tag::Virus | Tag::Blocked));
+                if threat {
+                    *counts
+                        .entry(format!("{}: {}", finding.processor, finding.reason))
+                        .or_default() += 1;
+                }
+            }
+        }
+        let mut top_list: Vec<(String, i64)> = counts.into_iter().collect();
+        top_list.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+        top_list.truncate(top);
+        Ok(top_list)
     }
 
     /// Traffic counters from the start of the hour containing `since`; top lists hold at

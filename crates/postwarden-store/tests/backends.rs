@@ -89,6 +89,8 @@ postwarden_testkit::on_every_backend!(
     message_records_with_events_are_atomic,
     quarantine_lifecycle,
     list_entries_round_trip,
+    filter_summary_numbers,
+    schedule_runs_compare_and_set,
 );
 
 fn t(secs: i64) -> DateTime<Utc> {
@@ -988,6 +990,116 @@ async fn list_entries_round_trip(backend: Backend) {
             entry("block", "sender", "@spam.example"),
             entry("allow", "client", "192.0.2.0/24")
         ]
+    );
+    db.finish().await;
+}
+
+async fn filter_summary_numbers(backend: Backend) {
+    let db = TestDb::open(backend).await;
+    let mut virus = message_record("m1");
+    virus.findings = serde_json::json!([
+        {"processor": "clamav", "score": 0.0, "tags": ["virus"], "reason": "Eicar-Signature"},
+        {"processor": "spamassassin", "score": 3.0, "tags": ["spam"], "reason": "BAYES_99"}
+    ]);
+    let mut blocked = message_record("m2");
+    blocked.findings = serde_json::json!([
+        {"processor": "lists", "score": 0.0, "tags": ["blocked"], "reason": "sender @spam.example"},
+        {"processor": "clamav", "score": 0.0, "tags": ["virus"], "reason": "Eicar-Signature"}
+    ]);
+    let event = |kind: &str| Event::new(t(10), kind, Severity::Notice, "filter", kind);
+    let batch = vec![
+        (virus, vec![event("mail.virus"), event("mail.rejected")]),
+        (blocked, vec![event("mail.blocked"), event("mail.virus")]),
+        (message_record("m3"), vec![]),
+        // Before the period: not counted.
+        (
+            MessageRecord {
+                time: t(-100),
+                ..message_record("m0")
+            },
+            vec![],
+        ),
+    ];
+    db.store.record_messages(&batch).await.unwrap();
+    let summary = db.store.filter_summary(t(0), 10).await.unwrap();
+    assert_eq!(summary.processed, 3);
+    assert_eq!(
+        (summary.virus, summary.blocked, summary.rejected),
+        (2, 1, 1)
+    );
+    assert_eq!(summary.spam, 0);
+    assert_eq!(
+        summary.top_threats,
+        vec![
+            ("clamav: Eicar-Signature".to_string(), 2),
+            ("lists: sender @spam.example".to_string(), 1)
+        ]
+    );
+    db.finish().await;
+}
+
+async fn schedule_runs_compare_and_set(backend: Backend) {
+    let db = TestDb::open(backend).await;
+    let store = &db.store;
+    assert_eq!(store.schedule_last_run("daily").await.unwrap(), None);
+    let first = store
+        .record_schedule_run("daily", None, t(0), &[], t(5))
+        .await
+        .unwrap();
+    assert_eq!(first, Some(vec![]));
+    // Another node that read "never ran" is too late.
+    let late = store
+        .record_schedule_run("daily", None, t(0), &[], t(6))
+        .await
+        .unwrap();
+    assert_eq!(late, None);
+    assert_eq!(store.schedule_last_run("daily").await.unwrap(), Some(t(0)));
+    let notification = NewNotification {
+        group_key: "report:daily".into(),
+        channel: "ops_sms".into(),
+        recipient: "+12345678901".into(),
+        template: "report:daily".into(),
+        format: "sms".into(),
+        subject: String::new(),
+        body: "12 processed".into(),
+        html: None,
+        csv: None,
+        content_hash: "h".into(),
+        event_ids: vec![],
+        directive_ids: vec![],
+        status: "ready",
+        error: None,
+    };
+    let next = store
+        .record_schedule_run(
+            "daily",
+            Some(t(0)),
+            t(86_400),
+            std::slice::from_ref(&notification),
+            t(86_401),
+        )
+        .await
+        .unwrap()
+        .expect("the run is recorded");
+    assert_eq!(next.len(), 1);
+    assert_eq!(
+        store
+            .notification_state(&next[0])
+            .await
+            .unwrap()
+            .unwrap()
+            .status,
+        "ready"
+    );
+    // The same run again (a restart that read the old last run): refused, nothing stored.
+    let again = store
+        .record_schedule_run("daily", Some(t(0)), t(86_400), &[notification], t(86_402))
+        .await
+        .unwrap();
+    assert_eq!(again, None);
+    assert_eq!(
+        store.schedule_last_run("daily").await.unwrap(),
+        Some(t(86_400))
     );
     db.finish().await;
 }

@@ -4,13 +4,15 @@
 //! talk to this server, which follows the provider's published API. [`daemons`] starts real
 //! local daemons (Postfix's smtp-sink), [`postfix`] a private Postfix instance and
 //! [`scanners`] spamd and clamd; [`webhook`] is an HTTP receiver that records what
-//! it is sent; [`database`] makes a fresh SQLite, PostgreSQL or MariaDB database.
+//! it is sent; [`database`] makes a fresh SQLite, PostgreSQL or MariaDB database, and
+//! [`proxy`] stands between the program and a database server so a test can take it away.
 
 pub mod clicksend;
 pub mod daemons;
 pub mod database;
 pub mod gpg;
 pub mod postfix;
+pub mod proxy;
 pub mod scanners;
 mod server;
 pub mod webhook;

@@ -6,6 +6,8 @@
 
 mod commands;
 mod context;
+mod daemon;
+mod daily;
 mod ingest;
 mod report;
 
@@ -92,6 +94,10 @@ enum Command {
     Events(commands::notify::EventsCommand),
     /// Run every health probe once and print what it found (non-zero exit when one fails)
     Health(commands::health::HealthArgs),
+    /// Run the enabled components (run.components) as one supervised daemon
+    Run,
+    /// Install postwarden: write its configuration and systemd unit, print the Postfix lines
+    Setup(Box<commands::setup::SetupArgs>),
 }
 
 fn main() -> ExitCode {
@@ -130,6 +136,8 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Dispatch(args) => commands::notify::dispatch(args, &paths).await,
         Command::Events(cmd) => commands::notify::events(cmd, &paths).await,
         Command::Health(args) => commands::health::run(args, &paths).await,
+        Command::Run => daemon::run(&paths).await,
+        Command::Setup(args) => commands::setup::run(*args, &paths),
     }
 }
 

@@ -1,4 +1,4 @@
-//! Rendering the authentication and traffic reports as text, HTML or JSON.
+//! Rendering the authentication, traffic and daily reports as text, HTML or JSON.
 //!
 //! The numbers come from the store's summaries; this module only lays them out. The HTML
 //! form is a single self-contained page fit for an e-mail body: inline styles only, no
@@ -7,7 +7,7 @@
 
 use chrono::{DateTime, Utc};
 use postwarden_core::Event;
-use postwarden_store::{AuthSummary, TrafficSummary};
+use postwarden_store::{AuthSummary, FilterSummary, TrafficSummary};
 use std::fmt::Write;
 
 /// What a report covers, for its heading.
@@ -132,8 +132,13 @@ pub struct View {
     title: &'static str,
     totals: Vec<(&'static str, i64)>,
     tables: Vec<Table<'static>>,
-    chart_title: &'static str,
-    chart: Vec<(String, i64)>,
+    charts: Vec<Chart>,
+}
+
+/// A titled bar chart: (label, value) rows.
+struct Chart {
+    title: &'static str,
+    rows: Vec<(String, i64)>,
 }
 
 /// The authentication report; `detections` are the brute-force events of the period, of
@@ -162,12 +167,7 @@ pub fn auth_view(s: &AuthSummary, detections: &[Event], top: usize) -> View {
         title: "Authentication report",
         totals,
         tables,
-        chart_title: "Attempts per hour",
-        chart: s
-            .per_hour
-            .iter()
-            .map(|(h, n)| (hour_label(*h), *n))
-            .collect(),
+        charts: vec![auth_chart(s)],
     }
 }
 
@@ -176,8 +176,145 @@ pub fn traffic_view(s: &TrafficSummary) -> View {
         title: "Traffic report",
         totals: traffic_totals(s),
         tables: traffic_tables(s),
-        chart_title: "Received per hour",
-        chart: s
+        charts: vec![traffic_chart(s)],
+    }
+}
+
+/// Everything the daily report gathers for its period.
+#[derive(Debug, serde::Serialize)]
+pub struct Digest {
+    pub filter: FilterSummary,
+    pub auth: AuthSummary,
+    pub traffic: TrafficSummary,
+    /// The health alerts that fired or resolved.
+    pub incidents: Vec<Event>,
+}
+
+/// The daily digest: filter statistics, top threats, the quarantine, the auth-failure
+/// tables, the traffic summary and the health incidents of the period.
+pub fn daily_view(d: &Digest) -> View {
+    let f = &d.filter;
+    let mut totals = vec![
+        ("messages filtered", f.processed),
+        ("spam", f.spam),
+        ("viruses", f.virus),
+        ("blocked", f.blocked),
+        ("quarantined", f.quarantined),
+        ("rejected", f.rejected),
+        ("released from quarantine", f.quarantine_released),
+        (
+            "health incidents",
+            d.incidents.iter().filter(|e| !is_resolved(e)).count() as i64,
+        ),
+    ];
+    totals.extend(auth_totals(&d.auth));
+    totals.extend(traffic_totals(&d.traffic));
+    let mut tables = vec![
+        Table {
+            title: "Top threats",
+            columns: &["finding", "messages"],
+            rows: pairs(&f.top_threats),
+        },
+        Table {
+            title: "Quarantined, by reason",
+            columns: &["reason", "messages"],
+            rows: pairs(&f.quarantine_by_reason),
+        },
+        Table {
+            title: "Health incidents",
+            columns: &["time (UTC)", "alert", "status", "what"],
+            rows: d
+                .incidents
+                .iter()
+                .map(|e| {
+                    vec![
+                        e.time.format("%Y-%m-%d %H:%M:%S").to_string(),
+                        e.kind.clone(),
+                        if is_resolved(e) { "resolved" } else { "firing" }.into(),
+                        e.summary.clone(),
+                    ]
+                })
+                .collect(),
+        },
+    ];
+    tables.extend(auth_tables(&d.auth));
+    tables.extend(traffic_tables(&d.traffic));
+    View {
+        title: "Daily report",
+        totals,
+        tables,
+        charts: vec![traffic_chart(&d.traffic), auth_chart(&d.auth)],
+    }
+}
+
+/// The SMS-sized summary (OpenEFA's numbers), one GSM-7 segment for ordinary counts.
+pub fn daily_sms(server: &str, d: &Digest, until: DateTime<Utc>) -> String {
+    let f = &d.filter;
+    format!(
+        "{} {}: {} processed, {} spam blocked, {} threats, {} quarantined, {} auth failures",
+        printable(server),
+        until.format("%Y-%m-%d"),
+        f.processed,
+        f.spam,
+        f.virus + f.blocked,
+        f.quarantined,
+        d.auth.total_failures
+    )
+}
+
+/// The digest's tables as one CSV (section, key, value), for the e-mail's attachment.
+pub fn daily_csv(d: &Digest) -> String {
+    let mut out = String::from("section,key,value\n");
+    let view = daily_view(d);
+    for (label, n) in &view.totals {
+        let _ = writeln!(out, "totals,{},{n}", csv_cell(label));
+    }
+    for table in &view.tables {
+        for row in &table.rows {
+            let key = row.first().map(String::as_str).unwrap_or_default();
+            let value = row[1..].join(" ");
+            let _ = writeln!(
+                out,
+                "{},{},{}",
+                csv_cell(table.title),
+                csv_cell(key),
+                csv_cell(&value)
+            );
+        }
+    }
+    out
+}
+
+/// A CSV cell: quoted, quotes doubled, and a leading formula character defused.
+fn csv_cell(text: &str) -> String {
+    let text = printable(text);
+    let defused = if text.starts_with(['=', '+', '-', '@']) {
+        format!("'{text}")
+    } else {
+        text
+    };
+    format!("\"{}\"", defused.replace('"', "\"\""))
+}
+
+fn is_resolved(event: &Event) -> bool {
+    event.attributes.get("status").and_then(|s| s.as_str()) == Some("resolved")
+}
+
+fn auth_chart(s: &AuthSummary) -> Chart {
+    Chart {
+        title: "Attempts per hour",
+        rows: s
+            .per_hour
+            .iter()
+            .map(|(h, n)| (hour_label(*h), *n))
+            .collect(),
+    }
+}
+
+fn traffic_chart(s: &TrafficSummary) -> Chart {
+    Chart {
+        title: "Received per hour",
+        rows: s
             .per_hour
             .iter()
             .map(|(h, received, _, _)| (hour_label(*h), *received))
@@ -198,8 +335,7 @@ pub fn text(h: &Heading, view: &View) -> String {
         title,
         totals,
         tables,
-        chart_title,
-        chart,
+        charts,
     } = view;
     let mut out = String::new();
     let _ = writeln!(out, "{title} for {}\n{}\n", printable(h.server), period(h));
@@ -246,11 +382,13 @@ pub fn text(h: &Heading, view: &View) -> String {
             );
         }
     }
-    let max = chart.iter().map(|(_, n)| *n).max().unwrap_or(0).max(1);
-    let _ = writeln!(out, "\n{chart_title}");
-    for (label, n) in chart {
-        let bar = "#".repeat(((*n as f64 / max as f64) * 40.0).ceil() as usize);
-        let _ = writeln!(out, "  {label}  {n:>8}  {bar}");
+    for chart in charts {
+        let max = chart.rows.iter().map(|(_, n)| *n).max().unwrap_or(0).max(1);
+        let _ = writeln!(out, "\n{}", chart.title);
+        for (label, n) in &chart.rows {
+            let bar = "#".repeat(((*n as f64 / max as f64) * 40.0).ceil() as usize);
+            let _ = writeln!(out, "  {label}  {n:>8}  {bar}");
+        }
     }
     out
 }
@@ -304,8 +442,7 @@ pub fn html(h: &Heading, view: &View) -> String {
         title,
         totals,
         tables,
-        chart_title,
-        chart,
+        charts,
     } = view;
     let mut out = String::new();
     let server = escape_html(h.server);
@@ -323,11 +460,14 @@ pub fn html(h: &Heading, view: &View) -> String {
         );
     }
     out.push_str("</table>\n");
-    let _ = write!(
-        out,
-        "<h2 style=\"font-size:16px\">{chart_title}</h2>\n{}",
-        html_chart(chart)
-    );
+    for chart in charts {
+        let _ = write!(
+            out,
+            "<h2 style=\"font-size:16px\">{}</h2>\n{}",
+            chart.title,
+            html_chart(&chart.rows)
+        );
+    }
     for table in tables {
         let _ = writeln!(out, "<h2 style=\"font-size:16px\">{}</h2>", table.title);
         if table.rows.is_empty() {

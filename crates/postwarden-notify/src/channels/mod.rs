@@ -10,7 +10,9 @@ pub mod email;
 pub mod webhook;
 
 use chrono::{DateTime, Utc};
+use postwarden_core::Config;
 use postwarden_core::config::ChannelConfig;
+use std::collections::BTreeMap;
 
 /// One notification as a channel sends it.
 #[derive(Debug, Clone)]
@@ -72,6 +74,27 @@ impl SendError {
             SendError::Retryable { message, .. } | SendError::Permanent { message, .. } => message,
         }
     }
+}
+
+/// Builds every configured channel and checks that each receiver of every rule is one its
+/// channel can send to.
+pub fn build_all(config: &Config, hostname: &str) -> Result<BTreeMap<String, Channel>, String> {
+    let mut channels = BTreeMap::new();
+    for (name, channel) in &config.channels {
+        channels.insert(name.clone(), Channel::build(name, channel, hostname)?);
+    }
+    for rule in &config.rules {
+        for receiver in &rule.receivers {
+            for to in &receiver.to {
+                if let Some(channel) = channels.get(&receiver.channel) {
+                    channel.accepts(to).map_err(|e| {
+                        format!("rules: receiver of channel `{}`: {e}", receiver.channel)
+                    })?;
+                }
+            }
+        }
+    }
+    Ok(channels)
 }
 
 /// A configured channel, ready to send.

@@ -6,7 +6,7 @@ use crate::context::{ConfigPaths, host_name, open_store};
 use anyhow::{Context, Result};
 use clap::Args;
 use postwarden_core::Config;
-use postwarden_core::config::BareNewlineMode;
+use postwarden_core::config::{BareNewlineMode, FilterConfig};
 use postwarden_filter::quarantine::Quarantine;
 use postwarden_filter::{Filter, Scanned};
 use postwarden_smtp::BareNewline;
@@ -75,13 +75,30 @@ async fn build(config: &Config) -> Result<Filter> {
 
 pub async fn run(args: FilterArgs, paths: &ConfigPaths) -> Result<ExitCode> {
     let config = paths.load()?;
-    let filter = Arc::new(build(&config).await?);
     let listen = args.listen.unwrap_or_else(|| config.filter.listen.clone());
-    let listener = tokio::net::TcpListener::bind(&listen)
+    let shutdown = async {
+        let _ = tokio::signal::ctrl_c().await;
+        tracing::info!("shutting down: no new sessions; finishing those in flight");
+    };
+    serve_filter(&config, &listen, shutdown, || {}).await?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Runs the content filter on `listen` until `shutdown` resolves; sessions in flight then
+/// finish (`postwarden filter` and `postwarden run`).
+pub async fn serve_filter(
+    config: &Config,
+    listen: &str,
+    shutdown: impl std::future::Future<Output = ()>,
+    listening: impl FnOnce(),
+) -> Result<()> {
+    let filter = Arc::new(build(config).await?);
+    let listener = tokio::net::TcpListener::bind(listen)
         .await
         .with_context(|| format!("cannot listen on {listen} (filter.listen)"))?;
+    listening();
     let server = ServerConfig {
-        hostname: hostname(&config),
+        hostname: hostname(config),
         max_message_size: config.filter.max_message_size,
         max_recipients: config.filter.max_recipients,
         max_sessions: config.filter.max_sessions,
@@ -93,12 +110,8 @@ pub async fn run(args: FilterArgs, paths: &ConfigPaths) -> Result<ExitCode> {
         data_timeout: config.filter.data_timeout,
     };
     tracing::info!(%listen, next_hop = %config.filter.next_hop, "content filter listening");
-    let shutdown = async {
-        let _ = tokio::signal::ctrl_c().await;
-        tracing::info!("shutting down: no new sessions; finishing those in flight");
-    };
     serve(listener, Arc::new(server), filter, shutdown).await?;
-    Ok(ExitCode::SUCCESS)
+    Ok(())
 }
 
 pub async fn scan(args: ScanArgs, paths: &ConfigPaths) -> Result<ExitCode> {
@@ -154,10 +167,17 @@ pub async fn scan(args: ScanArgs, paths: &ConfigPaths) -> Result<ExitCode> {
 
 pub fn postfix_config(paths: &ConfigPaths) -> Result<ExitCode> {
     let config = paths.load()?;
-    let listen = &config.filter.listen;
-    let next_hop = &config.filter.next_hop;
+    print!("{}", postfix_snippet(&config.filter));
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The main.cf and master.cf lines that send mail through the filter at `filter.listen`
+/// and take it back at `filter.next_hop` (`postwarden postfix-config` and `postwarden setup`).
+pub fn postfix_snippet(filter: &FilterConfig) -> String {
+    let listen = &filter.listen;
+    let next_hop = &filter.next_hop;
     let (next_host, next_port) = next_hop.rsplit_once(':').unwrap_or((next_hop, "10025"));
-    print!(
+    format!(
         "\
 # ---- main.cf: send every accepted message through postwarden ({listen})
 content_filter = postwarden:[{listen_host}]:{listen_port}
@@ -181,7 +201,6 @@ postwarden unix  -       -       n       -       {sessions}      smtp
 ",
         listen_host = listen.rsplit_once(':').map_or(listen.as_str(), |(h, _)| h),
         listen_port = listen.rsplit_once(':').map_or("10024", |(_, p)| p),
-        sessions = config.filter.max_sessions.min(20),
-    );
-    Ok(ExitCode::SUCCESS)
+        sessions = filter.max_sessions.min(20),
+    )
 }

@@ -10,3 +10,4 @@ pub mod logs;
 pub mod notify;
 pub mod quarantine;
 pub mod report;
+pub mod setup;

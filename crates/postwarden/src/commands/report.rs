@@ -1,12 +1,16 @@
-//! `postwarden report auth|traffic`: what happened since a given time.
+//! `postwarden report auth|traffic|daily`: what happened since a given time; `daily
+//! --send` also sends the daily report to the receivers of `[reports.daily]` now.
 
+use crate::commands::filter::hostname;
 use crate::commands::logs::since;
 use crate::context::{ConfigPaths, open_store};
-use crate::report::{Heading, View, auth_view, html, text, traffic_view};
-use anyhow::Result;
+use crate::daily::{self, gather, notifications};
+use crate::report::{Heading, View, auth_view, daily_view, html, text, traffic_view};
+use anyhow::{Context, Result, bail};
 use chrono::Utc;
 use clap::{Args, ValueEnum};
 use postwarden_core::Event;
+use postwarden_notify::Dispatcher;
 use std::process::ExitCode;
 
 /// Most detection events a report reads.
@@ -25,6 +29,9 @@ pub struct ReportArgs {
     /// Rows in each top-N table [default: `report.top`]
     #[arg(long)]
     top: Option<usize>,
+    /// Also send it to the receivers of `[reports.REPORT]` now (daily only)
+    #[arg(long)]
+    send: bool,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -33,6 +40,9 @@ enum ReportKind {
     Auth,
     /// Mail traffic in the spirit of pflogsumm: received, delivered, deferred, bounced, rejected
     Traffic,
+    /// The daily digest: filter statistics, threats, quarantine, auth failures, traffic,
+    /// health incidents
+    Daily,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -45,6 +55,9 @@ enum ReportFormat {
 
 pub async fn run(args: ReportArgs, paths: &ConfigPaths) -> Result<ExitCode> {
     let config = paths.load()?;
+    if args.send && !matches!(args.report, ReportKind::Daily) {
+        bail!("--send goes with `report daily` only");
+    }
     let since = since(&args.since)?;
     let top = u32::try_from(args.top.unwrap_or(config.report.top)).unwrap_or(u32::MAX);
     let store = open_store(&config).await?;
@@ -82,10 +95,54 @@ pub async fn run(args: ReportArgs, paths: &ConfigPaths) -> Result<ExitCode> {
                 serde_json::to_string_pretty(&summary)?,
             )
         }
+        ReportKind::Daily => {
+            let digest = gather(&store, since, top).await?;
+            if args.send {
+                send_daily(&config, store.clone(), &heading, &digest).await?;
+            }
+            (daily_view(&digest), serde_json::to_string_pretty(&digest)?)
+        }
     };
     let output = render(args.format, &heading, &view, json);
     print!("{output}");
     Ok(ExitCode::SUCCESS)
+}
+
+/// Sends the daily report to the receivers of `[reports.daily]` through the notification
+/// path (ticket, limits, audit), and says what became of each.
+async fn send_daily(
+    config: &postwarden_core::Config,
+    store: postwarden_store::Store,
+    heading: &Heading<'_>,
+    digest: &crate::report::Digest,
+) -> Result<()> {
+    let report = config
+        .reports
+        .get("daily")
+        .context("no [reports.daily] in the configuration: nobody to send the report to")?;
+    let made = notifications(
+        config,
+        "daily",
+        &daily::render(heading, digest),
+        &report.receivers,
+    );
+    let dispatcher =
+        Dispatcher::new(config, store.clone(), &hostname(config)).map_err(anyhow::Error::msg)?;
+    for notification in &made {
+        let now = Utc::now();
+        let ticket = store.create_notification(notification, now).await?;
+        dispatcher
+            .deliver(now, Some(&ticket), &mut Default::default())
+            .await?;
+        let state = store.notification_state(&ticket).await?;
+        eprintln!(
+            "{ticket}: {} {} — {}",
+            notification.channel,
+            notification.recipient,
+            state.map_or_else(|| "unknown".into(), |s| s.status)
+        );
+    }
+    Ok(())
 }
 
 fn render(format: ReportFormat, heading: &Heading, view: &View, json: String) -> String {

@@ -1,0 +1,7 @@
+-- Scheduled reports: when each schedule last ran (the occurrence it ran for), so a
+-- restart neither skips nor repeats a run, and of several nodes only one sends it.
+CREATE TABLE schedule_runs (
+    name        TEXT    PRIMARY KEY NOT NULL,
+    last_run_us BIGINT  NOT NULL,
+    ran_us      BIGINT  NOT NULL
+);

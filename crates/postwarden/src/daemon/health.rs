@@ -1,0 +1,178 @@
+//! The health component of `postwarden run`: every probe each `health.interval`, and the
+//! alerts the monitor makes of their readings.
+//!
+//! An alert is written to the store as an event, where the dispatcher routes, groups,
+//! limits and audits it. When the store cannot take it (the database is down: the very
+//! alert that matters most), it goes straight to its receivers through
+//! [`postwarden_notify::direct`] and waits in memory; once the store answers again it is
+//! written, marked as notified with the tickets it went out under, so nobody gets it twice.
+
+use crate::commands::filter::hostname;
+use crate::context::open_store;
+use anyhow::Result;
+use chrono::Utc;
+use postwarden_core::{Config, Event};
+use postwarden_health::{Monitor, Probe, probes_of};
+use postwarden_notify::direct::DirectSender;
+use postwarden_notify::directive::DirectiveSpec;
+use postwarden_store::Store;
+use std::collections::VecDeque;
+use std::time::Duration;
+use tokio::sync::watch;
+
+/// Alerts kept in memory while the store cannot take them, at most.
+const OUTBOX_LIMIT: usize = 10_000;
+
+/// Runs the probes until `stopped` turns true.
+pub(super) async fn run(config: Config, mut stopped: watch::Receiver<bool>) -> Result<()> {
+    let direct = DirectSender::new(&config, &hostname(&config)).map_err(anyhow::Error::msg)?;
+    let timeout = config.health.timeout;
+    let mut store = connect(&config, timeout).await;
+    let mut probes = probes_of(&config.health, store.clone());
+    let mut monitor = Monitor::new(
+        config.health.failures_before_alert,
+        config.health.repeat_interval,
+    );
+    let mut outbox = Outbox::default();
+    let mut tick = tokio::time::interval(config.health.interval);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tokio::select! {
+            _ = tick.tick() => {}
+            _ = stopped.wait_for(|stop| *stop) => return Ok(()),
+        }
+        if store.is_err() {
+            store = connect(&config, timeout).await;
+            if store.is_ok() {
+                probes = probes_of(&config.health, store.clone());
+            }
+        }
+        for event in observe(&probes, &mut monitor, timeout).await {
+            tracing::warn!(kind = %event.kind, "{}", event.summary);
+            outbox.push(event);
+        }
+        outbox.flush(store.as_ref().ok(), &direct, timeout).await;
+    }
+}
+
+/// The store, or why it cannot be opened (the database probe reports it).
+async fn connect(config: &Config, timeout: Duration) -> Result<Store, String> {
+    match tokio::time::timeout(timeout, open_store(config)).await {
+        Ok(Ok(store)) => Ok(store),
+        Ok(Err(e)) => Err(format!("{e:#}")),
+        Err(_) => Err(format!("the store did not open within {timeout:?}")),
+    }
+}
+
+/// Every probe once, at the same time; the alerts their readings raise or resolve.
+async fn observe(probes: &[Probe], monitor: &mut Monitor, timeout: Duration) -> Vec<Event> {
+    let readings = futures_util::future::join_all(probes.iter().map(|p| p.check(timeout))).await;
+    readings
+        .iter()
+        .filter_map(|reading| monitor.observe(reading, Utc::now()))
+        .collect()
+}
+
+/// An alert on its way to the store.
+#[derive(Debug)]
+struct Alert {
+    event: Event,
+    /// The receivers still to reach directly; `None` while the store was never tried and
+    /// refused it.
+    unsent: Option<Vec<DirectiveSpec>>,
+    /// `channel:recipient ticket` of each receiver reached directly.
+    sent: Vec<String>,
+}
+
+/// Alerts not stored yet, oldest first.
+#[derive(Debug, Default)]
+struct Outbox {
+    alerts: VecDeque<Alert>,
+}
+
+impl Outbox {
+    fn push(&mut self, event: Event) {
+        self.alerts.push_back(Alert {
+            event,
+            unsent: None,
+            sent: Vec::new(),
+        });
+    }
+
+    /// Stores what it can; when the store refuses, sends what is still unsent straight to
+    /// the channels.
+    async fn flush(&mut self, store: Option<&Store>, direct: &DirectSender, timeout: Duration) {
+        if self.alerts.is_empty() {
+            return;
+        }
+        match store {
+            Some(store) => {
+                if let Err(e) = self.store_all(store, timeout).await {
+                    tracing::warn!("{} alerts wait for the store: {e}", self.alerts.len());
+                }
+            }
+            None => tracing::warn!("{} alerts wait for the store", self.alerts.len()),
+        }
+        if self.alerts.is_empty() {
+            return;
+        }
+        self.send_direct(direct).await;
+        self.trim();
+    }
+
+    /// Writes the alerts to the store, oldest first, until one fails.
+    async fn store_all(&mut self, store: &Store, timeout: Duration) -> Result<(), String> {
+        while let Some(alert) = self.alerts.front() {
+            let written = tokio::time::timeout(timeout, write(store, alert))
+                .await
+                .map_err(|_| format!("no answer within {timeout:?}"))?;
+            written.map_err(|e| e.to_string())?;
+            if let Some(unsent) = alert.unsent.as_ref().filter(|u| !u.is_empty()) {
+                tracing::error!(
+                    "{}: {} receivers never got it while the store was down",
+                    alert.event.kind,
+                    unsent.len()
+                );
+            }
+            self.alerts.pop_front();
+        }
+        Ok(())
+    }
+
+    /// Sends each alert to the receivers it has not reached yet.
+    async fn send_direct(&mut self, direct: &DirectSender) {
+        for alert in &mut self.alerts {
+            let receivers = match alert.unsent.take() {
+                Some(unsent) => unsent,
+                None => direct.receivers(&alert.event),
+            };
+            if receivers.is_empty() {
+                alert.unsent = Some(receivers);
+                continue;
+            }
+            let outcome = direct.send(&alert.event, receivers, Utc::now()).await;
+            alert.sent.extend(outcome.sent);
+            alert.unsent = Some(outcome.retry);
+        }
+    }
+
+    fn trim(&mut self) {
+        if self.alerts.len() > OUTBOX_LIMIT {
+            let dropped = self.alerts.len() - OUTBOX_LIMIT;
+            self.alerts.drain(..dropped);
+            tracing::error!("{dropped} old alerts dropped: the store has been down too long");
+        }
+    }
+}
+
+/// Stores an alert: for the dispatcher, or as notified when it already went out directly.
+async fn write(store: &Store, alert: &Alert) -> Result<i64, postwarden_store::StoreError> {
+    if alert.sent.is_empty() {
+        return store.insert_event(&alert.event).await;
+    }
+    let mut event = alert.event.clone();
+    if let Some(attributes) = event.attributes.as_object_mut() {
+        attributes.insert("sent_while_store_down".into(), alert.sent.clone().into());
+    }
+    store.insert_notified_event(&event).await
+}

@@ -1,0 +1,212 @@
+//! `postwarden run`: every enabled component (`run.components`) as a supervised task in one
+//! process.
+//!
+//! A component that fails is logged and started again after a backoff (1 s doubling to
+//! 60 s, back to 1 s once it ran a minute); it never takes the process down. SIGTERM and
+//! SIGINT stop every component (the filter finishes its SMTP sessions in flight) and wait
+//! up to `run.shutdown_timeout`. SIGHUP reads the configuration again: a valid one restarts
+//! the components with it, an invalid one is logged and the running one kept. Under systemd
+//! (`Type=notify`) readiness, reloads, stopping and the watchdog are reported on
+//! `$NOTIFY_SOCKET`.
+
+mod health;
+pub mod reports;
+mod systemd;
+
+use crate::commands::filter::{hostname, serve_filter};
+use crate::context::{ConfigPaths, open_store};
+use anyhow::Result;
+use postwarden_core::Config;
+use postwarden_notify::Dispatcher;
+use std::future::Future;
+use std::process::ExitCode;
+use std::time::{Duration, Instant};
+use tokio::signal::unix::{SignalKind, signal};
+use tokio::sync::{mpsc, watch};
+use tokio::task::JoinSet;
+
+/// Longest wait for the filter's socket before readiness is reported anyway.
+const READY_WAIT: Duration = Duration::from_secs(30);
+
+pub async fn run(paths: &ConfigPaths) -> Result<ExitCode> {
+    // The components run on this thread (the store's retry loops are not `Send`); what
+    // they spawn themselves (SMTP sessions, rendering) uses every core.
+    tokio::task::LocalSet::new()
+        .run_until(run_local(paths))
+        .await
+}
+
+async fn run_local(paths: &ConfigPaths) -> Result<ExitCode> {
+    let mut config = paths.load()?;
+    let mut signals = Signals::new()?;
+    systemd::spawn_watchdog();
+    loop {
+        let (stop, stopped) = watch::channel(false);
+        let (listening, mut filter_listening) = mpsc::unbounded_channel();
+        let mut components = start(&config, &stopped, &listening);
+        if config.run.components.iter().any(|c| c == "filter") {
+            // Ready means Postfix can hand over mail: wait for the filter's socket.
+            let bound = tokio::time::timeout(READY_WAIT, filter_listening.recv()).await;
+            if bound.is_err() {
+                tracing::warn!("the filter is not listening after {READY_WAIT:?}; still trying");
+            }
+        }
+        tracing::info!(components = ?config.run.components, "postwarden running");
+        systemd::notify("READY=1");
+        let next = loop {
+            match signals.next().await {
+                Signal::Stop => break None,
+                Signal::Reload => match paths.load() {
+                    Ok(new) => break Some(new),
+                    Err(e) => tracing::error!(
+                        "configuration not reloaded, keeping the running one: {e:#}"
+                    ),
+                },
+            }
+        };
+        systemd::notify(if next.is_some() {
+            "RELOADING=1"
+        } else {
+            "STOPPING=1"
+        });
+        let _ = stop.send(true);
+        finish(&mut components, config.run.shutdown_timeout).await;
+        match next {
+            Some(new) => {
+                tracing::info!("configuration reloaded");
+                config = new;
+            }
+            None => {
+                tracing::info!("postwarden stopped");
+                return Ok(ExitCode::SUCCESS);
+            }
+        }
+    }
+}
+
+/// What a signal asks for.
+enum Signal {
+    Stop,
+    Reload,
+}
+
+/// SIGTERM and SIGINT stop, SIGHUP reloads.
+struct Signals {
+    terminate: tokio::signal::unix::Signal,
+    interrupt: tokio::signal::unix::Signal,
+    hangup: tokio::signal::unix::Signal,
+}
+
+impl Signals {
+    fn new() -> std::io::Result<Signals> {
+        Ok(Signals {
+            terminate: signal(SignalKind::terminate())?,
+            interrupt: signal(SignalKind::interrupt())?,
+            hangup: signal(SignalKind::hangup())?,
+        })
+    }
+
+    async fn next(&mut self) -> Signal {
+        tokio::select! {
+            _ = self.terminate.recv() => Signal::Stop,
+            _ = self.interrupt.recv() => Signal::Stop,
+            _ = self.hangup.recv() => Signal::Reload,
+        }
+    }
+}
+
+/// Starts every configured component under supervision; the filter says on `listening`
+/// each time its socket is bound.
+fn start(
+    config: &Config,
+    stopped: &watch::Receiver<bool>,
+    listening: &mpsc::UnboundedSender<()>,
+) -> JoinSet<()> {
+    let mut set = JoinSet::new();
+    for name in &config.run.components {
+        let config = config.clone();
+        let stopped = stopped.clone();
+        match name.as_str() {
+            "health" => set.spawn_local(supervise("health", stopped, move |stop| {
+                health::run(config.clone(), stop)
+            })),
+            "notify" => set.spawn_local(supervise("notify", stopped, move |stop| {
+                dispatch(config.clone(), stop)
+            })),
+            "reports" => set.spawn_local(supervise("reports", stopped, move |stop| {
+                reports::run(config.clone(), stop)
+            })),
+            "filter" => {
+                let listening = listening.clone();
+                set.spawn_local(supervise("filter", stopped, move |stop| {
+                    let config = config.clone();
+                    let listening = listening.clone();
+                    async move {
+                        let listen = config.filter.listen.clone();
+                        let bound = move || {
+                            let _ = listening.send(());
+                        };
+                        serve_filter(&config, &listen, stop_signal(stop), bound).await
+                    }
+                }))
+            }
+            other => {
+                tracing::error!("unknown component `{other}` (run.components)");
+                continue;
+            }
+        };
+    }
+    set
+}
+
+/// Waits for the components to stop, at most `timeout`; those still running are aborted.
+async fn finish(components: &mut JoinSet<()>, timeout: Duration) {
+    let all = async { while components.join_next().await.is_some() {} };
+    if tokio::time::timeout(timeout, all).await.is_err() {
+        tracing::warn!("components still running after {timeout:?}: aborting them");
+        components.abort_all();
+        while components.join_next().await.is_some() {}
+    }
+}
+
+/// Runs a component until the process stops it, starting it again when it fails.
+async fn supervise<F, Fut>(name: &'static str, mut stopped: watch::Receiver<bool>, mut start: F)
+where
+    F: FnMut(watch::Receiver<bool>) -> Fut,
+    Fut: Future<Output = Result<()>>,
+{
+    let mut backoff = Duration::from_secs(1);
+    loop {
+        let started = Instant::now();
+        let result = start(stopped.clone()).await;
+        if *stopped.borrow() {
+            return;
+        }
+        if started.elapsed() > Duration::from_secs(60) {
+            backoff = Duration::from_secs(1);
+        }
+        match result {
+            Ok(()) => tracing::warn!("{name} stopped by itself; starting it again in {backoff:?}"),
+            Err(e) => tracing::error!("{name} failed: {e:#}; starting it again in {backoff:?}"),
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(backoff) => {}
+            _ = stopped.changed() => return,
+        }
+        backoff = (backoff * 2).min(Duration::from_secs(60));
+    }
+}
+
+/// Resolves when the process stops the components.
+async fn stop_signal(mut stopped: watch::Receiver<bool>) {
+    let _ = stopped.wait_for(|stop| *stop).await;
+}
+
+/// The dispatcher loop.
+async fn dispatch(config: Config, stopped: watch::Receiver<bool>) -> Result<()> {
+    let store = open_store(&config).await?;
+    let dispatcher =
+        Dispatcher::new(&config, store, &hostname(&config)).map_err(anyhow::Error::msg)?;
+    dispatcher.run(stop_signal(stopped)).await;
+    Ok(())
+}

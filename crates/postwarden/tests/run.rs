@@ -1,0 +1,387 @@
+//! `postwarden run` as an administrator runs it under systemd: the health monitor and the
+//! dispatcher in one process, a real Postfix stopped and started (an SMS each way through
+//! the ClickSend double), the database taken away (the alert still goes out), an invalid
+//! configuration on SIGHUP kept out, SIGTERM ending it cleanly — and the API key written in
+//! the configuration never in its logs.
+
+use postwarden_store::Backend;
+use postwarden_testkit::clicksend::ClickSend;
+use postwarden_testkit::daemons::{dumped, free_port, smtp_sink};
+use postwarden_testkit::database::TestDatabase;
+use postwarden_testkit::postfix::Postfix;
+use postwarden_testkit::proxy::TcpProxy;
+use std::io::{BufRead, BufReader, Write};
+use std::net::{SocketAddr, TcpStream};
+use std::os::unix::fs::PermissionsExt;
+use std::os::unix::net::UnixDatagram;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+const USER: &str = "apiuser";
+const KEY: &str = "planted-api-key-5c1e";
+const WAIT: Duration = Duration::from_secs(30);
+
+fn write_private(path: &Path, text: &str) {
+    std::fs::write(path, text).unwrap();
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600)).unwrap();
+}
+
+/// `postwarden run` under a fake systemd: its notify socket and its log.
+struct Daemon {
+    child: Child,
+    notify: UnixDatagram,
+    log_path: PathBuf,
+    config_path: PathBuf,
+}
+
+impl Daemon {
+    /// Writes `config` (mode 0600) and starts the daemon on it; returns once it is ready.
+    fn start(dir: &Path, config: &str) -> Daemon {
+        let config_path = dir.join("postwarden.toml");
+        write_private(&config_path, config);
+        let notify_path = dir.join("notify.sock");
+        let notify = UnixDatagram::bind(&notify_path).unwrap();
+        notify.set_read_timeout(Some(WAIT)).unwrap();
+        let log_path = dir.join("postwarden.log");
+        let child = Command::new(env!("CARGO_BIN_EXE_postwarden"))
+            .args(["--config", config_path.to_str().unwrap(), "-v", "run"])
+            .env("RUST_LOG", "debug")
+            .env("NOTIFY_SOCKET", &notify_path)
+            .stdout(Stdio::null())
+            .stderr(std::fs::File::create(&log_path).unwrap())
+            .spawn()
+            .unwrap();
+        let daemon = Daemon {
+            child,
+            notify,
+            log_path,
+            config_path,
+        };
+        assert_eq!(daemon.notified(), "READY=1", "{}", daemon.log());
+        daemon
+    }
+
+    fn log(&self) -> String {
+        std::fs::read_to_string(&self.log_path).unwrap_or_default()
+    }
+
+    /// The next state the daemon reported on its notify socket.
+    fn notified(&self) -> String {
+        let mut buf = [0u8; 256];
+        let n = self
+            .notify
+            .recv(&mut buf)
+            .unwrap_or_else(|e| panic!("no systemd notification within 30 s: {e}\n{}", self.log()));
+        String::from_utf8_lossy(&buf[..n]).into_owned()
+    }
+
+    fn signal(&self, name: &str) {
+        let status = Command::new("kill")
+            .args([&format!("-{name}"), &self.child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(status.success());
+    }
+
+    fn assert_running(&mut self) {
+        if let Some(status) = self.child.try_wait().unwrap() {
+            panic!("the daemon died ({status}):\n{}", self.log());
+        }
+    }
+
+    /// SIGTERM; checks that it says it is stopping and exits 0; returns its log.
+    fn stop(self) -> String {
+        self.signal("TERM");
+        assert_eq!(self.notified(), "STOPPING=1");
+        self.wait_stopped()
+    }
+
+    /// Waits for the process to exit after a stop; checks it exited 0 with no secret in its
+    /// log; returns the log.
+    fn wait_stopped(mut self) -> String {
+        let deadline = Instant::now() + WAIT;
+        let status = loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                break status;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "still running after SIGTERM:\n{}",
+                self.log()
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        };
+        let log = self.log();
+        assert!(status.success(), "{status}\n{log}");
+        assert!(log.contains("postwarden stopped"), "{log}");
+        assert!(!log.contains(KEY), "the API key is in the log:\n{log}");
+        log
+    }
+}
+
+/// The SMS channel and a `health.*` rule to it, resolved alerts included.
+fn sms_rule(clicksend: &ClickSend) -> String {
+    format!(
+        r#"[notify]
+interval = "100ms"
+[channels.ops_sms]
+type = "clicksend"
+username = "{USER}"
+api_key = "{KEY}"
+api_base = "{base}"
+[[rules]]
+name = "health"
+match = {{ kind = "health.*" }}
+receivers = [{{ channel = "ops_sms", to = ["+12345678901"] }}]
+group_wait = "0s"
+group_interval = "1s"
+send_resolved = true
+"#,
+        base = clicksend.base_url(),
+    )
+}
+
+#[test]
+fn postfix_down_and_back_reaches_the_phone() {
+    let dir = tempfile::tempdir().unwrap();
+    let postfix = Postfix::start(
+        &dir.path().join("pf"),
+        free_port(),
+        free_port(),
+        &["test.example"],
+    );
+    let clicksend = ClickSend::start_in_background(USER, KEY);
+    let config = format!(
+        r#"data_dir = "{data}"
+[run]
+components = ["health", "notify"]
+shutdown_timeout = "10s"
+[health]
+interval = "200ms"
+[health.postfix]
+config_dir = "{postfix}"
+{sms}"#,
+        data = dir.path().join("data").display(),
+        postfix = postfix.config_dir().display(),
+        sms = sms_rule(&clicksend),
+    );
+    let mut daemon = Daemon::start(dir.path(), &config);
+
+    assert!(postfix.command("stop").success());
+    let stopped = Instant::now();
+    clicksend
+        .wait_accepted_blocking(1, WAIT)
+        .unwrap_or_else(|e| panic!("{e}\n{}", daemon.log()));
+    println!("postfix down → SMS in {:?}", stopped.elapsed());
+    let down = &clicksend.accepted()[0];
+    assert!(down.body.contains("postfix"), "{}", down.body);
+    assert!(down.body.contains("master not running"), "{}", down.body);
+
+    assert!(postfix.command("start").success());
+    let started = Instant::now();
+    clicksend
+        .wait_accepted_blocking(2, WAIT)
+        .unwrap_or_else(|e| panic!("{e}\n{}", daemon.log()));
+    println!("postfix up → SMS in {:?}", started.elapsed());
+    let up = &clicksend.accepted()[1];
+    assert!(up.body.contains("recovered"), "{}", up.body);
+
+    // An invalid configuration on SIGHUP is refused; the daemon keeps running the old one.
+    write_private(
+        &daemon.config_path,
+        &config.replace("interval = \"200ms\"", "interval = 5"),
+    );
+    daemon.signal("HUP");
+    let deadline = Instant::now() + WAIT;
+    while !daemon
+        .log()
+        .contains("configuration not reloaded, keeping the running one")
+    {
+        assert!(
+            Instant::now() < deadline,
+            "no reload error logged:\n{}",
+            daemon.log()
+        );
+        daemon.assert_running();
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert!(
+        daemon.log().contains("interval = 5"),
+        "the error shows the line:\n{}",
+        daemon.log()
+    );
+    // A valid one is taken: the components restart with it.
+    write_private(&daemon.config_path, &config);
+    daemon.signal("HUP");
+    assert_eq!(daemon.notified(), "RELOADING=1");
+    assert_eq!(daemon.notified(), "READY=1");
+    daemon.stop();
+}
+
+/// The database goes away under the running daemon: the "database down" alert still reaches
+/// the phone (straight from the health component, with a ticket made without the store),
+/// and once the database is back the alert is stored as already sent, so the dispatcher
+/// does not send it a second time, and the recovery goes out the normal way.
+#[test]
+fn database_down_alert_reaches_the_phone_without_the_store() {
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let database = runtime.block_on(TestDatabase::create(Backend::Postgres));
+    let (user, server, name) = split_server(&database.url);
+    let proxy = TcpProxy::start(server);
+    let url = format!("{user}127.0.0.1:{}{name}", proxy.port());
+    let dir = tempfile::tempdir().unwrap();
+    let clicksend = ClickSend::start_in_background(USER, KEY);
+    let config = format!(
+        r#"data_dir = "{data}"
+[database]
+url = "{url}"
+[run]
+components = ["health", "notify"]
+shutdown_timeout = "10s"
+[health]
+interval = "200ms"
+timeout = "1s"
+{sms}"#,
+        data = dir.path().join("data").display(),
+        sms = sms_rule(&clicksend),
+    );
+    let daemon = Daemon::start(dir.path(), &config);
+
+    proxy.cut();
+    let cut = Instant::now();
+    clicksend
+        .wait_accepted_blocking(1, WAIT)
+        .unwrap_or_else(|e| panic!("{e}\n{}", daemon.log()));
+    println!("database down → SMS in {:?}", cut.elapsed());
+    let down = clicksend.accepted()[0].clone();
+    assert!(down.body.contains("database"), "{}", down.body);
+    assert!(
+        down.custom_string.contains("-D"),
+        "a ticket made without the store: {}",
+        down.custom_string
+    );
+
+    proxy.restore();
+    let restored = Instant::now();
+    clicksend
+        .wait_accepted_blocking(2, WAIT)
+        .unwrap_or_else(|e| panic!("{e}\n{}", daemon.log()));
+    println!("database back → SMS in {:?}", restored.elapsed());
+    let up = &clicksend.accepted()[1];
+    assert!(up.body.contains("recovered"), "{}", up.body);
+    assert!(!up.custom_string.contains("-D"), "{}", up.custom_string);
+    daemon.stop();
+
+    // The alert sent during the outage is in the store, marked routed and carrying its
+    // ticket; no directive was ever made of it, so it was sent once.
+    let rows: Vec<(String, i64, String, i64)> = runtime.block_on(async {
+        let pool = sqlx::PgPool::connect(&database.url).await.unwrap();
+        sqlx::query_as(
+            "SELECT e.kind, e.routed::bigint, e.attributes, \
+             (SELECT COUNT(*) FROM directives d WHERE d.event_id = e.id) \
+             FROM events e WHERE e.kind = 'health.database' ORDER BY e.id",
+        )
+        .fetch_all(&pool)
+        .await
+        .unwrap()
+    });
+    assert_eq!(rows.len(), 2, "firing and resolved: {rows:?}");
+    let (_, routed, attributes, directives) = &rows[0];
+    assert_eq!(*routed, 1, "{rows:?}");
+    assert!(attributes.contains(&down.custom_string), "{attributes}");
+    assert_eq!(*directives, 0, "the dispatcher never routed it: {rows:?}");
+    assert!(attributes.contains("firing"), "{attributes}");
+    assert_eq!(
+        rows[1].3, 1,
+        "the recovery went through the dispatcher: {rows:?}"
+    );
+    assert_eq!(clicksend.accepted().len(), 2);
+    runtime.block_on(database.drop_database());
+}
+
+/// A `scheme://user@host:port/db` URL in three: up to the `@`, the server, the rest.
+fn split_server(url: &str) -> (&str, SocketAddr, &str) {
+    let at = url.find('@').expect("a user in the test database's URL") + 1;
+    let end = url[at..].find('/').map_or(url.len(), |i| at + i);
+    let server = url[at..end]
+        .parse()
+        .expect("host:port of the test database");
+    (&url[..at], server, &url[end..])
+}
+
+/// SIGTERM while Postfix is in the middle of handing the filter a message: the daemon stops
+/// accepting, the session finishes, the message reaches the next hop, and only then does the
+/// process exit.
+#[test]
+fn sigterm_during_an_smtp_session_loses_no_message() {
+    let dir = tempfile::tempdir().unwrap();
+    let sink_dir = dir.path().join("sink");
+    let sink = smtp_sink(&sink_dir);
+    let listen = format!("127.0.0.1:{}", free_port());
+    let config = format!(
+        r#"data_dir = "{data}"
+[run]
+components = ["filter"]
+shutdown_timeout = "20s"
+[filter]
+listen = "{listen}"
+next_hop = "{next_hop}"
+"#,
+        data = dir.path().join("data").display(),
+        next_hop = sink.address(),
+    );
+    let daemon = Daemon::start(dir.path(), &config);
+    let stream = TcpStream::connect(&listen).unwrap();
+    stream.set_read_timeout(Some(WAIT)).unwrap();
+    let mut reader = BufReader::new(stream.try_clone().unwrap());
+    let mut writer = stream;
+    let mut reply = |expect: &str| {
+        let mut line = String::new();
+        loop {
+            line.clear();
+            reader.read_line(&mut line).unwrap();
+            if line.as_bytes().get(3) != Some(&b'-') {
+                break;
+            }
+        }
+        assert!(line.starts_with(expect), "expected {expect}, got {line:?}");
+        line
+    };
+    reply("220");
+    for (command, expect) in [
+        ("EHLO postfix.test\r\n", "250"),
+        ("MAIL FROM:<sender@example.org>\r\n", "250"),
+        ("RCPT TO:<admin@example.org>\r\n", "250"),
+        ("DATA\r\n", "354"),
+    ] {
+        writer.write_all(command.as_bytes()).unwrap();
+        reply(expect);
+    }
+    writer
+        .write_all(
+            b"Subject: in flight\r\nMessage-ID: <inflight@example.org>\r\n\r\nfirst half\r\n",
+        )
+        .unwrap();
+
+    daemon.signal("TERM");
+    assert_eq!(daemon.notified(), "STOPPING=1");
+    writer.write_all(b"second half\r\n.\r\n").unwrap();
+    let accepted = reply("250");
+    writer.write_all(b"QUIT\r\n").unwrap();
+    reply("221");
+    println!("accepted after SIGTERM: {accepted:?}");
+    let log = daemon.wait_stopped();
+    assert!(log.contains("postwarden stopped"), "{log}");
+    let relayed = dumped(&sink_dir);
+    assert_eq!(relayed.len(), 1, "{log}");
+    assert!(
+        relayed[0].contains("first half\nsecond half"),
+        "{}",
+        relayed[0]
+    );
+    assert!(
+        TcpStream::connect(&listen).is_err(),
+        "still listening after the stop"
+    );
+}
