@@ -35,6 +35,7 @@ pub struct Config {
     pub notify: NotifyConfig,
     pub health: HealthConfig,
     pub run: RunConfig,
+    pub metrics: MetricsConfig,
     /// Scheduled reports, by name (`[reports.daily]`).
     pub reports: std::collections::BTreeMap<String, ScheduledReportConfig>,
     /// Where notifications go, by name.
@@ -59,6 +60,7 @@ impl Default for Config {
             notify: NotifyConfig::default(),
             health: HealthConfig::default(),
             run: RunConfig::default(),
+            metrics: MetricsConfig::default(),
             reports: Default::default(),
             channels: Default::default(),
             rules: Vec::new(),
@@ -130,6 +132,12 @@ impl Config {
                     ),
                 );
             }
+        }
+        if self.run.components.iter().any(|c| c == "logs") && self.logs.files.is_empty() {
+            return invalid(
+                "run.components",
+                "the `logs` component needs `logs.files`".into(),
+            );
         }
         for (name, report) in &self.reports {
             report.schedule(name)?;
@@ -352,13 +360,21 @@ pub enum DetectKey {
     User,
 }
 
+/// `[metrics]`: the Prometheus endpoint of `postwarden run`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct MetricsConfig {
+    /// Where `GET /metrics` answers (e.g. `127.0.0.1:9187`); none when unset.
+    pub listen: Option<String>,
+}
+
 /// `[run]`: what `postwarden run` starts.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct RunConfig {
     /// The components to run: `health` (probes and their alerts), `notify` (the
-    /// dispatcher), `reports` (the scheduled `[reports.*]`), `filter` (the content filter
-    /// on `filter.listen`).
+    /// dispatcher), `reports` (the scheduled `[reports.*]`), `logs` (follows `logs.files`
+    /// as `logs follow` does), `filter` (the content filter on `filter.listen`).
     pub components: Vec<String>,
     /// How long a shutdown or reload waits for components to finish (SMTP sessions in flight).
     #[serde(deserialize_with = "duration")]
@@ -366,7 +382,7 @@ pub struct RunConfig {
 }
 
 impl RunConfig {
-    pub const COMPONENTS: [&'static str; 4] = ["health", "notify", "reports", "filter"];
+    pub const COMPONENTS: [&'static str; 5] = ["health", "notify", "reports", "logs", "filter"];
 }
 
 impl Default for RunConfig {

@@ -7,6 +7,7 @@
 pub mod config;
 pub mod event;
 pub mod http;
+pub mod metrics;
 pub mod secret;
 pub mod verdict;
 

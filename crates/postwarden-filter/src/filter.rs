@@ -19,6 +19,7 @@ use crate::quarantine::Quarantine;
 use crate::recorder::Recorder;
 use chrono::Utc;
 use postwarden_core::config::{FilterConfig, OnError, PolicyConfig};
+use postwarden_core::metrics::metrics;
 use postwarden_core::{Action, Event, Finding, Severity, Tag};
 use postwarden_smtp::client::{Outgoing, Relay, RelayConfig};
 use postwarden_smtp::server::{Envelope, Handler};
@@ -104,7 +105,10 @@ impl Filter {
     pub async fn findings(&self, message: &Scanned) -> Result<Vec<Finding>, ProcessorError> {
         let mut findings = Vec::new();
         for processor in &self.processors {
-            match processor.run(message).await {
+            let started = Instant::now();
+            let result = processor.run(message).await;
+            metrics().processor_time(processor.name(), started.elapsed().as_secs_f64());
+            match result {
                 Ok(found) => findings.extend(found),
                 Err(error) if processor.on_error() == OnError::Skip => {
                     tracing::warn!(%error, "processor failed; skipped (on_error = \"skip\")");
@@ -394,8 +398,22 @@ impl Handler for Filter {
     async fn deliver(&self, envelope: &Envelope, message: Vec<u8>) -> Reply {
         let started = Instant::now();
         let outcome = self.handle(envelope, message).await;
+        count(&outcome);
         self.record(envelope, &outcome, started).await;
         outcome.reply
+    }
+}
+
+/// Counts the message by result, and its recipients by action, in the metrics.
+fn count(outcome: &Outcome) {
+    let result = match outcome.reply.code {
+        200..=299 => "accepted",
+        400..=499 => "tempfailed",
+        _ => "rejected",
+    };
+    metrics().filter_message(result);
+    for (_, decision) in &outcome.decisions {
+        metrics().filter_verdict(decision.action.as_str());
     }
 }
 

@@ -16,6 +16,7 @@ use crate::template::{RenderInput, Templates};
 use chrono::{DateTime, Utc};
 use postwarden_core::Config;
 use postwarden_core::config::{LimitsConfig, NotifyConfig};
+use postwarden_core::metrics::metrics;
 use postwarden_store::{
     ClaimedGroup, ClaimedNotification, FinishedAttempt, NewNotification, NotificationState,
     PendingGroup, SendSlot, Store, StoreError,
@@ -344,6 +345,7 @@ impl Dispatcher {
             let recording = std::time::Instant::now();
             for f in &finished {
                 count(pass, f.status);
+                metrics().notification(&f.channel, f.status);
             }
             retrying(async || self.store.finish_notifications(&finished).await).await?;
             tracing::debug!(

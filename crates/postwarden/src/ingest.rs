@@ -12,6 +12,7 @@ use crate::context::{open_geo, open_rdns};
 use anyhow::{Context, Result, anyhow};
 use chrono::{DateTime, Utc};
 use futures_util::{StreamExt, stream};
+use postwarden_core::metrics::metrics;
 use postwarden_core::{Config, Event};
 use postwarden_enrich::{GeoDb, ReverseDns};
 use postwarden_logs::detect::{Detector, Observation};
@@ -61,6 +62,17 @@ impl LineCounts {
             .iter()
             .map(|k| (k.as_str(), self.kinds[*k as usize]))
             .filter(|(_, n)| *n > 0)
+    }
+
+    /// Adds these lines to the `postwarden_log_lines_total` metric.
+    pub fn publish(&self) {
+        for (kind, lines) in self.by_kind() {
+            metrics().log_lines(kind, lines);
+        }
+        let unparsed: u64 = self.unparsed.values().sum();
+        if unparsed > 0 {
+            metrics().log_lines("unparsed", unparsed);
+        }
     }
 
     pub fn merge(&mut self, other: &LineCounts) {

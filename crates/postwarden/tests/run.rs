@@ -1,7 +1,8 @@
 //! `postwarden run` as an administrator runs it under systemd: the health monitor and the
 //! dispatcher in one process, a real Postfix stopped and started (an SMS each way through
-//! the ClickSend double), the database taken away (the alert still goes out), an invalid
-//! configuration on SIGHUP kept out, SIGTERM ending it cleanly — and the API key written in
+//! the ClickSend double) and its queue filled past the threshold, the metrics scraped, the
+//! database taken away (the alert still goes out), an invalid configuration on SIGHUP kept
+//! out, SIGTERM with an SMTP session in flight losing nothing — and the API key written in
 //! the configuration never in its logs.
 
 use postwarden_store::Backend;
@@ -120,6 +121,31 @@ impl Daemon {
     }
 }
 
+/// The body of `GET /metrics` at `address`.
+fn scrape(address: &str) -> String {
+    let mut stream = TcpStream::connect(address).unwrap();
+    stream
+        .write_all(b"GET /metrics HTTP/1.0\r\nHost: postwarden\r\n\r\n")
+        .unwrap();
+    let mut response = String::new();
+    std::io::Read::read_to_string(&mut stream, &mut response).unwrap();
+    assert!(response.starts_with("HTTP/1.0 200"), "{response}");
+    response
+}
+
+/// Scrapes `address` until the metrics contain `line` (at most [`WAIT`]).
+fn scrape_until(address: &str, line: &str) {
+    let deadline = Instant::now() + WAIT;
+    loop {
+        let scraped = scrape(address);
+        if scraped.contains(line) {
+            return;
+        }
+        assert!(Instant::now() < deadline, "no `{line}` in:\n{scraped}");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
 /// The SMS channel and a `health.*` rule to it, resolved alerts included.
 fn sms_rule(clicksend: &ClickSend) -> String {
     format!(
@@ -152,6 +178,7 @@ fn postfix_down_and_back_reaches_the_phone() {
         &["test.example"],
     );
     let clicksend = ClickSend::start_in_background(USER, KEY);
+    let metrics = format!("127.0.0.1:{}", free_port());
     let config = format!(
         r#"data_dir = "{data}"
 [run]
@@ -161,6 +188,8 @@ shutdown_timeout = "10s"
 interval = "200ms"
 [health.postfix]
 config_dir = "{postfix}"
+[metrics]
+listen = "{metrics}"
 {sms}"#,
         data = dir.path().join("data").display(),
         postfix = postfix.config_dir().display(),
@@ -177,6 +206,12 @@ config_dir = "{postfix}"
     let down = &clicksend.accepted()[0];
     assert!(down.body.contains("postfix"), "{}", down.body);
     assert!(down.body.contains("master not running"), "{}", down.body);
+    // The counters move right after the send: wait for them.
+    scrape_until(&metrics, "postwarden_probe_up{probe=\"postfix\"} 0");
+    scrape_until(
+        &metrics,
+        "postwarden_notifications_total{channel=\"ops_sms\",status=\"sent\"} 1",
+    );
 
     assert!(postfix.command("start").success());
     let started = Instant::now();
@@ -211,11 +246,32 @@ config_dir = "{postfix}"
         "the error shows the line:\n{}",
         daemon.log()
     );
-    // A valid one is taken: the components restart with it.
-    write_private(&daemon.config_path, &config);
+    // A valid one is taken: the components restart with it, the queue probe added.
+    let with_queue = config.replace("[metrics]", "[health.queue]\nmax_messages = 2\n[metrics]");
+    write_private(&daemon.config_path, &with_queue);
     daemon.signal("HUP");
     assert_eq!(daemon.notified(), "RELOADING=1");
     assert_eq!(daemon.notified(), "READY=1");
+
+    // Three messages held in the queue, past its threshold of two: an alert.
+    let sent = Command::new("/usr/sbin/smtp-source")
+        .args(["-m", "3", "-f", "a@test.example", "-t", "b@test.example"])
+        .arg(format!("127.0.0.1:{}", postfix.port))
+        .status()
+        .unwrap();
+    assert!(sent.success());
+    let held = Command::new("postsuper")
+        .args(["-c", postfix.config_dir().to_str().unwrap(), "-h", "ALL"])
+        .status()
+        .unwrap();
+    assert!(held.success());
+    clicksend
+        .wait_accepted_blocking(3, WAIT)
+        .unwrap_or_else(|e| panic!("{e}\n{}", daemon.log()));
+    let queue = &clicksend.accepted()[2];
+    assert!(queue.body.contains("queue"), "{}", queue.body);
+    assert!(queue.body.contains("more than 2"), "{}", queue.body);
+    scrape_until(&metrics, "postwarden_probe_up{probe=\"queue\"} 0");
     daemon.stop();
 }
 
@@ -270,6 +326,7 @@ timeout = "1s"
     println!("database back → SMS in {:?}", restored.elapsed());
     let up = &clicksend.accepted()[1];
     assert!(up.body.contains("recovered"), "{}", up.body);
+
     assert!(!up.custom_string.contains("-D"), "{}", up.custom_string);
     daemon.stop();
 
@@ -384,4 +441,43 @@ next_hop = "{next_hop}"
         TcpStream::connect(&listen).is_err(),
         "still listening after the stop"
     );
+}
+
+/// The `logs` component follows the configured log as `logs follow` does: lines appended
+/// to it while the daemon runs are read, classified and counted in the metrics.
+#[test]
+fn the_logs_component_follows_the_mail_log() {
+    let dir = tempfile::tempdir().unwrap();
+    let log_file = dir.path().join("mail.log");
+    std::fs::write(&log_file, "").unwrap();
+    let metrics = format!("127.0.0.1:{}", free_port());
+    let config = format!(
+        r#"data_dir = "{data}"
+[run]
+components = ["logs"]
+[logs]
+files = ["{log}"]
+timezone = "UTC"
+[metrics]
+listen = "{metrics}"
+"#,
+        data = dir.path().join("data").display(),
+        log = log_file.display(),
+    );
+    let daemon = Daemon::start(dir.path(), &config);
+    let line = "Jan  1 00:02:51 mx1 postfix/smtps/smtpd[1002]: warning: \
+        host-171-205-42-33.example.net[171.205.42.33]:64247: SASL CRAM-MD5 authentication \
+        failed: authentication failure, sasl_username=bob@example.org\n";
+    let mut file = std::fs::OpenOptions::new()
+        .append(true)
+        .open(&log_file)
+        .unwrap();
+    file.write_all(line.repeat(3).as_bytes()).unwrap();
+    file.write_all(b"not a syslog line\n").unwrap();
+    scrape_until(
+        &metrics,
+        "postwarden_log_lines_total{kind=\"auth_failed\"} 3",
+    );
+    scrape_until(&metrics, "postwarden_log_lines_total{kind=\"unparsed\"} 1");
+    daemon.stop();
 }

@@ -336,6 +336,43 @@ fn one_or_many<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Vec<String>
 }
 
 /// Checks that rules name channels that exist and have recipients.
+/// The keys an error about receivers names: the list, a receiver's channel, its `to`.
+pub(super) type ReceiverKeys = [&'static str; 3];
+const RULE_KEYS: ReceiverKeys = [
+    "rules.receivers",
+    "rules.receivers.channel",
+    "rules.receivers.to",
+];
+
+/// Every receiver of `owner` (a rule or a report, as errors name it) sends to a configured
+/// channel and someone on it.
+pub(super) fn check_receivers(
+    owner: &str,
+    receivers: &[ReceiverConfig],
+    channels: &BTreeMap<String, ChannelConfig>,
+    [list, channel, to]: ReceiverKeys,
+) -> Result<(), ConfigError> {
+    let invalid = |key, message: String| Err(ConfigError::Invalid { key, message });
+    if receivers.is_empty() {
+        return invalid(list, format!("{owner} has no receivers"));
+    }
+    for receiver in receivers {
+        if !channels.contains_key(&receiver.channel) {
+            return invalid(
+                channel,
+                format!(
+                    "{owner} sends to channel `{}`, which no [channels.{}] defines",
+                    receiver.channel, receiver.channel
+                ),
+            );
+        }
+        if receiver.to.is_empty() {
+            return invalid(to, format!("{owner} has a receiver with no `to`"));
+        }
+    }
+    Ok(())
+}
+
 pub(super) fn validate(
     channels: &BTreeMap<String, ChannelConfig>,
     rules: &[RuleConfig],
@@ -347,26 +384,7 @@ pub(super) fn validate(
             .name
             .clone()
             .unwrap_or_else(|| format!("rule {}", i + 1));
-        if rule.receivers.is_empty() {
-            return invalid("rules.receivers", format!("{name} has no receivers"));
-        }
-        for receiver in &rule.receivers {
-            if !channels.contains_key(&receiver.channel) {
-                return invalid(
-                    "rules.receivers.channel",
-                    format!(
-                        "{name} sends to channel `{}`, which no [channels.{}] defines",
-                        receiver.channel, receiver.channel
-                    ),
-                );
-            }
-            if receiver.to.is_empty() {
-                return invalid(
-                    "rules.receivers.to",
-                    format!("{name} has a receiver with no `to`"),
-                );
-            }
-        }
+        check_receivers(&name, &rule.receivers, channels, RULE_KEYS)?;
     }
     for (name, channel) in channels {
         match channel {

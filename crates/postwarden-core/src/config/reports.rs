@@ -2,6 +2,7 @@
 //! five-field `cron` expression), a time zone and receivers; the scheduler of
 //! `postwarden run` sends the report of the period since its last run.
 
+use super::notify::check_receivers;
 use super::{ChannelConfig, ConfigError, ReceiverConfig};
 use chrono::{DateTime, Utc};
 use croner::Cron;
@@ -78,34 +79,16 @@ impl ScheduledReportConfig {
         name: &str,
         channels: &BTreeMap<String, ChannelConfig>,
     ) -> Result<(), ConfigError> {
-        let invalid = |key, message: String| Err(ConfigError::Invalid { key, message });
-        if self.receivers.is_empty() {
-            return invalid(
+        check_receivers(
+            &format!("[reports.{name}]"),
+            &self.receivers,
+            channels,
+            [
                 "reports.receivers",
-                format!("[reports.{name}] has no receivers"),
-            );
-        }
-        for receiver in &self.receivers {
-            if !channels.contains_key(&receiver.channel) {
-                return invalid(
-                    "reports.receivers.channel",
-                    format!(
-                        "[reports.{name}] sends to channel `{}`, which no [channels.{}] defines",
-                        receiver.channel, receiver.channel
-                    ),
-                );
-            }
-            if receiver.to.is_empty() {
-                return invalid(
-                    "reports.receivers.to",
-                    format!(
-                        "[reports.{name}]: a receiver of `{}` has no `to`",
-                        receiver.channel
-                    ),
-                );
-            }
-        }
-        Ok(())
+                "reports.receivers.channel",
+                "reports.receivers.to",
+            ],
+        )
     }
 }
 

@@ -90,7 +90,7 @@ pub async fn run(command: LogsCommand, paths: &ConfigPaths) -> Result<ExitCode> 
     }
 }
 
-fn zone(arg: Option<&str>, config: &Config) -> Result<Zone> {
+pub fn zone(arg: Option<&str>, config: &Config) -> Result<Zone> {
     let text = arg.unwrap_or(&config.logs.timezone);
     text.parse().with_context(|| {
         format!("unknown time zone `{text}` (use UTC, local or an IANA name such as Europe/Berlin)")
@@ -321,19 +321,39 @@ fn progress_bar(file: &Path) -> ProgressBar {
 async fn follow(args: ScanArgs, config: &Config) -> Result<ExitCode> {
     let files = log_files(&args, config)?;
     let zone = zone(args.tz.as_deref(), config)?;
+    let mut terminate = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
+    let stop = async move {
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => {}
+            _ = terminate.recv() => {}
+        }
+    };
+    follow_logs(config, &files, zone, stop).await?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Stores new lines of `files` as Postfix writes them, across rotations, until `stop`
+/// resolves (`logs follow`, and the `logs` component of `postwarden run`).
+pub async fn follow_logs(
+    config: &Config,
+    files: &[PathBuf],
+    zone: Zone,
+    stop: impl std::future::Future<Output = ()>,
+) -> Result<()> {
     let store = open_store(config).await?;
     let mut pipeline = Pipeline::open(config, store, ParseContext::new(Utc::now(), zone)).await?;
     let (wake, mut woken) = tokio::sync::mpsc::channel::<()>(1);
-    let _watcher = watch_directories(&files, wake, config.logs.poll_interval);
-    let mut terminate = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
+    let _watcher = watch_directories(files, wake, config.logs.poll_interval);
+    tokio::pin!(stop);
     let mut retry = RETRY_MIN;
     tracing::info!(files = ?files, "following");
     loop {
         let mut failed = false;
-        for file in &files {
+        for file in files {
             pipeline.set_context(ParseContext::new(Utc::now(), zone));
             match pipeline.pass(file, |_| {}).await {
                 Ok(outcome) if outcome.counts.lines > 0 => {
+                    outcome.counts.publish();
                     tracing::debug!(file = %file.display(), lines = outcome.counts.lines, records = outcome.records, events = outcome.events, "stored");
                 }
                 Ok(_) => {}
@@ -357,8 +377,7 @@ async fn follow(args: ScanArgs, config: &Config) -> Result<ExitCode> {
         tokio::select! {
             _ = woken.recv(), if !failed => {}
             _ = tokio::time::sleep(pause) => {}
-            _ = tokio::signal::ctrl_c() => return Ok(ExitCode::SUCCESS),
-            _ = terminate.recv() => return Ok(ExitCode::SUCCESS),
+            _ = &mut stop => return Ok(()),
         }
     }
 }

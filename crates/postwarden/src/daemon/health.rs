@@ -11,8 +11,9 @@ use crate::commands::filter::hostname;
 use crate::context::open_store;
 use anyhow::Result;
 use chrono::Utc;
+use postwarden_core::metrics::metrics;
 use postwarden_core::{Config, Event};
-use postwarden_health::{Monitor, Probe, probes_of};
+use postwarden_health::{Monitor, Probe, Reading, probes_of};
 use postwarden_notify::direct::DirectSender;
 use postwarden_notify::directive::DirectiveSpec;
 use postwarden_store::Store;
@@ -67,10 +68,23 @@ async fn connect(config: &Config, timeout: Duration) -> Result<Store, String> {
 /// Every probe once, at the same time; the alerts their readings raise or resolve.
 async fn observe(probes: &[Probe], monitor: &mut Monitor, timeout: Duration) -> Vec<Event> {
     let readings = futures_util::future::join_all(probes.iter().map(|p| p.check(timeout))).await;
+    readings.iter().for_each(publish);
     readings
         .iter()
         .filter_map(|reading| monitor.observe(reading, Utc::now()))
         .collect()
+}
+
+/// A reading's state, and the queue sizes it measured, in the metrics.
+fn publish(reading: &Reading) {
+    metrics().probe(reading.probe, reading.ok);
+    if reading.probe == "queue" {
+        for queue in ["active", "deferred", "hold", "incoming", "maildrop"] {
+            if let Some(n) = reading.figures.get(queue).and_then(|n| n.as_i64()) {
+                metrics().queue(queue, n);
+            }
+        }
+    }
 }
 
 /// An alert on its way to the store.

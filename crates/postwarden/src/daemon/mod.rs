@@ -1,5 +1,5 @@
-//! `postwarden run`: every enabled component (`run.components`) as a supervised task in one
-//! process.
+//! `postwarden run`: every enabled component (`run.components`: health, notify, reports,
+//! logs, filter) as a supervised task in one process.
 //!
 //! A component that fails is logged and started again after a backoff (1 s doubling to
 //! 60 s, back to 1 s once it ran a minute); it never takes the process down. SIGTERM and
@@ -10,10 +10,12 @@
 //! `$NOTIFY_SOCKET`.
 
 mod health;
+mod metrics;
 pub mod reports;
 mod systemd;
 
 use crate::commands::filter::{hostname, serve_filter};
+use crate::commands::logs::{follow_logs, zone};
 use crate::context::{ConfigPaths, open_store};
 use anyhow::Result;
 use postwarden_core::Config;
@@ -136,6 +138,13 @@ fn start(
             "reports" => set.spawn_local(supervise("reports", stopped, move |stop| {
                 reports::run(config.clone(), stop)
             })),
+            "logs" => set.spawn_local(supervise("logs", stopped, move |stop| {
+                let config = config.clone();
+                async move {
+                    let zone = zone(None, &config)?;
+                    follow_logs(&config, &config.logs.files, zone, stop_signal(stop)).await
+                }
+            })),
             "filter" => {
                 let listening = listening.clone();
                 set.spawn_local(supervise("filter", stopped, move |stop| {
@@ -155,6 +164,12 @@ fn start(
                 continue;
             }
         };
+    }
+    if let Some(listen) = config.metrics.listen.clone() {
+        set.spawn_local(supervise("metrics", stopped.clone(), move |stop| {
+            let listen = listen.clone();
+            async move { metrics::serve(&listen, stop_signal(stop)).await }
+        }));
     }
     set
 }
