@@ -555,3 +555,63 @@ fn the_example_configurations_pass_config_check() {
         );
     }
 }
+
+/// `report daily --send`: the summary by SMS and the digest (HTML, CSV attached) by mail,
+/// each under its own ticket in the audit; `--send` belongs to `daily` only.
+#[tokio::test(flavor = "multi_thread")]
+async fn report_daily_send_reaches_phone_and_mailbox() {
+    let dumps = tempfile::tempdir().unwrap();
+    let sink = smtp_sink(dumps.path());
+    let clicksend = ClickSend::start(USER, KEY).await;
+    let database = TestDatabase::create(Backend::Sqlite).await;
+    let config = format!(
+        r#"
+[report]
+server_name = "mx1.example.org"
+[channels.ops_sms]
+type = "clicksend"
+username = "{USER}"
+api_key = "{KEY}"
+api_base = "{base}"
+[channels.ops_mail]
+type = "email"
+smtp = "{smtp}"
+security = "none"
+from = "postwarden@example.org"
+[reports.daily]
+at = "08:00"
+receivers = [{{ channel = "ops_sms", to = ["{PHONE}"] }}, {{ channel = "ops_mail", to = ["admin@example.org"] }}]
+"#,
+        base = clicksend.base_url(),
+        smtp = sink.address(),
+    );
+    let site = Site::new(&database.url, &config);
+    let out = site.output(&["report", "daily", "--send", "--format", "json"]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    let json: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(json["filter"]["processed"], 0, "{json}");
+    assert_eq!(stderr.matches(": ops_").count(), 2, "{stderr}");
+    assert_eq!(stderr.matches(" — sent").count(), 2, "{stderr}");
+    let sms = clicksend.accepted();
+    assert_eq!(sms.len(), 1);
+    assert!(
+        sms[0].body.starts_with("mx1.example.org ") && sms[0].body.contains("0 processed"),
+        "{}",
+        sms[0].body
+    );
+    let mails = dumped(dumps.path());
+    assert_eq!(mails.len(), 1);
+    assert!(
+        mails[0].contains("Subject: postwarden daily report for mx1.example.org"),
+        "{}",
+        mails[0]
+    );
+    assert!(mails[0].contains("text/html") && mails[0].contains("text/csv"));
+    let audit = site.ok(&["notify", "log", "--json"]);
+    assert_eq!(audit.matches("\"sent\"").count(), 2, "{audit}");
+
+    let out = site.output(&["report", "auth", "--send"]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--send goes with `report daily` only"));
+}

@@ -85,6 +85,20 @@ impl Daemon {
         assert!(status.success());
     }
 
+    /// Waits until the log contains `needle`, the daemon running all along.
+    fn wait_log(&mut self, needle: &str) {
+        let deadline = Instant::now() + WAIT;
+        while !self.log().contains(needle) {
+            assert!(
+                Instant::now() < deadline,
+                "no `{needle}` logged:\n{}",
+                self.log()
+            );
+            self.assert_running();
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
     fn assert_running(&mut self) {
         if let Some(status) = self.child.try_wait().unwrap() {
             panic!("the daemon died ({status}):\n{}", self.log());
@@ -121,27 +135,28 @@ impl Daemon {
     }
 }
 
-/// The body of `GET /metrics` at `address`.
-fn scrape(address: &str) -> String {
-    let mut stream = TcpStream::connect(address).unwrap();
-    stream
-        .write_all(b"GET /metrics HTTP/1.0\r\nHost: postwarden\r\n\r\n")
-        .unwrap();
+/// The response to `GET /metrics` at `address`, or why there is none.
+fn scrape(address: &str) -> std::io::Result<String> {
+    let mut stream = TcpStream::connect(address)?;
+    stream.write_all(b"GET /metrics HTTP/1.0\r\nHost: postwarden\r\n\r\n")?;
     let mut response = String::new();
-    std::io::Read::read_to_string(&mut stream, &mut response).unwrap();
-    assert!(response.starts_with("HTTP/1.0 200"), "{response}");
-    response
+    std::io::Read::read_to_string(&mut stream, &mut response)?;
+    Ok(response)
 }
 
-/// Scrapes `address` until the metrics contain `line` (at most [`WAIT`]).
+/// Scrapes `address` until the metrics contain `line` (at most [`WAIT`]; the endpoint may
+/// not be listening yet).
 fn scrape_until(address: &str, line: &str) {
     let deadline = Instant::now() + WAIT;
     loop {
         let scraped = scrape(address);
-        if scraped.contains(line) {
-            return;
+        if let Ok(response) = &scraped {
+            assert!(response.starts_with("HTTP/1.0 200"), "{response}");
+            if response.contains(line) {
+                return;
+            }
         }
-        assert!(Instant::now() < deadline, "no `{line}` in:\n{scraped}");
+        assert!(Instant::now() < deadline, "no `{line}` in:\n{scraped:?}");
         std::thread::sleep(Duration::from_millis(50));
     }
 }
@@ -228,19 +243,7 @@ listen = "{metrics}"
         &config.replace("interval = \"200ms\"", "interval = 5"),
     );
     daemon.signal("HUP");
-    let deadline = Instant::now() + WAIT;
-    while !daemon
-        .log()
-        .contains("configuration not reloaded, keeping the running one")
-    {
-        assert!(
-            Instant::now() < deadline,
-            "no reload error logged:\n{}",
-            daemon.log()
-        );
-        daemon.assert_running();
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    daemon.wait_log("configuration not reloaded, keeping the running one");
     assert!(
         daemon.log().contains("interval = 5"),
         "the error shows the line:\n{}",
@@ -479,5 +482,32 @@ listen = "{metrics}"
         "postwarden_log_lines_total{kind=\"auth_failed\"} 3",
     );
     scrape_until(&metrics, "postwarden_log_lines_total{kind=\"unparsed\"} 1");
+    daemon.stop();
+}
+
+/// A component that fails (here the metrics endpoint, its port taken) is logged and started
+/// again with backoff; the process and the other components keep running, and once the
+/// port is free the endpoint comes up by itself.
+#[test]
+fn a_failing_component_is_restarted_and_never_takes_the_process_down() {
+    let dir = tempfile::tempdir().unwrap();
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let metrics = taken.local_addr().unwrap().to_string();
+    let config = format!(
+        r#"data_dir = "{data}"
+[run]
+components = ["health"]
+[health]
+interval = "200ms"
+[metrics]
+listen = "{metrics}"
+"#,
+        data = dir.path().join("data").display(),
+    );
+    let mut daemon = Daemon::start(dir.path(), &config);
+    daemon.wait_log("metrics failed: cannot listen on");
+    daemon.wait_log("starting it again in 2s");
+    drop(taken);
+    scrape_until(&metrics, "postwarden_probe_up{probe=\"database\"} 1");
     daemon.stop();
 }
