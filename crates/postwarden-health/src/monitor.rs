@@ -33,6 +33,15 @@ impl Monitor {
         }
     }
 
+    /// Takes new thresholds (a reloaded configuration) and keeps what it knows of each
+    /// probe: a reload neither pages again for an alert already sent nor forgets to send
+    /// its recovery.
+    pub fn reconfigure(&mut self, failures_before_alert: u32, repeat_interval: Duration) {
+        let fresh = Monitor::new(failures_before_alert, repeat_interval);
+        self.failures_before_alert = fresh.failures_before_alert;
+        self.repeat_interval = fresh.repeat_interval;
+    }
+
     /// The event `reading` (taken at `now`) causes, if any: a firing alert, its repeat, or
     /// its resolution.
     pub fn observe(&mut self, reading: &Reading, now: DateTime<Utc>) -> Option<Event> {

@@ -275,6 +275,26 @@ listen = "{metrics}"
     assert!(queue.body.contains("queue"), "{}", queue.body);
     assert!(queue.body.contains("more than 2"), "{}", queue.body);
     scrape_until(&metrics, "postwarden_probe_up{probe=\"queue\"} 0");
+
+    // A reload while the alert fires neither pages again nor forgets it: the queue emptied
+    // after the reload gives its recovery notice.
+    daemon.signal("HUP");
+    assert_eq!(daemon.notified(), "RELOADING=1");
+    assert_eq!(daemon.notified(), "READY=1");
+    let deleted = Command::new("postsuper")
+        .args(["-c", postfix.config_dir().to_str().unwrap(), "-d", "ALL"])
+        .status()
+        .unwrap();
+    assert!(deleted.success());
+    clicksend
+        .wait_accepted_blocking(4, WAIT)
+        .unwrap_or_else(|e| panic!("{e}\n{}", daemon.log()));
+    let accepted = clicksend.accepted();
+    assert!(
+        accepted[3].body.contains("queue: recovered"),
+        "{accepted:?}"
+    );
+    assert_eq!(accepted.len(), 4, "{accepted:?}");
     daemon.stop();
 }
 

@@ -18,23 +18,48 @@ use postwarden_notify::direct::DirectSender;
 use postwarden_notify::directive::DirectiveSpec;
 use postwarden_store::Store;
 use std::collections::VecDeque;
+use std::sync::Arc;
 use std::time::Duration;
-use tokio::sync::watch;
+use tokio::sync::{Mutex, watch};
 
 /// Alerts kept in memory while the store cannot take them, at most.
 const OUTBOX_LIMIT: usize = 10_000;
 
+/// What the health component keeps across its restarts and configuration reloads: what
+/// the monitor knows of each probe (so a firing alert is neither sent again nor left
+/// without its recovery) and the alerts not stored yet.
+#[derive(Debug)]
+pub(super) struct HealthState {
+    monitor: Monitor,
+    outbox: Outbox,
+}
+
+impl HealthState {
+    pub(super) fn new() -> HealthState {
+        HealthState {
+            monitor: Monitor::new(1, Duration::MAX),
+            outbox: Outbox::default(),
+        }
+    }
+}
+
 /// Runs the probes until `stopped` turns true.
-pub(super) async fn run(config: Config, mut stopped: watch::Receiver<bool>) -> Result<()> {
+pub(super) async fn run(
+    config: Config,
+    mut stopped: watch::Receiver<bool>,
+    state: Arc<Mutex<HealthState>>,
+) -> Result<()> {
     let direct = DirectSender::new(&config, &hostname(&config)).map_err(anyhow::Error::msg)?;
-    let timeout = config.health.timeout;
-    let mut store = connect(&config, timeout).await;
-    let mut probes = probes_of(&config.health, store.clone());
-    let mut monitor = Monitor::new(
+    // Held while this run lasts: one health component at a time owns the state.
+    let mut state = state.lock().await;
+    let HealthState { monitor, outbox } = &mut *state;
+    monitor.reconfigure(
         config.health.failures_before_alert,
         config.health.repeat_interval,
     );
-    let mut outbox = Outbox::default();
+    let timeout = config.health.timeout;
+    let mut store = connect(&config, timeout).await;
+    let mut probes = probes_of(&config.health, store.clone());
     let mut tick = tokio::time::interval(config.health.interval);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
@@ -48,7 +73,7 @@ pub(super) async fn run(config: Config, mut stopped: watch::Receiver<bool>) -> R
                 probes = probes_of(&config.health, store.clone());
             }
         }
-        for event in observe(&probes, &mut monitor, timeout).await {
+        for event in observe(&probes, monitor, timeout).await {
             tracing::warn!(kind = %event.kind, "{}", event.summary);
             outbox.push(event);
         }

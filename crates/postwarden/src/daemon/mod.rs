@@ -22,9 +22,10 @@ use postwarden_core::Config;
 use postwarden_notify::Dispatcher;
 use std::future::Future;
 use std::process::ExitCode;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::signal::unix::{SignalKind, signal};
-use tokio::sync::{mpsc, watch};
+use tokio::sync::{Mutex, mpsc, watch};
 use tokio::task::JoinSet;
 
 /// Longest wait for the filter's socket before readiness is reported anyway.
@@ -42,10 +43,11 @@ async fn run_local(paths: &ConfigPaths) -> Result<ExitCode> {
     let mut config = paths.load()?;
     let mut signals = Signals::new()?;
     systemd::spawn_watchdog();
+    let health_state = Arc::new(Mutex::new(health::HealthState::new()));
     loop {
         let (stop, stopped) = watch::channel(false);
         let (listening, mut filter_listening) = mpsc::unbounded_channel();
-        let mut components = start(&config, &stopped, &listening);
+        let mut components = start(&config, &stopped, &listening, &health_state);
         if config.run.components.iter().any(|c| c == "filter") {
             // Ready means Postfix can hand over mail: wait for the filter's socket.
             let bound = tokio::time::timeout(READY_WAIT, filter_listening.recv()).await;
@@ -118,20 +120,25 @@ impl Signals {
 }
 
 /// Starts every configured component under supervision; the filter says on `listening`
-/// each time its socket is bound.
+/// each time its socket is bound; the health component keeps `health_state` across
+/// restarts and reloads.
 fn start(
     config: &Config,
     stopped: &watch::Receiver<bool>,
     listening: &mpsc::UnboundedSender<()>,
+    health_state: &Arc<Mutex<health::HealthState>>,
 ) -> JoinSet<()> {
     let mut set = JoinSet::new();
     for name in &config.run.components {
         let config = config.clone();
         let stopped = stopped.clone();
         match name.as_str() {
-            "health" => set.spawn_local(supervise("health", stopped, move |stop| {
-                health::run(config.clone(), stop)
-            })),
+            "health" => {
+                let state = Arc::clone(health_state);
+                set.spawn_local(supervise("health", stopped, move |stop| {
+                    health::run(config.clone(), stop, Arc::clone(&state))
+                }))
+            }
             "notify" => set.spawn_local(supervise("notify", stopped, move |stop| {
                 dispatch(config.clone(), stop)
             })),
