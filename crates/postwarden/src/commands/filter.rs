@@ -11,6 +11,7 @@ use postwarden_filter::quarantine::Quarantine;
 use postwarden_filter::{Filter, Scanned};
 use postwarden_smtp::BareNewline;
 use postwarden_smtp::server::{Envelope, ServerConfig, serve};
+use postwarden_store::Store;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -61,8 +62,7 @@ pub fn quarantine_dir(config: &Config) -> PathBuf {
         .unwrap_or_else(|| config.data_dir.join("quarantine"))
 }
 
-async fn build(config: &Config) -> Result<Filter> {
-    let store = open_store(config).await?;
+async fn build(config: &Config, store: Store) -> Result<Filter> {
     Filter::build(
         &config.filter,
         &hostname(config),
@@ -80,7 +80,8 @@ pub async fn run(args: FilterArgs, paths: &ConfigPaths) -> Result<ExitCode> {
         let _ = tokio::signal::ctrl_c().await;
         tracing::info!("shutting down: no new sessions; finishing those in flight");
     };
-    serve_filter(&config, &listen, shutdown, || {}).await?;
+    let store = open_store(&config).await?;
+    serve_filter(&config, store, &listen, shutdown, || {}).await?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -88,11 +89,12 @@ pub async fn run(args: FilterArgs, paths: &ConfigPaths) -> Result<ExitCode> {
 /// finish (`postwarden filter` and `postwarden run`).
 pub async fn serve_filter(
     config: &Config,
+    store: Store,
     listen: &str,
     shutdown: impl std::future::Future<Output = ()>,
     listening: impl FnOnce(),
 ) -> Result<()> {
-    let filter = Arc::new(build(config).await?);
+    let filter = Arc::new(build(config, store).await?);
     let listener = tokio::net::TcpListener::bind(listen)
         .await
         .with_context(|| format!("cannot listen on {listen} (filter.listen)"))?;
@@ -116,7 +118,7 @@ pub async fn serve_filter(
 
 pub async fn scan(args: ScanArgs, paths: &ConfigPaths) -> Result<ExitCode> {
     let config = paths.load()?;
-    let filter = build(&config).await?;
+    let filter = build(&config, open_store(&config).await?).await?;
     let bytes = std::fs::read(&args.file)
         .with_context(|| format!("cannot read {}", args.file.display()))?;
     let mut envelope = Envelope {

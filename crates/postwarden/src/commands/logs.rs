@@ -10,6 +10,7 @@ use postwarden_core::Config;
 use postwarden_logs::anonymize::Anonymizer;
 use postwarden_logs::parse::{ParseContext, Zone, parse_line};
 use postwarden_logs::reader::{Checkpoint, ChunkSink, lines, open_maybe_gzip, read_all};
+use postwarden_store::Store;
 use std::io::{self, BufRead, BufWriter, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -328,7 +329,7 @@ async fn follow(args: ScanArgs, config: &Config) -> Result<ExitCode> {
             _ = terminate.recv() => {}
         }
     };
-    follow_logs(config, &files, zone, stop).await?;
+    follow_logs(config, open_store(config).await?, &files, zone, stop).await?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -336,11 +337,11 @@ async fn follow(args: ScanArgs, config: &Config) -> Result<ExitCode> {
 /// resolves (`logs follow`, and the `logs` component of `postwarden run`).
 pub async fn follow_logs(
     config: &Config,
+    store: Store,
     files: &[PathBuf],
     zone: Zone,
     stop: impl std::future::Future<Output = ()>,
 ) -> Result<()> {
-    let store = open_store(config).await?;
     let mut pipeline = Pipeline::open(config, store, ParseContext::new(Utc::now(), zone)).await?;
     let (wake, mut woken) = tokio::sync::mpsc::channel::<()>(1);
     let _watcher = watch_directories(files, wake, config.logs.poll_interval);

@@ -46,6 +46,7 @@ impl HealthState {
 /// Runs the probes until `stopped` turns true.
 pub(super) async fn run(
     config: Config,
+    shared: Option<Store>,
     mut stopped: watch::Receiver<bool>,
     state: Arc<Mutex<HealthState>>,
 ) -> Result<()> {
@@ -58,7 +59,10 @@ pub(super) async fn run(
         config.health.repeat_interval,
     );
     let timeout = config.health.timeout;
-    let mut store = connect(&config, timeout).await;
+    let mut store = match shared {
+        Some(store) => Ok(store),
+        None => connect(&config, timeout).await,
+    };
     let mut probes = probes_of(&config.health, store.clone());
     let mut tick = tokio::time::interval(config.health.interval);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);

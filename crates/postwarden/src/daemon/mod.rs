@@ -20,6 +20,7 @@ use crate::context::{ConfigPaths, open_store};
 use anyhow::Result;
 use postwarden_core::Config;
 use postwarden_notify::Dispatcher;
+use postwarden_store::Store;
 use std::future::Future;
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -47,7 +48,12 @@ async fn run_local(paths: &ConfigPaths) -> Result<ExitCode> {
     loop {
         let (stop, stopped) = watch::channel(false);
         let (listening, mut filter_listening) = mpsc::unbounded_channel();
-        let mut components = start(&config, &stopped, &listening, &health_state);
+        let shared = Shared {
+            store: open_shared_store(&config).await,
+            listening,
+            health: Arc::clone(&health_state),
+        };
+        let mut components = start(&config, &stopped, &shared);
         if config.run.components.iter().any(|c| c == "filter") {
             // Ready means Postfix can hand over mail: wait for the filter's socket.
             let bound = tokio::time::timeout(READY_WAIT, filter_listening.recv()).await;
@@ -119,50 +125,76 @@ impl Signals {
     }
 }
 
-/// Starts every configured component under supervision; the filter says on `listening`
-/// each time its socket is bound; the health component keeps `health_state` across
-/// restarts and reloads.
-fn start(
-    config: &Config,
-    stopped: &watch::Receiver<bool>,
-    listening: &mpsc::UnboundedSender<()>,
-    health_state: &Arc<Mutex<health::HealthState>>,
-) -> JoinSet<()> {
+/// What the components of one start share.
+struct Shared {
+    /// One store (one connection pool) for every component; `None` when it could not be
+    /// opened, and each component then keeps trying on its own.
+    store: Option<Store>,
+    /// The filter says here each time its socket is bound.
+    listening: mpsc::UnboundedSender<()>,
+    /// The health component's state, kept across restarts and reloads.
+    health: Arc<Mutex<health::HealthState>>,
+}
+
+/// The store for every component, if it opens now.
+async fn open_shared_store(config: &Config) -> Option<Store> {
+    match open_store(config).await {
+        Ok(store) => Some(store),
+        Err(e) => {
+            tracing::error!("the store cannot be opened: {e:#}; components keep trying");
+            None
+        }
+    }
+}
+
+/// The shared store, or one opened now (the shared one could not be).
+async fn store_for(shared: Option<Store>, config: &Config) -> Result<Store> {
+    match shared {
+        Some(store) => Ok(store),
+        None => open_store(config).await,
+    }
+}
+
+/// Starts every configured component under supervision.
+fn start(config: &Config, stopped: &watch::Receiver<bool>, shared: &Shared) -> JoinSet<()> {
     let mut set = JoinSet::new();
     for name in &config.run.components {
         let config = config.clone();
         let stopped = stopped.clone();
+        let store = shared.store.clone();
         match name.as_str() {
             "health" => {
-                let state = Arc::clone(health_state);
+                let state = Arc::clone(&shared.health);
                 set.spawn_local(supervise("health", stopped, move |stop| {
-                    health::run(config.clone(), stop, Arc::clone(&state))
+                    health::run(config.clone(), store.clone(), stop, Arc::clone(&state))
                 }))
             }
             "notify" => set.spawn_local(supervise("notify", stopped, move |stop| {
-                dispatch(config.clone(), stop)
+                dispatch(config.clone(), store.clone(), stop)
             })),
             "reports" => set.spawn_local(supervise("reports", stopped, move |stop| {
-                reports::run(config.clone(), stop)
+                reports::run(config.clone(), store.clone(), stop)
             })),
             "logs" => set.spawn_local(supervise("logs", stopped, move |stop| {
-                let config = config.clone();
+                let (config, store) = (config.clone(), store.clone());
                 async move {
                     let zone = zone(None, &config)?;
-                    follow_logs(&config, &config.logs.files, zone, stop_signal(stop)).await
+                    let store = store_for(store, &config).await?;
+                    follow_logs(&config, store, &config.logs.files, zone, stop_signal(stop)).await
                 }
             })),
             "filter" => {
-                let listening = listening.clone();
+                let listening = shared.listening.clone();
                 set.spawn_local(supervise("filter", stopped, move |stop| {
-                    let config = config.clone();
+                    let (config, store) = (config.clone(), store.clone());
                     let listening = listening.clone();
                     async move {
+                        let store = store_for(store, &config).await?;
                         let listen = config.filter.listen.clone();
                         let bound = move || {
                             let _ = listening.send(());
                         };
-                        serve_filter(&config, &listen, stop_signal(stop), bound).await
+                        serve_filter(&config, store, &listen, stop_signal(stop), bound).await
                     }
                 }))
             }
@@ -225,8 +257,12 @@ async fn stop_signal(mut stopped: watch::Receiver<bool>) {
 }
 
 /// The dispatcher loop.
-async fn dispatch(config: Config, stopped: watch::Receiver<bool>) -> Result<()> {
-    let store = open_store(&config).await?;
+async fn dispatch(
+    config: Config,
+    store: Option<Store>,
+    stopped: watch::Receiver<bool>,
+) -> Result<()> {
+    let store = store_for(store, &config).await?;
     let dispatcher =
         Dispatcher::new(&config, store, &hostname(&config)).map_err(anyhow::Error::msg)?;
     dispatcher.run(stop_signal(stopped)).await;

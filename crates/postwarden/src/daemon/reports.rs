@@ -7,7 +7,6 @@
 //! time since the last) nor repeats one, and of several nodes only one sends it. A first
 //! start only records where the schedule stands.
 
-use crate::context::open_store;
 use crate::daily::{gather, notifications, render};
 use crate::report::Heading;
 use anyhow::Result;
@@ -23,12 +22,16 @@ use tokio::sync::watch;
 const CHECK_EVERY: Duration = Duration::from_secs(60);
 
 /// Runs the schedules until `stopped` turns true.
-pub(super) async fn run(config: Config, mut stopped: watch::Receiver<bool>) -> Result<()> {
+pub(super) async fn run(
+    config: Config,
+    store: Option<Store>,
+    mut stopped: watch::Receiver<bool>,
+) -> Result<()> {
     if config.reports.is_empty() {
         let _ = stopped.wait_for(|stop| *stop).await;
         return Ok(());
     }
-    let store = open_store(&config).await?;
+    let store = super::store_for(store, &config).await?;
     let schedules = schedules(&config)?;
     loop {
         let now = Utc::now();
@@ -123,6 +126,7 @@ pub fn server_name(config: &Config) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::context::open_store;
     use postwarden_core::{Event, Severity};
     use postwarden_notify::Dispatcher;
     use postwarden_testkit::clicksend::ClickSend;
