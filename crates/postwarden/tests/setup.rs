@@ -151,6 +151,8 @@ fn writes_a_checked_config_and_unit_and_replaces_them_only_with_force() {
         "127.0.0.1:25",
         "--mail-from",
         "postwarden@example.org",
+        "--timezone",
+        "America/New_York",
     ];
     let out = setup_in(&layout, &receivers);
     assert!(out.status.success(), "{}", text(&out.stderr));
@@ -181,6 +183,11 @@ fn writes_a_checked_config_and_unit_and_replaces_them_only_with_force() {
         config["channels"]["ops_sms"]["api_key_file"].as_str(),
         Some(s(&key))
     );
+    // Every morning at 08:00 in New York, to both receivers.
+    let daily = &config["reports"]["daily"];
+    assert_eq!(daily["at"].as_str(), Some("08:00"));
+    assert_eq!(daily["timezone"].as_str(), Some("America/New_York"));
+    assert_eq!(daily["receivers"].as_array().unwrap().len(), 2, "{daily:?}");
 
     let unit = std::fs::read_to_string(layout.unit()).unwrap();
     assert!(unit.contains("\nType=notify\n"), "{unit}");
@@ -374,6 +381,10 @@ fn hostile_or_incomplete_values_are_refused_or_escaped() {
         "--mail-smtp",
     );
     refused(&["--store-url", "oracle://db"], "--store-url");
+    refused(
+        &["--mail-to", "ops@example.org", "--report-at", "25:00"],
+        "--report-at",
+    );
     // `{ file = … }` secrets are read whenever the configuration loads: they must exist.
     let missing = dir.path().join("missing-password");
     refused(
@@ -407,7 +418,10 @@ fn hostile_or_incomplete_values_are_refused_or_escaped() {
         toml::from_str(&std::fs::read_to_string(&layout.config).unwrap()).unwrap();
     let mut keys: Vec<&str> = config.keys().map(String::as_str).collect();
     keys.sort_unstable();
-    assert_eq!(keys, ["channels", "data_dir", "health", "rules", "run"]);
+    assert_eq!(
+        keys,
+        ["channels", "data_dir", "health", "reports", "rules", "run"]
+    );
     assert_eq!(
         config["channels"]["ops_sms"]["username"].as_str(),
         Some(username)

@@ -24,6 +24,7 @@ use input::{
 };
 use postwarden_core::Config;
 use postwarden_core::config::RunConfig;
+use postwarden_core::config::ScheduledReportConfig;
 use render::{render_config, render_unit, toml_string, validate_generated};
 use std::io::Write;
 use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt, PermissionsExt};
@@ -32,7 +33,7 @@ use std::process::ExitCode;
 
 const DEFAULT_CONFIG: &str = "/etc/postwarden/postwarden.toml";
 const DEFAULT_DATA_DIR: &str = "/var/lib/postwarden";
-const DEFAULT_COMPONENTS: &str = "health,notify";
+const DEFAULT_COMPONENTS: &str = "health,notify,reports";
 const DEFAULT_FILTER_LISTEN: &str = "127.0.0.1:10024";
 const DEFAULT_POSTFIX_DIR: &str = "/etc/postfix";
 const DEFAULT_MAIL_SMTP: &str = "127.0.0.1:25";
@@ -59,7 +60,7 @@ pub struct SetupArgs {
     /// File holding the database URL, which keeps its password out of the configuration
     #[arg(long, value_name = "FILE")]
     store_url_file: Option<PathBuf>,
-    /// What `postwarden run` starts, comma-separated [default: health,notify]
+    /// What `postwarden run` starts, comma-separated [default: health,notify,reports]
     #[arg(
         long,
         value_name = "LIST",
@@ -104,6 +105,13 @@ pub struct SetupArgs {
     /// File holding the SMTP password
     #[arg(long, value_name = "FILE", requires = "mail_username")]
     mail_password_file: Option<PathBuf>,
+    /// When the daily report goes to the SMS and mail receivers (HH:MM), or `off`
+    /// [default: 08:00; needs the `reports` component]
+    #[arg(long, value_name = "HH:MM", default_value = "08:00")]
+    report_at: String,
+    /// Time zone of --report-at (IANA name) [default: this machine's]
+    #[arg(long, value_name = "ZONE")]
+    timezone: Option<String>,
     /// The postwarden binary the unit starts [default: this one]
     #[arg(long, value_name = "FILE")]
     binary: Option<PathBuf>,
@@ -178,6 +186,8 @@ struct Settings {
     probes: Vec<Probe>,
     sms: Option<Sms>,
     mail: Option<Mail>,
+    /// The daily report's time and zone, when there is one.
+    report: Option<(String, String)>,
 }
 
 #[derive(Debug)]
@@ -344,6 +354,7 @@ fn gather(args: SetupArgs, paths: &ConfigPaths, ask: &Asker) -> Result<Settings>
         },
         ask,
     )?;
+    let report = daily_report(&args.report_at, args.timezone, &components, &sms, &mail)?;
     Ok(Settings {
         config_path,
         unit_path,
@@ -354,9 +365,53 @@ fn gather(args: SetupArgs, paths: &ConfigPaths, ask: &Asker) -> Result<Settings>
         filter_listen,
         postfix_config_dir,
         probes: dedup(args.probes),
+        report,
         sms,
         mail,
     })
+}
+
+/// The daily report's `at` and zone: when `reports` runs, someone receives alerts, and
+/// `--report-at` is not `off`.
+fn daily_report(
+    at: &str,
+    timezone: Option<String>,
+    components: &[String],
+    sms: &Option<Sms>,
+    mail: &Option<Mail>,
+) -> Result<Option<(String, String)>> {
+    let wanted = at != "off"
+        && components.iter().any(|c| c == "reports")
+        && (sms.is_some() || mail.is_some());
+    if !wanted {
+        return Ok(None);
+    }
+    let zone = timezone.unwrap_or_else(system_zone);
+    let report = ScheduledReportConfig {
+        at: Some(at.to_owned()),
+        cron: None,
+        timezone: zone.clone(),
+        receivers: Vec::new(),
+    };
+    report
+        .schedule("daily")
+        .map_err(|e| anyhow!("--report-at/--timezone: {e}"))?;
+    Ok(Some((at.to_owned(), zone)))
+}
+
+/// This machine's IANA zone (`/etc/timezone`, else the `/etc/localtime` link), else UTC.
+fn system_zone() -> String {
+    let named = std::fs::read_to_string("/etc/timezone")
+        .ok()
+        .map(|text| text.trim().to_owned())
+        .filter(|zone| zone.parse::<chrono_tz::Tz>().is_ok());
+    let linked = || {
+        let target = std::fs::read_link("/etc/localtime").ok()?;
+        let text = target.to_str()?;
+        let zone = text.split_once("zoneinfo/")?.1.to_owned();
+        zone.parse::<chrono_tz::Tz>().is_ok().then_some(zone)
+    };
+    named.or_else(linked).unwrap_or_else(|| "UTC".into())
 }
 
 fn gather_store(url: Option<String>, file: Option<&Path>, ask: &Asker) -> Result<Store> {

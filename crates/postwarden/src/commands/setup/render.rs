@@ -35,6 +35,7 @@ pub(super) fn render_config(s: &Settings) -> String {
         health_section(s),
         channels_section(s),
         rules_section(s),
+        report_section(s),
     ]
     .concat()
 }
@@ -161,6 +162,32 @@ fn rules_section(s: &Settings) -> String {
         );
     }
     text
+}
+
+fn report_section(s: &Settings) -> String {
+    let Some((at, zone)) = &s.report else {
+        return String::new();
+    };
+    let mut receivers = Vec::new();
+    if let Some(sms) = &s.sms {
+        receivers.push(format!(
+            "{{ channel = \"{SMS_CHANNEL}\", to = {} }}",
+            toml_list(&sms.to)
+        ));
+    }
+    if let Some(mail) = &s.mail {
+        receivers.push(format!(
+            "{{ channel = \"{MAIL_CHANNEL}\", to = {} }}",
+            toml_list(&mail.to)
+        ));
+    }
+    format!(
+        "\n# Every morning: the summary by SMS, the digest (HTML, CSV) by mail (docs/run.md).\n\
+         [reports.daily]\nat = {}\ntimezone = {}\nreceivers = [{}]\n",
+        toml_string(at),
+        toml_string(zone),
+        receivers.join(", ")
+    )
 }
 
 /// Parses and validates the generated text as `postwarden config check` would.
