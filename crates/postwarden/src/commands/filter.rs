@@ -177,8 +177,14 @@ pub fn postfix_config(paths: &ConfigPaths) -> Result<ExitCode> {
 /// and take it back at `filter.next_hop` (`postwarden postfix-config` and `postwarden setup`).
 pub fn postfix_snippet(filter: &FilterConfig) -> String {
     let listen = &filter.listen;
-    let next_hop = &filter.next_hop;
-    let (next_host, next_port) = next_hop.rsplit_once(':').unwrap_or((next_hop, "10025"));
+    let (listen_host, listen_port) = host_and_port(listen, "10024");
+    let (next_host, next_port) = host_and_port(&filter.next_hop, "10025");
+    // master.cf writes an IPv6 listener in brackets; main.cf's nexthop always has them.
+    let next_host = if next_host.contains(':') {
+        format!("[{next_host}]")
+    } else {
+        next_host
+    };
     format!(
         "\
 # ---- main.cf: send every accepted message through postwarden ({listen})
@@ -201,8 +207,47 @@ postwarden unix  -       -       n       -       {sessions}      smtp
   -o mynetworks=127.0.0.0/8,[::1]/128
   -o smtpd_authorized_xforward_hosts=127.0.0.0/8,[::1]/128
 ",
-        listen_host = listen.rsplit_once(':').map_or(listen.as_str(), |(h, _)| h),
-        listen_port = listen.rsplit_once(':').map_or("10024", |(_, p)| p),
         sessions = filter.max_sessions.min(20),
     )
+}
+
+/// The host (IPv6 without its brackets) and port of `HOST:PORT`, `[IPV6]:PORT` or `HOST`.
+fn host_and_port(address: &str, default_port: &str) -> (String, String) {
+    if let Ok(socket) = address.parse::<std::net::SocketAddr>() {
+        return (socket.ip().to_string(), socket.port().to_string());
+    }
+    match address.rsplit_once(':') {
+        Some((host, port)) if !host.contains(':') => (host.to_owned(), port.to_owned()),
+        _ => (
+            address.trim_matches(['[', ']']).to_owned(),
+            default_port.to_owned(),
+        ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ipv6_addresses_get_postfix_brackets_once() {
+        let filter = FilterConfig {
+            listen: "[::1]:10024".into(),
+            next_hop: "[::1]:10025".into(),
+            ..FilterConfig::default()
+        };
+        let snippet = postfix_snippet(&filter);
+        assert!(
+            snippet.contains("content_filter = postwarden:[::1]:10024\n"),
+            "{snippet}"
+        );
+        assert!(snippet.contains("\n[::1]:10025 inet "), "{snippet}");
+        let filter = FilterConfig::default();
+        let snippet = postfix_snippet(&filter);
+        assert!(
+            snippet.contains("content_filter = postwarden:[127.0.0.1]:10024\n"),
+            "{snippet}"
+        );
+        assert!(snippet.contains("\n127.0.0.1:10025 inet "), "{snippet}");
+    }
 }
