@@ -14,7 +14,7 @@ use std::sync::Arc;
 use std::time::Duration;
 use tokio::io::{AsyncBufReadExt, AsyncRead, AsyncWrite, AsyncWriteExt, BufReader, BufWriter};
 use tokio::net::TcpListener;
-use tokio::sync::Semaphore;
+use tokio::sync::{Semaphore, watch};
 
 /// How the server behaves; see `[filter]` in the configuration for the meaning of each.
 #[derive(Debug, Clone)]
@@ -85,6 +85,7 @@ pub async fn serve<H: Handler>(
 ) -> io::Result<()> {
     let slots = Arc::new(Semaphore::new(config.max_sessions));
     let mut sessions = tokio::task::JoinSet::new();
+    let (closing, closed) = watch::channel(false);
     tokio::pin!(shutdown);
     loop {
         let (stream, peer) = tokio::select! {
@@ -100,11 +101,12 @@ pub async fn serve<H: Handler>(
         let _ = stream.set_nodelay(true);
         let config = config.clone();
         let handler = handler.clone();
+        let closed = closed.clone();
         match slots.clone().try_acquire_owned() {
             Ok(slot) => {
                 sessions.spawn(async move {
                     let (read, write) = stream.into_split();
-                    let result = Session::new(&config, &*handler, peer)
+                    let result = Session::new(&config, &*handler, peer, closed)
                         .run(read, write)
                         .await;
                     if let Err(error) = result {
@@ -123,10 +125,24 @@ pub async fn serve<H: Handler>(
         }
         while sessions.try_join_next().is_some() {}
     }
-    // Closed now, so new connections are refused at once rather than queued unanswered.
+    // Closed now, so new connections are refused at once rather than queued unanswered;
+    // sessions waiting for a command are told to come back later (a message being received
+    // is finished first).
     drop(listener);
+    let _ = closing.send(true);
     while sessions.join_next().await.is_some() {}
     Ok(())
+}
+
+/// The reply to a client waiting between commands when the server stops: Postfix keeps the
+/// mail and tries again.
+fn shutting_down() -> Reply {
+    Reply::new(421, "4.3.2", "Service shutting down, try again later")
+}
+
+/// Resolves once the server stops.
+async fn server_closed(closed: &mut watch::Receiver<bool>) {
+    let _ = closed.wait_for(|closed| *closed).await;
 }
 
 /// The reply before closing a session whose client went quiet.
@@ -166,10 +182,17 @@ struct Session<'a, H> {
     state: State,
     helo: String,
     xforward: Vec<(String, String)>,
+    /// Turns true when the server stops.
+    closed: watch::Receiver<bool>,
 }
 
 impl<'a, H: Handler> Session<'a, H> {
-    fn new(config: &'a ServerConfig, handler: &'a H, peer: SocketAddr) -> Self {
+    fn new(
+        config: &'a ServerConfig,
+        handler: &'a H,
+        peer: SocketAddr,
+        closed: watch::Receiver<bool>,
+    ) -> Self {
         Self {
             config,
             handler,
@@ -177,6 +200,7 @@ impl<'a, H: Handler> Session<'a, H> {
             state: State::Connected,
             helo: String::new(),
             xforward: Vec::new(),
+            closed,
         }
     }
 
@@ -199,21 +223,29 @@ impl<'a, H: Handler> Session<'a, H> {
             if reader.buffer().is_empty() {
                 writer.flush().await?;
             }
-            let line =
-                match read_line(&mut reader, MAX_COMMAND_LINE, self.config.command_timeout).await {
-                    Ok(Line::Complete(line)) => line,
-                    Ok(Line::TooLong) => {
-                        writer
-                            .write_all(&Reply::new(500, "5.5.2", "Error: line too long").to_wire())
-                            .await?;
-                        continue;
-                    }
-                    Ok(Line::Closed) => return Ok(()),
-                    Err(error) if error.kind() == io::ErrorKind::TimedOut => {
-                        return close_with(&mut writer, timed_out()).await;
-                    }
-                    Err(error) => return Err(error),
-                };
+            let read = tokio::select! {
+                // A command already sent is answered before the server's own closing.
+                biased;
+                read = read_line(&mut reader, MAX_COMMAND_LINE, self.config.command_timeout) => Some(read),
+                () = server_closed(&mut self.closed) => None,
+            };
+            let Some(read) = read else {
+                return close_with(&mut writer, shutting_down()).await;
+            };
+            let line = match read {
+                Ok(Line::Complete(line)) => line,
+                Ok(Line::TooLong) => {
+                    writer
+                        .write_all(&Reply::new(500, "5.5.2", "Error: line too long").to_wire())
+                        .await?;
+                    continue;
+                }
+                Ok(Line::Closed) => return Ok(()),
+                Err(error) if error.kind() == io::ErrorKind::TimedOut => {
+                    return close_with(&mut writer, timed_out()).await;
+                }
+                Err(error) => return Err(error),
+            };
             let (reply, next) = match Command::parse(strip_cr(&line)) {
                 Ok(command) => self.command(command),
                 Err(error) => (error.reply, Next::Continue),

@@ -390,6 +390,81 @@ fn split_server(url: &str) -> (&str, SocketAddr, &str) {
     (&url[..at], server, &url[end..])
 }
 
+/// A plain SMTP client, as Postfix's `smtp` talks to the filter.
+struct SmtpClient {
+    reader: BufReader<TcpStream>,
+    writer: TcpStream,
+}
+
+impl SmtpClient {
+    fn connect(address: &str) -> SmtpClient {
+        let stream = TcpStream::connect(address).unwrap();
+        stream.set_read_timeout(Some(WAIT)).unwrap();
+        SmtpClient {
+            reader: BufReader::new(stream.try_clone().unwrap()),
+            writer: stream,
+        }
+    }
+
+    /// Reads a whole reply; checks that it starts with `code`; returns its last line.
+    fn expect(&mut self, code: &str) -> String {
+        let mut line = String::new();
+        loop {
+            line.clear();
+            self.reader.read_line(&mut line).unwrap();
+            if line.as_bytes().get(3) != Some(&b'-') {
+                break;
+            }
+        }
+        assert!(line.starts_with(code), "expected {code}, got {line:?}");
+        line
+    }
+
+    fn send(&mut self, text: &str) {
+        self.writer.write_all(text.as_bytes()).unwrap();
+    }
+
+    /// QUIT: 221, or 421 when the server, stopping, closed the session first.
+    fn quit(&mut self) {
+        self.send("QUIT\r\n");
+        let mut line = String::new();
+        self.reader.read_line(&mut line).unwrap();
+        assert!(
+            line.starts_with("221") || line.starts_with("421"),
+            "{line:?}"
+        );
+    }
+
+    /// Greeting, EHLO, one sender and recipient, up to DATA's 354.
+    fn start_message(&mut self) {
+        self.expect("220");
+        for (command, code) in [
+            ("EHLO postfix.test\r\n", "250"),
+            ("MAIL FROM:<sender@example.org>\r\n", "250"),
+            ("RCPT TO:<admin@example.org>\r\n", "250"),
+            ("DATA\r\n", "354"),
+        ] {
+            self.send(command);
+            self.expect(code);
+        }
+    }
+}
+
+/// The filter alone, relaying to smtp-sink dumping into `sink_dir`.
+fn filter_config(dir: &Path, listen: &str, next_hop: &str) -> String {
+    format!(
+        r#"data_dir = "{data}"
+[run]
+components = ["filter"]
+shutdown_timeout = "20s"
+[filter]
+listen = "{listen}"
+next_hop = "{next_hop}"
+"#,
+        data = dir.join("data").display(),
+    )
+}
+
 /// SIGTERM while Postfix is in the middle of handing the filter a message: the daemon stops
 /// accepting, the session finishes, the message reaches the next hop, and only then does the
 /// process exit.
@@ -399,59 +474,32 @@ fn sigterm_during_an_smtp_session_loses_no_message() {
     let sink_dir = dir.path().join("sink");
     let sink = smtp_sink(&sink_dir);
     let listen = format!("127.0.0.1:{}", free_port());
-    let config = format!(
-        r#"data_dir = "{data}"
-[run]
-components = ["filter"]
-shutdown_timeout = "20s"
-[filter]
-listen = "{listen}"
-next_hop = "{next_hop}"
-"#,
-        data = dir.path().join("data").display(),
-        next_hop = sink.address(),
+    let daemon = Daemon::start(
+        dir.path(),
+        &filter_config(dir.path(), &listen, &sink.address()),
     );
-    let daemon = Daemon::start(dir.path(), &config);
-    let stream = TcpStream::connect(&listen).unwrap();
-    stream.set_read_timeout(Some(WAIT)).unwrap();
-    let mut reader = BufReader::new(stream.try_clone().unwrap());
-    let mut writer = stream;
-    let mut reply = |expect: &str| {
-        let mut line = String::new();
-        loop {
-            line.clear();
-            reader.read_line(&mut line).unwrap();
-            if line.as_bytes().get(3) != Some(&b'-') {
-                break;
-            }
-        }
-        assert!(line.starts_with(expect), "expected {expect}, got {line:?}");
-        line
-    };
-    reply("220");
-    for (command, expect) in [
-        ("EHLO postfix.test\r\n", "250"),
-        ("MAIL FROM:<sender@example.org>\r\n", "250"),
-        ("RCPT TO:<admin@example.org>\r\n", "250"),
-        ("DATA\r\n", "354"),
-    ] {
-        writer.write_all(command.as_bytes()).unwrap();
-        reply(expect);
-    }
-    writer
-        .write_all(
-            b"Subject: in flight\r\nMessage-ID: <inflight@example.org>\r\n\r\nfirst half\r\n",
-        )
-        .unwrap();
+    let mut smtp = SmtpClient::connect(&listen);
+    smtp.start_message();
+    smtp.send("Subject: in flight\r\nMessage-ID: <inflight@example.org>\r\n\r\nfirst half\r\n");
+    // Another client sits between commands: it is told to come back later.
+    let mut idle = SmtpClient::connect(&listen);
+    idle.expect("220");
+    idle.send("EHLO idle.test\r\n");
+    idle.expect("250");
 
     daemon.signal("TERM");
+    let stopping = Instant::now();
     assert_eq!(daemon.notified(), "STOPPING=1");
-    writer.write_all(b"second half\r\n.\r\n").unwrap();
-    let accepted = reply("250");
-    writer.write_all(b"QUIT\r\n").unwrap();
-    reply("221");
+    idle.expect("421");
+    smtp.send("second half\r\n.\r\n");
+    let accepted = smtp.expect("250");
+    smtp.quit();
     println!("accepted after SIGTERM: {accepted:?}");
     let log = daemon.wait_stopped();
+    assert!(
+        stopping.elapsed() < Duration::from_secs(10),
+        "the idle session held the stop up to shutdown_timeout:\n{log}"
+    );
     assert!(log.contains("postwarden stopped"), "{log}");
     let relayed = dumped(&sink_dir);
     assert_eq!(relayed.len(), 1, "{log}");
@@ -464,6 +512,31 @@ next_hop = "{next_hop}"
         TcpStream::connect(&listen).is_err(),
         "still listening after the stop"
     );
+}
+
+/// SIGHUP restarts the filter with the new configuration, but the process holds its socket:
+/// Postfix connecting during the reload waits in the backlog and is served by the new
+/// filter, instead of being refused (and deferring the mail for minutes).
+#[test]
+fn a_reload_never_refuses_postfix() {
+    let dir = tempfile::tempdir().unwrap();
+    let sink_dir = dir.path().join("sink");
+    let sink = smtp_sink(&sink_dir);
+    let listen = format!("127.0.0.1:{}", free_port());
+    let config = filter_config(dir.path(), &listen, &sink.address());
+    let daemon = Daemon::start(dir.path(), &config);
+    daemon.signal("HUP");
+    assert_eq!(daemon.notified(), "RELOADING=1");
+    // The old filter may still take it (its sessions finish before the reload completes),
+    // or it waits for the new one: either way it is served, never refused.
+    let mut smtp = SmtpClient::connect(&listen);
+    smtp.start_message();
+    smtp.send("Subject: during a reload\r\n\r\nbody\r\n.\r\n");
+    smtp.expect("250");
+    smtp.quit();
+    assert_eq!(daemon.notified(), "READY=1");
+    assert_eq!(dumped(&sink_dir).len(), 1);
+    daemon.stop();
 }
 
 /// The `logs` component follows the configured log as `logs follow` does: lines appended

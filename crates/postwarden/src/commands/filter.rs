@@ -81,24 +81,30 @@ pub async fn run(args: FilterArgs, paths: &ConfigPaths) -> Result<ExitCode> {
         tracing::info!("shutting down: no new sessions; finishing those in flight");
     };
     let store = open_store(&config).await?;
-    serve_filter(&config, store, &listen, shutdown, || {}).await?;
+    let listener = bind_filter(&listen).await?;
+    serve_filter(&config, store, listener, shutdown).await?;
     Ok(ExitCode::SUCCESS)
 }
 
-/// Runs the content filter on `listen` until `shutdown` resolves; sessions in flight then
+/// The filter's socket on `listen`.
+pub async fn bind_filter(listen: &str) -> Result<tokio::net::TcpListener> {
+    tokio::net::TcpListener::bind(listen)
+        .await
+        .with_context(|| format!("cannot listen on {listen} (filter.listen)"))
+}
+
+/// Runs the content filter on `listener` until `shutdown` resolves; sessions in flight then
 /// finish (`postwarden filter` and `postwarden run`).
 pub async fn serve_filter(
     config: &Config,
     store: Store,
-    listen: &str,
+    listener: tokio::net::TcpListener,
     shutdown: impl std::future::Future<Output = ()>,
-    listening: impl FnOnce(),
 ) -> Result<()> {
     let filter = Arc::new(build(config, store).await?);
-    let listener = tokio::net::TcpListener::bind(listen)
-        .await
-        .with_context(|| format!("cannot listen on {listen} (filter.listen)"))?;
-    listening();
+    let listen = listener
+        .local_addr()
+        .map_or_else(|_| "?".into(), |a| a.to_string());
     let server = ServerConfig {
         hostname: hostname(config),
         max_message_size: config.filter.max_message_size,

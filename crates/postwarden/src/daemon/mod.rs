@@ -7,14 +7,15 @@
 //! up to `run.shutdown_timeout`. SIGHUP reads the configuration again: a valid one restarts
 //! the components with it, an invalid one is logged and the running one kept. Under systemd
 //! (`Type=notify`) readiness, reloads, stopping and the watchdog are reported on
-//! `$NOTIFY_SOCKET`.
+//! `$NOTIFY_SOCKET`. The filter's socket is bound by the process and kept across reloads,
+//! so Postfix is never refused while the filter restarts.
 
 mod health;
 mod metrics;
 pub mod reports;
 mod systemd;
 
-use crate::commands::filter::{hostname, serve_filter};
+use crate::commands::filter::{bind_filter, hostname, serve_filter};
 use crate::commands::logs::{follow_logs, zone};
 use crate::context::{ConfigPaths, open_store};
 use anyhow::Result;
@@ -23,14 +24,11 @@ use postwarden_notify::Dispatcher;
 use postwarden_store::Store;
 use std::future::Future;
 use std::process::ExitCode;
-use std::sync::Arc;
+use std::sync::{Arc, Weak};
 use std::time::{Duration, Instant};
 use tokio::signal::unix::{SignalKind, signal};
-use tokio::sync::{Mutex, mpsc, watch};
+use tokio::sync::{Mutex, watch};
 use tokio::task::JoinSet;
-
-/// Longest wait for the filter's socket before readiness is reported anyway.
-const READY_WAIT: Duration = Duration::from_secs(30);
 
 pub async fn run(paths: &ConfigPaths) -> Result<ExitCode> {
     // The components run on this thread (the store's retry loops are not `Send`); what
@@ -45,22 +43,17 @@ async fn run_local(paths: &ConfigPaths) -> Result<ExitCode> {
     let mut signals = Signals::new()?;
     systemd::spawn_watchdog();
     let health_state = Arc::new(Mutex::new(health::HealthState::new()));
+    let mut filter_socket: Option<FilterSocket> = None;
     loop {
         let (stop, stopped) = watch::channel(false);
-        let (listening, mut filter_listening) = mpsc::unbounded_channel();
+        filter_socket = hold_filter_socket(&config, filter_socket.take());
         let shared = Shared {
             store: open_shared_store(&config).await,
-            listening,
+            filter_socket: filter_socket.as_ref().map(FilterSocket::share),
             health: Arc::clone(&health_state),
         };
         let mut components = start(&config, &stopped, &shared);
-        if config.run.components.iter().any(|c| c == "filter") {
-            // Ready means Postfix can hand over mail: wait for the filter's socket.
-            let bound = tokio::time::timeout(READY_WAIT, filter_listening.recv()).await;
-            if bound.is_err() {
-                tracing::warn!("the filter is not listening after {READY_WAIT:?}; still trying");
-            }
-        }
+        drop(shared);
         tracing::info!(components = ?config.run.components, "postwarden running");
         systemd::notify("READY=1");
         let next = loop {
@@ -79,6 +72,10 @@ async fn run_local(paths: &ConfigPaths) -> Result<ExitCode> {
         } else {
             "STOPPING=1"
         });
+        if next.is_none() {
+            // Closed once the filter lets go of it too: Postfix is refused, keeps the mail.
+            filter_socket = None;
+        }
         let _ = stop.send(true);
         finish(&mut components, config.run.shutdown_timeout).await;
         match next {
@@ -125,13 +122,63 @@ impl Signals {
     }
 }
 
+/// The filter's listening socket, held by the process across reloads: while the filter
+/// restarts with a new configuration, Postfix's connections wait in its backlog instead of
+/// being refused (Postfix would defer the mail for minutes).
+struct FilterSocket {
+    listen: String,
+    /// The only strong reference: dropping it on stop closes the socket as soon as the
+    /// filter stops accepting.
+    socket: Arc<std::net::TcpListener>,
+}
+
+impl FilterSocket {
+    /// What a component keeps of the socket: not enough to keep it open.
+    fn share(&self) -> Weak<std::net::TcpListener> {
+        Arc::downgrade(&self.socket)
+    }
+}
+
+/// The filter's socket for `config`: the one held already when `filter.listen` did not
+/// change, a new one otherwise; none without the filter, or when binding fails (the filter
+/// then binds by itself, with the supervisor's retries).
+fn hold_filter_socket(config: &Config, held: Option<FilterSocket>) -> Option<FilterSocket> {
+    if !config.run.components.iter().any(|c| c == "filter") {
+        return None;
+    }
+    let listen = &config.filter.listen;
+    if let Some(held) = held.filter(|h| &h.listen == listen) {
+        return Some(held);
+    }
+    let bound = std::net::TcpListener::bind(listen.as_str())
+        .and_then(|socket| socket.set_nonblocking(true).map(|()| socket));
+    match bound {
+        Ok(socket) => Some(FilterSocket {
+            listen: listen.clone(),
+            socket: Arc::new(socket),
+        }),
+        Err(e) => {
+            tracing::error!("cannot listen on {listen} (filter.listen): {e}");
+            None
+        }
+    }
+}
+
+/// A handle on the socket the process holds, for one run of the filter.
+fn filter_listener(held: &Weak<std::net::TcpListener>) -> Result<tokio::net::TcpListener> {
+    let socket = held
+        .upgrade()
+        .ok_or_else(|| anyhow::anyhow!("the filter's socket is closed: stopping"))?;
+    Ok(tokio::net::TcpListener::from_std(socket.try_clone()?)?)
+}
+
 /// What the components of one start share.
 struct Shared {
     /// One store (one connection pool) for every component; `None` when it could not be
     /// opened, and each component then keeps trying on its own.
     store: Option<Store>,
-    /// The filter says here each time its socket is bound.
-    listening: mpsc::UnboundedSender<()>,
+    /// The socket the process holds for the filter.
+    filter_socket: Option<Weak<std::net::TcpListener>>,
     /// The health component's state, kept across restarts and reloads.
     health: Arc<Mutex<health::HealthState>>,
 }
@@ -184,17 +231,16 @@ fn start(config: &Config, stopped: &watch::Receiver<bool>, shared: &Shared) -> J
                 }
             })),
             "filter" => {
-                let listening = shared.listening.clone();
+                let socket = shared.filter_socket.clone();
                 set.spawn_local(supervise("filter", stopped, move |stop| {
-                    let (config, store) = (config.clone(), store.clone());
-                    let listening = listening.clone();
+                    let (config, store, socket) = (config.clone(), store.clone(), socket.clone());
                     async move {
                         let store = store_for(store, &config).await?;
-                        let listen = config.filter.listen.clone();
-                        let bound = move || {
-                            let _ = listening.send(());
+                        let listener = match socket {
+                            Some(held) => filter_listener(&held)?,
+                            None => bind_filter(&config.filter.listen).await?,
                         };
-                        serve_filter(&config, store, &listen, stop_signal(stop), bound).await
+                        serve_filter(&config, store, listener, stop_signal(stop)).await
                     }
                 }))
             }
