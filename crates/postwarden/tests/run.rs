@@ -42,6 +42,8 @@ impl Daemon {
         let config_path = dir.join("postwarden.toml");
         write_private(&config_path, config);
         let notify_path = dir.join("notify.sock");
+        // A daemon started before in the same directory left its socket file.
+        let _ = std::fs::remove_file(&notify_path);
         let notify = UnixDatagram::bind(&notify_path).unwrap();
         notify.set_read_timeout(Some(WAIT)).unwrap();
         let log_path = dir.join("postwarden.log");
@@ -306,25 +308,10 @@ listen = "{metrics}"
 fn database_down_alert_reaches_the_phone_without_the_store() {
     let runtime = tokio::runtime::Runtime::new().unwrap();
     let database = runtime.block_on(TestDatabase::create(Backend::Postgres));
-    let (user, server, name) = split_server(&database.url);
-    let proxy = TcpProxy::start(server);
-    let url = format!("{user}127.0.0.1:{}{name}", proxy.port());
+    let (proxy, url) = proxied(&database);
     let dir = tempfile::tempdir().unwrap();
     let clicksend = ClickSend::start_in_background(USER, KEY);
-    let config = format!(
-        r#"data_dir = "{data}"
-[database]
-url = "{url}"
-[run]
-components = ["health", "notify"]
-shutdown_timeout = "10s"
-[health]
-interval = "200ms"
-timeout = "1s"
-{sms}"#,
-        data = dir.path().join("data").display(),
-        sms = sms_rule(&clicksend),
-    );
+    let config = store_down_config(dir.path(), &url, &clicksend);
     let daemon = Daemon::start(dir.path(), &config);
 
     proxy.cut();
@@ -377,6 +364,93 @@ timeout = "1s"
         "the recovery went through the dispatcher: {rows:?}"
     );
     assert_eq!(clicksend.accepted().len(), 2);
+    runtime.block_on(database.drop_database());
+}
+
+/// The test database behind a proxy the test can cut, and the URL through it.
+fn proxied(database: &TestDatabase) -> (TcpProxy, String) {
+    let (user, server, name) = split_server(&database.url);
+    let proxy = TcpProxy::start(server);
+    let url = format!("{user}127.0.0.1:{}{name}", proxy.port());
+    (proxy, url)
+}
+
+/// Health and notify on the store at `url`, probing every 200 ms, alerts by SMS.
+fn store_down_config(dir: &Path, url: &str, clicksend: &ClickSend) -> String {
+    format!(
+        r#"data_dir = "{data}"
+[database]
+url = "{url}"
+[run]
+components = ["health", "notify"]
+shutdown_timeout = "10s"
+[health]
+interval = "200ms"
+timeout = "1s"
+{sms}"#,
+        data = dir.join("data").display(),
+        sms = sms_rule(clicksend),
+    )
+}
+
+/// Waits until `ready` (at most [`WAIT`]).
+fn wait_until(what: &str, mut ready: impl FnMut() -> bool) {
+    let deadline = Instant::now() + WAIT;
+    while !ready() {
+        assert!(Instant::now() < deadline, "{what}: not within {WAIT:?}");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// The daemon stopped while the store is down, after the alert went out directly: the
+/// outbox kept on disk is taken over by the next start, which stores the alert as sent
+/// once the store answers; nobody is paged twice.
+#[test]
+fn alerts_sent_while_the_store_is_down_survive_a_restart() {
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let database = runtime.block_on(TestDatabase::create(Backend::Postgres));
+    let (proxy, url) = proxied(&database);
+    let dir = tempfile::tempdir().unwrap();
+    let clicksend = ClickSend::start_in_background(USER, KEY);
+    let config = store_down_config(dir.path(), &url, &clicksend);
+    let spool = dir.path().join("data").join("health-outbox.json");
+    let spooled = || std::fs::read_to_string(&spool).unwrap_or_default();
+
+    let daemon = Daemon::start(dir.path(), &config);
+    proxy.cut();
+    clicksend
+        .wait_accepted_blocking(1, WAIT)
+        .unwrap_or_else(|e| panic!("{e}\n{}", daemon.log()));
+    let ticket = clicksend.accepted()[0].custom_string.clone();
+    wait_until("the sent alert kept on disk", || {
+        spooled().contains(&ticket)
+    });
+    daemon.stop();
+    assert!(spooled().contains(&ticket), "the outbox survives the stop");
+
+    proxy.restore();
+    let daemon = Daemon::start(dir.path(), &config);
+    let stored = || {
+        runtime.block_on(async {
+            let pool = sqlx::PgPool::connect(&database.url).await.unwrap();
+            let rows: Vec<(String,)> = sqlx::query_as(
+                "SELECT attributes FROM events WHERE kind = 'health.database' AND routed = 1",
+            )
+            .fetch_all(&pool)
+            .await
+            .unwrap();
+            pool.close().await;
+            rows
+        })
+    };
+    wait_until("the alert stored after the restart", || {
+        stored()
+            .iter()
+            .any(|(attributes,)| attributes.contains(&ticket))
+    });
+    wait_until("the outbox file removed once empty", || !spool.exists());
+    assert_eq!(clicksend.accepted().len(), 1, "{:?}", clicksend.accepted());
+    daemon.stop();
     runtime.block_on(database.drop_database());
 }
 

@@ -6,6 +6,8 @@
 //! alert that matters most), it goes straight to its receivers through
 //! [`postwarden_notify::direct`] and waits in memory; once the store answers again it is
 //! written, marked as notified with the tickets it went out under, so nobody gets it twice.
+//! Until then the outbox is also kept in `<data_dir>/health-outbox.json`, so a restart
+//! while the store is down loses no alert.
 
 use crate::commands::filter::hostname;
 use crate::context::open_store;
@@ -18,12 +20,16 @@ use postwarden_notify::direct::DirectSender;
 use postwarden_notify::directive::DirectiveSpec;
 use postwarden_store::Store;
 use std::collections::VecDeque;
+use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::{Mutex, watch};
 
-/// Alerts kept in memory while the store cannot take them, at most.
+/// Alerts kept while the store cannot take them, at most.
 const OUTBOX_LIMIT: usize = 10_000;
+
+/// Where the outbox is kept between runs of the process, in `data_dir`.
+const SPOOL_FILE: &str = "health-outbox.json";
 
 /// What the health component keeps across its restarts and configuration reloads: what
 /// the monitor knows of each probe (so a firing alert is neither sent again nor left
@@ -32,6 +38,8 @@ const OUTBOX_LIMIT: usize = 10_000;
 pub(super) struct HealthState {
     monitor: Monitor,
     outbox: Outbox,
+    /// Whether the outbox left by the last process was read.
+    resumed: bool,
 }
 
 impl HealthState {
@@ -39,6 +47,7 @@ impl HealthState {
         HealthState {
             monitor: Monitor::new(1, Duration::MAX),
             outbox: Outbox::default(),
+            resumed: false,
         }
     }
 }
@@ -53,7 +62,16 @@ pub(super) async fn run(
     let direct = DirectSender::new(&config, &hostname(&config)).map_err(anyhow::Error::msg)?;
     // Held while this run lasts: one health component at a time owns the state.
     let mut state = state.lock().await;
-    let HealthState { monitor, outbox } = &mut *state;
+    let HealthState {
+        monitor,
+        outbox,
+        resumed,
+    } = &mut *state;
+    let spool = config.data_dir.join(SPOOL_FILE);
+    if !*resumed {
+        outbox.resume(&spool, &direct);
+        *resumed = true;
+    }
     monitor.reconfigure(
         config.health.failures_before_alert,
         config.health.repeat_interval,
@@ -82,6 +100,7 @@ pub(super) async fn run(
             outbox.push(event);
         }
         outbox.flush(store.as_ref().ok(), &direct, timeout).await;
+        outbox.keep(&spool);
     }
 }
 
@@ -131,6 +150,16 @@ struct Alert {
 #[derive(Debug, Default)]
 struct Outbox {
     alerts: VecDeque<Alert>,
+    /// Whether the alerts changed since they were last kept on disk.
+    changed: bool,
+}
+
+/// An alert as kept on disk: the receivers it still lacks are found again from the rules.
+#[derive(Debug, serde::Serialize, serde::Deserialize)]
+struct SpooledAlert {
+    event: Event,
+    sent: Vec<String>,
+    tried_directly: bool,
 }
 
 impl Outbox {
@@ -140,6 +169,67 @@ impl Outbox {
             unsent: None,
             sent: Vec::new(),
         });
+        self.changed = true;
+    }
+
+    /// Takes over the alerts a previous process kept in `spool` (it stopped while the
+    /// store was down).
+    fn resume(&mut self, spool: &Path, direct: &DirectSender) {
+        let text = match std::fs::read_to_string(spool) {
+            Ok(text) => text,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return,
+            Err(e) => return tracing::error!("cannot read {}: {e}", spool.display()),
+        };
+        let spooled: Vec<SpooledAlert> = match serde_json::from_str(&text) {
+            Ok(spooled) => spooled,
+            Err(e) => return tracing::error!("{} is not an outbox: {e}", spool.display()),
+        };
+        tracing::warn!(
+            "{} alerts of the last run wait for the store ({})",
+            spooled.len(),
+            spool.display()
+        );
+        for SpooledAlert {
+            event,
+            sent,
+            tried_directly,
+        } in spooled
+        {
+            let unsent = tried_directly.then(|| {
+                direct
+                    .receivers(&event)
+                    .into_iter()
+                    .filter(|r| {
+                        let reached = format!("{}:{} ", r.channel, r.recipient);
+                        !sent.iter().any(|s| s.starts_with(&reached))
+                    })
+                    .collect()
+            });
+            self.alerts.push_back(Alert {
+                event,
+                unsent,
+                sent,
+            });
+        }
+    }
+
+    /// Keeps the alerts in `spool` while there are any (written whole, then renamed over the
+    /// old file), so a restart while the store is down loses none; removes it once empty.
+    fn keep(&mut self, spool: &Path) {
+        if !std::mem::take(&mut self.changed) {
+            return;
+        }
+        let kept = if self.alerts.is_empty() {
+            std::fs::remove_file(spool).or_else(|e| match e.kind() {
+                std::io::ErrorKind::NotFound => Ok(()),
+                _ => Err(e),
+            })
+        } else {
+            write_spool(spool, &self.alerts)
+        };
+        if let Err(e) = kept {
+            tracing::error!("cannot keep the outbox in {}: {e}", spool.display());
+        }
     }
 
     /// Stores what it can; when the store refuses, sends what is still unsent straight to
@@ -178,6 +268,7 @@ impl Outbox {
                 );
             }
             self.alerts.pop_front();
+            self.changed = true;
         }
         Ok(())
     }
@@ -191,11 +282,13 @@ impl Outbox {
             };
             if receivers.is_empty() {
                 alert.unsent = Some(receivers);
+                self.changed = true;
                 continue;
             }
             let outcome = direct.send(&alert.event, receivers, Utc::now()).await;
             alert.sent.extend(outcome.sent);
             alert.unsent = Some(outcome.retry);
+            self.changed = true;
         }
     }
 
@@ -203,9 +296,30 @@ impl Outbox {
         if self.alerts.len() > OUTBOX_LIMIT {
             let dropped = self.alerts.len() - OUTBOX_LIMIT;
             self.alerts.drain(..dropped);
+            self.changed = true;
             tracing::error!("{dropped} old alerts dropped: the store has been down too long");
         }
     }
+}
+
+/// Writes `alerts` to `spool` through a temporary file, synced before the rename.
+fn write_spool(spool: &Path, alerts: &VecDeque<Alert>) -> std::io::Result<()> {
+    let spooled: Vec<SpooledAlert> = alerts
+        .iter()
+        .map(|a| SpooledAlert {
+            event: a.event.clone(),
+            sent: a.sent.clone(),
+            tried_directly: a.unsent.is_some(),
+        })
+        .collect();
+    if let Some(dir) = spool.parent() {
+        std::fs::create_dir_all(dir)?;
+    }
+    let temporary = spool.with_extension("json.tmp");
+    let mut file = std::fs::File::create(&temporary)?;
+    serde_json::to_writer(&mut file, &spooled)?;
+    file.sync_all()?;
+    std::fs::rename(&temporary, spool)
 }
 
 /// Stores an alert: for the dispatcher, or as notified when it already went out directly.
