@@ -125,14 +125,26 @@ pub async fn serve<H: Handler>(
         }
         while sessions.try_join_next().is_some() {}
     }
-    // Closed now, so new connections are refused at once rather than queued unanswered;
-    // sessions waiting for a command are told to come back later (a message being received
-    // is finished first).
+    // Closed now, so new connections are refused at once rather than queued unanswered.
+    // Sessions go on; those still waiting for a command after IDLE_GRACE are told to come
+    // back later (a message being received is finished first). The grace lets a client
+    // that connected just before the stop finish its transaction.
     drop(listener);
-    let _ = closing.send(true);
-    while sessions.join_next().await.is_some() {}
+    let close_idle = async {
+        tokio::time::sleep(IDLE_GRACE).await;
+        let _ = closing.send(true);
+        std::future::pending::<()>().await
+    };
+    tokio::select! {
+        () = async { while sessions.join_next().await.is_some() {} } => {}
+        () = close_idle => {}
+    }
     Ok(())
 }
+
+/// How long sessions may go on after the server stops before those waiting for a command
+/// are closed with 421.
+const IDLE_GRACE: Duration = Duration::from_secs(3);
 
 /// The reply to a client waiting between commands when the server stops: Postfix keeps the
 /// mail and tries again.

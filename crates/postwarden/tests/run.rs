@@ -306,13 +306,9 @@ listen = "{metrics}"
 /// does not send it a second time, and the recovery goes out the normal way.
 #[test]
 fn database_down_alert_reaches_the_phone_without_the_store() {
-    let runtime = tokio::runtime::Runtime::new().unwrap();
-    let database = runtime.block_on(TestDatabase::create(Backend::Postgres));
-    let (proxy, url) = proxied(&database);
-    let dir = tempfile::tempdir().unwrap();
-    let clicksend = ClickSend::start_in_background(USER, KEY);
-    let config = store_down_config(dir.path(), &url, &clicksend);
-    let daemon = Daemon::start(dir.path(), &config);
+    let site = StoreDownSite::new();
+    let (proxy, clicksend) = (&site.proxy, &site.clicksend);
+    let daemon = site.start();
 
     proxy.cut();
     let cut = Instant::now();
@@ -342,17 +338,11 @@ fn database_down_alert_reaches_the_phone_without_the_store() {
 
     // The alert sent during the outage is in the store, marked routed and carrying its
     // ticket; no directive was ever made of it, so it was sent once.
-    let rows: Vec<(String, i64, String, i64)> = runtime.block_on(async {
-        let pool = sqlx::PgPool::connect(&database.url).await.unwrap();
-        sqlx::query_as(
-            "SELECT e.kind, e.routed::bigint, e.attributes, \
-             (SELECT COUNT(*) FROM directives d WHERE d.event_id = e.id) \
-             FROM events e WHERE e.kind = 'health.database' ORDER BY e.id",
-        )
-        .fetch_all(&pool)
-        .await
-        .unwrap()
-    });
+    let rows: Vec<(String, i64, String, i64)> = site.rows(
+        "SELECT e.kind, e.routed::bigint, e.attributes, \
+         (SELECT COUNT(*) FROM directives d WHERE d.event_id = e.id) \
+         FROM events e WHERE e.kind = 'health.database' ORDER BY e.id",
+    );
     assert_eq!(rows.len(), 2, "firing and resolved: {rows:?}");
     let (_, routed, attributes, directives) = &rows[0];
     assert_eq!(*routed, 1, "{rows:?}");
@@ -364,21 +354,31 @@ fn database_down_alert_reaches_the_phone_without_the_store() {
         "the recovery went through the dispatcher: {rows:?}"
     );
     assert_eq!(clicksend.accepted().len(), 2);
-    runtime.block_on(database.drop_database());
+    site.finish();
 }
 
-/// The test database behind a proxy the test can cut, and the URL through it.
-fn proxied(database: &TestDatabase) -> (TcpProxy, String) {
-    let (user, server, name) = split_server(&database.url);
-    let proxy = TcpProxy::start(server);
-    let url = format!("{user}127.0.0.1:{}{name}", proxy.port());
-    (proxy, url)
+/// A PostgreSQL store behind a proxy the test can cut, health and notify on it probing
+/// every 200 ms, alerts by SMS to the ClickSend double.
+struct StoreDownSite {
+    runtime: tokio::runtime::Runtime,
+    database: TestDatabase,
+    proxy: TcpProxy,
+    clicksend: ClickSend,
+    dir: tempfile::TempDir,
+    config: String,
 }
 
-/// Health and notify on the store at `url`, probing every 200 ms, alerts by SMS.
-fn store_down_config(dir: &Path, url: &str, clicksend: &ClickSend) -> String {
-    format!(
-        r#"data_dir = "{data}"
+impl StoreDownSite {
+    fn new() -> StoreDownSite {
+        let runtime = tokio::runtime::Runtime::new().unwrap();
+        let database = runtime.block_on(TestDatabase::create(Backend::Postgres));
+        let (user, server, name) = split_server(&database.url);
+        let proxy = TcpProxy::start(server);
+        let url = format!("{user}127.0.0.1:{}{name}", proxy.port());
+        let dir = tempfile::tempdir().unwrap();
+        let clicksend = ClickSend::start_in_background(USER, KEY);
+        let config = format!(
+            r#"data_dir = "{data}"
 [database]
 url = "{url}"
 [run]
@@ -388,9 +388,39 @@ shutdown_timeout = "10s"
 interval = "200ms"
 timeout = "1s"
 {sms}"#,
-        data = dir.join("data").display(),
-        sms = sms_rule(clicksend),
-    )
+            data = dir.path().join("data").display(),
+            sms = sms_rule(&clicksend),
+        );
+        StoreDownSite {
+            runtime,
+            database,
+            proxy,
+            clicksend,
+            dir,
+            config,
+        }
+    }
+
+    fn start(&self) -> Daemon {
+        Daemon::start(self.dir.path(), &self.config)
+    }
+
+    /// Rows of `sql`, read straight from the database (not through the proxy).
+    fn rows<T>(&self, sql: &'static str) -> Vec<T>
+    where
+        T: for<'r> sqlx::FromRow<'r, sqlx::postgres::PgRow> + Send + Unpin,
+    {
+        self.runtime.block_on(async {
+            let pool = sqlx::PgPool::connect(&self.database.url).await.unwrap();
+            let rows = sqlx::query_as(sql).fetch_all(&pool).await.unwrap();
+            pool.close().await;
+            rows
+        })
+    }
+
+    fn finish(self) {
+        self.runtime.block_on(self.database.drop_database());
+    }
 }
 
 /// Waits until `ready` (at most [`WAIT`]).
@@ -407,16 +437,12 @@ fn wait_until(what: &str, mut ready: impl FnMut() -> bool) {
 /// once the store answers; nobody is paged twice.
 #[test]
 fn alerts_sent_while_the_store_is_down_survive_a_restart() {
-    let runtime = tokio::runtime::Runtime::new().unwrap();
-    let database = runtime.block_on(TestDatabase::create(Backend::Postgres));
-    let (proxy, url) = proxied(&database);
-    let dir = tempfile::tempdir().unwrap();
-    let clicksend = ClickSend::start_in_background(USER, KEY);
-    let config = store_down_config(dir.path(), &url, &clicksend);
-    let spool = dir.path().join("data").join("health-outbox.json");
+    let site = StoreDownSite::new();
+    let (proxy, clicksend) = (&site.proxy, &site.clicksend);
+    let spool = site.dir.path().join("data").join("health-outbox.json");
     let spooled = || std::fs::read_to_string(&spool).unwrap_or_default();
 
-    let daemon = Daemon::start(dir.path(), &config);
+    let daemon = site.start();
     proxy.cut();
     clicksend
         .wait_accepted_blocking(1, WAIT)
@@ -429,29 +455,18 @@ fn alerts_sent_while_the_store_is_down_survive_a_restart() {
     assert!(spooled().contains(&ticket), "the outbox survives the stop");
 
     proxy.restore();
-    let daemon = Daemon::start(dir.path(), &config);
-    let stored = || {
-        runtime.block_on(async {
-            let pool = sqlx::PgPool::connect(&database.url).await.unwrap();
-            let rows: Vec<(String,)> = sqlx::query_as(
-                "SELECT attributes FROM events WHERE kind = 'health.database' AND routed = 1",
-            )
-            .fetch_all(&pool)
-            .await
-            .unwrap();
-            pool.close().await;
-            rows
-        })
-    };
+    let daemon = site.start();
     wait_until("the alert stored after the restart", || {
-        stored()
-            .iter()
-            .any(|(attributes,)| attributes.contains(&ticket))
+        site.rows::<(String,)>(
+            "SELECT attributes FROM events WHERE kind = 'health.database' AND routed = 1",
+        )
+        .iter()
+        .any(|(attributes,)| attributes.contains(&ticket))
     });
     wait_until("the outbox file removed once empty", || !spool.exists());
     assert_eq!(clicksend.accepted().len(), 1, "{:?}", clicksend.accepted());
     daemon.stop();
-    runtime.block_on(database.drop_database());
+    site.finish();
 }
 
 /// A `scheme://user@host:port/db` URL in three: up to the `@`, the server, the rest.
