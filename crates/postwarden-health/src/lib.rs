@@ -12,7 +12,7 @@ mod monitor;
 pub mod probes;
 
 pub use monitor::Monitor;
-pub use probes::{Probe, probes_of};
+pub use probes::{Probe, QUEUES, probes_of};
 
 /// What one probe found.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]

@@ -3,7 +3,7 @@
 //! SMS-sized summary for SMS, the digest (text, HTML with charts, CSV attached) for
 //! e-mail, the numbers as JSON for webhooks.
 
-use crate::report::{Digest, Heading, daily_csv, daily_sms, daily_view, html, text};
+use crate::report::{Digest, Heading, csv, daily_sms, daily_view, html, text};
 use chrono::{DateTime, Utc};
 use postwarden_core::Config;
 use postwarden_core::config::ReceiverConfig;
@@ -50,7 +50,7 @@ pub fn render(heading: &Heading, digest: &Digest) -> Rendered {
         sms: daily_sms(heading.server, digest, heading.until),
         text: text(heading, &view),
         html: html(heading, &view),
-        csv: daily_csv(digest),
+        csv: csv(&view),
         json: serde_json::to_string_pretty(digest).unwrap_or_default(),
     }
 }

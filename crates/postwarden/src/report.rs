@@ -7,6 +7,8 @@
 
 use chrono::{DateTime, Utc};
 use postwarden_core::Event;
+use postwarden_notify::rules::is_resolved;
+use postwarden_notify::sanitize::csv_cell;
 use postwarden_store::{AuthSummary, FilterSummary, TrafficSummary};
 use std::fmt::Write;
 
@@ -262,42 +264,26 @@ pub fn daily_sms(server: &str, d: &Digest, until: DateTime<Utc>) -> String {
     )
 }
 
-/// The digest's tables as one CSV (section, key, value), for the e-mail's attachment.
-pub fn daily_csv(d: &Digest) -> String {
-    let mut out = String::from("section,key,value\n");
-    let view = daily_view(d);
+/// A report's totals and tables as one CSV (section, key, value), for an e-mail's
+/// attachment; cells that a spreadsheet would evaluate are made text.
+pub fn csv(view: &View) -> String {
+    let mut writer = csv::Writer::from_writer(Vec::new());
+    let cell = |text: &str| csv_cell(&printable(text));
+    let mut rows = vec![["section".to_owned(), "key".into(), "value".into()]];
     for (label, n) in &view.totals {
-        let _ = writeln!(out, "totals,{},{n}", csv_cell(label));
+        rows.push(["totals".into(), cell(label), n.to_string()]);
     }
     for table in &view.tables {
         for row in &table.rows {
             let key = row.first().map(String::as_str).unwrap_or_default();
-            let value = row[1..].join(" ");
-            let _ = writeln!(
-                out,
-                "{},{},{}",
-                csv_cell(table.title),
-                csv_cell(key),
-                csv_cell(&value)
-            );
+            rows.push([cell(table.title), cell(key), cell(&row[1..].join(" "))]);
         }
     }
-    out
-}
-
-/// A CSV cell: quoted, quotes doubled, and a leading formula character defused.
-fn csv_cell(text: &str) -> String {
-    let text = printable(text);
-    let defused = if text.starts_with(['=', '+', '-', '@']) {
-        format!("'{text}")
-    } else {
-        text
-    };
-    format!("\"{}\"", defused.replace('"', "\"\""))
-}
-
-fn is_resolved(event: &Event) -> bool {
-    event.attributes.get("status").and_then(|s| s.as_str()) == Some("resolved")
+    for row in rows {
+        // Writing to memory cannot fail.
+        let _ = writer.write_record(row);
+    }
+    String::from_utf8(writer.into_inner().unwrap_or_default()).unwrap_or_default()
 }
 
 fn auth_chart(s: &AuthSummary) -> Chart {

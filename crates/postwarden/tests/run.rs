@@ -6,7 +6,7 @@
 //! the configuration never in its logs.
 
 use postwarden_store::Backend;
-use postwarden_testkit::clicksend::ClickSend;
+use postwarden_testkit::clicksend::{ClickSend, Sms};
 use postwarden_testkit::daemons::{dumped, free_port, smtp_sink};
 use postwarden_testkit::database::TestDatabase;
 use postwarden_testkit::postfix::Postfix;
@@ -67,6 +67,15 @@ impl Daemon {
 
     fn log(&self) -> String {
         std::fs::read_to_string(&self.log_path).unwrap_or_default()
+    }
+
+    /// Waits until the ClickSend double has `n` messages (the daemon's log on failure);
+    /// returns the `n`th.
+    fn sms(&self, clicksend: &ClickSend, n: usize) -> Sms {
+        clicksend
+            .wait_accepted_blocking(n, WAIT)
+            .unwrap_or_else(|e| panic!("{e}\n{}", self.log()));
+        clicksend.accepted().swap_remove(n - 1)
     }
 
     /// The next state the daemon reported on its notify socket.
@@ -216,11 +225,8 @@ listen = "{metrics}"
 
     assert!(postfix.command("stop").success());
     let stopped = Instant::now();
-    clicksend
-        .wait_accepted_blocking(1, WAIT)
-        .unwrap_or_else(|e| panic!("{e}\n{}", daemon.log()));
+    let down = daemon.sms(&clicksend, 1);
     println!("postfix down → SMS in {:?}", stopped.elapsed());
-    let down = &clicksend.accepted()[0];
     assert!(down.body.contains("postfix"), "{}", down.body);
     assert!(down.body.contains("master not running"), "{}", down.body);
     // The counters move right after the send: wait for them.
@@ -232,11 +238,8 @@ listen = "{metrics}"
 
     assert!(postfix.command("start").success());
     let started = Instant::now();
-    clicksend
-        .wait_accepted_blocking(2, WAIT)
-        .unwrap_or_else(|e| panic!("{e}\n{}", daemon.log()));
+    let up = daemon.sms(&clicksend, 2);
     println!("postfix up → SMS in {:?}", started.elapsed());
-    let up = &clicksend.accepted()[1];
     assert!(up.body.contains("recovered"), "{}", up.body);
 
     // An invalid configuration on SIGHUP is refused; the daemon keeps running the old one.
@@ -270,10 +273,7 @@ listen = "{metrics}"
         .status()
         .unwrap();
     assert!(held.success());
-    clicksend
-        .wait_accepted_blocking(3, WAIT)
-        .unwrap_or_else(|e| panic!("{e}\n{}", daemon.log()));
-    let queue = &clicksend.accepted()[2];
+    let queue = daemon.sms(&clicksend, 3);
     assert!(queue.body.contains("queue"), "{}", queue.body);
     assert!(queue.body.contains("more than 2"), "{}", queue.body);
     scrape_until(&metrics, "postwarden_probe_up{probe=\"queue\"} 0");
@@ -288,15 +288,9 @@ listen = "{metrics}"
         .status()
         .unwrap();
     assert!(deleted.success());
-    clicksend
-        .wait_accepted_blocking(4, WAIT)
-        .unwrap_or_else(|e| panic!("{e}\n{}", daemon.log()));
-    let accepted = clicksend.accepted();
-    assert!(
-        accepted[3].body.contains("queue: recovered"),
-        "{accepted:?}"
-    );
-    assert_eq!(accepted.len(), 4, "{accepted:?}");
+    let recovered = daemon.sms(&clicksend, 4);
+    assert!(recovered.body.contains("queue: recovered"), "{recovered:?}");
+    assert_eq!(clicksend.accepted().len(), 4, "{:?}", clicksend.accepted());
     daemon.stop();
 }
 
@@ -312,11 +306,8 @@ fn database_down_alert_reaches_the_phone_without_the_store() {
 
     proxy.cut();
     let cut = Instant::now();
-    clicksend
-        .wait_accepted_blocking(1, WAIT)
-        .unwrap_or_else(|e| panic!("{e}\n{}", daemon.log()));
+    let down = daemon.sms(clicksend, 1);
     println!("database down → SMS in {:?}", cut.elapsed());
-    let down = clicksend.accepted()[0].clone();
     assert!(down.body.contains("database"), "{}", down.body);
     assert!(
         down.custom_string.contains("-D"),
@@ -326,11 +317,8 @@ fn database_down_alert_reaches_the_phone_without_the_store() {
 
     proxy.restore();
     let restored = Instant::now();
-    clicksend
-        .wait_accepted_blocking(2, WAIT)
-        .unwrap_or_else(|e| panic!("{e}\n{}", daemon.log()));
+    let up = daemon.sms(clicksend, 2);
     println!("database back → SMS in {:?}", restored.elapsed());
-    let up = &clicksend.accepted()[1];
     assert!(up.body.contains("recovered"), "{}", up.body);
 
     assert!(!up.custom_string.contains("-D"), "{}", up.custom_string);
@@ -444,10 +432,7 @@ fn alerts_sent_while_the_store_is_down_survive_a_restart() {
 
     let daemon = site.start();
     proxy.cut();
-    clicksend
-        .wait_accepted_blocking(1, WAIT)
-        .unwrap_or_else(|e| panic!("{e}\n{}", daemon.log()));
-    let ticket = clicksend.accepted()[0].custom_string.clone();
+    let ticket = daemon.sms(clicksend, 1).custom_string;
     wait_until("the sent alert kept on disk", || {
         spooled().contains(&ticket)
     });
@@ -605,14 +590,19 @@ fn sigterm_during_an_smtp_session_loses_no_message() {
 
 /// SIGHUP restarts the filter with the new configuration, but the process holds its socket:
 /// Postfix connecting during the reload waits in the backlog and is served by the new
-/// filter, instead of being refused (and deferring the mail for minutes).
+/// filter, instead of being refused (and deferring the mail for minutes). The metrics count
+/// the message, the processor's time and the verdict.
 #[test]
 fn a_reload_never_refuses_postfix() {
     let dir = tempfile::tempdir().unwrap();
     let sink_dir = dir.path().join("sink");
     let sink = smtp_sink(&sink_dir);
     let listen = format!("127.0.0.1:{}", free_port());
-    let config = filter_config(dir.path(), &listen, &sink.address());
+    let metrics = format!("127.0.0.1:{}", free_port());
+    let config = filter_config(dir.path(), &listen, &sink.address())
+        + &format!(
+            "[[filter.processors]]\ntype = \"attachments\"\n[metrics]\nlisten = \"{metrics}\"\n"
+        );
     let daemon = Daemon::start(dir.path(), &config);
     daemon.signal("HUP");
     assert_eq!(daemon.notified(), "RELOADING=1");
@@ -625,6 +615,14 @@ fn a_reload_never_refuses_postfix() {
     smtp.quit();
     assert_eq!(daemon.notified(), "READY=1");
     assert_eq!(dumped(&sink_dir).len(), 1);
+    // The filter's work in the metrics.
+    for line in [
+        "postwarden_filter_messages_total{result=\"accepted\"} 1",
+        "postwarden_filter_verdicts_total{action=\"pass\"} 1",
+        "postwarden_processor_duration_seconds_count{processor=\"attachments\"} 1",
+    ] {
+        scrape_until(&metrics, line);
+    }
     daemon.stop();
 }
 

@@ -17,7 +17,7 @@ use postwarden_store::Store;
 use std::path::PathBuf;
 use std::time::Duration;
 
-pub use queue::{QueueCounts, parse_postqueue_json};
+pub use queue::{QUEUES, QueueCounts, parse_postqueue_json};
 pub use smtp::parse_banner;
 
 /// A configured probe.

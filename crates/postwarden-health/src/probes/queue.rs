@@ -7,6 +7,9 @@ use chrono::{DateTime, Utc};
 use postwarden_core::config::QueueProbeConfig;
 use std::collections::BTreeMap;
 
+/// Postfix's queues, as the probe's figures name them.
+pub const QUEUES: [&str; 5] = ["active", "deferred", "hold", "incoming", "maildrop"];
+
 pub(super) const NAME: &str = "queue";
 
 /// Messages per queue name, and the oldest arrival.
@@ -94,7 +97,7 @@ fn evaluate(config: &QueueProbeConfig, counts: &QueueCounts, now: DateTime<Utc>)
     } else {
         Reading::ok(NAME, detail)
     };
-    for queue in ["active", "deferred", "hold", "incoming", "maildrop"] {
+    for queue in QUEUES {
         reading = reading.with(queue, counts.by_queue.get(queue).copied().unwrap_or(0));
     }
     reading.with("total", total).with("oldest_age_seconds", age)

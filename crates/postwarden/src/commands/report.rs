@@ -59,13 +59,9 @@ pub async fn run(args: ReportArgs, paths: &ConfigPaths) -> Result<ExitCode> {
         bail!("--send goes with `report daily` only");
     }
     let since = since(&args.since)?;
-    let top = u32::try_from(args.top.unwrap_or(config.report.top)).unwrap_or(u32::MAX);
+    let top = top_rows(args.top.unwrap_or(config.report.top));
     let store = open_store(&config).await?;
-    let server = config
-        .report
-        .server_name
-        .clone()
-        .unwrap_or_else(crate::context::host_name);
+    let server = server_name(&config);
     let heading = Heading {
         server: &server,
         since,
@@ -106,6 +102,20 @@ pub async fn run(args: ReportArgs, paths: &ConfigPaths) -> Result<ExitCode> {
     let output = render(args.format, &heading, &view, json);
     print!("{output}");
     Ok(ExitCode::SUCCESS)
+}
+
+/// Rows in each top list, as the store takes them.
+pub fn top_rows(rows: usize) -> u32 {
+    u32::try_from(rows).unwrap_or(u32::MAX)
+}
+
+/// The server's name in reports (`report.server_name`, else the host name).
+pub fn server_name(config: &postwarden_core::Config) -> String {
+    config
+        .report
+        .server_name
+        .clone()
+        .unwrap_or_else(crate::context::host_name)
 }
 
 /// Sends the daily report to the receivers of `[reports.daily]` through the notification

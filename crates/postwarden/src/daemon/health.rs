@@ -15,7 +15,7 @@ use anyhow::Result;
 use chrono::Utc;
 use postwarden_core::metrics::metrics;
 use postwarden_core::{Config, Event};
-use postwarden_health::{Monitor, Probe, Reading, probes_of};
+use postwarden_health::{Monitor, Probe, QUEUES, Reading, probes_of};
 use postwarden_notify::direct::DirectSender;
 use postwarden_notify::directive::DirectiveSpec;
 use postwarden_store::Store;
@@ -127,7 +127,7 @@ async fn observe(probes: &[Probe], monitor: &mut Monitor, timeout: Duration) -> 
 fn publish(reading: &Reading) {
     metrics().probe(reading.probe, reading.ok);
     if reading.probe == "queue" {
-        for queue in ["active", "deferred", "hold", "incoming", "maildrop"] {
+        for queue in QUEUES {
             if let Some(n) = reading.figures.get(queue).and_then(|n| n.as_i64()) {
                 metrics().queue(queue, n);
             }

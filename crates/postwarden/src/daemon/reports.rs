@@ -7,6 +7,7 @@
 //! time since the last) nor repeats one, and of several nodes only one sends it. A first
 //! start only records where the schedule stands.
 
+use crate::commands::report::{server_name, top_rows};
 use crate::daily::{gather, notifications, render};
 use crate::report::Heading;
 use anyhow::Result;
@@ -91,7 +92,7 @@ pub async fn run_due(
             Ok(Vec::new())
         }
         Due::Run { since, at } => {
-            let digest = gather(store, since, top(config)).await?;
+            let digest = gather(store, since, top_rows(config.report.top)).await?;
             let server = server_name(config);
             let heading = Heading {
                 server: &server,
@@ -107,20 +108,6 @@ pub async fn run_due(
             Ok(tickets)
         }
     }
-}
-
-/// Rows in each top list (`report.top`).
-pub fn top(config: &Config) -> u32 {
-    u32::try_from(config.report.top).unwrap_or(u32::MAX)
-}
-
-/// The server's name in reports (`report.server_name`, else the host name).
-pub fn server_name(config: &Config) -> String {
-    config
-        .report
-        .server_name
-        .clone()
-        .unwrap_or_else(crate::context::host_name)
 }
 
 #[cfg(test)]

@@ -140,14 +140,15 @@ fn channels_section(s: &Settings) -> String {
     text
 }
 
+/// (channel, recipients) of every receiver the flags gave.
+fn receivers(s: &Settings) -> Vec<(&'static str, &Vec<String>)> {
+    let sms = s.sms.as_ref().map(|sms| (SMS_CHANNEL, &sms.to));
+    let mail = s.mail.as_ref().map(|mail| (MAIL_CHANNEL, &mail.to));
+    sms.into_iter().chain(mail).collect()
+}
+
 fn rules_section(s: &Settings) -> String {
-    let mut receivers = Vec::new();
-    if let Some(sms) = &s.sms {
-        receivers.push((SMS_CHANNEL, &sms.to));
-    }
-    if let Some(mail) = &s.mail {
-        receivers.push((MAIL_CHANNEL, &mail.to));
-    }
+    let receivers = receivers(s);
     if receivers.is_empty() {
         return String::new();
     }
@@ -168,19 +169,10 @@ fn report_section(s: &Settings) -> String {
     let Some((at, zone)) = &s.report else {
         return String::new();
     };
-    let mut receivers = Vec::new();
-    if let Some(sms) = &s.sms {
-        receivers.push(format!(
-            "{{ channel = \"{SMS_CHANNEL}\", to = {} }}",
-            toml_list(&sms.to)
-        ));
-    }
-    if let Some(mail) = &s.mail {
-        receivers.push(format!(
-            "{{ channel = \"{MAIL_CHANNEL}\", to = {} }}",
-            toml_list(&mail.to)
-        ));
-    }
+    let receivers: Vec<String> = receivers(s)
+        .into_iter()
+        .map(|(channel, to)| format!("{{ channel = \"{channel}\", to = {} }}", toml_list(to)))
+        .collect();
     format!(
         "\n# Every morning: the summary by SMS, the digest (HTML, CSV) by mail (docs/run.md).\n\
          [reports.daily]\nat = {}\ntimezone = {}\nreceivers = [{}]\n",
