@@ -11,6 +11,7 @@ mod filter;
 mod health;
 mod notify;
 mod reports;
+mod web;
 pub use filter::*;
 pub use health::*;
 pub use notify::*;
@@ -18,6 +19,7 @@ pub use reports::*;
 use serde::{Deserialize, Deserializer};
 use std::path::PathBuf;
 use std::time::Duration;
+pub use web::*;
 
 /// The whole configuration file.
 #[derive(Debug, Clone, Deserialize)]
@@ -44,6 +46,10 @@ pub struct Config {
     pub rules: Vec<RuleConfig>,
     /// Default limits for every receiver (a channel's own `limits` replace them).
     pub limits: LimitsConfig,
+    /// The web console and HTTP API.
+    pub web: WebConfig,
+    /// Where passwords are checked besides local hashes.
+    pub auth: AuthConfig,
 }
 
 impl Default for Config {
@@ -65,6 +71,8 @@ impl Default for Config {
             channels: Default::default(),
             rules: Vec::new(),
             limits: LimitsConfig::default(),
+            web: WebConfig::default(),
+            auth: AuthConfig::default(),
         }
     }
 }
@@ -122,6 +130,8 @@ impl Config {
         }
         self.filter.validate()?;
         self.health.validate()?;
+        self.web.validate()?;
+        self.auth.validate()?;
         for component in &self.run.components {
             if !RunConfig::COMPONENTS.contains(&component.as_str()) {
                 return invalid(
@@ -162,6 +172,14 @@ impl Config {
                     keys.push(format!("channels.{name}.{key}"));
                 }
             }
+        }
+        if let Some(ldap) = &self.auth.ldap
+            && ldap
+                .service_password
+                .as_ref()
+                .is_some_and(Secret::is_inline)
+        {
+            keys.push("auth.ldap.service_password".to_owned());
         }
         for processor in &self.filter.processors {
             if let ProcessorConfig::Webhook(webhook) = processor
@@ -374,7 +392,8 @@ pub struct MetricsConfig {
 pub struct RunConfig {
     /// The components to run: `health` (probes and their alerts), `notify` (the
     /// dispatcher), `reports` (the scheduled `[reports.*]`), `logs` (follows `logs.files`
-    /// as `logs follow` does), `filter` (the content filter on `filter.listen`).
+    /// as `logs follow` does), `filter` (the content filter on `filter.listen`), `web` (the
+    /// console and HTTP API on `web.listen`, with the quarantine digest).
     pub components: Vec<String>,
     /// How long a shutdown or reload waits for components to finish (SMTP sessions in flight).
     #[serde(deserialize_with = "duration")]
@@ -382,7 +401,8 @@ pub struct RunConfig {
 }
 
 impl RunConfig {
-    pub const COMPONENTS: [&'static str; 5] = ["health", "notify", "reports", "logs", "filter"];
+    pub const COMPONENTS: [&'static str; 6] =
+        ["health", "notify", "reports", "logs", "filter", "web"];
 }
 
 impl Default for RunConfig {

@@ -9,9 +9,11 @@ pub mod event;
 pub mod http;
 pub mod metrics;
 pub mod secret;
+pub mod users;
 pub mod verdict;
 
 pub use config::Config;
 pub use event::{Event, Severity};
 pub use secret::Secret;
+pub use users::{Role, UserSettings};
 pub use verdict::{Action, Finding, Tag};

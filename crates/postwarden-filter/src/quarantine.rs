@@ -96,16 +96,44 @@ async fn open_entry(store: &Store, id: &str) -> Result<QuarantineRecord, EntryEr
     Ok(entry)
 }
 
-/// Delivers entry `id` to the recipients it was held for, through the next hop and
-/// without filtering again, and records that `by` released it.
+/// Whom a release delivers to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ReleaseTo {
+    /// Every recipient the entry was held for and not yet released to.
+    All,
+    /// Only these of them (a mailbox owner releasing their own copy).
+    Only(Vec<String>),
+}
+
+/// Delivers entry `id` to the recipients it was held for (all, or some of them), through
+/// the next hop and without filtering again, and records that `by` released it. The entry
+/// counts as released once every recipient has had it.
 pub async fn release(
     store: &Store,
     quarantine: &Quarantine,
     relay: &Relay,
     id: &str,
     by: &str,
+    to: &ReleaseTo,
 ) -> Result<QuarantineRecord, EntryError> {
     let entry = open_entry(store, id).await?;
+    let unreleased = store.quarantine_unreleased(id).await?;
+    let recipients: Vec<String> = entry
+        .recipients
+        .iter()
+        .filter(|r| unreleased.iter().any(|u| u.eq_ignore_ascii_case(r)))
+        .filter(|r| match to {
+            ReleaseTo::All => true,
+            ReleaseTo::Only(only) => only.iter().any(|o| o.eq_ignore_ascii_case(r)),
+        })
+        .cloned()
+        .collect();
+    if recipients.is_empty() {
+        return Err(EntryError::Done {
+            id: id.to_string(),
+            what: "released",
+        });
+    }
     let message = quarantine
         .read(&entry.digest)
         .map_err(|source| EntryError::File {
@@ -119,7 +147,7 @@ pub async fn release(
             eight_bit: !message.is_ascii(),
             ..MailParams::default()
         },
-        recipients: &entry.recipients,
+        recipients: &recipients,
         message: &message,
     };
     relay
@@ -130,10 +158,13 @@ pub async fn release(
             source,
         })?;
     let now = Utc::now();
-    store.mark_released(id, by, now).await?;
+    let whole = store
+        .mark_recipients_released(id, &recipients, by, now)
+        .await?;
     Ok(QuarantineRecord {
-        released: Some(now),
-        released_by: Some(by.to_string()),
+        released: whole.then_some(now),
+        released_by: whole.then(|| by.to_string()),
+        recipients,
         ..entry
     })
 }

@@ -10,7 +10,7 @@ use daemons::{
 use postwarden_core::{Config, Secret};
 use postwarden_filter::Filter;
 use postwarden_filter::next_hop;
-use postwarden_filter::quarantine::{EntryError, Quarantine, delete, release};
+use postwarden_filter::quarantine::{EntryError, Quarantine, ReleaseTo, delete, release};
 use postwarden_smtp::client::{Outgoing, Relay, RelayConfig, RelayError};
 use postwarden_smtp::server::{ServerConfig, serve};
 use postwarden_smtp::{MailParams, Reply};
@@ -380,6 +380,7 @@ async fn spamd_and_clamd_verdicts_per_recipient() {
         &relay,
         &held[0].id,
         "admin@corp.example",
+        &ReleaseTo::All,
     )
     .await
     .unwrap();
@@ -402,6 +403,7 @@ async fn spamd_and_clamd_verdicts_per_recipient() {
         &relay,
         &held[0].id,
         "admin@corp.example",
+        &ReleaseTo::All,
     )
     .await;
     assert!(

@@ -58,6 +58,10 @@ pub enum StoreError {
         error: sqlx::Error,
     },
 
+    /// Something with the same key exists already (`a user \`alice@example.org\``).
+    #[error("{0} exists already")]
+    Exists(String),
+
     /// A stored value could not be read back.
     #[error(
         "stored data is not valid ({0}); the database was changed outside postwarden or is damaged"

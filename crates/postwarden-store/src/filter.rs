@@ -110,6 +110,7 @@ impl Store {
                 .execute(&mut *tx)
                 .await
                 .map_err(StoreError::query(CONTEXT))?;
+            insert_addresses(self.backend, &mut tx, record).await?;
             for event in events {
                 insert_event_with(self.backend, &mut *tx, event, Routing::Pending).await?;
             }
@@ -119,6 +120,12 @@ impl Store {
 
     /// Stores a quarantine entry (the file must already be durable).
     pub async fn insert_quarantine(&self, q: &QuarantineRecord) -> Result<(), StoreError> {
+        const CONTEXT: &str = "storing a quarantine entry";
+        let mut tx = self
+            .pool
+            .begin()
+            .await
+            .map_err(StoreError::query(CONTEXT))?;
         self.query(&format!(
             "INSERT INTO quarantine ({QUARANTINE_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
         ))
@@ -133,10 +140,26 @@ impl Store {
         .bind(q.released.map(to_us))
         .bind(q.released_by.as_deref())
         .bind(q.deleted.map(to_us))
-        .execute(&self.pool)
+        .execute(&mut *tx)
         .await
-        .map_err(StoreError::query("storing a quarantine entry"))?;
-        Ok(())
+        .map_err(StoreError::query(CONTEXT))?;
+        let rows: Vec<[Option<String>; 3]> = q
+            .recipients
+            .iter()
+            .map(|r| {
+                let (address, domain) = address_and_domain(r);
+                [Some(q.id.clone()), Some(address), Some(domain)]
+            })
+            .collect();
+        insert_index_rows(
+            self.backend,
+            &mut tx,
+            "INSERT INTO quarantine_recipients (quarantine_id, address, domain, time_us)",
+            &rows,
+            to_us(q.time),
+        )
+        .await?;
+        tx.commit().await.map_err(StoreError::query(CONTEXT))
     }
 
     /// Quarantine entries not deleted, newest first, at most `limit`.
@@ -210,11 +233,12 @@ impl Store {
         Ok(())
     }
 
-    /// Every allow/block entry in the store.
+    /// Every global allow/block entry in the store (those a domain or user owns are read
+    /// with [`Store::owned_list_entries`]).
     pub async fn list_entries(&self) -> Result<Vec<ListEntry>, StoreError> {
         const CONTEXT: &str = "reading list entries";
         let rows = self
-            .query("SELECT list, field, value FROM list_entries ORDER BY id")
+            .query("SELECT list, field, value FROM list_entries WHERE owner IS NULL ORDER BY id")
             .fetch_all(&self.pool)
             .await
             .map_err(StoreError::query(CONTEXT))?;
@@ -250,7 +274,225 @@ impl Store {
     }
 }
 
-fn quarantine_from_row(row: &AnyRow) -> Result<QuarantineRecord, StoreError> {
+/// A list entry with its id and owner, as the console and the API edit them.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct OwnedListEntry {
+    pub id: i64,
+    /// `allow` or `block`.
+    pub list: String,
+    /// `sender`, `recipient`, `client` or `header`.
+    pub field: String,
+    pub value: String,
+    /// `None`: global; `@domain`: a domain's; an address: a user's.
+    pub owner: Option<String>,
+    pub comment: Option<String>,
+}
+
+impl Store {
+    /// List entries of the given owners (`None` in `owners` means the global ones), by id.
+    pub async fn owned_list_entries(
+        &self,
+        owners: &[Option<String>],
+    ) -> Result<Vec<OwnedListEntry>, StoreError> {
+        const CONTEXT: &str = "reading list entries";
+        if owners.is_empty() {
+            return Ok(Vec::new());
+        }
+        let named: Vec<&String> = owners.iter().flatten().collect();
+        let mut conditions = Vec::new();
+        if owners.iter().any(Option::is_none) {
+            conditions.push("owner IS NULL".to_string());
+        }
+        if !named.is_empty() {
+            conditions.push(format!("owner IN ({})", vec!["?"; named.len()].join(", ")));
+        }
+        let mut query = self.query(&format!(
+            "SELECT id, list, field, value, owner, comment FROM list_entries WHERE {} ORDER BY id",
+            conditions.join(" OR ")
+        ));
+        for owner in named {
+            query = query.bind(owner.to_lowercase());
+        }
+        let rows = query
+            .fetch_all(&self.pool)
+            .await
+            .map_err(StoreError::query(CONTEXT))?;
+        rows.iter()
+            .map(|row| {
+                Ok(OwnedListEntry {
+                    id: get(row, "id", CONTEXT)?,
+                    list: get(row, "list", CONTEXT)?,
+                    field: get(row, "field", CONTEXT)?,
+                    value: get(row, "value", CONTEXT)?,
+                    owner: get(row, "owner", CONTEXT)?,
+                    comment: get(row, "comment", CONTEXT)?,
+                })
+            })
+            .collect()
+    }
+
+    /// Adds an entry for `owner` (`None`: global) and returns its id.
+    pub async fn add_owned_list_entry(
+        &self,
+        entry: &ListEntry,
+        owner: Option<&str>,
+        comment: Option<&str>,
+    ) -> Result<i64, StoreError> {
+        const CONTEXT: &str = "adding a list entry";
+        let owner = owner.map(str::to_lowercase);
+        let mut tx = self
+            .pool
+            .begin()
+            .await
+            .map_err(StoreError::query(CONTEXT))?;
+        self.query(
+            "INSERT INTO list_entries (list, field, value, comment, created_us, owner) \
+             VALUES (?, ?, ?, ?, ?, ?)",
+        )
+        .bind(entry.list.clone())
+        .bind(entry.field.clone())
+        .bind(entry.value.clone())
+        .bind(comment.map(str::to_string))
+        .bind(to_us(Utc::now()))
+        .bind(owner.clone())
+        .execute(&mut *tx)
+        .await
+        .map_err(StoreError::query(CONTEXT))?;
+        let row = self
+            .query(
+                "SELECT MAX(id) FROM list_entries WHERE list = ? AND field = ? AND value = ? \
+                 AND (owner = ? OR (owner IS NULL AND ? IS NULL))",
+            )
+            .bind(entry.list.clone())
+            .bind(entry.field.clone())
+            .bind(entry.value.clone())
+            .bind(owner.clone())
+            .bind(owner)
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(StoreError::query(CONTEXT))?;
+        let id = crate::rows::at::<i64>(&row, 0, CONTEXT)?;
+        tx.commit().await.map_err(StoreError::query(CONTEXT))?;
+        Ok(id)
+    }
+
+    /// One entry by id.
+    pub async fn owned_list_entry(&self, id: i64) -> Result<Option<OwnedListEntry>, StoreError> {
+        const CONTEXT: &str = "reading a list entry";
+        let row = self
+            .query("SELECT id, list, field, value, owner, comment FROM list_entries WHERE id = ?")
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(StoreError::query(CONTEXT))?;
+        row.map(|row| {
+            Ok(OwnedListEntry {
+                id: get(&row, "id", CONTEXT)?,
+                list: get(&row, "list", CONTEXT)?,
+                field: get(&row, "field", CONTEXT)?,
+                value: get(&row, "value", CONTEXT)?,
+                owner: get(&row, "owner", CONTEXT)?,
+                comment: get(&row, "comment", CONTEXT)?,
+            })
+        })
+        .transpose()
+    }
+
+    /// Removes an entry; false when there was none.
+    pub async fn delete_list_entry(&self, id: i64) -> Result<bool, StoreError> {
+        Ok(self
+            .query("DELETE FROM list_entries WHERE id = ?")
+            .bind(id)
+            .execute(&self.pool)
+            .await
+            .map_err(StoreError::query("removing a list entry"))?
+            .rows_affected()
+            > 0)
+    }
+}
+
+/// The lower-cased address and its domain (after the last `@`; empty for the null sender).
+pub(crate) fn address_and_domain(address: &str) -> (String, String) {
+    let address = address.to_lowercase();
+    let domain = address
+        .rsplit_once('@')
+        .map(|(_, d)| d.to_string())
+        .unwrap_or_default();
+    (address, domain)
+}
+
+/// Indexes a message's sender and recipients (with each one's action) for who may see it.
+async fn insert_addresses(
+    backend: crate::Backend,
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    record: &MessageRecord,
+) -> Result<(), StoreError> {
+    let mut rows: Vec<[Option<String>; 5]> = Vec::with_capacity(record.recipients.len() + 1);
+    if !record.mail_from.is_empty() {
+        let (address, domain) = address_and_domain(&record.mail_from);
+        rows.push([
+            Some(record.id.clone()),
+            Some(address),
+            Some(domain),
+            Some("s".into()),
+            None,
+        ]);
+    }
+    for recipient in &record.recipients {
+        let (address, domain) = address_and_domain(recipient);
+        let action = record
+            .verdicts
+            .get(recipient)
+            .and_then(|v| v.get("action"))
+            .and_then(|a| a.as_str())
+            .map(str::to_string);
+        rows.push([
+            Some(record.id.clone()),
+            Some(address),
+            Some(domain),
+            Some("r".into()),
+            action,
+        ]);
+    }
+    insert_index_rows(
+        backend,
+        tx,
+        "INSERT INTO message_addresses (message_id, address, domain, role, action, time_us)",
+        &rows,
+        to_us(record.time),
+    )
+    .await
+}
+
+/// Inserts rows of text columns followed by one `time_us` column, as few statements as the
+/// backend's bind limit allows.
+async fn insert_index_rows<const N: usize>(
+    backend: crate::Backend,
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    head: &str,
+    rows: &[[Option<String>; N]],
+    time_us: i64,
+) -> Result<(), StoreError> {
+    const CONTEXT: &str = "indexing a message's addresses";
+    let columns = N + 1;
+    for chunk in rows.chunks(crate::logs::rows_per_insert(backend, columns).max(1)) {
+        let sql = crate::logs::multi_row_insert(backend, head, columns, chunk.len(), "");
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for row in chunk {
+            for value in row {
+                query = query.bind(value.clone());
+            }
+            query = query.bind(time_us);
+        }
+        query
+            .execute(&mut **tx)
+            .await
+            .map_err(StoreError::query(CONTEXT))?;
+    }
+    Ok(())
+}
+
+pub(crate) fn quarantine_from_row(row: &AnyRow) -> Result<QuarantineRecord, StoreError> {
     const CONTEXT: &str = "reading a quarantine entry";
     let id: String = get(row, "id", CONTEXT)?;
     let recipients: String = get(row, "recipients", CONTEXT)?;

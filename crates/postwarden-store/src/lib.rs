@@ -1,5 +1,6 @@
 //! postwarden's store: events, log records, traffic counters, log-reader positions, the
-//! filter's messages and quarantine, and the notification engine's directives and audit in
+//! filter's messages and quarantine, the notification engine's directives and audit, and
+//! the people who sign in (users, sessions, API tokens, and what each may see) in
 //! SQLite (the embedded default), PostgreSQL or MySQL/MariaDB.
 //!
 //! One [`Store`] wraps one `sqlx` [`AnyPool`]; the backend is chosen by the URL scheme.
@@ -18,6 +19,7 @@ mod error;
 mod events;
 mod filter;
 mod logs;
+mod mailview;
 mod migrations;
 mod model;
 mod notify;
@@ -25,10 +27,12 @@ mod reports;
 mod rows;
 mod schedules;
 mod time;
+mod users;
 
 pub use backend::Backend;
 pub use error::{StoreError, redact_url};
-pub use filter::{ListEntry, MessageRecord, QuarantineRecord};
+pub use filter::{ListEntry, MessageRecord, OwnedListEntry, QuarantineRecord};
+pub use mailview::{Cursor, FlowPoint, MessageQuery, QuarantineQuery, Visibility, unix_hour};
 pub use model::{
     AuthSummary, FileState, FilterSummary, LogBatch, LogRecordRow, StoredEvent, TopAsn, TopIp,
     TrafficCount, TrafficSummary,
@@ -37,6 +41,7 @@ pub use notify::{
     AttemptRecord, ClaimedDirective, ClaimedGroup, ClaimedNotification, FinishedAttempt,
     NewDirective, NewNotification, NotificationState, PendingGroup, SendSlot, id_list,
 };
+pub use users::{NewUser, SessionRecord, TokenRecord, UserRecord, UserSource};
 
 use error::scrub;
 use postwarden_core::Secret;

@@ -41,6 +41,11 @@ const SQLITE: Source = &[
         "schedules",
         include_str!("../migrations/sqlite/0005_schedules.sql"),
     ),
+    (
+        6,
+        "users",
+        include_str!("../migrations/sqlite/0006_users.sql"),
+    ),
 ];
 const POSTGRES: Source = &[
     (
@@ -68,6 +73,11 @@ const POSTGRES: Source = &[
         "schedules",
         include_str!("../migrations/postgres/0005_schedules.sql"),
     ),
+    (
+        6,
+        "users",
+        include_str!("../migrations/postgres/0006_users.sql"),
+    ),
 ];
 const MYSQL: Source = &[
     (1, "init", include_str!("../migrations/mysql/0001_init.sql")),
@@ -90,6 +100,11 @@ const MYSQL: Source = &[
         5,
         "schedules",
         include_str!("../migrations/mysql/0005_schedules.sql"),
+    ),
+    (
+        6,
+        "users",
+        include_str!("../migrations/mysql/0006_users.sql"),
     ),
 ];
 

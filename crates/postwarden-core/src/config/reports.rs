@@ -93,7 +93,7 @@ impl ScheduledReportConfig {
 }
 
 /// `HH:MM` as the cron pattern of every day at that time.
-fn daily(at: &str) -> Option<String> {
+pub(crate) fn daily(at: &str) -> Option<String> {
     let (hour, minute) = at.split_once(':')?;
     let hour: u32 = hour.parse().ok().filter(|h| *h < 24)?;
     let minute: u32 = minute.parse().ok().filter(|m| *m < 60)?;

@@ -4,7 +4,7 @@ use crate::commands::filter::{hostname, quarantine_dir};
 use crate::context::{ConfigPaths, open_store};
 use anyhow::{Context, Result};
 use clap::Subcommand;
-use postwarden_filter::quarantine::{Quarantine, delete, release};
+use postwarden_filter::quarantine::{Quarantine, ReleaseTo, delete, release};
 use std::io::Write;
 use std::process::ExitCode;
 
@@ -82,7 +82,7 @@ pub async fn run(command: QuarantineCommand, paths: &ConfigPaths) -> Result<Exit
                 .or_else(|| std::env::var("USER").ok());
             let by = by.unwrap_or_else(|| "unknown".into());
             let relay = postwarden_filter::next_hop(&config.filter, &hostname(&config));
-            let entry = release(&store, &quarantine, &relay, &id, &by).await?;
+            let entry = release(&store, &quarantine, &relay, &id, &by, &ReleaseTo::All).await?;
             println!("released {id} to {} (by {by})", entry.recipients.join(", "));
         }
         QuarantineCommand::Delete { id } => {

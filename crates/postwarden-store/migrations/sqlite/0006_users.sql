@@ -1,0 +1,78 @@
+-- People: users of the web console and the API, their sessions and API tokens, and the
+-- address index that decides what each of them may see (a user the mail they sent or
+-- received, a domain admin their domains). List entries gain an owner (NULL: global,
+-- `@domain`: a domain's, an address: a user's).
+
+CREATE TABLE users (
+    id            INTEGER PRIMARY KEY AUTOINCREMENT,
+    address       TEXT    NOT NULL UNIQUE,
+    display_name  TEXT,
+    role          TEXT    NOT NULL,
+    domains       TEXT    NOT NULL,
+    password_hash TEXT,
+    source        TEXT    NOT NULL,
+    disabled      BIGINT  NOT NULL,
+    settings      TEXT    NOT NULL,
+    created_us    BIGINT  NOT NULL,
+    updated_us    BIGINT  NOT NULL,
+    last_login_us BIGINT
+);
+
+CREATE TABLE web_sessions (
+    id_hash      TEXT    PRIMARY KEY NOT NULL,
+    user_id      BIGINT  NOT NULL,
+    csrf         TEXT    NOT NULL,
+    created_us   BIGINT  NOT NULL,
+    last_seen_us BIGINT  NOT NULL
+);
+CREATE INDEX web_sessions_user ON web_sessions (user_id);
+
+CREATE TABLE api_tokens (
+    jti          TEXT    PRIMARY KEY NOT NULL,
+    user_id      BIGINT  NOT NULL,
+    name         TEXT    NOT NULL,
+    scopes       TEXT    NOT NULL,
+    created_us   BIGINT  NOT NULL,
+    expires_us   BIGINT  NOT NULL,
+    revoked_us   BIGINT
+);
+CREATE INDEX api_tokens_user ON api_tokens (user_id);
+
+CREATE TABLE message_addresses (
+    message_id TEXT   NOT NULL,
+    address    TEXT   NOT NULL,
+    domain     TEXT   NOT NULL,
+    role       TEXT   NOT NULL,
+    action     TEXT,
+    time_us    BIGINT NOT NULL
+);
+CREATE INDEX message_addresses_address ON message_addresses (address, time_us);
+CREATE INDEX message_addresses_domain ON message_addresses (domain, time_us);
+CREATE INDEX message_addresses_message ON message_addresses (message_id);
+CREATE INDEX message_addresses_time ON message_addresses (time_us);
+
+CREATE TABLE quarantine_recipients (
+    quarantine_id TEXT   NOT NULL,
+    address       TEXT   NOT NULL,
+    domain        TEXT   NOT NULL,
+    time_us       BIGINT NOT NULL,
+    released_us   BIGINT,
+    released_by   TEXT
+);
+CREATE INDEX quarantine_recipients_address ON quarantine_recipients (address, time_us);
+CREATE INDEX quarantine_recipients_domain ON quarantine_recipients (domain, time_us);
+CREATE INDEX quarantine_recipients_entry ON quarantine_recipients (quarantine_id);
+
+ALTER TABLE list_entries ADD COLUMN owner TEXT;
+
+-- Index what is already stored (recipients are JSON arrays, verdicts a JSON object).
+INSERT INTO message_addresses (message_id, address, domain, role, action, time_us)
+SELECT m.id, lower(j.value), lower(substr(j.value, instr(j.value, '@') + 1)), 'r',
+       json_extract(m.verdicts, '$."' || j.value || '".action'), m.time_us
+FROM messages m, json_each(m.recipients) j;
+INSERT INTO message_addresses (message_id, address, domain, role, time_us)
+SELECT m.id, lower(m.mail_from), lower(substr(m.mail_from, instr(m.mail_from, '@') + 1)), 's', m.time_us
+FROM messages m WHERE m.mail_from <> '';
+INSERT INTO quarantine_recipients (quarantine_id, address, domain, time_us)
+SELECT q.id, lower(j.value), lower(substr(j.value, instr(j.value, '@') + 1)), q.time_us
+FROM quarantine q, json_each(q.recipients) j;

@@ -1,0 +1,474 @@
+//! What the web console and the API show of the filter's mail, always through a
+//! [`Visibility`]: the query itself is restricted (a join on `message_addresses` or
+//! `quarantine_recipients`), so an entry that is not the caller's is simply not found.
+//!
+//! Lists are paged by a keyset cursor (`time_us`, `id`) rather than an offset, so page 500
+//! of a million messages costs what page 1 costs.
+
+use crate::filter::address_and_domain;
+use crate::rows::get;
+use crate::time::{from_us, hour_of_us, to_us};
+use crate::{MessageRecord, QuarantineRecord, Store, StoreError};
+use chrono::{DateTime, Utc};
+use sqlx::any::AnyRow;
+
+/// Whose mail a caller may see.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Visibility {
+    /// Everything (admins).
+    All,
+    /// Mail to or from these domains (domain admins).
+    Domains(Vec<String>),
+    /// Mail to or from this address (users); quarantine entries held for it.
+    Address(String),
+}
+
+impl Visibility {
+    /// `(column = ?)` / `(column IN (?, …))` over the address index, with its binds; `None`
+    /// for everything.
+    fn condition(&self, address_col: &str, domain_col: &str) -> Option<(String, Vec<String>)> {
+        match self {
+            Visibility::All => None,
+            Visibility::Address(a) => Some((format!("{address_col} = ?"), vec![a.to_lowercase()])),
+            Visibility::Domains(domains) if domains.is_empty() => Some(("1 = 0".into(), vec![])),
+            Visibility::Domains(domains) => Some((
+                format!("{domain_col} IN ({})", vec!["?"; domains.len()].join(", ")),
+                domains.iter().map(|d| d.to_lowercase()).collect(),
+            )),
+        }
+    }
+
+    /// Whether `address` (a recipient) is within this visibility.
+    pub fn covers(&self, address: &str) -> bool {
+        let (address, domain) = address_and_domain(address);
+        match self {
+            Visibility::All => true,
+            Visibility::Address(a) => a.eq_ignore_ascii_case(&address),
+            Visibility::Domains(ds) => ds.iter().any(|d| d.eq_ignore_ascii_case(&domain)),
+        }
+    }
+}
+
+/// A page position: the `(time, id)` of the last row of the previous page.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Cursor {
+    pub time_us: i64,
+    pub id: String,
+}
+
+impl Cursor {
+    /// `"<time_us>.<id>"`, opaque to clients.
+    pub fn encode(&self) -> String {
+        format!("{}.{}", self.time_us, self.id)
+    }
+
+    pub fn decode(text: &str) -> Option<Cursor> {
+        let (time, id) = text.split_once('.')?;
+        let valid_id = !id.is_empty()
+            && id.len() <= 32
+            && id
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+        valid_id.then_some(())?;
+        Some(Cursor {
+            time_us: time.parse().ok()?,
+            id: id.to_string(),
+        })
+    }
+}
+
+/// A message search. Every criterion is optional and they combine with AND.
+#[derive(Debug, Clone)]
+pub struct MessageQuery {
+    pub visibility: Visibility,
+    /// Exact sender address (any case).
+    pub sender: Option<String>,
+    /// Exact recipient address (any case).
+    pub recipient: Option<String>,
+    /// A recipient got this action (`pass`, `tag`, `quarantine`, `reject`, …).
+    pub action: Option<String>,
+    pub since: Option<DateTime<Utc>>,
+    pub until: Option<DateTime<Utc>>,
+    /// The reference id or Postfix's queue id.
+    pub id: Option<String>,
+    pub after: Option<Cursor>,
+    pub limit: u32,
+}
+
+impl MessageQuery {
+    pub fn new(visibility: Visibility, limit: u32) -> Self {
+        MessageQuery {
+            visibility,
+            sender: None,
+            recipient: None,
+            action: None,
+            since: None,
+            until: None,
+            id: None,
+            after: None,
+            limit,
+        }
+    }
+}
+
+/// A quarantine listing.
+#[derive(Debug, Clone)]
+pub struct QuarantineQuery {
+    pub visibility: Visibility,
+    /// Include entries already released for the caller.
+    pub include_released: bool,
+    pub since: Option<DateTime<Utc>>,
+    pub after: Option<Cursor>,
+    pub limit: u32,
+}
+
+/// Messages per hour and outcome, for the dashboard's chart.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct FlowPoint {
+    pub hour: DateTime<Utc>,
+    /// `pass`, `tag`, `quarantine`, `reject`, `tempfail`, … (per recipient).
+    pub action: String,
+    pub count: i64,
+}
+
+const MESSAGE_COLUMNS: &str = "m.id, m.time_us, m.queue_id, m.client_ip, m.client_name, \
+     m.mail_from, m.recipients, m.subject, m.size, m.score, m.findings, m.verdicts, m.reply, \
+     m.duration_us";
+const QUARANTINE_COLUMNS: &str = "q.id, q.time_us, q.digest, q.mail_from, q.recipients, \
+     q.subject, q.size, q.reason, q.released_us, q.released_by, q.deleted_us";
+
+impl Store {
+    /// Messages matching `q`, newest first.
+    pub async fn search_messages(
+        &self,
+        q: &MessageQuery,
+    ) -> Result<Vec<MessageRecord>, StoreError> {
+        let mut wheres: Vec<String> = Vec::new();
+        let mut binds: Vec<Bind> = Vec::new();
+        // The address index answers "whose" (and a recipient or action criterion);
+        // the messages table the rest.
+        let mut joins: Vec<String> = Vec::new();
+        if let Some((condition, values)) = q.visibility.condition("v.address", "v.domain") {
+            joins.push(format!(
+                "EXISTS (SELECT 1 FROM message_addresses v WHERE v.message_id = m.id AND {condition})"
+            ));
+            binds.extend(values.into_iter().map(Bind::Text));
+        }
+        if q.recipient.is_some() || q.action.is_some() {
+            let mut c = vec!["r.message_id = m.id".to_string(), "r.role = 'r'".into()];
+            if let Some(recipient) = &q.recipient {
+                c.push("r.address = ?".into());
+                binds.push(Bind::Text(recipient.trim().to_lowercase()));
+            }
+            if let Some(action) = &q.action {
+                c.push("r.action = ?".into());
+                binds.push(Bind::Text(action.clone()));
+            }
+            joins.push(format!(
+                "EXISTS (SELECT 1 FROM message_addresses r WHERE {})",
+                c.join(" AND ")
+            ));
+        }
+        wheres.extend(joins);
+        if let Some(sender) = &q.sender {
+            wheres.push(
+                "EXISTS (SELECT 1 FROM message_addresses s WHERE s.message_id = m.id \
+                 AND s.role = 's' AND s.address = ?)"
+                    .into(),
+            );
+            binds.push(Bind::Text(sender.trim().to_lowercase()));
+        }
+        if let Some(id) = &q.id {
+            wheres.push("(m.id = ? OR m.queue_id = ?)".into());
+            binds.push(Bind::Text(id.trim().to_string()));
+            binds.push(Bind::Text(id.trim().to_string()));
+        }
+        time_bounds(
+            &mut wheres,
+            &mut binds,
+            "m",
+            q.since,
+            q.until,
+            q.after.as_ref(),
+        );
+        let sql = format!(
+            "SELECT {MESSAGE_COLUMNS} FROM messages m {} ORDER BY m.time_us DESC, m.id DESC LIMIT ?",
+            where_clause(&wheres)
+        );
+        let mut query = self.query(&sql);
+        for bind in binds {
+            query = bind.apply(query);
+        }
+        let rows = query
+            .bind(i64::from(q.limit))
+            .fetch_all(&self.pool)
+            .await
+            .map_err(StoreError::query("searching messages"))?;
+        rows.iter().map(message_from_row).collect()
+    }
+
+    /// One message, if `visibility` covers it.
+    pub async fn message_visible(
+        &self,
+        id: &str,
+        visibility: &Visibility,
+    ) -> Result<Option<MessageRecord>, StoreError> {
+        let mut q = MessageQuery::new(visibility.clone(), 1);
+        q.id = Some(id.to_string());
+        let found = self.search_messages(&q).await?;
+        Ok(found.into_iter().find(|m| m.id == id))
+    }
+
+    /// Quarantine entries (not deleted) held for someone `q.visibility` covers, newest first.
+    pub async fn quarantine_visible(
+        &self,
+        q: &QuarantineQuery,
+    ) -> Result<Vec<QuarantineRecord>, StoreError> {
+        let mut wheres = vec!["q.deleted_us IS NULL".to_string()];
+        let mut binds = Vec::new();
+        let released = if q.include_released {
+            ""
+        } else {
+            " AND r.released_us IS NULL"
+        };
+        match q.visibility.condition("r.address", "r.domain") {
+            Some((condition, values)) => {
+                wheres.push(format!(
+                    "EXISTS (SELECT 1 FROM quarantine_recipients r WHERE r.quarantine_id = q.id \
+                     AND {condition}{released})"
+                ));
+                binds.extend(values.into_iter().map(Bind::Text));
+            }
+            None if !q.include_released => wheres.push("q.released_us IS NULL".into()),
+            None => {}
+        }
+        time_bounds(
+            &mut wheres,
+            &mut binds,
+            "q",
+            q.since,
+            None,
+            q.after.as_ref(),
+        );
+        let sql = format!(
+            "SELECT {QUARANTINE_COLUMNS} FROM quarantine q {} ORDER BY q.time_us DESC, q.id DESC LIMIT ?",
+            where_clause(&wheres)
+        );
+        let mut query = self.query(&sql);
+        for bind in binds {
+            query = bind.apply(query);
+        }
+        let rows = query
+            .bind(i64::from(q.limit))
+            .fetch_all(&self.pool)
+            .await
+            .map_err(StoreError::query("listing the quarantine"))?;
+        rows.iter()
+            .map(crate::filter::quarantine_from_row)
+            .collect()
+    }
+
+    /// One quarantine entry (not deleted), if held for someone `visibility` covers.
+    pub async fn quarantine_entry_visible(
+        &self,
+        id: &str,
+        visibility: &Visibility,
+    ) -> Result<Option<QuarantineRecord>, StoreError> {
+        let entry = self.quarantine_entry(id).await?;
+        Ok(entry
+            .filter(|e| e.deleted.is_none() && e.recipients.iter().any(|r| visibility.covers(r))))
+    }
+
+    /// The recipients of entry `id` not yet released.
+    pub async fn quarantine_unreleased(&self, id: &str) -> Result<Vec<String>, StoreError> {
+        const CONTEXT: &str = "reading a quarantine entry's recipients";
+        let rows = self
+            .query(
+                "SELECT address FROM quarantine_recipients WHERE quarantine_id = ? \
+                 AND released_us IS NULL ORDER BY address",
+            )
+            .bind(id.to_string())
+            .fetch_all(&self.pool)
+            .await
+            .map_err(StoreError::query(CONTEXT))?;
+        rows.iter().map(|r| get(r, "address", CONTEXT)).collect()
+    }
+
+    /// Records that `recipients` of entry `id` were released by `by`; the entry counts as
+    /// released once none is left. Returns whether the whole entry is now released.
+    pub async fn mark_recipients_released(
+        &self,
+        id: &str,
+        recipients: &[String],
+        by: &str,
+        when: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        const CONTEXT: &str = "marking recipients released";
+        let mut tx = self
+            .pool
+            .begin()
+            .await
+            .map_err(StoreError::query(CONTEXT))?;
+        for recipient in recipients {
+            self.query(
+                "UPDATE quarantine_recipients SET released_us = ?, released_by = ? \
+                 WHERE quarantine_id = ? AND address = ? AND released_us IS NULL",
+            )
+            .bind(to_us(when))
+            .bind(by.to_string())
+            .bind(id.to_string())
+            .bind(recipient.to_lowercase())
+            .execute(&mut *tx)
+            .await
+            .map_err(StoreError::query(CONTEXT))?;
+        }
+        let left = self
+            .query(
+                "SELECT COUNT(*) FROM quarantine_recipients WHERE quarantine_id = ? \
+                 AND released_us IS NULL",
+            )
+            .bind(id.to_string())
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(StoreError::query(CONTEXT))?;
+        let all = crate::rows::at::<i64>(&left, 0, CONTEXT)? == 0;
+        if all {
+            self.query("UPDATE quarantine SET released_us = ?, released_by = ? WHERE id = ?")
+                .bind(to_us(when))
+                .bind(by.to_string())
+                .bind(id.to_string())
+                .execute(&mut *tx)
+                .await
+                .map_err(StoreError::query(CONTEXT))?;
+        }
+        tx.commit().await.map_err(StoreError::query(CONTEXT))?;
+        Ok(all)
+    }
+
+    /// Recipients per hour and action since `since`, within `visibility`.
+    pub async fn mail_flow(
+        &self,
+        visibility: &Visibility,
+        since: DateTime<Utc>,
+    ) -> Result<Vec<FlowPoint>, StoreError> {
+        const CONTEXT: &str = "counting mail flow";
+        let mut wheres = vec!["a.role = 'r'".to_string(), "a.time_us >= ?".into()];
+        let mut binds = vec![Bind::Int(to_us(since))];
+        if let Some((condition, values)) = visibility.condition("a.address", "a.domain") {
+            wheres.push(condition);
+            binds.extend(values.into_iter().map(Bind::Text));
+        }
+        let hour = match self.backend {
+            crate::Backend::MySql => "(a.time_us DIV 3600000000)".to_string(),
+            _ => self.backend.int64("a.time_us / 3600000000"),
+        };
+        let sql = format!(
+            "SELECT {hour} AS hour, COALESCE(a.action, 'unknown') AS action, {} AS n \
+             FROM message_addresses a {} GROUP BY 1, 2 ORDER BY 1, 2",
+            self.backend.int64("COUNT(*)"),
+            where_clause(&wheres)
+        );
+        let mut query = self.query(&sql);
+        for bind in binds {
+            query = bind.apply(query);
+        }
+        let rows = query
+            .fetch_all(&self.pool)
+            .await
+            .map_err(StoreError::query(CONTEXT))?;
+        rows.iter()
+            .map(|row| {
+                let hour: i64 = get(row, "hour", CONTEXT)?;
+                Ok(FlowPoint {
+                    hour: from_us(hour * 3_600_000_000)?,
+                    action: get(row, "action", CONTEXT)?,
+                    count: get(row, "n", CONTEXT)?,
+                })
+            })
+            .collect()
+    }
+}
+
+/// The Unix hour of a time (for callers that bucket by hour like [`Store::mail_flow`]).
+pub fn unix_hour(time: DateTime<Utc>) -> i64 {
+    hour_of_us(to_us(time))
+}
+
+enum Bind {
+    Text(String),
+    Int(i64),
+}
+
+impl Bind {
+    fn apply<'q>(
+        self,
+        query: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments>,
+    ) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments> {
+        match self {
+            Bind::Text(t) => query.bind(t),
+            Bind::Int(i) => query.bind(i),
+        }
+    }
+}
+
+fn time_bounds(
+    wheres: &mut Vec<String>,
+    binds: &mut Vec<Bind>,
+    table: &str,
+    since: Option<DateTime<Utc>>,
+    until: Option<DateTime<Utc>>,
+    after: Option<&Cursor>,
+) {
+    if let Some(since) = since {
+        wheres.push(format!("{table}.time_us >= ?"));
+        binds.push(Bind::Int(to_us(since)));
+    }
+    if let Some(until) = until {
+        wheres.push(format!("{table}.time_us < ?"));
+        binds.push(Bind::Int(to_us(until)));
+    }
+    if let Some(cursor) = after {
+        wheres.push(format!(
+            "({table}.time_us < ? OR ({table}.time_us = ? AND {table}.id < ?))"
+        ));
+        binds.push(Bind::Int(cursor.time_us));
+        binds.push(Bind::Int(cursor.time_us));
+        binds.push(Bind::Text(cursor.id.clone()));
+    }
+}
+
+fn where_clause(wheres: &[String]) -> String {
+    if wheres.is_empty() {
+        String::new()
+    } else {
+        format!("WHERE {}", wheres.join(" AND "))
+    }
+}
+
+fn message_from_row(row: &AnyRow) -> Result<MessageRecord, StoreError> {
+    const CONTEXT: &str = "reading a message record";
+    let id: String = get(row, "id", CONTEXT)?;
+    let parse = |column: &str| -> Result<serde_json::Value, StoreError> {
+        let text: String = get(row, column, CONTEXT)?;
+        serde_json::from_str(&text)
+            .map_err(|e| StoreError::Corrupt(format!("message {id} has invalid {column}: {e}")))
+    };
+    let recipients = parse("recipients")?;
+    Ok(MessageRecord {
+        time: from_us(get(row, "time_us", CONTEXT)?)?,
+        queue_id: get(row, "queue_id", CONTEXT)?,
+        client_ip: get(row, "client_ip", CONTEXT)?,
+        client_name: get(row, "client_name", CONTEXT)?,
+        mail_from: get(row, "mail_from", CONTEXT)?,
+        recipients: serde_json::from_value(recipients)
+            .map_err(|e| StoreError::Corrupt(format!("message {id} recipients: {e}")))?,
+        subject: get(row, "subject", CONTEXT)?,
+        size: get::<i64>(row, "size", CONTEXT)?.max(0) as u64,
+        score: get(row, "score", CONTEXT)?,
+        findings: parse("findings")?,
+        verdicts: parse("verdicts")?,
+        reply: get(row, "reply", CONTEXT)?,
+        duration_us: get(row, "duration_us", CONTEXT)?,
+        id,
+    })
+}

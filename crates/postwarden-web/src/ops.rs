@@ -1,0 +1,386 @@
+//! What the console and the API both do with mail, written once: show a message or an
+//! entry as the caller may see it, release, delete, and search with parameters from a
+//! query string. Handlers only translate between HTTP and these.
+
+use crate::WebError;
+use crate::auth::Caller;
+use chrono::{DateTime, Utc};
+use postwarden_core::Role;
+use postwarden_filter::quarantine::{EntryError, ReleaseTo, delete, release};
+use postwarden_store::{
+    Cursor, MessageQuery, MessageRecord, QuarantineQuery, QuarantineRecord, Visibility,
+};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+/// The search parameters of `/messages` (page and API alike).
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MessageParams {
+    pub sender: Option<String>,
+    pub recipient: Option<String>,
+    pub action: Option<String>,
+    /// RFC 3339, or a duration back from now (`24h`).
+    pub since: Option<String>,
+    pub until: Option<String>,
+    /// Reference id or Postfix queue id.
+    pub id: Option<String>,
+    pub cursor: Option<String>,
+    pub limit: Option<u32>,
+}
+
+const ACTIONS: [&str; 7] = [
+    "pass",
+    "tag",
+    "forward",
+    "quarantine",
+    "discard",
+    "reject",
+    "tempfail",
+];
+
+fn blank(v: &Option<String>) -> Option<String> {
+    v.as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_string)
+}
+
+/// `2026-12-03T08:00:00Z` or `24h` (that long ago).
+pub fn parse_time(field: &str, text: &str) -> Result<DateTime<Utc>, WebError> {
+    if let Ok(t) = DateTime::parse_from_rfc3339(text) {
+        return Ok(t.with_timezone(&Utc));
+    }
+    humantime::parse_duration(text)
+        .ok()
+        .and_then(|d| chrono::Duration::from_std(d).ok())
+        .map(|d| Utc::now() - d)
+        .ok_or_else(|| {
+            WebError::invalid(
+                field,
+                format!("`{text}` is neither RFC 3339 nor a duration like 24h"),
+            )
+        })
+}
+
+impl MessageParams {
+    pub fn query(&self, visibility: Visibility) -> Result<MessageQuery, WebError> {
+        let limit = self.limit.unwrap_or(50);
+        if !(1..=500).contains(&limit) {
+            return Err(WebError::invalid("limit", "between 1 and 500"));
+        }
+        let mut q = MessageQuery::new(visibility, limit);
+        q.sender = blank(&self.sender);
+        q.recipient = blank(&self.recipient);
+        q.action = blank(&self.action);
+        if let Some(action) = &q.action
+            && !ACTIONS.contains(&action.as_str())
+        {
+            return Err(WebError::invalid(
+                "action",
+                format!("one of {}", ACTIONS.join(", ")),
+            ));
+        }
+        q.since = blank(&self.since)
+            .map(|t| parse_time("since", &t))
+            .transpose()?;
+        q.until = blank(&self.until)
+            .map(|t| parse_time("until", &t))
+            .transpose()?;
+        q.id = blank(&self.id);
+        q.after = blank(&self.cursor)
+            .map(|c| {
+                Cursor::decode(&c)
+                    .ok_or_else(|| WebError::invalid("cursor", "not a cursor this API gave"))
+            })
+            .transpose()?;
+        Ok(q)
+    }
+}
+
+/// A message as the caller may see it: a recipient sees neither the other recipients
+/// (Bcc stays private) nor their verdicts, unless they sent it.
+#[derive(Debug, Serialize)]
+pub struct MessageView {
+    pub id: String,
+    pub time: DateTime<Utc>,
+    pub queue_id: Option<String>,
+    pub client_ip: Option<String>,
+    pub client_name: Option<String>,
+    pub sender: String,
+    pub recipients: Vec<String>,
+    pub subject: Option<String>,
+    pub size: u64,
+    pub score: f64,
+    pub findings: Value,
+    pub verdicts: Value,
+    pub reply: String,
+}
+
+pub fn message_view(message: MessageRecord, visibility: &Visibility) -> MessageView {
+    let sent_it = visibility.covers(&message.mail_from) && !message.mail_from.is_empty();
+    let shown = |r: &String| sent_it || visibility.covers(r);
+    let recipients: Vec<String> = message
+        .recipients
+        .iter()
+        .filter(|r| shown(r))
+        .cloned()
+        .collect();
+    let verdicts = match message.verdicts {
+        Value::Object(map) => Value::Object(
+            map.into_iter()
+                .filter(|(r, _)| recipients.iter().any(|x| x == r))
+                .collect(),
+        ),
+        other => other,
+    };
+    MessageView {
+        id: message.id,
+        time: message.time,
+        queue_id: message.queue_id,
+        client_ip: message.client_ip,
+        client_name: message.client_name,
+        sender: message.mail_from,
+        recipients,
+        subject: message.subject,
+        size: message.size,
+        score: message.score,
+        findings: message.findings,
+        verdicts,
+        reply: message.reply,
+    }
+}
+
+/// A quarantine entry as the caller may see it (only the recipients they cover).
+#[derive(Debug, Serialize)]
+pub struct EntryView {
+    pub id: String,
+    pub time: DateTime<Utc>,
+    pub sender: String,
+    pub recipients: Vec<String>,
+    pub subject: Option<String>,
+    pub size: u64,
+    pub reason: String,
+    pub released: Option<DateTime<Utc>>,
+    pub released_by: Option<String>,
+}
+
+pub fn entry_view(entry: QuarantineRecord, visibility: &Visibility) -> EntryView {
+    EntryView {
+        recipients: entry
+            .recipients
+            .iter()
+            .filter(|r| visibility.covers(r))
+            .cloned()
+            .collect(),
+        id: entry.id,
+        time: entry.time,
+        sender: entry.mail_from,
+        subject: entry.subject,
+        size: entry.size,
+        reason: entry.reason,
+        released: entry.released,
+        released_by: entry.released_by,
+    }
+}
+
+pub fn quarantine_query(
+    visibility: Visibility,
+    cursor: Option<&str>,
+    limit: Option<u32>,
+    include_released: bool,
+) -> Result<QuarantineQuery, WebError> {
+    let limit = limit.unwrap_or(50);
+    if !(1..=500).contains(&limit) {
+        return Err(WebError::invalid("limit", "between 1 and 500"));
+    }
+    Ok(QuarantineQuery {
+        visibility,
+        include_released,
+        since: None,
+        after: cursor
+            .filter(|c| !c.is_empty())
+            .map(|c| {
+                Cursor::decode(c)
+                    .ok_or_else(|| WebError::invalid("cursor", "not a cursor this API gave"))
+            })
+            .transpose()?,
+        limit,
+    })
+}
+
+/// Whom a release goes to, as asked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ReleaseScope {
+    /// Every recipient the caller covers (a user: themselves).
+    #[default]
+    All,
+    /// The caller's own address only.
+    Me,
+}
+
+/// Releases entry `id` for the caller; 404 when it is not theirs to see.
+pub async fn release_entry(
+    state: &crate::WebState,
+    caller: &Caller,
+    id: &str,
+    scope: ReleaseScope,
+    allow_sender: bool,
+) -> Result<EntryView, WebError> {
+    let visibility = caller.visibility();
+    let entry = state
+        .store
+        .quarantine_entry_visible(id, &visibility)
+        .await?
+        .ok_or_else(WebError::not_found)?;
+    let to = match (scope, &visibility) {
+        (ReleaseScope::Me, _) => {
+            if !entry
+                .recipients
+                .iter()
+                .any(|r| r.eq_ignore_ascii_case(&caller.user.address))
+            {
+                return Err(WebError::invalid(
+                    "to",
+                    "`me`: you are not a recipient of this message",
+                ));
+            }
+            ReleaseTo::Only(vec![caller.user.address.clone()])
+        }
+        (ReleaseScope::All, Visibility::All) => ReleaseTo::All,
+        (ReleaseScope::All, v) => ReleaseTo::Only(
+            entry
+                .recipients
+                .iter()
+                .filter(|r| v.covers(r))
+                .cloned()
+                .collect(),
+        ),
+    };
+    let released = release(
+        &state.store,
+        &state.quarantine,
+        &state.relay,
+        id,
+        &caller.user.address,
+        &to,
+    )
+    .await
+    .map_err(entry_error)?;
+    if allow_sender && !entry.mail_from.is_empty() {
+        let mut settings = caller.user.settings.clone();
+        let sender = entry.mail_from.to_lowercase();
+        if !settings.allow_senders.contains(&sender) && postwarden_core::users::is_address(&sender)
+        {
+            settings.allow_senders.push(sender);
+            settings
+                .block_senders
+                .retain(|s| !s.eq_ignore_ascii_case(&entry.mail_from));
+            state
+                .store
+                .set_user_settings(caller.user.id, &settings)
+                .await?;
+        }
+    }
+    tracing::info!(
+        "web: {} released quarantine entry {id} to {}",
+        caller.user.address,
+        released.recipients.join(", ")
+    );
+    Ok(entry_view(released, &visibility))
+}
+
+/// Deletes entry `id`: admins any, domain admins and users only entries held for nobody
+/// outside what they cover.
+pub async fn delete_entry(
+    state: &crate::WebState,
+    caller: &Caller,
+    id: &str,
+) -> Result<(), WebError> {
+    let visibility = caller.visibility();
+    let entry = state
+        .store
+        .quarantine_entry_visible(id, &visibility)
+        .await?
+        .ok_or_else(WebError::not_found)?;
+    if caller.user.role != Role::Admin && !entry.recipients.iter().all(|r| visibility.covers(r)) {
+        return Err(WebError::forbidden(
+            "this message is held for others too; ask an admin to delete it",
+        ));
+    }
+    delete(&state.store, &state.quarantine, id)
+        .await
+        .map_err(entry_error)?;
+    tracing::info!("web: {} deleted quarantine entry {id}", caller.user.address);
+    Ok(())
+}
+
+fn entry_error(e: EntryError) -> WebError {
+    match e {
+        EntryError::Unknown(_) => WebError::not_found(),
+        EntryError::Done { what, .. } => {
+            WebError::conflict(format!("the message was already {what}"))
+        }
+        EntryError::Relay { source, .. } => {
+            WebError::bad_gateway(format!("the next hop did not take the message: {source}"))
+        }
+        other => WebError::internal("releasing a quarantined message", other),
+    }
+}
+
+/// The held message as plain text for a preview: headers and the text body, HTML never
+/// rendered, attachments listed by name, type and size but never opened.
+#[derive(Debug, Serialize)]
+pub struct Preview {
+    pub headers: Vec<(String, String)>,
+    pub text: String,
+    pub attachments: Vec<(String, String, usize)>,
+}
+
+pub fn preview(raw: &[u8]) -> Preview {
+    let Some(message) = mail_parser::MessageParser::default().parse(raw) else {
+        return Preview {
+            headers: Vec::new(),
+            text: String::from_utf8_lossy(raw).chars().take(20_000).collect(),
+            attachments: Vec::new(),
+        };
+    };
+    let headers = message
+        .headers()
+        .iter()
+        .take(100)
+        .map(|h| {
+            let raw_value = raw
+                .get(h.offset_start() as usize..h.offset_end() as usize)
+                .map(|b| String::from_utf8_lossy(b).trim().to_string())
+                .unwrap_or_default();
+            (h.name().to_string(), raw_value.chars().take(2000).collect())
+        })
+        .collect();
+    let text = message
+        .body_text(0)
+        .map(|t| t.chars().take(20_000).collect())
+        .unwrap_or_default();
+    let attachments = message
+        .attachments()
+        .take(100)
+        .map(|a| {
+            use mail_parser::MimeHeaders;
+            let name = a.attachment_name().unwrap_or("(unnamed)").to_string();
+            let kind = a
+                .content_type()
+                .map(|c| match c.subtype() {
+                    Some(sub) => format!("{}/{sub}", c.ctype()),
+                    None => c.ctype().to_string(),
+                })
+                .unwrap_or_else(|| "application/octet-stream".into());
+            (name, kind, a.len())
+        })
+        .collect();
+    Preview {
+        headers,
+        text,
+        attachments,
+    }
+}
