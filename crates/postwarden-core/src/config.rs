@@ -191,6 +191,14 @@ impl Config {
         keys
     }
 
+    /// `filter.quarantine_dir`, by default `<data_dir>/quarantine`.
+    pub fn quarantine_dir(&self) -> PathBuf {
+        self.filter
+            .quarantine_dir
+            .clone()
+            .unwrap_or_else(|| self.data_dir.join("quarantine"))
+    }
+
     /// The database URL to use: the configured one, or SQLite in `data_dir`.
     pub fn database_url(&self) -> Secret {
         match &self.database.url {

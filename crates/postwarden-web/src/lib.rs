@@ -19,6 +19,7 @@ mod ops;
 pub mod pages;
 mod render;
 mod state;
+mod tls;
 
 pub use auth::keys::Keys;
 pub use auth::password::{check_new as check_new_password, hash_password, verify_password};
@@ -64,6 +65,67 @@ async fn security_headers(mut response: Response) -> Response {
     set(headers, header::REFERRER_POLICY, "no-referrer");
     set(headers, header::CACHE_CONTROL, "no-store");
     response
+}
+
+/// The console of `config`: its keys from `<data_dir>/web.key` (made when absent), the
+/// filter's quarantine, and the filter's next hop for releases.
+pub fn state_from_config(
+    config: std::sync::Arc<postwarden_core::Config>,
+    store: postwarden_store::Store,
+    hostname: &str,
+) -> std::io::Result<WebState> {
+    let keys = Keys::load_or_create(&config.data_dir)?;
+    let quarantine = postwarden_filter::quarantine::Quarantine::new(config.quarantine_dir());
+    let relay = postwarden_filter::next_hop(&config.filter, hostname);
+    Ok(WebState::new(
+        store,
+        config,
+        keys,
+        quarantine,
+        relay,
+        hostname.to_string(),
+    ))
+}
+
+/// Serves the console and the API on `listener` (HTTPS when `web.tls_cert` is set) and
+/// sends the quarantine digest on its schedule, until `shutdown` resolves.
+pub async fn run(
+    listener: tokio::net::TcpListener,
+    state: WebState,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    tokio::spawn(async move {
+        shutdown.await;
+        let _ = stop.send(true);
+    });
+    let digest_state = state.clone();
+    let mut digest_stopped = stopped.clone();
+    let digests = tokio::spawn(async move {
+        loop {
+            if let Err(e) = digest::run_due(&digest_state, chrono::Utc::now()).await {
+                tracing::error!("web: quarantine digest: {e}; trying again in a minute");
+            }
+            tokio::select! {
+                _ = tokio::time::sleep(std::time::Duration::from_secs(60)) => {}
+                _ = digest_stopped.wait_for(|s| *s) => return,
+            }
+        }
+    });
+    let served = match (&state.config.web.tls_cert, &state.config.web.tls_key) {
+        (Some(cert), Some(key)) => {
+            let acceptor = tls::acceptor(cert, key)?;
+            tls::serve(listener, acceptor, router(state.clone()), stopped).await
+        }
+        _ => serve(listener, state.clone(), shutdown_when(stopped)).await,
+    };
+    digests.abort();
+    let _ = digests.await;
+    served
+}
+
+async fn shutdown_when(mut stopped: tokio::sync::watch::Receiver<bool>) {
+    let _ = stopped.wait_for(|s| *s).await;
 }
 
 /// Serves the application on `listener` until `shutdown` resolves.

@@ -96,6 +96,11 @@ enum Command {
     Health(commands::health::HealthArgs),
     /// Run the enabled components (run.components) as one supervised daemon
     Run,
+    /// Run the web console and HTTP API (the `web` component alone)
+    Web(commands::web::WebArgs),
+    /// Manage the users of the console and the API, and their tokens
+    #[command(subcommand)]
+    Users(commands::users::UsersCommand),
     /// Install postwarden: write its configuration and systemd unit, print the Postfix lines
     Setup(Box<commands::setup::SetupArgs>),
 }
@@ -137,6 +142,8 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Events(cmd) => commands::notify::events(cmd, &paths).await,
         Command::Health(args) => commands::health::run(args, &paths).await,
         Command::Run => daemon::run(&paths).await,
+        Command::Web(args) => commands::web::run(args, &paths).await,
+        Command::Users(cmd) => commands::users::run(cmd, &paths).await,
         Command::Setup(args) => commands::setup::run(*args, &paths),
     }
 }

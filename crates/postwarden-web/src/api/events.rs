@@ -7,7 +7,7 @@ use crate::auth::ApiCaller;
 use crate::auth::token::Scope;
 use crate::state::WebState;
 use axum::Json;
-use axum::extract::State;
+use axum::extract::{FromRequest, State};
 use axum::http::StatusCode;
 use chrono::Utc;
 use postwarden_notify::directive::parse_ingest_line;
@@ -22,10 +22,12 @@ const MAX_EVENTS: usize = 10_000;
 pub async fn ingest(
     State(state): State<WebState>,
     ApiCaller(caller): ApiCaller,
-    super::ApiJson(body): super::ApiJson<Value>,
+    request: axum::extract::Request,
 ) -> Result<(StatusCode, Json<Value>), WebError> {
     caller.require_admin()?;
     caller.require(Scope::Events)?;
+    let super::ApiJson(body): super::ApiJson<Value> =
+        super::ApiJson::from_request(request, &()).await?;
     let items = match body {
         Value::Array(items) => items,
         object @ Value::Object(_) => vec![object],
@@ -100,10 +102,12 @@ pub struct NotifySend {
 pub async fn notify_send(
     State(state): State<WebState>,
     ApiCaller(caller): ApiCaller,
-    super::ApiJson(body): super::ApiJson<NotifySend>,
+    request: axum::extract::Request,
 ) -> Result<Json<Value>, WebError> {
     caller.require_admin()?;
     caller.require(Scope::Events)?;
+    let super::ApiJson(body): super::ApiJson<NotifySend> =
+        super::ApiJson::from_request(request, &()).await?;
     if body.text.trim().is_empty() {
         return Err(WebError::invalid("text", "is empty"));
     }

@@ -13,7 +13,7 @@ use crate::auth::token::Scope;
 use crate::auth::{ApiCaller, Caller};
 use crate::state::WebState;
 use axum::Json;
-use axum::extract::State;
+use axum::extract::{FromRequest, State};
 use base64::Engine;
 use lettre::message::header::ContentType;
 use lettre::message::{Attachment, Mailbox, Message, MultiPart, SinglePart};
@@ -183,9 +183,10 @@ pub fn build(caller: &Caller, request: SendRequest) -> Result<Message, WebError>
 pub async fn send(
     State(state): State<WebState>,
     ApiCaller(caller): ApiCaller,
-    ApiJson(request): ApiJson<SendRequest>,
+    request: axum::extract::Request,
 ) -> Result<Json<Value>, WebError> {
     caller.require(Scope::Send)?;
+    let ApiJson(request): ApiJson<SendRequest> = ApiJson::from_request(request, &()).await?;
     let message = build(&caller, request)?;
     if let Err(wait) = state
         .send_limit

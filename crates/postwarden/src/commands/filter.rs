@@ -55,11 +55,7 @@ pub fn hostname(config: &Config) -> String {
 
 /// `filter.quarantine_dir`, by default `<data_dir>/quarantine`.
 pub fn quarantine_dir(config: &Config) -> PathBuf {
-    config
-        .filter
-        .quarantine_dir
-        .clone()
-        .unwrap_or_else(|| config.data_dir.join("quarantine"))
+    config.quarantine_dir()
 }
 
 async fn build(config: &Config, store: Store) -> Result<Filter> {

@@ -11,3 +11,5 @@ pub mod notify;
 pub mod quarantine;
 pub mod report;
 pub mod setup;
+pub mod users;
+pub mod web;

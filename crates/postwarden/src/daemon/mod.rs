@@ -1,5 +1,5 @@
 //! `postwarden run`: every enabled component (`run.components`: health, notify, reports,
-//! logs, filter) as a supervised task in one process.
+//! logs, filter, web) as a supervised task in one process.
 //!
 //! A component that fails is logged and started again after a backoff (1 s doubling to
 //! 60 s, back to 1 s once it ran a minute); it never takes the process down. SIGTERM and
@@ -244,6 +244,15 @@ fn start(config: &Config, stopped: &watch::Receiver<bool>, shared: &Shared) -> J
                     }
                 }))
             }
+            "web" => set.spawn_local(supervise("web", stopped, move |stop| {
+                let (config, store) = (config.clone(), store.clone());
+                async move {
+                    let store = store_for(store, &config).await?;
+                    let listener = crate::commands::web::bind_web(&config.web.listen).await?;
+                    crate::commands::web::serve_web(&config, store, listener, stop_signal(stop))
+                        .await
+                }
+            })),
             other => {
                 tracing::error!("unknown component `{other}` (run.components)");
                 continue;
