@@ -14,6 +14,7 @@ pub mod gpg;
 pub mod postfix;
 pub mod proxy;
 pub mod scanners;
+pub mod slapd;
 mod server;
 pub mod webhook;
 
