@@ -256,6 +256,11 @@ impl Console {
             .unwrap()
     }
 
+    /// The keys the console signs with (to make links a test needs).
+    pub fn state_keys(&self) -> Keys {
+        self.state.keys.clone()
+    }
+
     pub async fn send(&self, request: Request<Body>) -> (StatusCode, Response<Body>) {
         let response = router(self.state.clone()).oneshot(request).await.unwrap();
         (response.status(), response)
