@@ -13,19 +13,19 @@
 use crate::dsn;
 use crate::headers::{Marking, header_safe, mark};
 use crate::message::Scanned;
-use crate::policy::{Decision, decide};
+use crate::policy::{Decision, decide, user_findings};
 use crate::processors::{Processor, ProcessorError};
 use crate::quarantine::Quarantine;
 use crate::recorder::Recorder;
 use chrono::Utc;
 use postwarden_core::config::{FilterConfig, OnError, PolicyConfig};
 use postwarden_core::metrics::metrics;
-use postwarden_core::{Action, Event, Finding, Severity, Tag};
+use postwarden_core::{Action, Event, Finding, Severity, Tag, UserSettings};
 use postwarden_smtp::client::{Outgoing, Relay, RelayConfig};
 use postwarden_smtp::server::{Envelope, Handler};
 use postwarden_smtp::{MailParams, Reply};
 use postwarden_store::{MessageRecord, QuarantineRecord, Store};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Instant;
 
@@ -127,14 +127,39 @@ impl Filter {
         Ok(findings)
     }
 
-    /// The verdict for each recipient of `message`.
-    pub fn decisions(&self, message: &Scanned, findings: &[Finding]) -> Vec<(String, Decision)> {
+    /// The verdict for each recipient of `message`; `users` holds the settings of those
+    /// recipients who have an account (by lower-case address).
+    pub fn decisions(
+        &self,
+        message: &Scanned,
+        findings: &[Finding],
+        users: &HashMap<String, UserSettings>,
+    ) -> Vec<(String, Decision)> {
         message
             .envelope
             .recipients
             .iter()
-            .map(|r| (r.clone(), decide(&self.policy, findings, r)))
+            .map(|r| {
+                let user = users.get(&r.to_lowercase());
+                (r.clone(), decide(&self.policy, findings, r, user))
+            })
             .collect()
+    }
+
+    /// The recipients' own settings, read from the store for every message so a change in
+    /// the console applies to the next one. Without a store, or when it does not answer,
+    /// the file's policy alone decides (logged): mail keeps flowing.
+    pub async fn user_settings(&self, message: &Scanned) -> HashMap<String, UserSettings> {
+        let Some(store) = &self.store else {
+            return HashMap::new();
+        };
+        match store.settings_of(&message.envelope.recipients).await {
+            Ok(found) => found,
+            Err(error) => {
+                tracing::warn!(%error, "users' settings unavailable; the configured policy decides");
+                HashMap::new()
+            }
+        }
     }
 
     /// Scans, decides and acts on one message.
@@ -160,7 +185,10 @@ impl Filter {
                 };
             }
         };
-        let decisions = self.decisions(&scanned, &findings);
+        let users = self.user_settings(&scanned).await;
+        let mut findings = findings;
+        add_user_findings(&scanned, &mut findings, &users);
+        let decisions = self.decisions(&scanned, &findings, &users);
         let reply = self.act(&id, &scanned, &findings, &decisions).await;
         Outcome {
             id,
@@ -509,6 +537,19 @@ pub fn next_hop(config: &FilterConfig, hostname: &str) -> Relay {
         connect_timeout: config.relay_timeout,
         reply_timeout: config.relay_timeout,
     })
+}
+
+/// Adds what each recipient's own allow and block senders say of the sender.
+pub fn add_user_findings(
+    message: &Scanned,
+    findings: &mut Vec<Finding>,
+    users: &HashMap<String, UserSettings>,
+) {
+    for recipient in &message.envelope.recipients {
+        if let Some(user) = users.get(&recipient.to_lowercase()) {
+            findings.extend(user_findings(&message.envelope.mail_from, recipient, user));
+        }
+    }
 }
 
 /// A reference id unique in this process and sortable by time: microseconds since the

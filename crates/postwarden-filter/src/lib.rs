@@ -16,5 +16,5 @@ pub mod processors;
 pub mod quarantine;
 pub mod recorder;
 
-pub use filter::{Filter, Outcome, next_hop};
+pub use filter::{Filter, Outcome, add_user_findings, next_hop};
 pub use message::Scanned;

@@ -1,9 +1,12 @@
 //! The one place findings become decisions: for each recipient, the settings of
-//! `[filter.policy]` (built-in defaults, the section's keys, then the recipient's domain, then the recipient) applied
-//! to the findings that concern that recipient. The strongest applicable action wins.
+//! `[filter.policy]` (built-in defaults, the section's keys, then the recipient's domain, then the recipient),
+//! then the recipient's own settings from the console ([`UserSettings`]: thresholds, subject
+//! prefix, forward addresses), applied to the findings that concern that recipient. The
+//! strongest applicable action wins. A user's allow and block senders become findings of
+//! their own ([`user_findings`]), so they weigh like any list's.
 
 use postwarden_core::config::{PolicyConfig, PolicyRules};
-use postwarden_core::{Action, Finding, Tag};
+use postwarden_core::{Action, Finding, Tag, UserSettings};
 
 /// The verdict for one recipient.
 #[derive(Debug, Clone, PartialEq)]
@@ -22,9 +25,27 @@ pub struct Decision {
     pub rules: PolicyRules,
 }
 
-/// Decides for `recipient`.
-pub fn decide(policy: &PolicyConfig, findings: &[Finding], recipient: &str) -> Decision {
-    let rules = effective_rules(policy, recipient);
+/// Decides for `recipient`, whose own settings are `user` (if they have an account).
+pub fn decide(
+    policy: &PolicyConfig,
+    findings: &[Finding],
+    recipient: &str,
+    user: Option<&UserSettings>,
+) -> Decision {
+    let mut rules = effective_rules(policy, recipient);
+    if let Some(user) = user {
+        overlay(
+            &mut rules,
+            PolicyRules {
+                spam_score: user.spam_score,
+                quarantine_score: user.quarantine_score,
+                reject_score: user.reject_score,
+                subject_prefix: user.subject_prefix.clone(),
+                forward_to: user.forward.clone(),
+                ..PolicyRules::default()
+            },
+        );
+    }
     let concerning: Vec<usize> = (0..findings.len())
         .filter(|&i| {
             let f = &findings[i];
@@ -120,6 +141,39 @@ fn effective_rules(policy: &PolicyConfig, recipient: &str) -> PolicyRules {
     rules
 }
 
+/// The findings a recipient's own allow and block senders make for `sender`: `Allowed`
+/// or `Blocked`, concerning that recipient only.
+pub fn user_findings(sender: &str, recipient: &str, user: &UserSettings) -> Vec<Finding> {
+    let sender = sender.to_lowercase();
+    let domain = sender.rsplit_once('@').map(|(_, d)| d).unwrap_or_default();
+    let matches = |pattern: &String| {
+        let pattern = pattern.to_lowercase();
+        match pattern.strip_prefix('@') {
+            Some(d) => d == domain || domain.ends_with(&format!(".{d}")),
+            None => pattern == sender,
+        }
+    };
+    let mut found = Vec::new();
+    for (list, tag) in [
+        (&user.allow_senders, Tag::Allowed),
+        (&user.block_senders, Tag::Blocked),
+    ] {
+        if !sender.is_empty()
+            && let Some(hit) = list.iter().find(|p| matches(p))
+        {
+            found.push(Finding {
+                processor: "user-lists".into(),
+                score: 0.0,
+                tags: vec![tag],
+                reason: format!("{recipient}'s list: {hit}"),
+                recipients: vec![recipient.to_string()],
+                action: None,
+            });
+        }
+    }
+    found
+}
+
 fn overlay(base: &mut PolicyRules, layer: PolicyRules) {
     base.virus = layer.virus.or(base.virus);
     base.spam = layer.spam.or(base.spam);
@@ -151,12 +205,16 @@ mod tests {
     #[test]
     fn defaults_reject_virus_tag_spam_reject_blocked() {
         let policy = PolicyConfig::default();
-        assert_eq!(decide(&policy, &[], "a@x.example").action, Action::Pass);
+        assert_eq!(
+            decide(&policy, &[], "a@x.example", None).action,
+            Action::Pass
+        );
         assert_eq!(
             decide(
                 &policy,
                 &[finding(vec![Tag::Virus], 100.0, vec![])],
-                "a@x.example"
+                "a@x.example",
+                None
             )
             .action,
             Action::Reject
@@ -165,7 +223,8 @@ mod tests {
             decide(
                 &policy,
                 &[finding(vec![Tag::Spam], 9.0, vec![])],
-                "a@x.example"
+                "a@x.example",
+                None
             )
             .action,
             Action::Tag
@@ -174,7 +233,8 @@ mod tests {
             decide(
                 &policy,
                 &[finding(vec![Tag::Blocked], 0.0, vec![])],
-                "a@x.example"
+                "a@x.example",
+                None
             )
             .action,
             Action::Reject
@@ -187,12 +247,12 @@ mod tests {
         let allowed = finding(vec![Tag::Allowed], 0.0, vec![]);
         let spam = finding(vec![Tag::Spam, Tag::Blocked], 50.0, vec![]);
         assert_eq!(
-            decide(&policy, &[allowed.clone(), spam], "a@x.example").action,
+            decide(&policy, &[allowed.clone(), spam], "a@x.example", None).action,
             Action::Pass
         );
         let virus = finding(vec![Tag::Virus], 100.0, vec![]);
         assert_eq!(
-            decide(&policy, &[allowed, virus], "a@x.example").action,
+            decide(&policy, &[allowed, virus], "a@x.example", None).action,
             Action::Reject
         );
     }
@@ -210,17 +270,20 @@ mod tests {
         "#;
         let policy: PolicyConfig = toml::from_str(text).unwrap();
         let spam = [finding(vec![Tag::Spam], 8.0, vec![])];
-        assert_eq!(decide(&policy, &spam, "a@y.example").action, Action::Tag);
         assert_eq!(
-            decide(&policy, &spam, "A@X.example").action,
+            decide(&policy, &spam, "a@y.example", None).action,
+            Action::Tag
+        );
+        assert_eq!(
+            decide(&policy, &spam, "A@X.example", None).action,
             Action::Quarantine
         );
-        let tagged = decide(&policy, &spam, "tagme@x.example");
+        let tagged = decide(&policy, &spam, "tagme@x.example", None);
         assert_eq!(tagged.action, Action::Tag);
         assert_eq!(tagged.rules.subject_prefix.as_deref(), Some("[SPAM] "));
         let very = [finding(vec![Tag::Spam], 25.0, vec![])];
         assert_eq!(
-            decide(&policy, &very, "a@y.example").action,
+            decide(&policy, &very, "a@y.example", None).action,
             Action::Quarantine
         );
     }
@@ -230,11 +293,11 @@ mod tests {
         let policy = PolicyConfig::default();
         let blocked = [finding(vec![Tag::Blocked], 0.0, vec!["old@x.example"])];
         assert_eq!(
-            decide(&policy, &blocked, "old@x.example").action,
+            decide(&policy, &blocked, "old@x.example", None).action,
             Action::Reject
         );
         assert_eq!(
-            decide(&policy, &blocked, "new@x.example").action,
+            decide(&policy, &blocked, "new@x.example", None).action,
             Action::Pass
         );
     }
@@ -246,14 +309,14 @@ mod tests {
             action: Some(action),
             ..finding(vec![], 0.0, vec![])
         };
-        let quarantine = decide(&policy, &[asking(Action::Quarantine)], "a@x.example");
+        let quarantine = decide(&policy, &[asking(Action::Quarantine)], "a@x.example", None);
         assert_eq!(
             (quarantine.action, quarantine.reason.as_str()),
             (Action::Quarantine, "test asked for quarantine")
         );
         let virus = finding(vec![Tag::Virus], 100.0, vec![]);
         assert_eq!(
-            decide(&policy, &[virus, asking(Action::Pass)], "a@x.example").action,
+            decide(&policy, &[virus, asking(Action::Pass)], "a@x.example", None).action,
             Action::Reject
         );
     }
@@ -262,16 +325,91 @@ mod tests {
     fn score_threshold_makes_spam() {
         let policy: PolicyConfig = toml::from_str("spam_score = 5.0\nreject_score = 15.0").unwrap();
         assert_eq!(
-            decide(&policy, &[finding(vec![], 6.0, vec![])], "a@b.example").action,
+            decide(
+                &policy,
+                &[finding(vec![], 6.0, vec![])],
+                "a@b.example",
+                None
+            )
+            .action,
             Action::Tag
         );
         assert_eq!(
-            decide(&policy, &[finding(vec![], 16.0, vec![])], "a@b.example").action,
+            decide(
+                &policy,
+                &[finding(vec![], 16.0, vec![])],
+                "a@b.example",
+                None
+            )
+            .action,
             Action::Reject
         );
         assert_eq!(
-            decide(&policy, &[finding(vec![], 4.0, vec![])], "a@b.example").action,
+            decide(
+                &policy,
+                &[finding(vec![], 4.0, vec![])],
+                "a@b.example",
+                None
+            )
+            .action,
             Action::Pass
+        );
+    }
+
+    #[test]
+    fn a_users_thresholds_and_prefix_come_after_the_files() {
+        let policy: PolicyConfig = toml::from_str(
+            "spam_score = 5.0\nquarantine_score = 8.0\n[recipients.\"a@x.example\"]\nquarantine_score = 20.0\n",
+        )
+        .unwrap();
+        let scored = [finding(vec![], 9.0, vec![])];
+        assert_eq!(
+            decide(&policy, &scored, "a@x.example", None).action,
+            Action::Tag
+        );
+        let strict = UserSettings {
+            quarantine_score: Some(6.0),
+            subject_prefix: Some("[maybe spam]".into()),
+            ..Default::default()
+        };
+        let decision = decide(&policy, &scored, "a@x.example", Some(&strict));
+        assert_eq!(
+            decision.action,
+            Action::Quarantine,
+            "the user's own threshold wins"
+        );
+        assert_eq!(
+            decision.rules.subject_prefix.as_deref(),
+            Some("[maybe spam]")
+        );
+        let lenient = UserSettings {
+            spam_score: Some(50.0),
+            ..Default::default()
+        };
+        assert_eq!(
+            decide(&policy, &scored, "a@x.example", Some(&lenient)).action,
+            Action::Pass
+        );
+    }
+
+    #[test]
+    fn user_lists_match_addresses_and_domains_for_their_recipient_only() {
+        let user = UserSettings {
+            allow_senders: vec!["@partner.example".into()],
+            block_senders: vec!["Pest@Other.example".into()],
+            ..Default::default()
+        };
+        let allowed = user_findings("a@mail.partner.example", "me@x.example", &user);
+        assert_eq!(allowed[0].tags, [Tag::Allowed]);
+        assert_eq!(allowed[0].recipients, ["me@x.example"]);
+        assert_eq!(
+            user_findings("pest@other.example", "me@x.example", &user)[0].tags,
+            [Tag::Blocked]
+        );
+        assert!(user_findings("a@notpartner.example", "me@x.example", &user).is_empty());
+        assert!(
+            user_findings("", "me@x.example", &user).is_empty(),
+            "the null sender matches nothing"
         );
     }
 }

@@ -819,3 +819,77 @@ async fn a_partly_refused_message_is_delivered_and_the_sender_told() {
     assert_eq!(held.len(), 1);
     assert_eq!(held[0].recipients, ["old@rcpt.example"]);
 }
+
+/// A mailbox owner's own allow and block senders (stored by the console) apply to the next
+/// message, without a restart, and only to their own copy.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_users_own_lists_apply_to_the_next_message_and_only_to_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let sink = smtp_sink(&dir.path().join("sink"));
+    let h = Harness::start(
+        &sink.address(),
+        "[[filter.processors]]\ntype = \"lists\"\nblock_senders = [\"@pushy.example\"]\n",
+    )
+    .await;
+    let message = crlf("From: sales@pushy.example\nSubject: offer\n\nbuy\n");
+    let to = ["alice@corp.example"];
+    assert_eq!(
+        h.send("sales@pushy.example", &to, &message).await.code,
+        554,
+        "blocked globally"
+    );
+
+    let alice = h
+        .store
+        .create_user(&postwarden_store::NewUser {
+            address: "alice@corp.example",
+            display_name: None,
+            role: postwarden_core::Role::User,
+            domains: &[],
+            password_hash: None,
+            source: postwarden_store::UserSource::Local,
+        })
+        .await
+        .unwrap();
+    let mut settings = postwarden_core::UserSettings {
+        allow_senders: vec!["@pushy.example".into()],
+        ..Default::default()
+    };
+    h.store
+        .set_user_settings(alice.id, &settings)
+        .await
+        .unwrap();
+    assert_eq!(
+        h.send("sales@pushy.example", &to, &message).await.code,
+        250,
+        "alice allows them"
+    );
+    assert_eq!(
+        h.send("sales@pushy.example", &["bob@corp.example"], &message)
+            .await
+            .code,
+        554,
+        "bob does not"
+    );
+
+    settings.allow_senders.clear();
+    settings.block_senders = vec!["friend@partner.example".into()];
+    h.store
+        .set_user_settings(alice.id, &settings)
+        .await
+        .unwrap();
+    let friendly = crlf("From: friend@partner.example\nSubject: lunch\n\nhi\n");
+    assert_eq!(
+        h.send("Friend@Partner.example", &to, &friendly).await.code,
+        554,
+        "her own block, any case"
+    );
+    assert_eq!(
+        h.send("friend@partner.example", &["bob@corp.example"], &friendly)
+            .await
+            .code,
+        250
+    );
+    let dumps = dumped(&dir.path().join("sink"));
+    assert_eq!(dumps.len(), 2, "the two passed messages only");
+}

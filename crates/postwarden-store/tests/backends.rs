@@ -1127,21 +1127,45 @@ async fn users_sessions_and_tokens_round_trip(backend: Backend) {
     let s = &db.store;
     let domains = vec!["Corp.Example".to_string()];
     let admin = s
-        .create_user(&new_user("Postmaster@Corp.Example", Role::DomainAdmin, &domains))
+        .create_user(&new_user(
+            "Postmaster@Corp.Example",
+            Role::DomainAdmin,
+            &domains,
+        ))
         .await
         .unwrap();
-    assert_eq!(admin.address, "postmaster@corp.example", "stored lower-cased");
+    assert_eq!(
+        admin.address, "postmaster@corp.example",
+        "stored lower-cased"
+    );
     assert_eq!(admin.domains, ["corp.example"]);
     assert_eq!(admin.display_name.as_deref(), Some("Zoë Ünal"));
     assert!(!admin.disabled);
-    let again = s.create_user(&new_user("postmaster@corp.example", Role::User, &[])).await;
+    let again = s
+        .create_user(&new_user("postmaster@corp.example", Role::User, &[]))
+        .await;
     assert!(matches!(again, Err(StoreError::Exists(_))), "{again:?}");
-    let alice = s.create_user(&new_user("alice@corp.example", Role::User, &[])).await.unwrap();
+    let alice = s
+        .create_user(&new_user("alice@corp.example", Role::User, &[]))
+        .await
+        .unwrap();
     assert_eq!(
-        s.users().await.unwrap().iter().map(|u| u.address.as_str()).collect::<Vec<_>>(),
+        s.users()
+            .await
+            .unwrap()
+            .iter()
+            .map(|u| u.address.as_str())
+            .collect::<Vec<_>>(),
         ["alice@corp.example", "postmaster@corp.example"]
     );
-    assert_eq!(s.user_by_address("ALICE@corp.example").await.unwrap().unwrap().id, alice.id);
+    assert_eq!(
+        s.user_by_address("ALICE@corp.example")
+            .await
+            .unwrap()
+            .unwrap()
+            .id,
+        alice.id
+    );
 
     let settings = UserSettings {
         spam_score: Some(4.5),
@@ -1156,12 +1180,25 @@ async fn users_sessions_and_tokens_round_trip(backend: Backend) {
     assert_eq!(found.len(), 1);
     assert_eq!(found["alice@corp.example"], settings);
     assert!(s.set_role(alice.id, Role::Admin, &[]).await.unwrap());
-    assert!(s.set_password_hash(alice.id, "$argon2id$new").await.unwrap());
+    assert!(
+        s.set_password_hash(alice.id, "$argon2id$new")
+            .await
+            .unwrap()
+    );
     s.record_login(alice.id, t(50)).await.unwrap();
     let alice = s.user_by_id(alice.id).await.unwrap().unwrap();
-    assert_eq!((alice.role, alice.password_hash.as_deref(), alice.last_login), (Role::Admin, Some("$argon2id$new"), Some(t(50))));
+    assert_eq!(
+        (alice.role, alice.password_hash.as_deref(), alice.last_login),
+        (Role::Admin, Some("$argon2id$new"), Some(t(50)))
+    );
     assert!(s.set_disabled(alice.id, true).await.unwrap());
-    assert!(s.settings_of(&["alice@corp.example".into()]).await.unwrap().is_empty(), "disabled users' settings do not apply");
+    assert!(
+        s.settings_of(&["alice@corp.example".into()])
+            .await
+            .unwrap()
+            .is_empty(),
+        "disabled users' settings do not apply"
+    );
 
     let session = SessionRecord {
         id_hash: "f".repeat(64),
@@ -1171,9 +1208,19 @@ async fn users_sessions_and_tokens_round_trip(backend: Backend) {
         last_seen: t(0),
     };
     s.create_session(&session).await.unwrap();
-    assert_eq!(s.session(&"f".repeat(64)).await.unwrap(), Some(session.clone()));
+    assert_eq!(
+        s.session(&"f".repeat(64)).await.unwrap(),
+        Some(session.clone())
+    );
     s.touch_session(&session.id_hash, t(100)).await.unwrap();
-    assert_eq!(s.session(&session.id_hash).await.unwrap().unwrap().last_seen, t(100));
+    assert_eq!(
+        s.session(&session.id_hash)
+            .await
+            .unwrap()
+            .unwrap()
+            .last_seen,
+        t(100)
+    );
     assert_eq!(s.expire_sessions(t(50), t(-100)).await.unwrap(), 0);
     assert_eq!(s.expire_sessions(t(101), t(-100)).await.unwrap(), 1, "idle");
     s.create_session(&session).await.unwrap();
@@ -1191,15 +1238,24 @@ async fn users_sessions_and_tokens_round_trip(backend: Backend) {
     };
     s.create_token(&token).await.unwrap();
     assert_eq!(s.token(&token.jti).await.unwrap(), Some(token.clone()));
-    assert!(!s.revoke_token(admin.id, &token.jti, t(5)).await.unwrap(), "only its owner revokes it");
+    assert!(
+        !s.revoke_token(admin.id, &token.jti, t(5)).await.unwrap(),
+        "only its owner revokes it"
+    );
     assert!(s.revoke_token(alice.id, &token.jti, t(5)).await.unwrap());
-    assert!(!s.revoke_token(alice.id, &token.jti, t(6)).await.unwrap(), "once");
+    assert!(
+        !s.revoke_token(alice.id, &token.jti, t(6)).await.unwrap(),
+        "once"
+    );
     assert_eq!(s.tokens_of(alice.id).await.unwrap()[0].revoked, Some(t(5)));
 
     s.create_session(&session).await.unwrap();
     assert!(s.delete_user("alice@corp.example").await.unwrap());
     assert!(!s.delete_user("alice@corp.example").await.unwrap());
-    assert!(s.session(&session.id_hash).await.unwrap().is_none(), "sessions go with the user");
+    assert!(
+        s.session(&session.id_hash).await.unwrap().is_none(),
+        "sessions go with the user"
+    );
     assert!(s.token(&token.jti).await.unwrap().is_none(), "tokens too");
     db.finish().await;
 }
@@ -1207,7 +1263,12 @@ async fn users_sessions_and_tokens_round_trip(backend: Backend) {
 fn mail(id: &str, secs: i64, from: &str, to: &[&str], action: &str) -> MessageRecord {
     let verdicts: serde_json::Map<String, serde_json::Value> = to
         .iter()
-        .map(|r| (r.to_string(), serde_json::json!({"action": action, "score": 1.0, "reason": "r"})))
+        .map(|r| {
+            (
+                r.to_string(),
+                serde_json::json!({"action": action, "score": 1.0, "reason": "r"}),
+            )
+        })
         .collect();
     MessageRecord {
         id: id.into(),
@@ -1251,20 +1312,59 @@ async fn visibility_decides_what_each_caller_finds(backend: Backend) {
     let db = TestDb::open(backend).await;
     let s = &db.store;
     s.record_messages(&[
-        (mail("m1", 10, "x@out.example", &["Alice@Corp.Example"], "pass"), vec![]),
-        (mail("m2", 20, "alice@corp.example", &["bob@other.example"], "tag"), vec![]),
-        (mail("m3", 30, "x@out.example", &["bob@corp.example", "carol@other.example"], "quarantine"), vec![]),
-        (mail("m4", 40, "", &["carol@other.example"], "reject"), vec![]),
+        (
+            mail("m1", 10, "x@out.example", &["Alice@Corp.Example"], "pass"),
+            vec![],
+        ),
+        (
+            mail(
+                "m2",
+                20,
+                "alice@corp.example",
+                &["bob@other.example"],
+                "tag",
+            ),
+            vec![],
+        ),
+        (
+            mail(
+                "m3",
+                30,
+                "x@out.example",
+                &["bob@corp.example", "carol@other.example"],
+                "quarantine",
+            ),
+            vec![],
+        ),
+        (
+            mail("m4", 40, "", &["carol@other.example"], "reject"),
+            vec![],
+        ),
     ])
     .await
     .unwrap();
     let alice = Visibility::Address("alice@corp.example".into());
     let corp = Visibility::Domains(vec!["corp.example".into()]);
     let search = |v: &Visibility| MessageQuery::new(v.clone(), 10);
-    assert_eq!(ids(&s.search_messages(&search(&Visibility::All)).await.unwrap()), ["m4", "m3", "m2", "m1"]);
-    assert_eq!(ids(&s.search_messages(&search(&alice)).await.unwrap()), ["m2", "m1"], "received and sent");
-    assert_eq!(ids(&s.search_messages(&search(&corp)).await.unwrap()), ["m3", "m2", "m1"]);
-    assert!(s.search_messages(&search(&Visibility::Domains(vec![]))).await.unwrap().is_empty());
+    assert_eq!(
+        ids(&s.search_messages(&search(&Visibility::All)).await.unwrap()),
+        ["m4", "m3", "m2", "m1"]
+    );
+    assert_eq!(
+        ids(&s.search_messages(&search(&alice)).await.unwrap()),
+        ["m2", "m1"],
+        "received and sent"
+    );
+    assert_eq!(
+        ids(&s.search_messages(&search(&corp)).await.unwrap()),
+        ["m3", "m2", "m1"]
+    );
+    assert!(
+        s.search_messages(&search(&Visibility::Domains(vec![])))
+            .await
+            .unwrap()
+            .is_empty()
+    );
 
     let mut q = search(&Visibility::All);
     q.action = Some("quarantine".into());
@@ -1277,27 +1377,59 @@ async fn visibility_decides_what_each_caller_finds(backend: Backend) {
     assert_eq!(ids(&s.search_messages(&q).await.unwrap()), ["m2"]);
     let mut q = search(&Visibility::All);
     q.id = Some("Qm1".into());
-    assert_eq!(ids(&s.search_messages(&q).await.unwrap()), ["m1"], "by queue id");
+    assert_eq!(
+        ids(&s.search_messages(&q).await.unwrap()),
+        ["m1"],
+        "by queue id"
+    );
     let mut q = search(&Visibility::All);
     (q.since, q.until) = (Some(t(20)), Some(t(40)));
     assert_eq!(ids(&s.search_messages(&q).await.unwrap()), ["m3", "m2"]);
     let mut q = MessageQuery::new(Visibility::All, 2);
-    q.after = Some(Cursor { time_us: t(30).timestamp_micros(), id: "m3".into() });
-    assert_eq!(ids(&s.search_messages(&q).await.unwrap()), ["m2", "m1"], "the page after m3");
+    q.after = Some(Cursor {
+        time_us: t(30).timestamp_micros(),
+        id: "m3".into(),
+    });
+    assert_eq!(
+        ids(&s.search_messages(&q).await.unwrap()),
+        ["m2", "m1"],
+        "the page after m3"
+    );
 
     assert!(s.message_visible("m3", &alice).await.unwrap().is_none());
-    assert_eq!(s.message_visible("m3", &corp).await.unwrap().unwrap().id, "m3");
+    assert_eq!(
+        s.message_visible("m3", &corp).await.unwrap().unwrap().id,
+        "m3"
+    );
 
     let flow = s.mail_flow(&Visibility::All, t(0)).await.unwrap();
     let total: i64 = flow.iter().map(|p| p.count).sum();
     assert_eq!(total, 5, "one per recipient: {flow:?}");
-    assert!(flow.iter().any(|p| p.action == "quarantine" && p.count == 2));
+    assert!(
+        flow.iter()
+            .any(|p| p.action == "quarantine" && p.count == 2)
+    );
     let corp_flow = s.mail_flow(&corp, t(0)).await.unwrap();
-    assert_eq!(corp_flow.iter().map(|p| p.count).sum::<i64>(), 2, "alice's pass, bob's quarantine");
-    assert_eq!(corp_flow[0].hour, Utc.timestamp_opt(hour_of(t(10)) * 3600, 0).unwrap());
+    assert_eq!(
+        corp_flow.iter().map(|p| p.count).sum::<i64>(),
+        2,
+        "alice's pass, bob's quarantine"
+    );
+    assert_eq!(
+        corp_flow[0].hour,
+        Utc.timestamp_opt(hour_of(t(10)) * 3600, 0).unwrap()
+    );
 
-    s.insert_quarantine(&held("h1", 10, &["alice@corp.example"])).await.unwrap();
-    s.insert_quarantine(&held("h2", 20, &["Bob@Corp.Example", "carol@other.example"])).await.unwrap();
+    s.insert_quarantine(&held("h1", 10, &["alice@corp.example"]))
+        .await
+        .unwrap();
+    s.insert_quarantine(&held(
+        "h2",
+        20,
+        &["Bob@Corp.Example", "carol@other.example"],
+    ))
+    .await
+    .unwrap();
     let listing = |v: &Visibility| QuarantineQuery {
         visibility: v.clone(),
         include_released: false,
@@ -1305,23 +1437,64 @@ async fn visibility_decides_what_each_caller_finds(backend: Backend) {
         after: None,
         limit: 10,
     };
-    let names = |entries: Vec<QuarantineRecord>| entries.into_iter().map(|e| e.id).collect::<Vec<_>>();
-    assert_eq!(names(s.quarantine_visible(&listing(&alice)).await.unwrap()), ["h1"]);
-    assert_eq!(names(s.quarantine_visible(&listing(&corp)).await.unwrap()), ["h2", "h1"]);
-    assert_eq!(names(s.quarantine_visible(&listing(&Visibility::Address("carol@other.example".into()))).await.unwrap()), ["h2"]);
-    assert!(s.quarantine_entry_visible("h2", &alice).await.unwrap().is_none());
-    assert!(s.quarantine_entry_visible("h2", &corp).await.unwrap().is_some());
+    let names =
+        |entries: Vec<QuarantineRecord>| entries.into_iter().map(|e| e.id).collect::<Vec<_>>();
+    assert_eq!(
+        names(s.quarantine_visible(&listing(&alice)).await.unwrap()),
+        ["h1"]
+    );
+    assert_eq!(
+        names(s.quarantine_visible(&listing(&corp)).await.unwrap()),
+        ["h2", "h1"]
+    );
+    assert_eq!(
+        names(
+            s.quarantine_visible(&listing(&Visibility::Address("carol@other.example".into())))
+                .await
+                .unwrap()
+        ),
+        ["h2"]
+    );
+    assert!(
+        s.quarantine_entry_visible("h2", &alice)
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert!(
+        s.quarantine_entry_visible("h2", &corp)
+            .await
+            .unwrap()
+            .is_some()
+    );
     db.finish().await;
 }
 
 async fn releasing_recipients_one_by_one(backend: Backend) {
     let db = TestDb::open(backend).await;
     let s = &db.store;
-    s.insert_quarantine(&held("h", 10, &["a@x.example", "b@x.example"])).await.unwrap();
-    assert_eq!(s.quarantine_unreleased("h").await.unwrap(), ["a@x.example", "b@x.example"]);
-    assert!(!s.mark_recipients_released("h", &["A@x.example".into()], "a@x.example", t(20)).await.unwrap());
+    s.insert_quarantine(&held("h", 10, &["a@x.example", "b@x.example"]))
+        .await
+        .unwrap();
+    assert_eq!(
+        s.quarantine_unreleased("h").await.unwrap(),
+        ["a@x.example", "b@x.example"]
+    );
+    assert!(
+        !s.mark_recipients_released("h", &["A@x.example".into()], "a@x.example", t(20))
+            .await
+            .unwrap()
+    );
     assert_eq!(s.quarantine_unreleased("h").await.unwrap(), ["b@x.example"]);
-    assert!(s.quarantine_entry("h").await.unwrap().unwrap().released.is_none(), "b's copy is still held");
+    assert!(
+        s.quarantine_entry("h")
+            .await
+            .unwrap()
+            .unwrap()
+            .released
+            .is_none(),
+        "b's copy is still held"
+    );
     let a = Visibility::Address("a@x.example".into());
     let q = |v: &Visibility, include_released| QuarantineQuery {
         visibility: v.clone(),
@@ -1330,31 +1503,100 @@ async fn releasing_recipients_one_by_one(backend: Backend) {
         after: None,
         limit: 10,
     };
-    assert!(s.quarantine_visible(&q(&a, false)).await.unwrap().is_empty(), "released for a");
+    assert!(
+        s.quarantine_visible(&q(&a, false))
+            .await
+            .unwrap()
+            .is_empty(),
+        "released for a"
+    );
     assert_eq!(s.quarantine_visible(&q(&a, true)).await.unwrap().len(), 1);
-    assert_eq!(s.quarantine_visible(&q(&Visibility::All, false)).await.unwrap().len(), 1);
-    assert!(s.mark_recipients_released("h", &["b@x.example".into()], "admin", t(30)).await.unwrap());
+    assert_eq!(
+        s.quarantine_visible(&q(&Visibility::All, false))
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
+    assert!(
+        s.mark_recipients_released("h", &["b@x.example".into()], "admin", t(30))
+            .await
+            .unwrap()
+    );
     let entry = s.quarantine_entry("h").await.unwrap().unwrap();
-    assert_eq!((entry.released, entry.released_by.as_deref()), (Some(t(30)), Some("admin")));
-    assert!(s.quarantine_visible(&q(&Visibility::All, false)).await.unwrap().is_empty());
+    assert_eq!(
+        (entry.released, entry.released_by.as_deref()),
+        (Some(t(30)), Some("admin"))
+    );
+    assert!(
+        s.quarantine_visible(&q(&Visibility::All, false))
+            .await
+            .unwrap()
+            .is_empty()
+    );
     db.finish().await;
 }
 
 async fn owned_list_entries_stay_out_of_the_global_list(backend: Backend) {
     let db = TestDb::open(backend).await;
     let s = &db.store;
-    let entry = |list: &str, value: &str| ListEntry { list: list.into(), field: "sender".into(), value: value.into() };
-    let global = s.add_owned_list_entry(&entry("block", "@spam.example"), None, Some("all of it")).await.unwrap();
-    let mine = s.add_owned_list_entry(&entry("allow", "friend@x.example"), Some("Alice@Corp.Example"), None).await.unwrap();
-    let domain = s.add_owned_list_entry(&entry("allow", "@partner.example"), Some("@corp.example"), None).await.unwrap();
+    let entry = |list: &str, value: &str| ListEntry {
+        list: list.into(),
+        field: "sender".into(),
+        value: value.into(),
+    };
+    let global = s
+        .add_owned_list_entry(&entry("block", "@spam.example"), None, Some("all of it"))
+        .await
+        .unwrap();
+    let mine = s
+        .add_owned_list_entry(
+            &entry("allow", "friend@x.example"),
+            Some("Alice@Corp.Example"),
+            None,
+        )
+        .await
+        .unwrap();
+    let domain = s
+        .add_owned_list_entry(
+            &entry("allow", "@partner.example"),
+            Some("@corp.example"),
+            None,
+        )
+        .await
+        .unwrap();
     assert!(global != mine && mine != domain);
-    assert_eq!(s.list_entries().await.unwrap(), [entry("block", "@spam.example")], "the filter's global list");
-    let alices = s.owned_list_entries(&[Some("alice@corp.example".into())]).await.unwrap();
+    assert_eq!(
+        s.list_entries().await.unwrap(),
+        [entry("block", "@spam.example")],
+        "the filter's global list"
+    );
+    let alices = s
+        .owned_list_entries(&[Some("alice@corp.example".into())])
+        .await
+        .unwrap();
     assert_eq!(alices.len(), 1);
-    assert_eq!((alices[0].id, alices[0].owner.as_deref()), (mine, Some("alice@corp.example")));
-    let all = s.owned_list_entries(&[None, Some("@corp.example".into())]).await.unwrap();
-    assert_eq!(all.iter().map(|e| e.id).collect::<Vec<_>>(), [global, domain]);
-    assert_eq!(s.owned_list_entry(global).await.unwrap().unwrap().comment.as_deref(), Some("all of it"));
+    assert_eq!(
+        (alices[0].id, alices[0].owner.as_deref()),
+        (mine, Some("alice@corp.example"))
+    );
+    let all = s
+        .owned_list_entries(&[None, Some("@corp.example".into())])
+        .await
+        .unwrap();
+    assert_eq!(
+        all.iter().map(|e| e.id).collect::<Vec<_>>(),
+        [global, domain]
+    );
+    assert_eq!(
+        s.owned_list_entry(global)
+            .await
+            .unwrap()
+            .unwrap()
+            .comment
+            .as_deref(),
+        Some("all of it")
+    );
     assert!(s.delete_list_entry(mine).await.unwrap());
     assert!(!s.delete_list_entry(mine).await.unwrap());
     db.finish().await;
@@ -1376,13 +1618,41 @@ async fn migration_6_indexes_mail_already_stored(backend: Backend) {
     }
     db.store.migrate().await.unwrap();
     let alice = Visibility::Address("alice@corp.example".into());
-    assert_eq!(db.store.message_visible("old1", &alice).await.unwrap().unwrap().id, "old1");
+    assert_eq!(
+        db.store
+            .message_visible("old1", &alice)
+            .await
+            .unwrap()
+            .unwrap()
+            .id,
+        "old1"
+    );
     let sender = Visibility::Address("boss@corp.example".into());
-    assert!(db.store.message_visible("old1", &sender).await.unwrap().is_some(), "the sender, lower-cased");
+    assert!(
+        db.store
+            .message_visible("old1", &sender)
+            .await
+            .unwrap()
+            .is_some(),
+        "the sender, lower-cased"
+    );
     let mut q = MessageQuery::new(Visibility::All, 10);
     q.action = Some("quarantine".into());
-    assert_eq!(db.store.search_messages(&q).await.unwrap().len(), 1, "verdicts carried over");
-    assert!(db.store.quarantine_entry_visible("old1", &alice).await.unwrap().is_some());
-    assert_eq!(db.store.quarantine_unreleased("old1").await.unwrap(), ["alice@corp.example"]);
+    assert_eq!(
+        db.store.search_messages(&q).await.unwrap().len(),
+        1,
+        "verdicts carried over"
+    );
+    assert!(
+        db.store
+            .quarantine_entry_visible("old1", &alice)
+            .await
+            .unwrap()
+            .is_some()
+    );
+    assert_eq!(
+        db.store.quarantine_unreleased("old1").await.unwrap(),
+        ["alice@corp.example"]
+    );
     db.finish().await;
 }

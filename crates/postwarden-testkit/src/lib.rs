@@ -14,8 +14,8 @@ pub mod gpg;
 pub mod postfix;
 pub mod proxy;
 pub mod scanners;
-pub mod slapd;
 mod server;
+pub mod slapd;
 pub mod webhook;
 
 /// Runs each listed async test function (taking a `postwarden_store::Backend`) once per

@@ -29,26 +29,57 @@ async fn a_direct_bind_signs_in_with_the_right_password_only() {
     .await;
     let state = &console.state;
 
-    let alice = sign_in(state, "192.0.2.1", "alice@example.org", "alicepw").await.unwrap();
+    let alice = sign_in(state, "192.0.2.1", "alice@example.org", "alicepw")
+        .await
+        .unwrap();
     assert_eq!(alice.source, UserSource::Ldap);
     assert_eq!(alice.role, Role::Admin, "a member of the admin group");
     assert_eq!(alice.display_name.as_deref(), Some("Alice Liddell"));
-    let stored = console.store.user_by_address("alice@example.org").await.unwrap().unwrap();
+    let stored = console
+        .store
+        .user_by_address("alice@example.org")
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(stored.id, alice.id, "the first sign-in made the row");
-    assert!(stored.password_hash.is_none(), "no password is kept for a directory user");
+    assert!(
+        stored.password_hash.is_none(),
+        "no password is kept for a directory user"
+    );
 
-    let bob = sign_in(state, "192.0.2.1", "bob@example.org", "bobpw").await.unwrap();
+    let bob = sign_in(state, "192.0.2.1", "bob@example.org", "bobpw")
+        .await
+        .unwrap();
     assert_eq!(bob.role, Role::User);
 
-    let wrong = sign_in(state, "192.0.2.2", "bob@example.org", "alicepw").await.unwrap_err();
+    let wrong = sign_in(state, "192.0.2.2", "bob@example.org", "alicepw")
+        .await
+        .unwrap_err();
     assert_eq!(wrong.status, StatusCode::UNAUTHORIZED);
-    let empty = sign_in(state, "192.0.2.2", "bob@example.org", "").await.unwrap_err();
-    assert_eq!(empty.status, StatusCode::UNAUTHORIZED, "LDAP would take it as anonymous");
-    let nobody = sign_in(state, "192.0.2.2", "nobody@example.org", "x").await.unwrap_err();
+    let empty = sign_in(state, "192.0.2.2", "bob@example.org", "")
+        .await
+        .unwrap_err();
+    assert_eq!(
+        empty.status,
+        StatusCode::UNAUTHORIZED,
+        "LDAP would take it as anonymous"
+    );
+    let nobody = sign_in(state, "192.0.2.2", "nobody@example.org", "x")
+        .await
+        .unwrap_err();
     assert_eq!(nobody.status, StatusCode::UNAUTHORIZED);
-    assert!(console.store.user_by_address("nobody@example.org").await.unwrap().is_none());
+    assert!(
+        console
+            .store
+            .user_by_address("nobody@example.org")
+            .await
+            .unwrap()
+            .is_none()
+    );
     // A DN injection: `,` and `=` in the local part are escaped into one RDN value.
-    let injected = sign_in(state, "192.0.2.3", "bob,ou=people@example.org", "bobpw").await.unwrap_err();
+    let injected = sign_in(state, "192.0.2.3", "bob,ou=people@example.org", "bobpw")
+        .await
+        .unwrap_err();
     assert_eq!(injected.status, StatusCode::UNAUTHORIZED);
 }
 
@@ -66,17 +97,32 @@ async fn a_search_then_bind_escapes_what_the_user_typed() {
     )
     .await;
     let state = &console.state;
-    let bob = sign_in(state, "192.0.2.1", "bob@example.org", "bobpw").await.unwrap();
+    let bob = sign_in(state, "192.0.2.1", "bob@example.org", "bobpw")
+        .await
+        .unwrap();
     assert_eq!(bob.role, Role::User);
     // Unescaped, `(uid=o*)` would find `o*ll, y` and the bind with its password would sign
     // in a user who is not that entry.
-    let star = sign_in(state, "192.0.2.4", "o*@example.org", "ostarpw").await.unwrap_err();
+    let star = sign_in(state, "192.0.2.4", "o*@example.org", "ostarpw")
+        .await
+        .unwrap_err();
     assert_eq!(star.status, StatusCode::UNAUTHORIZED);
-    let wildcard = sign_in(state, "192.0.2.4", "*@example.org", "bobpw").await.unwrap_err();
+    let wildcard = sign_in(state, "192.0.2.4", "*@example.org", "bobpw")
+        .await
+        .unwrap_err();
     assert_eq!(wildcard.status, StatusCode::UNAUTHORIZED);
-    let closing = sign_in(state, "192.0.2.4", "bob)(uid=*@example.org", "bobpw").await.unwrap_err();
+    let closing = sign_in(state, "192.0.2.4", "bob)(uid=*@example.org", "bobpw")
+        .await
+        .unwrap_err();
     assert_eq!(closing.status, StatusCode::UNAUTHORIZED);
-    assert!(console.store.user_by_address("o*@example.org").await.unwrap().is_none());
+    assert!(
+        console
+            .store
+            .user_by_address("o*@example.org")
+            .await
+            .unwrap()
+            .is_none()
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -89,8 +135,17 @@ async fn a_directory_that_cannot_be_reached_is_an_outage_not_a_wrong_password() 
         ),
     )
     .await;
-    let error = sign_in(&console.state, "192.0.2.1", "bob@example.org", "bobpw").await.unwrap_err();
+    let error = sign_in(&console.state, "192.0.2.1", "bob@example.org", "bobpw")
+        .await
+        .unwrap_err();
     assert_eq!(error.status, StatusCode::SERVICE_UNAVAILABLE);
     // Local users still sign in.
-    sign_in(&console.state, "192.0.2.1", "alice@corp.example", common::PASSWORD).await.unwrap();
+    sign_in(
+        &console.state,
+        "192.0.2.1",
+        "alice@corp.example",
+        common::PASSWORD,
+    )
+    .await
+    .unwrap();
 }

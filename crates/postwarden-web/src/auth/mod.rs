@@ -203,10 +203,12 @@ pub async fn sign_in(
                 match user {
                     Some(user) if user.disabled => Err(refused()),
                     Some(user) => {
-                        // The directory decides admin membership at every sign-in.
-                        if found.admin && user.role != Role::Admin {
+                        // With `admin_group`, the directory decides admin membership at
+                        // every sign-in; without it, roles are set with `users role`.
+                        let decides = ldap.admin_group.is_some();
+                        if decides && found.admin && user.role != Role::Admin {
                             state.store.set_role(user.id, Role::Admin, &[]).await?;
-                        } else if !found.admin && user.role == Role::Admin {
+                        } else if decides && !found.admin && user.role == Role::Admin {
                             state.store.set_role(user.id, Role::User, &[]).await?;
                         }
                         Ok(state.store.user_by_id(user.id).await?.unwrap_or(user))

@@ -133,11 +133,13 @@ pub async fn scan(args: ScanArgs, paths: &ConfigPaths) -> Result<ExitCode> {
     }
     // CRLF line ends, as the filter stores what it receives over SMTP.
     let scanned = Scanned::new(envelope, postwarden_smtp::crlf_line_ends(&bytes));
-    let findings = filter
+    let mut findings = filter
         .findings(&scanned)
         .await
         .map_err(|e| anyhow::anyhow!("{e}"))?;
-    let decisions = filter.decisions(&scanned, &findings);
+    let users = filter.user_settings(&scanned).await;
+    postwarden_filter::add_user_findings(&scanned, &mut findings, &users);
+    let decisions = filter.decisions(&scanned, &findings, &users);
     match args.format {
         ScanFormat::Json => {
             let verdicts: Vec<_> = decisions
