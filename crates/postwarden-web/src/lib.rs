@@ -11,12 +11,12 @@
 //! the store's queries: someone else's message or quarantine entry is "not found" (404),
 //! never "forbidden", so ids cannot be probed.
 
-pub mod api;
+mod api;
 pub mod auth;
 pub mod digest;
 mod error;
 mod ops;
-pub mod pages;
+mod pages;
 mod render;
 mod state;
 mod tls;

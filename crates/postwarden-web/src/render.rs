@@ -35,6 +35,7 @@ const TEMPLATES: &[(&str, &str)] = &[
         "notifications.html",
         include_str!("../templates/notifications.html"),
     ),
+    ("logs.html", include_str!("../templates/logs.html")),
     (
         "digest_confirm.html",
         include_str!("../templates/digest_confirm.html"),

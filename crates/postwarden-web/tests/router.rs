@@ -89,6 +89,12 @@ fn matrix() -> Vec<(&'static str, &'static str, [u16; 6])> {
             "/admin/notifications",
             [303, 200, 403, 403, 403, 403],
         ),
+        ("GET", "/admin/logs", [303, 200, 403, 403, 403, 403]),
+        (
+            "GET",
+            "/admin/logs?since=7d",
+            [303, 200, 403, 403, 403, 403],
+        ),
         ("GET", "/login", [200, 200, 200, 200, 200, 200]),
         ("GET", "/assets/style.css", [200, 200, 200, 200, 200, 200]),
         (
@@ -638,4 +644,33 @@ async fn hostile_senders_subjects_and_file_names_come_out_escaped_on_every_page(
             "{uri}"
         );
     }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_logs_page_shows_detections_from_the_log_watcher_escaped() {
+    let console = Console::start(NOWHERE, "").await;
+    let mut event = postwarden_core::Event::new(
+        chrono::Utc::now(),
+        "auth.bruteforce",
+        postwarden_core::Severity::Warning,
+        "logs",
+        "12 failures for <script>x</script> from 203.0.113.5",
+    );
+    event.ip = Some("203.0.113.5".parse().unwrap());
+    console.store.insert_event(&event).await.unwrap();
+    let (status, html) = console
+        .call(Who::Admin, "GET", "/admin/logs?since=24h", None)
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("Authentication report"));
+    assert!(
+        html.contains("12 failures for &lt;script&gt;x&lt;&#x2f;script&gt; from 203.0.113.5"),
+        "{html}"
+    );
+    assert!(!html.contains("<script>x"));
+    let (status, page) = console
+        .call(Who::Admin, "GET", "/admin/logs?since=soon", None)
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(page.contains("since"), "the page names the field");
 }

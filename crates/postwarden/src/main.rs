@@ -7,9 +7,7 @@
 mod commands;
 mod context;
 mod daemon;
-mod daily;
 mod ingest;
-mod report;
 
 use clap::{Parser, Subcommand, ValueEnum};
 

@@ -3,12 +3,12 @@
 //! [`PageCaller`] (a session cookie; a redirect to the sign-in page without one) for the
 //! console. What a caller may see follows from [`Caller::visibility`].
 
-pub mod keys;
+pub(crate) mod keys;
 pub mod ldap;
-pub mod password;
+pub(crate) mod password;
 pub mod session;
-pub mod throttle;
-pub mod token;
+pub(crate) mod throttle;
+pub(crate) mod token;
 
 use crate::state::WebState;
 use crate::{PageError, WebError};

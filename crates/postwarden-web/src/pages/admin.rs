@@ -254,3 +254,51 @@ pub async fn notifications(
         ),
     )?)
 }
+
+/// Brute-force detections and the authentication report (top addresses, users, countries,
+/// networks, attempts per hour) for a period, from the log watcher's records.
+pub async fn logs(
+    State(state): State<WebState>,
+    PageCaller(caller): PageCaller,
+    Query(query): Query<HashMap<String, String>>,
+) -> Result<Html<String>, PageError> {
+    caller.require_admin()?;
+    let since_text = query.get("since").map(String::as_str).unwrap_or("24h");
+    let since = crate::ops::parse_time("since", since_text)?;
+    let top = u32::try_from(state.config.report.top).unwrap_or(10);
+    let summary = state.store.auth_summary(since, top).await?;
+    let detections: Vec<_> = state
+        .store
+        .events(since, None, 10_000)
+        .await?
+        .into_iter()
+        .map(|stored| stored.event)
+        .filter(|event| event.source == "logs")
+        .collect();
+    let view = postwarden_report::auth_view(&summary, &detections, top as usize);
+    let charts: Vec<_> = view
+        .charts
+        .iter()
+        .map(|chart| {
+            let max = chart.rows.iter().map(|(_, n)| *n).max().unwrap_or(0).max(1);
+            let bars: Vec<_> = chart
+                .rows
+                .iter()
+                .enumerate()
+                .map(|(i, (label, n))| {
+                    minijinja::context! {
+                        label, n, y => i * 14, w => (*n as f64 / max as f64 * 520.0).ceil() as u32,
+                    }
+                })
+                .collect();
+            minijinja::context! { title => chart.title, height => chart.rows.len() * 14 + 4, bars }
+        })
+        .collect();
+    Ok(page(
+        "logs.html",
+        with(
+            base(&caller, "logs"),
+            minijinja::context! { title => "Logs", view, charts, since => since_text },
+        ),
+    )?)
+}

@@ -48,6 +48,7 @@ pub fn routes(_state: &WebState) -> Router<WebState> {
         .route("/admin/config", get(admin::config))
         .route("/admin/health", get(admin::health))
         .route("/admin/notifications", get(admin::notifications))
+        .route("/admin/logs", get(admin::logs))
         .route(
             "/digest/release",
             get(crate::digest::confirm).post(crate::digest::release_form),

@@ -4,13 +4,13 @@
 use crate::commands::filter::hostname;
 use crate::commands::logs::since;
 use crate::context::{ConfigPaths, open_store};
-use crate::daily::{self, gather, notifications};
-use crate::report::{Heading, View, auth_view, daily_view, html, text, traffic_view};
 use anyhow::{Context, Result, bail};
 use chrono::Utc;
 use clap::{Args, ValueEnum};
 use postwarden_core::Event;
 use postwarden_notify::Dispatcher;
+use postwarden_report::daily::{self, gather, notifications};
+use postwarden_report::{Heading, View, auth_view, daily_view, html, text, traffic_view};
 use std::process::ExitCode;
 
 /// Most detection events a report reads.
@@ -124,7 +124,7 @@ async fn send_daily(
     config: &postwarden_core::Config,
     store: postwarden_store::Store,
     heading: &Heading<'_>,
-    digest: &crate::report::Digest,
+    digest: &postwarden_report::Digest,
 ) -> Result<()> {
     let report = config
         .reports

@@ -8,12 +8,12 @@
 //! start only records where the schedule stands.
 
 use crate::commands::report::{server_name, top_rows};
-use crate::daily::{gather, notifications, render};
-use crate::report::Heading;
 use anyhow::Result;
 use chrono::{DateTime, Utc};
 use postwarden_core::Config;
 use postwarden_core::config::{Due, Schedule, ScheduledReportConfig};
+use postwarden_report::Heading;
+use postwarden_report::daily::{gather, notifications, render};
 use postwarden_store::Store;
 use std::time::Duration;
 use tokio::sync::watch;

@@ -3,7 +3,7 @@
 //! SMS-sized summary for SMS, the digest (text, HTML with charts, CSV attached) for
 //! e-mail, the numbers as JSON for webhooks.
 
-use crate::report::{Digest, Heading, csv, daily_sms, daily_view, html, text};
+use crate::{Digest, Heading, csv, daily_sms, daily_view, html, text};
 use chrono::{DateTime, Utc};
 use postwarden_core::Config;
 use postwarden_core::config::ReceiverConfig;
