@@ -453,6 +453,31 @@ impl Store {
         row.as_ref().map(token_from_row).transpose()
     }
 
+    /// The token with `jti` and its user, in one query (every API request asks this).
+    pub async fn token_with_user(
+        &self,
+        jti: &str,
+    ) -> Result<Option<(TokenRecord, UserRecord)>, StoreError> {
+        let user_columns: String = USER_COLUMNS
+            .split(", ")
+            .map(|c| format!("u.{c}"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let row = self
+            .query(&format!(
+                "SELECT t.jti AS t_jti, t.user_id AS t_user_id, t.name AS t_name, \
+                 t.scopes AS t_scopes, t.created_us AS t_created_us, \
+                 t.expires_us AS t_expires_us, t.revoked_us AS t_revoked_us, {user_columns} \
+                 FROM api_tokens t JOIN users u ON u.id = t.user_id WHERE t.jti = ?"
+            ))
+            .bind(jti.to_string())
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(StoreError::query("reading a token"))?;
+        row.map(|row| Ok((token_from_prefixed(&row, "t_")?, user_from_row(&row)?)))
+            .transpose()
+    }
+
     /// A user's tokens, newest first.
     pub async fn tokens_of(&self, user_id: i64) -> Result<Vec<TokenRecord>, StoreError> {
         let rows = self
@@ -492,17 +517,23 @@ impl Store {
 const TOKEN_COLUMNS: &str = "jti, user_id, name, scopes, created_us, expires_us, revoked_us";
 
 fn token_from_row(row: &AnyRow) -> Result<TokenRecord, StoreError> {
+    token_from_prefixed(row, "")
+}
+
+/// A token from columns named `<prefix>jti`, `<prefix>user_id`, ….
+fn token_from_prefixed(row: &AnyRow, prefix: &str) -> Result<TokenRecord, StoreError> {
     const CONTEXT: &str = "reading a token";
-    let scopes: String = get(row, "scopes", CONTEXT)?;
+    let column = |name: &str| format!("{prefix}{name}");
+    let scopes: String = get(row, &column("scopes"), CONTEXT)?;
     Ok(TokenRecord {
-        jti: get(row, "jti", CONTEXT)?,
-        user_id: get(row, "user_id", CONTEXT)?,
-        name: get(row, "name", CONTEXT)?,
+        jti: get(row, &column("jti"), CONTEXT)?,
+        user_id: get(row, &column("user_id"), CONTEXT)?,
+        name: get(row, &column("name"), CONTEXT)?,
         scopes: serde_json::from_str(&scopes)
             .map_err(|e| StoreError::Corrupt(format!("token scopes: {e}")))?,
-        created: from_us(get(row, "created_us", CONTEXT)?)?,
-        expires: from_us(get(row, "expires_us", CONTEXT)?)?,
-        revoked: get::<Option<i64>>(row, "revoked_us", CONTEXT)?
+        created: from_us(get(row, &column("created_us"), CONTEXT)?)?,
+        expires: from_us(get(row, &column("expires_us"), CONTEXT)?)?,
+        revoked: get::<Option<i64>>(row, &column("revoked_us"), CONTEXT)?
             .map(from_us)
             .transpose()?,
     })

@@ -1238,6 +1238,9 @@ async fn users_sessions_and_tokens_round_trip(backend: Backend) {
     };
     s.create_token(&token).await.unwrap();
     assert_eq!(s.token(&token.jti).await.unwrap(), Some(token.clone()));
+    let (found, owner) = s.token_with_user(&token.jti).await.unwrap().unwrap();
+    assert_eq!((found, owner.address.as_str()), (token.clone(), "alice@corp.example"));
+    assert!(s.token_with_user("nope").await.unwrap().is_none());
     assert!(
         !s.revoke_token(admin.id, &token.jti, t(5)).await.unwrap(),
         "only its owner revokes it"

@@ -83,7 +83,8 @@ async fn fill(store: &Store, messages: u64, held: u64) {
                 )
             })
             .collect();
-        if action == "quarantine" && held_left > 0 && rng.below(messages / held / 20 + 1) == 0 {
+        // About 5 % of messages are quarantined: hold each with the chance that yields `held`.
+        if action == "quarantine" && held_left > 0 && rng.below(messages) < held * 20 {
             held_left -= 1;
             quarantine.push(QuarantineRecord {
                 id: id.clone(),

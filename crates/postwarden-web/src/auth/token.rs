@@ -157,15 +157,15 @@ pub async fn verify_token(
         .map_err(|e| WebError::internal("loading the token key", e))?;
     let data = jsonwebtoken::decode::<Claims>(token, &key, &validation).map_err(|_| refused())?;
     let claims = data.claims;
-    let record = store.token(&claims.jti).await?.ok_or_else(refused)?;
-    if record.revoked.is_some() || record.user_id != claims.uid || record.expires < Utc::now() {
+    let (record, user) = store.token_with_user(&claims.jti).await?.ok_or_else(refused)?;
+    if record.revoked.is_some()
+        || record.user_id != claims.uid
+        || record.expires < Utc::now()
+        || user.disabled
+        || user.address != claims.sub
+    {
         return Err(refused());
     }
-    let user = store
-        .user_by_id(claims.uid)
-        .await?
-        .filter(|u| !u.disabled && u.address == claims.sub)
-        .ok_or_else(refused)?;
     Ok((user, claims.scopes, claims.jti))
 }
 
