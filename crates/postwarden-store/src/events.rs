@@ -30,6 +30,28 @@ impl Store {
         insert_event_with(self.backend, &self.pool, e, Routing::Done).await
     }
 
+    /// How many events at or after `since` have a kind starting with `kind_prefix`.
+    pub async fn count_events(
+        &self,
+        since: DateTime<Utc>,
+        kind_prefix: &str,
+    ) -> Result<i64, StoreError> {
+        const CONTEXT: &str = "counting events";
+        let sql = format!(
+            "SELECT {} FROM events WHERE time_us >= ? AND SUBSTR(kind, 1, {}) = ?",
+            self.backend.int64("COUNT(*)"),
+            kind_prefix.chars().count()
+        );
+        let row = self
+            .query(&sql)
+            .bind(to_us(since))
+            .bind(kind_prefix.to_string())
+            .fetch_one(&self.pool)
+            .await
+            .map_err(StoreError::query(CONTEXT))?;
+        crate::rows::at(&row, 0, CONTEXT)
+    }
+
     /// Events at or after `since`, oldest first, at most `limit`; with `kind_prefix`, only
     /// those whose kind starts with it (case-sensitive, e.g. `auth.`).
     pub async fn events(

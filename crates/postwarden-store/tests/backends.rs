@@ -1239,7 +1239,10 @@ async fn users_sessions_and_tokens_round_trip(backend: Backend) {
     s.create_token(&token).await.unwrap();
     assert_eq!(s.token(&token.jti).await.unwrap(), Some(token.clone()));
     let (found, owner) = s.token_with_user(&token.jti).await.unwrap().unwrap();
-    assert_eq!((found, owner.address.as_str()), (token.clone(), "alice@corp.example"));
+    assert_eq!(
+        (found, owner.address.as_str()),
+        (token.clone(), "alice@corp.example")
+    );
     assert!(s.token_with_user("nope").await.unwrap().is_none());
     assert!(
         !s.revoke_token(admin.id, &token.jti, t(5)).await.unwrap(),
@@ -1314,6 +1317,13 @@ fn ids(messages: &[MessageRecord]) -> Vec<&str> {
 async fn visibility_decides_what_each_caller_finds(backend: Backend) {
     let db = TestDb::open(backend).await;
     let s = &db.store;
+    for kind in ["auth.web_failed", "auth.bruteforce", "authority.x"] {
+        s.insert_event(&Event::new(t(5), kind, Severity::Warning, "web", "x"))
+            .await
+            .unwrap();
+    }
+    assert_eq!(s.count_events(t(0), "auth.").await.unwrap(), 2);
+    assert_eq!(s.count_events(t(6), "auth.").await.unwrap(), 0);
     s.record_messages(&[
         (
             mail("m1", 10, "x@out.example", &["Alice@Corp.Example"], "pass"),

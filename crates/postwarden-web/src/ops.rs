@@ -209,6 +209,90 @@ pub fn quarantine_query(
     })
 }
 
+/// One page of a listing and where the next one starts (`None`: this was the last).
+#[derive(Debug, Serialize)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    pub next_cursor: Option<String>,
+}
+
+/// The cursor after `last` when the page came back full.
+fn next_cursor(len: usize, limit: u32, last: Option<(DateTime<Utc>, &str)>) -> Option<String> {
+    (len == limit as usize)
+        .then_some(last)
+        .flatten()
+        .map(|(time, id)| {
+            Cursor {
+                time_us: time.timestamp_micros(),
+                id: id.to_string(),
+            }
+            .encode()
+        })
+}
+
+/// The messages `q` finds, as its visibility shows them.
+pub async fn search_messages(
+    state: &crate::WebState,
+    q: &MessageQuery,
+) -> Result<Page<MessageView>, WebError> {
+    let found = state.store.search_messages(q).await?;
+    let next_cursor = next_cursor(
+        found.len(),
+        q.limit,
+        found.last().map(|m| (m.time, m.id.as_str())),
+    );
+    let items = found
+        .into_iter()
+        .map(|m| message_view(m, &q.visibility))
+        .collect();
+    Ok(Page { items, next_cursor })
+}
+
+/// The quarantine entries `q` lists, as its visibility shows them.
+pub async fn list_quarantine(
+    state: &crate::WebState,
+    q: &QuarantineQuery,
+) -> Result<Page<EntryView>, WebError> {
+    let found = state.store.quarantine_visible(q).await?;
+    let next_cursor = next_cursor(
+        found.len(),
+        q.limit,
+        found.last().map(|e| (e.time, e.id.as_str())),
+    );
+    let items = found
+        .into_iter()
+        .map(|e| entry_view(e, &q.visibility))
+        .collect();
+    Ok(Page { items, next_cursor })
+}
+
+/// Message `id` as `visibility` shows it; 404 when it is not the caller's.
+pub async fn visible_message(
+    state: &crate::WebState,
+    id: &str,
+    visibility: &Visibility,
+) -> Result<MessageView, WebError> {
+    let message = state
+        .store
+        .message_visible(id, visibility)
+        .await?
+        .ok_or_else(WebError::not_found)?;
+    Ok(message_view(message, visibility))
+}
+
+/// Quarantine entry `id`; 404 when it is not held for someone `visibility` covers.
+pub async fn visible_entry(
+    state: &crate::WebState,
+    id: &str,
+    visibility: &Visibility,
+) -> Result<QuarantineRecord, WebError> {
+    state
+        .store
+        .quarantine_entry_visible(id, visibility)
+        .await?
+        .ok_or_else(WebError::not_found)
+}
+
 /// Whom a release goes to, as asked.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -229,11 +313,7 @@ pub async fn release_entry(
     allow_sender: bool,
 ) -> Result<EntryView, WebError> {
     let visibility = caller.visibility();
-    let entry = state
-        .store
-        .quarantine_entry_visible(id, &visibility)
-        .await?
-        .ok_or_else(WebError::not_found)?;
+    let entry = visible_entry(state, id, &visibility).await?;
     let to = match (scope, &visibility) {
         (ReleaseScope::Me, _) => {
             if !entry
@@ -299,11 +379,7 @@ pub async fn delete_entry(
     id: &str,
 ) -> Result<(), WebError> {
     let visibility = caller.visibility();
-    let entry = state
-        .store
-        .quarantine_entry_visible(id, &visibility)
-        .await?
-        .ok_or_else(WebError::not_found)?;
+    let entry = visible_entry(state, id, &visibility).await?;
     if caller.user.role != Role::Admin && !entry.recipients.iter().all(|r| visibility.covers(r)) {
         return Err(WebError::forbidden(
             "this message is held for others too; ask an admin to delete it",

@@ -472,3 +472,107 @@ async fn the_digest_mails_signed_links_that_release_only_when_confirmed() {
     );
     drop(sink);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn with_a_certificate_the_console_speaks_https_only() {
+    let dir = tempfile::tempdir().unwrap();
+    let (cert, key) = (dir.path().join("cert.pem"), dir.path().join("key.pem"));
+    let made = std::process::Command::new("openssl")
+        .args([
+            "req",
+            "-x509",
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:prime256v1",
+            "-nodes",
+            "-days",
+            "2",
+            "-subj",
+            "/CN=localhost",
+        ])
+        .arg("-keyout")
+        .arg(&key)
+        .arg("-out")
+        .arg(&cert)
+        .output()
+        .unwrap();
+    assert!(
+        made.status.success(),
+        "{}",
+        String::from_utf8_lossy(&made.stderr)
+    );
+    let console = Console::start(
+        "127.0.0.1:9",
+        &format!(
+            "[web]\ntls_cert = \"{}\"\ntls_key = \"{}\"\n",
+            cert.display(),
+            key.display()
+        ),
+    )
+    .await;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(postwarden_web::run(
+        listener,
+        console.state.clone(),
+        async {
+            let _ = stopped.await;
+        },
+    ));
+    let curl = |url: String| {
+        let cert = cert.clone();
+        tokio::task::spawn_blocking(move || {
+            std::process::Command::new("curl")
+                .args([
+                    "-s",
+                    "-o",
+                    "/dev/null",
+                    "-w",
+                    "%{http_code} %{scheme}",
+                    "--max-time",
+                    "10",
+                    "--cacert",
+                ])
+                .arg(&cert)
+                .arg("--resolve")
+                .arg(format!(
+                    "localhost:{}:127.0.0.1",
+                    url.split(':').nth(2).unwrap().split('/').next().unwrap()
+                ))
+                .arg(&url)
+                .output()
+                .unwrap()
+        })
+    };
+    let https = curl(format!("https://localhost:{port}/login"))
+        .await
+        .unwrap();
+    assert_eq!(
+        String::from_utf8_lossy(&https.stdout),
+        "200 HTTPS",
+        "{}",
+        String::from_utf8_lossy(&https.stderr)
+    );
+    let plain = curl(format!("http://localhost:{port}/login"))
+        .await
+        .unwrap();
+    assert_ne!(
+        String::from_utf8_lossy(&plain.stdout),
+        "200 HTTP",
+        "no plain HTTP on the TLS port"
+    );
+    let (_, login) = console
+        .send(console.request(Who::Anonymous, "GET", "/login", None))
+        .await;
+    assert!(
+        login.headers()["set-cookie"]
+            .to_str()
+            .unwrap()
+            .contains("Secure"),
+        "cookies are Secure under HTTPS"
+    );
+    let _ = stop.send(());
+    server.await.unwrap().unwrap();
+}

@@ -674,3 +674,81 @@ async fn the_logs_page_shows_detections_from_the_log_watcher_escaped() {
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert!(page.contains("since"), "the page names the field");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_openapi_document_describes_every_api_route() {
+    let console = Console::start(NOWHERE, "").await;
+    let (status, doc) = console
+        .json(Who::Anonymous, "GET", "/api/v1/openapi.json", None)
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(doc["openapi"].as_str().map(|v| &v[..2]), Some("3."));
+    let paths = doc["paths"].as_object().unwrap();
+    for (method, route, _) in matrix() {
+        let Some(path) = route.strip_prefix("/api/v1") else {
+            continue;
+        };
+        if path == "/nothing-here" || path == "/openapi.json" {
+            continue;
+        }
+        let path = path.replace("{alice}", "{id}").replace("{carol}", "{id}");
+        let path = path.split('?').next().unwrap();
+        assert!(
+            paths
+                .get(path)
+                .and_then(|p| p.get(method.to_lowercase()))
+                .is_some(),
+            "{method} {path} is not in openapi.json"
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_idle_or_old_session_ends() {
+    let console = Console::start(
+        NOWHERE,
+        "[web]\nsession_idle = \"1h\"\nsession_max = \"1d\"\n",
+    )
+    .await;
+    let (status, _) = console.call(Who::Alice, "GET", "/", None).await;
+    assert_eq!(status, StatusCode::OK);
+    let (cookie, _) = &console.sessions[&Who::Alice];
+    let hash = postwarden_web::auth::session::id_hash(cookie.split_once('=').unwrap().1);
+    console
+        .store
+        .touch_session(&hash, chrono::Utc::now() - chrono::Duration::minutes(61))
+        .await
+        .unwrap();
+    let (status, response) = console
+        .send(console.request(Who::Alice, "GET", "/", None))
+        .await;
+    assert_eq!(
+        status,
+        StatusCode::SEE_OTHER,
+        "idle for more than session_idle"
+    );
+    assert!(
+        response.headers()["location"]
+            .to_str()
+            .unwrap()
+            .starts_with("/login")
+    );
+    assert!(
+        console.store.session(&hash).await.unwrap().is_none(),
+        "and removed"
+    );
+
+    let (cookie, _) = &console.sessions[&Who::Bob];
+    let hash = postwarden_web::auth::session::id_hash(cookie.split_once('=').unwrap().1);
+    let mut session = console.store.session(&hash).await.unwrap().unwrap();
+    console.store.delete_session(&hash).await.unwrap();
+    session.created = chrono::Utc::now() - chrono::Duration::hours(25);
+    session.last_seen = chrono::Utc::now();
+    console.store.create_session(&session).await.unwrap();
+    let (status, _) = console.call(Who::Bob, "GET", "/", None).await;
+    assert_eq!(
+        status,
+        StatusCode::SEE_OTHER,
+        "older than session_max, however busy"
+    );
+}

@@ -48,7 +48,7 @@ CREATE TABLE message_addresses (
     INDEX message_addresses_address (address, time_us),
     INDEX message_addresses_domain (domain, time_us),
     INDEX message_addresses_message (message_id),
-    INDEX message_addresses_time (time_us)
+    INDEX message_addresses_time (time_us, role, action)
 ) ENGINE = InnoDB DEFAULT CHARSET = utf8mb4 COLLATE = utf8mb4_bin;
 
 CREATE TABLE quarantine_recipients (

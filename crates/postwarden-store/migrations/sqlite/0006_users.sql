@@ -49,7 +49,8 @@ CREATE TABLE message_addresses (
 CREATE INDEX message_addresses_address ON message_addresses (address, time_us);
 CREATE INDEX message_addresses_domain ON message_addresses (domain, time_us);
 CREATE INDEX message_addresses_message ON message_addresses (message_id);
-CREATE INDEX message_addresses_time ON message_addresses (time_us);
+-- Covers the dashboard's chart (recipients per hour and action) without reading the rows.
+CREATE INDEX message_addresses_time ON message_addresses (time_us, role, action);
 
 CREATE TABLE quarantine_recipients (
     quarantine_id TEXT   NOT NULL,

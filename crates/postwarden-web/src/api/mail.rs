@@ -8,7 +8,6 @@ use crate::state::WebState;
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::{StatusCode, Uri};
-use postwarden_store::Cursor;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -23,27 +22,11 @@ pub async fn messages(
     State(state): State<WebState>,
     ApiCaller(caller): ApiCaller,
     uri: Uri,
-) -> Result<Json<Value>, WebError> {
+) -> Result<Json<ops::Page<ops::MessageView>>, WebError> {
     caller.require(Scope::Read)?;
     let p: MessageParams = params(&uri)?;
-    let visibility = caller.visibility();
-    let q = p.query(visibility.clone())?;
-    let found = state.store.search_messages(&q).await?;
-    let next = (found.len() == q.limit as usize)
-        .then(|| found.last())
-        .flatten()
-        .map(|m| {
-            Cursor {
-                time_us: m.time.timestamp_micros(),
-                id: m.id.clone(),
-            }
-            .encode()
-        });
-    let items: Vec<_> = found
-        .into_iter()
-        .map(|m| ops::message_view(m, &visibility))
-        .collect();
-    Ok(Json(json!({ "items": items, "next_cursor": next })))
+    let q = p.query(caller.visibility())?;
+    Ok(Json(ops::search_messages(&state, &q).await?))
 }
 
 pub async fn message(
@@ -52,13 +35,9 @@ pub async fn message(
     Path(id): Path<String>,
 ) -> Result<Json<Value>, WebError> {
     caller.require(Scope::Read)?;
-    let visibility = caller.visibility();
-    let message = state
-        .store
-        .message_visible(&id, &visibility)
-        .await?
-        .ok_or_else(WebError::not_found)?;
-    Ok(Json(json!(ops::message_view(message, &visibility))))
+    Ok(Json(json!(
+        ops::visible_message(&state, &id, &caller.visibility()).await?
+    )))
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -74,32 +53,16 @@ pub async fn quarantine(
     State(state): State<WebState>,
     ApiCaller(caller): ApiCaller,
     uri: Uri,
-) -> Result<Json<Value>, WebError> {
+) -> Result<Json<ops::Page<ops::EntryView>>, WebError> {
     caller.require(Scope::Read)?;
     let p: QuarantineParams = params(&uri)?;
-    let visibility = caller.visibility();
     let q = ops::quarantine_query(
-        visibility.clone(),
+        caller.visibility(),
         p.cursor.as_deref(),
         p.limit,
         p.released.unwrap_or(false),
     )?;
-    let found = state.store.quarantine_visible(&q).await?;
-    let next = (found.len() == q.limit as usize)
-        .then(|| found.last())
-        .flatten()
-        .map(|e| {
-            Cursor {
-                time_us: e.time.timestamp_micros(),
-                id: e.id.clone(),
-            }
-            .encode()
-        });
-    let items: Vec<_> = found
-        .into_iter()
-        .map(|e| ops::entry_view(e, &visibility))
-        .collect();
-    Ok(Json(json!({ "items": items, "next_cursor": next })))
+    Ok(Json(ops::list_quarantine(&state, &q).await?))
 }
 
 pub async fn quarantine_entry(
@@ -109,11 +72,7 @@ pub async fn quarantine_entry(
 ) -> Result<Json<Value>, WebError> {
     caller.require(Scope::Read)?;
     let visibility = caller.visibility();
-    let entry = state
-        .store
-        .quarantine_entry_visible(&id, &visibility)
-        .await?
-        .ok_or_else(WebError::not_found)?;
+    let entry = ops::visible_entry(&state, &id, &visibility).await?;
     let raw = state.quarantine.read(&entry.digest).ok();
     let preview = raw.as_deref().map(ops::preview);
     let mut value = json!(ops::entry_view(entry, &visibility));

@@ -157,7 +157,10 @@ pub async fn verify_token(
         .map_err(|e| WebError::internal("loading the token key", e))?;
     let data = jsonwebtoken::decode::<Claims>(token, &key, &validation).map_err(|_| refused())?;
     let claims = data.claims;
-    let (record, user) = store.token_with_user(&claims.jti).await?.ok_or_else(refused)?;
+    let (record, user) = store
+        .token_with_user(&claims.jti)
+        .await?
+        .ok_or_else(refused)?;
     if record.revoked.is_some()
         || record.user_id != claims.uid
         || record.expires < Utc::now()

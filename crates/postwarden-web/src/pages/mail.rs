@@ -12,7 +12,7 @@ use axum::http::{HeaderMap, Uri};
 use axum::response::{Html, Redirect};
 use chrono::{Duration, DurationRound, Utc};
 use postwarden_core::Role;
-use postwarden_store::{Cursor, FlowPoint};
+use postwarden_store::FlowPoint;
 use std::collections::HashMap;
 
 /// The outcomes the chart stacks, bottom to top, with their legend.
@@ -119,11 +119,7 @@ pub async fn dashboard(
     let (threats, probes, auth_failures) = if caller.user.role == Role::Admin {
         let summary = state.store.filter_summary(since, 5).await?;
         let probes = crate::api::probe_states(&state).await?;
-        let auth = state
-            .store
-            .events(since, Some("auth."), 100_000)
-            .await?
-            .len();
+        let auth = state.store.count_events(since, "auth.").await?;
         (summary.top_threats, probes, Some(auth))
     } else {
         (Vec::new(), Vec::new(), None)
@@ -146,38 +142,26 @@ pub async fn messages(
     uri: Uri,
 ) -> Result<Html<String>, PageError> {
     let params: MessageParams = crate::api::query_params(&uri)?;
-    let visibility = caller.visibility();
-    let q = params.query(visibility.clone())?;
-    let found = state.store.search_messages(&q).await?;
-    let next = (found.len() == q.limit as usize)
-        .then(|| found.last())
-        .flatten()
-        .map(|m| {
-            Cursor {
-                time_us: m.time.timestamp_micros(),
-                id: m.id.clone(),
-            }
-            .encode()
-        });
+    let q = params.query(caller.visibility())?;
+    let found = ops::search_messages(&state, &q).await?;
+    let next = found.next_cursor;
     let items: Vec<_> = found
+        .items
         .into_iter()
-        .map(|m| {
-            let view = ops::message_view(m, &visibility);
-            let actions: Vec<String> = view
+        .map(|view| {
+            let mut actions: Vec<String> = view
                 .verdicts
                 .as_object()
                 .map(|v| {
-                    let mut a: Vec<String> = v
-                        .values()
+                    v.values()
                         .filter_map(|d| {
                             d.get("action").and_then(|a| a.as_str()).map(str::to_string)
                         })
-                        .collect();
-                    a.sort();
-                    a.dedup();
-                    a
+                        .collect()
                 })
                 .unwrap_or_default();
+            actions.sort();
+            actions.dedup();
             minijinja::context! { m => view, actions }
         })
         .collect();
@@ -218,12 +202,7 @@ pub async fn message(
     Path(id): Path<String>,
 ) -> Result<Html<String>, PageError> {
     let visibility = caller.visibility();
-    let message = state
-        .store
-        .message_visible(&id, &visibility)
-        .await?
-        .ok_or_else(WebError::not_found)?;
-    let view = ops::message_view(message, &visibility);
+    let view = ops::visible_message(&state, &id, &visibility).await?;
     let verdicts: Vec<_> = view
         .verdicts
         .as_object()
@@ -269,21 +248,8 @@ pub async fn quarantine(
         Some(50),
         show_released,
     )?;
-    let found = state.store.quarantine_visible(&q).await?;
-    let next = (found.len() == q.limit as usize)
-        .then(|| found.last())
-        .flatten()
-        .map(|e| {
-            Cursor {
-                time_us: e.time.timestamp_micros(),
-                id: e.id.clone(),
-            }
-            .encode()
-        });
-    let items: Vec<_> = found
-        .into_iter()
-        .map(|e| ops::entry_view(e, &visibility))
-        .collect();
+    let found = ops::list_quarantine(&state, &q).await?;
+    let (items, next) = (found.items, found.next_cursor);
     Ok(page(
         "quarantine.html",
         with(
@@ -302,11 +268,7 @@ pub async fn entry(
     Path(id): Path<String>,
 ) -> Result<Html<String>, PageError> {
     let visibility = caller.visibility();
-    let entry = state
-        .store
-        .quarantine_entry_visible(&id, &visibility)
-        .await?
-        .ok_or_else(WebError::not_found)?;
+    let entry = ops::visible_entry(&state, &id, &visibility).await?;
     let preview = state
         .quarantine
         .read(&entry.digest)
