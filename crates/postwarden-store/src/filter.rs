@@ -115,6 +115,7 @@ impl Store {
                 insert_event_with(self.backend, &mut *tx, event, Routing::Pending).await?;
             }
         }
+        add_to_mail_flow(self.backend, &mut tx, batch).await?;
         tx.commit().await.map_err(StoreError::query(CONTEXT))
     }
 
@@ -462,6 +463,51 @@ async fn insert_addresses(
         to_us(record.time),
     )
     .await
+}
+
+/// Adds the batch's recipients to the hourly `mail_flow` counters (per domain and action),
+/// one upsert per counter, in key order so concurrent batches cannot deadlock.
+async fn add_to_mail_flow(
+    backend: crate::Backend,
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    batch: &[(MessageRecord, Vec<Event>)],
+) -> Result<(), StoreError> {
+    const CONTEXT: &str = "counting mail flow";
+    let mut counts: std::collections::BTreeMap<(i64, String, String), i64> = Default::default();
+    for (record, _) in batch {
+        let hour = crate::time::hour_of_us(to_us(record.time));
+        for recipient in &record.recipients {
+            let (_, domain) = address_and_domain(recipient);
+            let action = record
+                .verdicts
+                .get(recipient)
+                .and_then(|v| v.get("action"))
+                .and_then(|a| a.as_str())
+                .unwrap_or("unknown")
+                .to_string();
+            *counts.entry((hour, domain, action)).or_default() += 1;
+        }
+    }
+    let sql = format!(
+        "INSERT INTO mail_flow (hour, domain, action, n) VALUES (?, ?, ?, ?){}",
+        backend.upsert(
+            "mail_flow",
+            "hour, domain, action",
+            &[("n", "mail_flow.n + NEW.n")]
+        )
+    );
+    let sql = backend.sql(&sql);
+    for ((hour, domain, action), n) in counts {
+        sqlx::query(sqlx::AssertSqlSafe(sql.clone()))
+            .bind(hour)
+            .bind(crate::backend::truncate_chars(&domain, 255).to_string())
+            .bind(action)
+            .bind(n)
+            .execute(&mut **tx)
+            .await
+            .map_err(StoreError::query(CONTEXT))?;
+    }
+    Ok(())
 }
 
 /// Inserts rows of text columns followed by one `time_us` column, as few statements as the

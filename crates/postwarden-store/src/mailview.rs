@@ -143,33 +143,37 @@ impl Store {
         &self,
         q: &MessageQuery,
     ) -> Result<Vec<MessageRecord>, StoreError> {
+        // First the page's keys (id, time), then its rows: the criteria never make the
+        // database read whole rows it will not return. One person's keys come from their
+        // rows of the address index, newest first (the index is ordered by address and
+        // time); everyone else's from the messages, newest first, each checked (a domain is
+        // a large share of all mail, so its first page is found after a few hundred rows).
+        // Criteria on an indexed column (an address) are `IN (…)` lists; one on the
+        // action alone is an `EXISTS (…)` checked on the way. `CROSS JOIN` keeps SQLite
+        // from reordering the final join; the other databases plan it alike.
+        let person = matches!(q.visibility, Visibility::Address(_));
+        let (keys, key, alias) = if person {
+            ("message_addresses v", "v.message_id", "v")
+        } else {
+            ("messages m", "m.id", "m")
+        };
         let mut wheres: Vec<String> = Vec::new();
         let mut binds: Vec<Bind> = Vec::new();
-        // Criteria on an indexed column of the address index (address, domain) are written
-        // `m.id IN (SELECT …)`, so the database starts from the index and looks the few
-        // messages up; a criterion on the action alone as `EXISTS (…)`, checked while
-        // walking the messages newest first. A user's search then costs their own
-        // messages, not the whole table.
-        // One person's mail is a few rows of the index: start there. A domain's is a large
-        // share of all mail: walk the messages newest first and check each (the first page
-        // is found after a few hundred rows).
-        // (`CROSS JOIN` keeps SQLite from reordering the join; the others plan it alike.)
-        let mut from = "messages m".to_string();
-        if let Some((condition, values)) = q.visibility.condition("v.address", "v.domain") {
-            match q.visibility {
-                Visibility::Address(_) => {
-                    from = format!(
-                        "(SELECT DISTINCT v.message_id FROM message_addresses v WHERE {condition}) mine \
-                         CROSS JOIN messages m"
-                    );
-                    wheres.push("m.id = mine.message_id".into());
-                }
-                _ => wheres.push(format!(
-                    "EXISTS (SELECT 1 FROM message_addresses v WHERE v.message_id = m.id \
-                     AND {condition})"
-                )),
+        match &q.visibility {
+            Visibility::All => {}
+            Visibility::Address(address) => {
+                wheres.push("v.address = ?".into());
+                binds.push(Bind::Text(address.to_lowercase()));
             }
-            binds.extend(values.into_iter().map(Bind::Text));
+            domains @ Visibility::Domains(_) => {
+                if let Some((condition, values)) = domains.condition("d.address", "d.domain") {
+                    wheres.push(format!(
+                        "EXISTS (SELECT 1 FROM message_addresses d WHERE d.message_id = m.id \
+                         AND {condition})"
+                    ));
+                    binds.extend(values.into_iter().map(Bind::Text));
+                }
+            }
         }
         match (&q.recipient, &q.action) {
             (Some(recipient), action) => {
@@ -180,42 +184,45 @@ impl Store {
                     binds.push(Bind::Text(action.clone()));
                 }
                 wheres.push(format!(
-                    "m.id IN (SELECT r.message_id FROM message_addresses r WHERE {c})"
+                    "{key} IN (SELECT r.message_id FROM message_addresses r WHERE {c})"
                 ));
             }
             (None, Some(action)) => {
-                wheres.push(
-                    "EXISTS (SELECT 1 FROM message_addresses r WHERE r.message_id = m.id \
+                wheres.push(format!(
+                    "EXISTS (SELECT 1 FROM message_addresses r WHERE r.message_id = {key} \
                      AND r.role = 'r' AND r.action = ?)"
-                        .into(),
-                );
+                ));
                 binds.push(Bind::Text(action.clone()));
             }
             (None, None) => {}
         }
         if let Some(sender) = &q.sender {
-            wheres.push(
-                "m.id IN (SELECT s.message_id FROM message_addresses s WHERE s.role = 's' \
+            wheres.push(format!(
+                "{key} IN (SELECT s.message_id FROM message_addresses s WHERE s.role = 's' \
                  AND s.address = ?)"
-                    .into(),
-            );
+            ));
             binds.push(Bind::Text(sender.trim().to_lowercase()));
         }
         if let Some(id) = &q.id {
-            wheres.push("(m.id = ? OR m.queue_id = ?)".into());
+            wheres.push(format!(
+                "{key} IN (SELECT i.id FROM messages i WHERE i.id = ? OR i.queue_id = ?)"
+            ));
             binds.push(Bind::Text(id.trim().to_string()));
             binds.push(Bind::Text(id.trim().to_string()));
         }
         time_bounds(
             &mut wheres,
             &mut binds,
-            "m",
+            (&format!("{alias}.time_us"), key),
             q.since,
             q.until,
             q.after.as_ref(),
         );
+        let distinct = if person { "DISTINCT " } else { "" };
         let sql = format!(
-            "SELECT {MESSAGE_COLUMNS} FROM {from} {} ORDER BY m.time_us DESC, m.id DESC LIMIT ?",
+            "SELECT {MESSAGE_COLUMNS} FROM (SELECT {distinct}{key} AS id, {alias}.time_us AS time_us \
+             FROM {keys} {} ORDER BY 2 DESC, 1 DESC LIMIT ?) page CROSS JOIN messages m \
+             WHERE m.id = page.id ORDER BY m.time_us DESC, m.id DESC",
             where_clause(&wheres)
         );
         let mut query = self.query(&sql);
@@ -268,7 +275,7 @@ impl Store {
         time_bounds(
             &mut wheres,
             &mut binds,
-            "q",
+            ("q.time_us", "q.id"),
             q.since,
             None,
             q.after.as_ref(),
@@ -368,29 +375,47 @@ impl Store {
         Ok(all)
     }
 
-    /// Recipients per hour and action since `since`, within `visibility`.
+    /// Recipients per hour and action since `since`, within `visibility`: for everyone
+    /// and for domains from the hourly `mail_flow` counters, for one person from their rows
+    /// of the address index.
     pub async fn mail_flow(
         &self,
         visibility: &Visibility,
         since: DateTime<Utc>,
     ) -> Result<Vec<FlowPoint>, StoreError> {
         const CONTEXT: &str = "counting mail flow";
-        let mut wheres = vec!["a.role = 'r'".to_string(), "a.time_us >= ?".into()];
-        let mut binds = vec![Bind::Int(to_us(since))];
-        if let Some((condition, values)) = visibility.condition("a.address", "a.domain") {
-            wheres.push(condition);
-            binds.extend(values.into_iter().map(Bind::Text));
-        }
-        let hour = match self.backend {
-            crate::Backend::MySql => "(a.time_us DIV 3600000000)".to_string(),
-            _ => self.backend.int64("a.time_us / 3600000000"),
+        let mut binds = Vec::new();
+        let sql = match visibility {
+            Visibility::Address(address) => {
+                binds.push(Bind::Text(address.to_lowercase()));
+                binds.push(Bind::Int(to_us(since)));
+                let hour = match self.backend {
+                    crate::Backend::MySql => "(a.time_us DIV 3600000000)".to_string(),
+                    _ => self.backend.int64("a.time_us / 3600000000"),
+                };
+                format!(
+                    "SELECT {hour} AS hour, COALESCE(a.action, 'unknown') AS action, {} AS n \
+                     FROM message_addresses a WHERE a.address = ? AND a.role = 'r' \
+                     AND a.time_us >= ? GROUP BY 1, 2 ORDER BY 1, 2",
+                    self.backend.int64("COUNT(*)")
+                )
+            }
+            other => {
+                binds.push(Bind::Int(hour_of_us(to_us(since))));
+                let domains = match other.condition("f.domain", "f.domain") {
+                    Some((condition, values)) => {
+                        binds.extend(values.into_iter().map(Bind::Text));
+                        format!(" AND {condition}")
+                    }
+                    None => String::new(),
+                };
+                format!(
+                    "SELECT f.hour AS hour, f.action AS action, {} AS n FROM mail_flow f \
+                     WHERE f.hour >= ?{domains} GROUP BY f.hour, f.action ORDER BY 1, 2",
+                    self.backend.int64("SUM(f.n)")
+                )
+            }
         };
-        let sql = format!(
-            "SELECT {hour} AS hour, COALESCE(a.action, 'unknown') AS action, {} AS n \
-             FROM message_addresses a {} GROUP BY 1, 2 ORDER BY 1, 2",
-            self.backend.int64("COUNT(*)"),
-            where_clause(&wheres)
-        );
         let mut query = self.query(&sql);
         for bind in binds {
             query = bind.apply(query);
@@ -437,23 +462,21 @@ impl Bind {
 fn time_bounds(
     wheres: &mut Vec<String>,
     binds: &mut Vec<Bind>,
-    table: &str,
+    (time, id): (&str, &str),
     since: Option<DateTime<Utc>>,
     until: Option<DateTime<Utc>>,
     after: Option<&Cursor>,
 ) {
     if let Some(since) = since {
-        wheres.push(format!("{table}.time_us >= ?"));
+        wheres.push(format!("{time} >= ?"));
         binds.push(Bind::Int(to_us(since)));
     }
     if let Some(until) = until {
-        wheres.push(format!("{table}.time_us < ?"));
+        wheres.push(format!("{time} < ?"));
         binds.push(Bind::Int(to_us(until)));
     }
     if let Some(cursor) = after {
-        wheres.push(format!(
-            "({table}.time_us < ? OR ({table}.time_us = ? AND {table}.id < ?))"
-        ));
+        wheres.push(format!("({time} < ? OR ({time} = ? AND {id} < ?))"));
         binds.push(Bind::Int(cursor.time_us));
         binds.push(Bind::Int(cursor.time_us));
         binds.push(Bind::Text(cursor.id.clone()));

@@ -1663,6 +1663,18 @@ async fn migration_6_indexes_mail_already_stored(backend: Backend) {
             .unwrap()
             .is_some()
     );
+    let flow = db.store.mail_flow(&Visibility::All, t(-10)).await.unwrap();
+    assert_eq!(
+        flow.iter().map(|p| p.count).sum::<i64>(),
+        2,
+        "the chart counts old mail: {flow:?}"
+    );
+    let corp = db
+        .store
+        .mail_flow(&Visibility::Domains(vec!["corp.example".into()]), t(-10))
+        .await
+        .unwrap();
+    assert_eq!((corp.len(), corp[0].action.as_str()), (1, "quarantine"));
     assert_eq!(
         db.store.quarantine_unreleased("old1").await.unwrap(),
         ["alice@corp.example"]
