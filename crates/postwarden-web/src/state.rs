@@ -28,6 +28,9 @@ pub struct Inner {
     pub send_limit: RateLimit,
     /// This machine's name, for notifications sent from the console.
     pub hostname: String,
+    /// The admin dashboard's top threats and when they were counted: reading them means
+    /// parsing every finding of the last 24 hours, so they are counted at most once a minute.
+    pub threats: tokio::sync::Mutex<Option<(Instant, Vec<(String, i64)>)>>,
 }
 
 impl Deref for WebState {
@@ -57,6 +60,7 @@ impl WebState {
             throttle: Throttle::new(web.throttle_window, web.throttle_account, web.throttle_ip),
             send_limit: RateLimit::new(Duration::from_secs(3600), web.send.max_per_hour),
             hostname,
+            threats: tokio::sync::Mutex::new(None),
             store,
             keys,
             quarantine,

@@ -752,3 +752,298 @@ async fn an_idle_or_old_session_ends() {
         "older than session_max, however busy"
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn console_actions_make_tokens_lists_users_and_bulk_changes_for_their_owners_only() {
+    let console = Console::start(NOWHERE, "").await;
+    // A token made in the console, shown once, with the scopes asked for.
+    let (status, page) = console
+        .call(
+            Who::Alice,
+            "POST",
+            "/settings/tokens",
+            Some("name=phone&expires=7d&scope=read"),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let token = page
+        .split("<pre class=\"token\">")
+        .nth(1)
+        .and_then(|rest| rest.split("</pre>").next())
+        .expect("the token on the page")
+        .to_string();
+    let call = |token: &str, method: &str, uri: &str, body: Option<&str>| {
+        let mut request = console.request(Who::Anonymous, method, uri, body);
+        request
+            .headers_mut()
+            .insert("authorization", format!("Bearer {token}").parse().unwrap());
+        if body.is_some() {
+            request
+                .headers_mut()
+                .insert("content-type", "application/json".parse().unwrap());
+        }
+        console.send(request)
+    };
+    assert_eq!(
+        call(&token, "GET", "/api/v1/me", None).await.0,
+        StatusCode::OK
+    );
+    let (status, _) = call(
+        &token,
+        "POST",
+        "/api/v1/lists",
+        Some(r#"{"list":"allow","value":"a@b.example"}"#),
+    )
+    .await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "read only");
+    let alice = console.users[&Who::Alice].id;
+    let jti = console.store.tokens_of(alice).await.unwrap()[0].jti.clone();
+    let revoke = format!("/settings/tokens/{jti}/revoke");
+    assert_eq!(
+        console.call(Who::Bob, "POST", &revoke, Some("")).await.0,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        console.call(Who::Alice, "POST", &revoke, Some("")).await.0,
+        StatusCode::SEE_OTHER
+    );
+    assert_eq!(
+        call(&token, "GET", "/api/v1/me", None).await.0,
+        StatusCode::UNAUTHORIZED
+    );
+
+    // Lists: mine to add and remove, not bob's.
+    let (status, _) = console
+        .call(
+            Who::Alice,
+            "POST",
+            "/lists",
+            Some("list=block&field=sender&value=%40pushy.example"),
+        )
+        .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let entries = console
+        .store
+        .owned_list_entries(&[Some("alice@corp.example".into())])
+        .await
+        .unwrap();
+    assert_eq!(entries.len(), 1);
+    let remove = format!("/lists/{}/delete", entries[0].id);
+    assert_eq!(
+        console.call(Who::Bob, "POST", &remove, Some("")).await.0,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        console.call(Who::Alice, "POST", &remove, Some("")).await.0,
+        StatusCode::SEE_OTHER
+    );
+    let (status, _) = console
+        .call(
+            Who::Alice,
+            "POST",
+            "/lists",
+            Some("list=block&value=%40x.example&owner=global"),
+        )
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+
+    // Users: a domain admin adds plain users of their domain only.
+    let add = |address: &str, role: &str| {
+        format!(
+            "address={}&role={role}&password=long+enough+secret",
+            address.replace('@', "%40")
+        )
+    };
+    assert_eq!(
+        console
+            .call(
+                Who::DomainAdmin,
+                "POST",
+                "/admin/users",
+                Some(&add("new@corp.example", "user"))
+            )
+            .await
+            .0,
+        StatusCode::SEE_OTHER
+    );
+    assert_eq!(
+        console
+            .call(
+                Who::DomainAdmin,
+                "POST",
+                "/admin/users",
+                Some(&add("new@other.example", "user"))
+            )
+            .await
+            .0,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        console
+            .call(
+                Who::DomainAdmin,
+                "POST",
+                "/admin/users",
+                Some(&add("boss@corp.example", "admin"))
+            )
+            .await
+            .0,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        console
+            .call(
+                Who::Alice,
+                "POST",
+                "/admin/users",
+                Some(&add("x@corp.example", "user"))
+            )
+            .await
+            .0,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        console
+            .call(
+                Who::Admin,
+                "POST",
+                "/admin/users",
+                Some(&add("new@corp.example", "user"))
+            )
+            .await
+            .0,
+        StatusCode::CONFLICT
+    );
+    let bob = console.users[&Who::Bob].id;
+    let carol = console.users[&Who::Carol].id;
+    assert_eq!(
+        console
+            .call(
+                Who::DomainAdmin,
+                "POST",
+                &format!("/admin/users/{carol}"),
+                Some("action=disable")
+            )
+            .await
+            .0,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        console
+            .call(
+                Who::DomainAdmin,
+                "POST",
+                &format!("/admin/users/{bob}"),
+                Some("action=disable")
+            )
+            .await
+            .0,
+        StatusCode::SEE_OTHER
+    );
+    assert_eq!(
+        console.call(Who::Bob, "GET", "/", None).await.0,
+        StatusCode::SEE_OTHER,
+        "bob's session ended"
+    );
+    assert_eq!(
+        console
+            .call(
+                Who::DomainAdmin,
+                "POST",
+                &format!("/admin/users/{bob}"),
+                Some("action=role&role=admin")
+            )
+            .await
+            .0,
+        StatusCode::FORBIDDEN
+    );
+
+    // Bulk: the admin deletes two held messages at once.
+    let (a, c) = (
+        console.held[&Who::Alice].clone(),
+        console.held[&Who::Carol].clone(),
+    );
+    let (status, _) = console
+        .call(
+            Who::Admin,
+            "POST",
+            "/quarantine/bulk",
+            Some(&format!("ids={a}&ids={c}&action=delete")),
+        )
+        .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    for id in [&a, &c] {
+        assert!(
+            console
+                .store
+                .quarantine_entry(id)
+                .await
+                .unwrap()
+                .unwrap()
+                .deleted
+                .is_some()
+        );
+    }
+    assert_eq!(
+        console
+            .call(
+                Who::Admin,
+                "POST",
+                "/quarantine/bulk",
+                Some("action=delete")
+            )
+            .await
+            .0,
+        StatusCode::BAD_REQUEST
+    );
+
+    // No channel: the test form names the field.
+    let (status, page) = console
+        .call(
+            Who::Admin,
+            "POST",
+            "/admin/notifications/test",
+            Some("channel=sms&to=%2B4915112345678"),
+        )
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(page.contains("channel"));
+
+    // A password change ends every session, this one too.
+    let (status, _) = console
+        .call(
+            Who::Carol,
+            "POST",
+            "/settings/password",
+            Some("current=wrong&new=another+long+one&confirm=another+long+one"),
+        )
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    let (status, response) = console
+        .send(console.request(
+            Who::Carol,
+            "POST",
+            "/settings/password",
+            Some("current=correct+horse+battery&new=another+long+one&confirm=another+long+one"),
+        ))
+        .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert!(
+        response.headers()["location"]
+            .to_str()
+            .unwrap()
+            .starts_with("/login")
+    );
+    assert_eq!(
+        console.call(Who::Carol, "GET", "/", None).await.0,
+        StatusCode::SEE_OTHER
+    );
+    postwarden_web::auth::sign_in(
+        &console.state,
+        "192.0.2.9",
+        "carol@other.example",
+        "another long one",
+    )
+    .await
+    .unwrap();
+}

@@ -232,6 +232,7 @@ pub async fn health(
 pub async fn notifications(
     State(state): State<WebState>,
     PageCaller(caller): PageCaller,
+    Query(query): Query<HashMap<String, String>>,
 ) -> Result<Html<String>, PageError> {
     caller.require_admin()?;
     let mut attempts = state
@@ -246,13 +247,62 @@ pub async fn notifications(
         .iter()
         .map(|r| format!("{r:?}"))
         .collect();
+    let channels: Vec<&String> = state.config.channels.keys().collect();
     Ok(page(
         "notifications.html",
         with(
             base(&caller, "notifications"),
-            minijinja::context! { title => "Notifications", attempts, rules },
+            minijinja::context! {
+                title => "Notifications", attempts, rules, channels,
+                notice => super::notice(&query),
+            },
         ),
     )?)
+}
+
+/// Sends a test text through a channel now (limits and audit apply), as `notify send`.
+pub async fn send_test(
+    State(state): State<WebState>,
+    PageCaller(caller): PageCaller,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Redirect, PageError> {
+    caller.require_admin()?;
+    let form = form(&caller, &headers, &body)?;
+    let channel = form.required("channel")?.to_string();
+    let to = form.required("to")?.to_string();
+    if !state.config.channels.contains_key(&channel) {
+        return Err(WebError::invalid("channel", "no such channel in the configuration").into());
+    }
+    let text = format!(
+        "postwarden test from {} via the console",
+        caller.user.address
+    );
+    let (config, store, hostname) = (
+        state.config.clone(),
+        state.store.clone(),
+        state.hostname.clone(),
+    );
+    let handle = tokio::runtime::Handle::current();
+    // As in the API: the dispatcher's future runs on a blocking thread's executor.
+    let outcome = tokio::task::spawn_blocking(move || {
+        handle.block_on(async move {
+            let dispatcher = postwarden_notify::Dispatcher::new(&config, store, &hostname)
+                .map_err(|e| WebError::internal("starting the notification engine", e))?;
+            dispatcher
+                .send_now(&channel, &to, &text, Utc::now())
+                .await
+                .map_err(|e| WebError::invalid("to", e))
+        })
+    })
+    .await
+    .map_err(|e| WebError::internal("sending a test notification", e))??;
+    tracing::info!(
+        "web: {} sent a test notification ({})",
+        caller.user.address,
+        outcome.0
+    );
+    Ok(done("/admin/notifications", "Test sent."))
 }
 
 /// Brute-force detections and the authentication report (top addresses, users, countries,

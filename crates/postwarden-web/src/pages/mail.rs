@@ -117,10 +117,22 @@ pub async fn dashboard(
         .collect();
     let operator = caller.user.role != Role::User;
     let (threats, probes, auth_failures) = if caller.user.role == Role::Admin {
-        let summary = state.store.filter_summary(since, 5).await?;
+        let threats = {
+            let mut cached = state.threats.lock().await;
+            match &*cached {
+                Some((at, threats)) if at.elapsed() < std::time::Duration::from_secs(60) => {
+                    threats.clone()
+                }
+                _ => {
+                    let threats = state.store.filter_summary(since, 5).await?.top_threats;
+                    *cached = Some((std::time::Instant::now(), threats.clone()));
+                    threats
+                }
+            }
+        };
         let probes = crate::api::probe_states(&state).await?;
         let auth = state.store.count_events(since, "auth.").await?;
-        (summary.top_threats, probes, Some(auth))
+        (threats, probes, Some(auth))
     } else {
         (Vec::new(), Vec::new(), None)
     };

@@ -48,6 +48,7 @@ pub fn routes(_state: &WebState) -> Router<WebState> {
         .route("/admin/config", get(admin::config))
         .route("/admin/health", get(admin::health))
         .route("/admin/notifications", get(admin::notifications))
+        .route("/admin/notifications/test", post(admin::send_test))
         .route("/admin/logs", get(admin::logs))
         .route(
             "/digest/release",
@@ -188,6 +189,7 @@ pub(crate) fn notice(query: &std::collections::HashMap<String, String>) -> Optio
         "User added.",
         "User updated.",
         "Signed out.",
+        "Test sent.",
     ];
     let given = query.get("notice")?;
     KNOWN.iter().copied().find(|k| k == given)
