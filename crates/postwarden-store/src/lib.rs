@@ -197,6 +197,22 @@ impl Store {
             .map_err(StoreError::query("checking that the database answers"))
     }
 
+    /// Refreshes the query planner's statistics (after a bulk load: a planner that still
+    /// believes the tables empty picks scans that cost seconds).
+    pub async fn analyze(&self) -> Result<(), StoreError> {
+        let sql = match self.backend {
+            Backend::MySql => {
+                "ANALYZE TABLE messages, message_addresses, quarantine, quarantine_recipients"
+            }
+            Backend::Sqlite | Backend::Postgres => "ANALYZE",
+        };
+        self.pool
+            .execute(sql)
+            .await
+            .map(|_| ())
+            .map_err(StoreError::query("refreshing the planner's statistics"))
+    }
+
     /// Closes all connections, waiting for those in use to be returned.
     pub async fn close(&self) {
         self.pool.close().await;

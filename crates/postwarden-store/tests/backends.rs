@@ -1324,6 +1324,7 @@ async fn visibility_decides_what_each_caller_finds(backend: Backend) {
     }
     assert_eq!(s.count_events(t(0), "auth.").await.unwrap(), 2);
     assert_eq!(s.count_events(t(6), "auth.").await.unwrap(), 0);
+    s.analyze().await.unwrap();
     s.record_messages(&[
         (
             mail("m1", 10, "x@out.example", &["Alice@Corp.Example"], "pass"),

@@ -128,6 +128,8 @@ async fn fill(store: &Store, messages: u64, held: u64) {
     for q in &quarantine {
         store.insert_quarantine(q).await.unwrap();
     }
+    // As autovacuum would soon after a load this size.
+    store.analyze().await.unwrap();
     eprintln!(
         "filled {messages} messages and {} held entries in {:.1} s",
         quarantine.len(),

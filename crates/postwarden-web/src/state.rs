@@ -13,6 +13,9 @@ use std::ops::Deref;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+/// Figures counted at a time: (when, (label, count) rows).
+pub type Counted = (Instant, Vec<(String, i64)>);
+
 /// The console's and API's shared state.
 #[derive(Clone)]
 pub struct WebState(Arc<Inner>);
@@ -30,7 +33,7 @@ pub struct Inner {
     pub hostname: String,
     /// The admin dashboard's top threats and when they were counted: reading them means
     /// parsing every finding of the last 24 hours, so they are counted at most once a minute.
-    pub threats: tokio::sync::Mutex<Option<(Instant, Vec<(String, i64)>)>>,
+    pub threats: tokio::sync::Mutex<Option<Counted>>,
 }
 
 impl Deref for WebState {

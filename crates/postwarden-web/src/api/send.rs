@@ -74,7 +74,7 @@ fn mailbox(field: &str, text: &str) -> Result<Mailbox, WebError> {
             format!("`{}` is not an e-mail address", text.escape_debug()),
         )
     })?;
-    if !postwarden_core::users::is_address(&mailbox.email.to_string()) {
+    if !postwarden_core::users::is_address(mailbox.email.as_ref()) {
         return Err(WebError::invalid(
             field,
             format!("`{}` is not an e-mail address", text.escape_debug()),
@@ -97,7 +97,7 @@ fn may_send_as(caller: &Caller, address: &str) -> bool {
 /// Checks the request and builds the message.
 pub fn build(caller: &Caller, request: SendRequest) -> Result<Message, WebError> {
     let from = mailbox("from", &request.from)?;
-    if !may_send_as(caller, &from.email.to_string()) {
+    if !may_send_as(caller, from.email.as_ref()) {
         return Err(WebError::forbidden(format!(
             "you may not send as `{}`; `from` must be your own address",
             from.email
