@@ -460,3 +460,34 @@ pub fn preview(raw: &[u8]) -> Preview {
         attachments,
     }
 }
+
+/// Sends one text to `to` through `channel` now, through its limits and the audit (as
+/// `postwarden notify send`); returns the ticket and what became of it.
+pub async fn send_notification(
+    state: &crate::WebState,
+    channel: &str,
+    to: &str,
+    text: &str,
+) -> Result<(String, postwarden_store::NotificationState), WebError> {
+    // The dispatcher's future is not `Send` for every lifetime (a compiler limitation with
+    // its borrowed batches), so it runs on a blocking thread's own executor.
+    let (config, store, hostname) = (
+        state.config.clone(),
+        state.store.clone(),
+        state.hostname.clone(),
+    );
+    let (channel, to, text) = (channel.to_string(), to.to_string(), text.to_string());
+    let handle = tokio::runtime::Handle::current();
+    tokio::task::spawn_blocking(move || {
+        handle.block_on(async move {
+            let dispatcher = postwarden_notify::Dispatcher::new(&config, store, &hostname)
+                .map_err(|e| WebError::internal("starting the notification engine", e))?;
+            dispatcher
+                .send_now(&channel, &to, &text, chrono::Utc::now())
+                .await
+                .map_err(|e| WebError::invalid("to", e))
+        })
+    })
+    .await
+    .map_err(|e| WebError::internal("sending a notification", e))?
+}

@@ -576,3 +576,101 @@ async fn with_a_certificate_the_console_speaks_https_only() {
     let _ = stop.send(());
     server.await.unwrap().unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn admins_post_events_and_send_notifications_through_the_api_and_the_console() {
+    let dir = tempfile::tempdir().unwrap();
+    let sink_dir = dir.path().join("sink");
+    let sink = smtp_sink(&sink_dir);
+    let console = Console::start(
+        "127.0.0.1:9",
+        &format!(
+            "[channels.mail]\ntype = \"email\"\nsmtp = \"{}\"\nsecurity = \"none\"\nfrom = \"postwarden@corp.example\"\n",
+            sink.address()
+        ),
+    )
+    .await;
+    let admin = &console.users[&Who::Admin];
+    let events_token = postwarden_web::issue_token(
+        &console.store,
+        &console.state_keys(),
+        admin,
+        "producer",
+        &[postwarden_web::Scope::Events],
+        Duration::from_secs(600),
+        Duration::from_secs(3600),
+    )
+    .await
+    .unwrap()
+    .token;
+    let post = |uri: &str, body: String| {
+        let mut request = console.request(Who::Anonymous, "POST", uri, Some(&body));
+        request.headers_mut().insert(
+            "authorization",
+            format!("Bearer {events_token}").parse().unwrap(),
+        );
+        request
+            .headers_mut()
+            .insert("content-type", "application/json".parse().unwrap());
+        console.send(request)
+    };
+    let events = serde_json::json!([
+        {"kind": "bec.suspected", "severity": "warning", "source": "external", "summary": "CEO fraud attempt"},
+        {"kind": "bec.suspected", "severity": "warning", "source": "external", "summary": "another"}
+    ]);
+    let (status, response) = post("/api/v1/events", events.to_string()).await;
+    assert_eq!(
+        status,
+        StatusCode::ACCEPTED,
+        "{}",
+        common::text(response).await
+    );
+    let stored = console
+        .store
+        .events(Utc::now() - Days::hours(1), Some("bec."), 10)
+        .await
+        .unwrap();
+    assert_eq!(stored.len(), 2);
+    let bad = serde_json::json!([{"kind": "x", "severity": "loud", "source": "s"}]);
+    let (status, response) = post("/api/v1/events", bad.to_string()).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(
+        common::text(response).await.contains("[0]"),
+        "the bad event is named"
+    );
+
+    let send =
+        serde_json::json!({"channel": "mail", "to": "oncall@corp.example", "text": "API test"});
+    let (status, response) = post("/api/v1/notify/send", send.to_string()).await;
+    let body: serde_json::Value = serde_json::from_str(&common::text(response).await).unwrap();
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["status"], "sent", "{body}");
+    let dumps = wait_for_dumps(&sink_dir, 1);
+    assert!(
+        dumps[0].contains("X-Rcpt-Args: <oncall@corp.example>") && dumps[0].contains("API test")
+    );
+
+    let (status, _) = console
+        .call(
+            Who::Admin,
+            "POST",
+            "/admin/notifications/test",
+            Some("channel=mail&to=oncall%40corp.example"),
+        )
+        .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let dumps = wait_for_dumps(&sink_dir, 2);
+    assert!(
+        dumps
+            .iter()
+            .any(|d| d.contains("postwarden test from admin@corp.example via the console"))
+    );
+    let (_, page) = console
+        .call(Who::Admin, "GET", "/admin/notifications", None)
+        .await;
+    assert!(
+        page.contains("oncall@corp.example"),
+        "the audit lists both sends"
+    );
+    drop(sink);
+}

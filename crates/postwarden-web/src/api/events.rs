@@ -120,28 +120,8 @@ pub async fn notify_send(
             ),
         ));
     }
-    // The dispatcher's future is not `Send` for every lifetime (a compiler limitation
-    // with its borrowed batches), so it runs on a blocking thread's own executor.
-    let (config, store, hostname) = (
-        state.config.clone(),
-        state.store.clone(),
-        state.hostname.clone(),
-    );
-    let handle = tokio::runtime::Handle::current();
-    let sent = tokio::task::spawn_blocking(move || {
-        handle.block_on(async move {
-            let dispatcher =
-                postwarden_notify::dispatcher::Dispatcher::new(&config, store, &hostname)
-                    .map_err(|e| WebError::internal("starting the notification engine", e))?;
-            dispatcher
-                .send_now(&body.channel, &body.to, &body.text, Utc::now())
-                .await
-                .map_err(|e| WebError::invalid("to", e))
-        })
-    })
-    .await
-    .map_err(|e| WebError::internal("sending a notification", e))?;
-    let (ticket, outcome) = sent?;
+    let (ticket, outcome) =
+        crate::ops::send_notification(&state, &body.channel, &body.to, &body.text).await?;
     Ok(Json(json!({
         "ticket": ticket,
         "status": outcome.status,

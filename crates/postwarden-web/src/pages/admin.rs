@@ -278,25 +278,7 @@ pub async fn send_test(
         "postwarden test from {} via the console",
         caller.user.address
     );
-    let (config, store, hostname) = (
-        state.config.clone(),
-        state.store.clone(),
-        state.hostname.clone(),
-    );
-    let handle = tokio::runtime::Handle::current();
-    // As in the API: the dispatcher's future runs on a blocking thread's executor.
-    let outcome = tokio::task::spawn_blocking(move || {
-        handle.block_on(async move {
-            let dispatcher = postwarden_notify::Dispatcher::new(&config, store, &hostname)
-                .map_err(|e| WebError::internal("starting the notification engine", e))?;
-            dispatcher
-                .send_now(&channel, &to, &text, Utc::now())
-                .await
-                .map_err(|e| WebError::invalid("to", e))
-        })
-    })
-    .await
-    .map_err(|e| WebError::internal("sending a test notification", e))??;
+    let outcome = crate::ops::send_notification(&state, &channel, &to, &text).await?;
     tracing::info!(
         "web: {} sent a test notification ({})",
         caller.user.address,
