@@ -110,7 +110,7 @@ async fn a_user_releases_their_own_copy_and_it_reaches_the_next_hop() {
         .json(Who::Alice, "GET", "/api/v1/quarantine", None)
         .await;
     assert!(
-        alice_list["items"]
+        alice_list
             .as_array()
             .unwrap()
             .iter()
@@ -121,7 +121,7 @@ async fn a_user_releases_their_own_copy_and_it_reaches_the_next_hop() {
         .json(Who::Bob, "GET", "/api/v1/quarantine", None)
         .await;
     assert!(
-        !bob_list["items"]
+        !bob_list
             .as_array()
             .unwrap()
             .iter()

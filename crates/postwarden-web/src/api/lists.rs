@@ -32,7 +32,7 @@ pub async fn list(
 ) -> Result<Json<Value>, WebError> {
     caller.require(Scope::Read)?;
     let entries = state.store.owned_list_entries(&owners_of(&caller)).await?;
-    Ok(Json(json!({ "items": entries })))
+    Ok(Json(json!(entries)))
 }
 
 /// A new entry.

@@ -8,6 +8,7 @@ use crate::state::WebState;
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::{StatusCode, Uri};
+use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -22,11 +23,23 @@ pub async fn messages(
     State(state): State<WebState>,
     ApiCaller(caller): ApiCaller,
     uri: Uri,
-) -> Result<Json<ops::Page<ops::MessageView>>, WebError> {
+) -> Result<Response, WebError> {
     caller.require(Scope::Read)?;
     let p: MessageParams = params(&uri)?;
     let q = p.query(caller.visibility())?;
-    Ok(Json(ops::search_messages(&state, &q).await?))
+    Ok(listing(ops::search_messages(&state, &q).await?))
+}
+
+/// A listing: the items as a JSON array; where more follow, `X-Next-Cursor` holds the
+/// `cursor` for the next page.
+fn listing<T: serde::Serialize>(page: ops::Page<T>) -> Response {
+    let mut response = Json(page.items).into_response();
+    if let Some(cursor) = page.next_cursor
+        && let Ok(value) = cursor.parse()
+    {
+        response.headers_mut().insert("x-next-cursor", value);
+    }
+    response
 }
 
 pub async fn message(
@@ -53,7 +66,7 @@ pub async fn quarantine(
     State(state): State<WebState>,
     ApiCaller(caller): ApiCaller,
     uri: Uri,
-) -> Result<Json<ops::Page<ops::EntryView>>, WebError> {
+) -> Result<Response, WebError> {
     caller.require(Scope::Read)?;
     let p: QuarantineParams = params(&uri)?;
     let q = ops::quarantine_query(
@@ -62,7 +75,7 @@ pub async fn quarantine(
         p.limit,
         p.released.unwrap_or(false),
     )?;
-    Ok(Json(ops::list_quarantine(&state, &q).await?))
+    Ok(listing(ops::list_quarantine(&state, &q).await?))
 }
 
 pub async fn quarantine_entry(
