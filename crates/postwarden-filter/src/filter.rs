@@ -167,7 +167,11 @@ impl Filter {
         let id = new_id();
         let scanned = Scanned::new(envelope.clone(), message);
         let facts = Facts::of(&scanned);
-        let findings = match self.findings(&scanned).await {
+        // The recipients' own settings are read while the processors scan, so the store's
+        // answer costs no time of its own on the reply's path.
+        let (scanned_findings, users) =
+            tokio::join!(self.findings(&scanned), self.user_settings(&scanned));
+        let findings = match scanned_findings {
             Ok(findings) => findings,
             Err(error) => {
                 tracing::warn!(%id, %error, "processor failed; message deferred");
@@ -185,7 +189,6 @@ impl Filter {
                 };
             }
         };
-        let users = self.user_settings(&scanned).await;
         let mut findings = findings;
         add_user_findings(&scanned, &mut findings, &users);
         let decisions = self.decisions(&scanned, &findings, &users);

@@ -110,11 +110,11 @@ impl Store {
                 .execute(&mut *tx)
                 .await
                 .map_err(StoreError::query(CONTEXT))?;
-            insert_addresses(self.backend, &mut tx, record).await?;
             for event in events {
                 insert_event_with(self.backend, &mut *tx, event, Routing::Pending).await?;
             }
         }
+        insert_addresses(self.backend, &mut tx, batch).await?;
         add_to_mail_flow(self.backend, &mut tx, batch).await?;
         tx.commit().await.map_err(StoreError::query(CONTEXT))
     }
@@ -144,12 +144,15 @@ impl Store {
         .execute(&mut *tx)
         .await
         .map_err(StoreError::query(CONTEXT))?;
-        let rows: Vec<[Option<String>; 3]> = q
+        let rows: Vec<([Option<String>; 3], i64)> = q
             .recipients
             .iter()
             .map(|r| {
                 let (address, domain) = address_and_domain(r);
-                [Some(q.id.clone()), Some(address), Some(domain)]
+                (
+                    [Some(q.id.clone()), Some(address), Some(domain)],
+                    to_us(q.time),
+                )
             })
             .collect();
         insert_index_rows(
@@ -157,7 +160,6 @@ impl Store {
             &mut tx,
             "INSERT INTO quarantine_recipients (quarantine_id, address, domain, time_us)",
             &rows,
-            to_us(q.time),
         )
         .await?;
         tx.commit().await.map_err(StoreError::query(CONTEXT))
@@ -204,23 +206,6 @@ impl Store {
             .await
             .map_err(StoreError::query(CONTEXT))?;
         Ok(crate::rows::at::<i64>(&row, 0, CONTEXT)? > 0)
-    }
-
-    /// Records that `by` released the entry at `when`.
-    pub async fn mark_released(
-        &self,
-        id: &str,
-        by: &str,
-        when: DateTime<Utc>,
-    ) -> Result<(), StoreError> {
-        self.query("UPDATE quarantine SET released_us = ?, released_by = ? WHERE id = ?")
-            .bind(to_us(when))
-            .bind(by)
-            .bind(id)
-            .execute(&self.pool)
-            .await
-            .map_err(StoreError::query("marking a quarantine entry released"))?;
-        Ok(())
     }
 
     /// Records that the entry was deleted at `when` (its file is removed by the caller).
@@ -422,45 +407,55 @@ pub(crate) fn address_and_domain(address: &str) -> (String, String) {
     (address, domain)
 }
 
-/// Indexes a message's sender and recipients (with each one's action) for who may see it.
+/// Indexes the batch's senders and recipients (with each one's action) for who may see
+/// them: as few multi-row statements as the backend's bind limit allows, for the whole
+/// batch (the filter's recorder commits many messages at once).
 async fn insert_addresses(
     backend: crate::Backend,
     tx: &mut sqlx::Transaction<'_, sqlx::Any>,
-    record: &MessageRecord,
+    batch: &[(MessageRecord, Vec<Event>)],
 ) -> Result<(), StoreError> {
-    let mut rows: Vec<[Option<String>; 5]> = Vec::with_capacity(record.recipients.len() + 1);
-    if !record.mail_from.is_empty() {
-        let (address, domain) = address_and_domain(&record.mail_from);
-        rows.push([
-            Some(record.id.clone()),
-            Some(address),
-            Some(domain),
-            Some("s".into()),
-            None,
-        ]);
-    }
-    for recipient in &record.recipients {
-        let (address, domain) = address_and_domain(recipient);
-        let action = record
-            .verdicts
-            .get(recipient)
-            .and_then(|v| v.get("action"))
-            .and_then(|a| a.as_str())
-            .map(str::to_string);
-        rows.push([
-            Some(record.id.clone()),
-            Some(address),
-            Some(domain),
-            Some("r".into()),
-            action,
-        ]);
+    let mut rows: Vec<([Option<String>; 5], i64)> = Vec::new();
+    for (record, _) in batch {
+        let time_us = to_us(record.time);
+        if !record.mail_from.is_empty() {
+            let (address, domain) = address_and_domain(&record.mail_from);
+            rows.push((
+                [
+                    Some(record.id.clone()),
+                    Some(address),
+                    Some(domain),
+                    Some("s".into()),
+                    None,
+                ],
+                time_us,
+            ));
+        }
+        for recipient in &record.recipients {
+            let (address, domain) = address_and_domain(recipient);
+            let action = record
+                .verdicts
+                .get(recipient)
+                .and_then(|v| v.get("action"))
+                .and_then(|a| a.as_str())
+                .map(str::to_string);
+            rows.push((
+                [
+                    Some(record.id.clone()),
+                    Some(address),
+                    Some(domain),
+                    Some("r".into()),
+                    action,
+                ],
+                time_us,
+            ));
+        }
     }
     insert_index_rows(
         backend,
         tx,
         "INSERT INTO message_addresses (message_id, address, domain, role, action, time_us)",
         &rows,
-        to_us(record.time),
     )
     .await
 }
@@ -516,19 +511,27 @@ async fn insert_index_rows<const N: usize>(
     backend: crate::Backend,
     tx: &mut sqlx::Transaction<'_, sqlx::Any>,
     head: &str,
-    rows: &[[Option<String>; N]],
-    time_us: i64,
+    rows: &[([Option<String>; N], i64)],
 ) -> Result<(), StoreError> {
     const CONTEXT: &str = "indexing a message's addresses";
     let columns = N + 1;
-    for chunk in rows.chunks(crate::logs::rows_per_insert(backend, columns).max(1)) {
-        let sql = crate::logs::multi_row_insert(backend, head, columns, chunk.len(), "");
+    let per = crate::logs::rows_per_insert(backend, columns).max(1);
+    let mut full: Option<std::sync::Arc<str>> = None;
+    for chunk in rows.chunks(per) {
+        let sql = if chunk.len() == per {
+            full.get_or_insert_with(|| {
+                crate::logs::multi_row_insert(backend, head, columns, per, "")
+            })
+            .clone()
+        } else {
+            crate::logs::multi_row_insert(backend, head, columns, chunk.len(), "")
+        };
         let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
-        for row in chunk {
+        for (row, time_us) in chunk {
             for value in row {
                 query = query.bind(value.clone());
             }
-            query = query.bind(time_us);
+            query = query.bind(*time_us);
         }
         query
             .execute(&mut **tx)

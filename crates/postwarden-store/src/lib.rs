@@ -32,7 +32,7 @@ mod users;
 pub use backend::Backend;
 pub use error::{StoreError, redact_url};
 pub use filter::{ListEntry, MessageRecord, OwnedListEntry, QuarantineRecord};
-pub use mailview::{Cursor, FlowPoint, MessageQuery, QuarantineQuery, Visibility, unix_hour};
+pub use mailview::{Cursor, FlowPoint, MessageQuery, QuarantineQuery, Visibility};
 pub use model::{
     AuthSummary, FileState, FilterSummary, LogBatch, LogRecordRow, StoredEvent, TopAsn, TopIp,
     TrafficCount, TrafficSummary,

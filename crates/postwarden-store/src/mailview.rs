@@ -437,11 +437,6 @@ impl Store {
     }
 }
 
-/// The Unix hour of a time (for callers that bucket by hour like [`Store::mail_flow`]).
-pub fn unix_hour(time: DateTime<Utc>) -> i64 {
-    hour_of_us(to_us(time))
-}
-
 enum Bind {
     Text(String),
     Int(i64),

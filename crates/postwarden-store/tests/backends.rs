@@ -926,10 +926,17 @@ async fn quarantine_lifecycle(backend: Backend) {
         .map(|q| q.id)
         .collect();
     assert_eq!(listed, ["new", "old"], "newest first");
-    db.store
-        .mark_released("old", "admin@example.org", t(5))
+    let whole = db
+        .store
+        .mark_recipients_released(
+            "old",
+            &["q@quarantine.example".into()],
+            "admin@example.org",
+            t(5),
+        )
         .await
         .unwrap();
+    assert!(whole, "its only recipient released: the entry is released");
     let old = db.store.quarantine_entry("old").await.unwrap().unwrap();
     assert_eq!(
         (old.released, old.released_by.as_deref()),
