@@ -9,11 +9,13 @@ use crate::Secret;
 
 mod filter;
 mod health;
+mod mq;
 mod notify;
 mod reports;
 mod web;
 pub use filter::*;
 pub use health::*;
+pub use mq::*;
 pub use notify::*;
 pub use reports::*;
 use serde::{Deserialize, Deserializer};
@@ -50,6 +52,8 @@ pub struct Config {
     pub web: WebConfig,
     /// Where passwords are checked besides local hashes.
     pub auth: AuthConfig,
+    /// The broker for per-user processing.
+    pub mq: MqConfig,
 }
 
 impl Default for Config {
@@ -73,6 +77,7 @@ impl Default for Config {
             limits: LimitsConfig::default(),
             web: WebConfig::default(),
             auth: AuthConfig::default(),
+            mq: MqConfig::default(),
         }
     }
 }
@@ -132,6 +137,7 @@ impl Config {
         self.health.validate()?;
         self.web.validate()?;
         self.auth.validate()?;
+        self.mq.validate()?;
         for component in &self.run.components {
             if !RunConfig::COMPONENTS.contains(&component.as_str()) {
                 return invalid(
@@ -180,6 +186,19 @@ impl Config {
                 .is_some_and(Secret::is_inline)
         {
             keys.push("auth.ldap.service_password".to_owned());
+        }
+        for (key, url) in [
+            ("mq.url", &self.mq.url),
+            ("mq.management_url", &self.mq.management_url),
+        ] {
+            // RabbitMQ's built-in `guest:guest` (usable from loopback only) is no secret.
+            if let Some(url) = url
+                && url.is_inline()
+                && url_has_password(url.expose())
+                && !url.expose().contains("://guest:guest@")
+            {
+                keys.push(key.to_owned());
+            }
         }
         for processor in &self.filter.processors {
             if let ProcessorConfig::Webhook(webhook) = processor

@@ -8,12 +8,14 @@ pub mod config;
 pub mod event;
 pub mod http;
 pub mod metrics;
+pub mod routing;
 pub mod secret;
 pub mod users;
 pub mod verdict;
 
 pub use config::Config;
 pub use event::{Event, Severity};
+pub use routing::{OnTimeout, RequestState};
 pub use secret::Secret;
 pub use users::{Role, UserSettings};
 pub use verdict::{Action, Finding, Tag};

@@ -58,6 +58,22 @@ struct NotificationLabels {
     status: String,
 }
 
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct RouteOutcome {
+    route: String,
+    outcome: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct RouteLabel {
+    route: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct ReasonLabel {
+    reason: String,
+}
+
 type Histograms<L> = Family<L, Histogram, fn() -> Histogram>;
 
 /// Every metric of the process.
@@ -70,6 +86,10 @@ pub struct Metrics {
     probe_up: Family<ProbeLabel, Gauge>,
     queue_messages: Family<QueueLabel, Gauge>,
     notifications: Family<NotificationLabels, Counter>,
+    mq_requests: Family<RouteOutcome, Counter>,
+    mq_seconds: Histograms<RouteLabel>,
+    mq_rejected: Family<ReasonLabel, Counter>,
+    worker_messages: Family<ActionLabel, Counter>,
 }
 
 impl std::fmt::Debug for Metrics {
@@ -100,6 +120,30 @@ impl Metrics {
         let probe_up = Family::default();
         let queue_messages = Family::default();
         let notifications = Family::default();
+        let mq_requests = Family::default();
+        let mq_seconds: Histograms<RouteLabel> = Family::new_with_constructor(latency_histogram);
+        let mq_rejected = Family::default();
+        let worker_messages = Family::default();
+        registry.register(
+            "mq_requests",
+            "Requests to users' workers, by route (the user) and outcome",
+            mq_requests.clone(),
+        );
+        registry.register(
+            "mq_request_duration_seconds",
+            "From publishing a request to its reply, by route",
+            mq_seconds.clone(),
+        );
+        registry.register(
+            "mq_replies_rejected",
+            "Replies dropped: not pending for that worker, or not a reply",
+            mq_rejected.clone(),
+        );
+        registry.register(
+            "worker_messages",
+            "Requests a worker answered, by action",
+            worker_messages.clone(),
+        );
         registry.register(
             "filter_messages",
             "Messages the content filter answered, by result",
@@ -144,7 +188,46 @@ impl Metrics {
             probe_up,
             queue_messages,
             notifications,
+            mq_requests,
+            mq_seconds,
+            mq_rejected,
+            worker_messages,
         }
+    }
+
+    /// A request to a user's worker ended: `answered`, `timed-out`, `failed`.
+    pub fn mq_request(&self, route: &str, outcome: &str, seconds: Option<f64>) {
+        self.mq_requests
+            .get_or_create(&RouteOutcome {
+                route: route.into(),
+                outcome: outcome.into(),
+            })
+            .inc();
+        if let Some(seconds) = seconds {
+            self.mq_seconds
+                .get_or_create(&RouteLabel {
+                    route: route.into(),
+                })
+                .observe(seconds);
+        }
+    }
+
+    /// A worker's reply was dropped.
+    pub fn mq_reply_rejected(&self, reason: &str) {
+        self.mq_rejected
+            .get_or_create(&ReasonLabel {
+                reason: reason.into(),
+            })
+            .inc();
+    }
+
+    /// A worker answered a request with `action`.
+    pub fn worker_message(&self, action: &str) {
+        self.worker_messages
+            .get_or_create(&ActionLabel {
+                action: action.into(),
+            })
+            .inc();
     }
 
     /// A message the filter answered: `accepted`, `rejected` or `tempfailed`.

@@ -17,6 +17,9 @@ use crate::policy::{Decision, decide, user_findings};
 use crate::processors::{Processor, ProcessorError};
 use crate::quarantine::Quarantine;
 use crate::recorder::Recorder;
+use crate::routes;
+use crate::users::{Lookup, UserSettingsCache};
+use postwarden_mq::Rpc;
 use chrono::Utc;
 use postwarden_core::config::{FilterConfig, OnError, PolicyConfig};
 use postwarden_core::metrics::metrics;
@@ -42,6 +45,9 @@ pub struct Filter {
     quarantine: Quarantine,
     store: Option<Store>,
     recorder: Option<Recorder>,
+    users: Option<UserSettingsCache>,
+    /// Per-user processing, when `[mq]` is configured.
+    rpc: Option<Rpc>,
 }
 
 /// What happened to one message.
@@ -96,8 +102,16 @@ impl Filter {
             hostname: hostname.to_string(),
             quarantine,
             recorder: store.clone().map(Recorder::start),
+            users: store.clone().map(UserSettingsCache::new),
             store,
+            rpc: None,
         })
+    }
+
+    /// Sends routed users' copies to their workers through `rpc` ([`crate::routes`]).
+    pub fn with_rpc(mut self, rpc: Rpc) -> Self {
+        self.rpc = Some(rpc);
+        self
     }
 
     /// Runs every processor in order; a failing one either fails the whole run
@@ -146,19 +160,13 @@ impl Filter {
             .collect()
     }
 
-    /// The recipients' own settings, read from the store for every message so a change in
-    /// the console applies to the next one. Without a store, or when it does not answer,
-    /// the file's policy alone decides (logged): mail keeps flowing.
+    /// The recipients' own settings (see [`crate::users`]: a change in the console applies
+    /// to the next message). Without a store, or when it does not answer, the file's policy
+    /// alone decides (logged): mail keeps flowing.
     pub async fn user_settings(&self, message: &Scanned) -> HashMap<String, UserSettings> {
-        let Some(store) = &self.store else {
-            return HashMap::new();
-        };
-        match store.settings_of(&message.envelope.recipients).await {
-            Ok(found) => found,
-            Err(error) => {
-                tracing::warn!(%error, "users' settings unavailable; the configured policy decides");
-                HashMap::new()
-            }
+        match &self.users {
+            Some(cache) => cache.of(&message.envelope.recipients).await,
+            None => HashMap::new(),
         }
     }
 
@@ -169,8 +177,13 @@ impl Filter {
         let facts = Facts::of(&scanned);
         // The recipients' own settings are read while the processors scan, so the store's
         // answer costs no time of its own on the reply's path.
-        let (scanned_findings, users) =
-            tokio::join!(self.findings(&scanned), self.user_settings(&scanned));
+        let (scanned_findings, lookup) = tokio::join!(self.findings(&scanned), async {
+            match &self.users {
+                Some(cache) => cache.lookup(&scanned.envelope.recipients).await,
+                None => Lookup::default(),
+            }
+        });
+        let users = lookup.settings;
         let findings = match scanned_findings {
             Ok(findings) => findings,
             Err(error) => {
@@ -191,7 +204,26 @@ impl Filter {
         };
         let mut findings = findings;
         add_user_findings(&scanned, &mut findings, &users);
-        let decisions = self.decisions(&scanned, &findings, &users);
+        let mut decisions = self.decisions(&scanned, &findings, &users);
+        if let Some(rpc) = &self.rpc
+            && !lookup.routes.is_empty()
+        {
+            let answers = routes::ask_all(
+                rpc,
+                self.store.as_ref(),
+                &id,
+                &scanned,
+                &findings,
+                &decisions,
+                lookup.routes,
+            )
+            .await;
+            for answer in &answers {
+                findings.extend(answer.findings.iter().cloned());
+            }
+            decisions = self.decisions(&scanned, &findings, &users);
+            routes::apply_overrides(&mut decisions, &answers);
+        }
         let reply = self.act(&id, &scanned, &findings, &decisions).await;
         Outcome {
             id,

@@ -15,6 +15,8 @@ pub mod policy;
 pub mod processors;
 pub mod quarantine;
 pub mod recorder;
+pub mod routes;
+pub mod users;
 
 pub use filter::{Filter, Outcome, add_user_findings, next_hop};
 pub use message::Scanned;

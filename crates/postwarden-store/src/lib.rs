@@ -24,6 +24,7 @@ mod migrations;
 mod model;
 mod notify;
 mod reports;
+mod routes;
 mod rows;
 mod schedules;
 mod time;
@@ -41,6 +42,7 @@ pub use notify::{
     AttemptRecord, ClaimedDirective, ClaimedGroup, ClaimedNotification, FinishedAttempt,
     NewDirective, NewNotification, NotificationState, PendingGroup, SendSlot, id_list,
 };
+pub use routes::{NewRoute, RequestEnd, RequestRecord, RouteRecord, RouteStats};
 pub use users::{NewUser, SessionRecord, TokenRecord, UserRecord, UserSource};
 
 use error::scrub;

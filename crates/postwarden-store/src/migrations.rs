@@ -46,6 +46,11 @@ const SQLITE: Source = &[
         "users",
         include_str!("../migrations/sqlite/0006_users.sql"),
     ),
+    (
+        7,
+        "routes",
+        include_str!("../migrations/sqlite/0007_routes.sql"),
+    ),
 ];
 const POSTGRES: Source = &[
     (
@@ -78,6 +83,11 @@ const POSTGRES: Source = &[
         "users",
         include_str!("../migrations/postgres/0006_users.sql"),
     ),
+    (
+        7,
+        "routes",
+        include_str!("../migrations/postgres/0007_routes.sql"),
+    ),
 ];
 const MYSQL: Source = &[
     (1, "init", include_str!("../migrations/mysql/0001_init.sql")),
@@ -105,6 +115,11 @@ const MYSQL: Source = &[
         6,
         "users",
         include_str!("../migrations/mysql/0006_users.sql"),
+    ),
+    (
+        7,
+        "routes",
+        include_str!("../migrations/mysql/0007_routes.sql"),
     ),
 ];
 

@@ -319,6 +319,47 @@ impl Store {
         Ok(out)
     }
 
+    /// A stamp that changes whenever any user is added, removed or changed: the number
+    /// of users and the sum of their `updated_us` (every write to `users` sets it). A sum
+    /// rather than a maximum, so a change stamped by a node whose clock is behind still
+    /// changes the stamp. The filter asks this instead of everyone's settings per message.
+    pub async fn users_stamp(&self) -> Result<(i64, i64), StoreError> {
+        const CONTEXT: &str = "reading the users' stamp";
+        // The sum is taken modulo 2^31 per row so it cannot overflow on any backend.
+        let row = self
+            .query(&format!(
+                "SELECT {} AS n, {} AS stamp FROM users",
+                self.backend.int64("COUNT(*)"),
+                self.backend
+                    .int64("COALESCE(SUM(updated_us % 2147483647), 0)")
+            ))
+            .fetch_one(&self.pool)
+            .await
+            .map_err(StoreError::query(CONTEXT))?;
+        let n: i64 = get(&row, "n", CONTEXT)?;
+        let stamp: i64 = get(&row, "stamp", CONTEXT)?;
+        Ok((n, stamp))
+    }
+
+    /// The settings of every enabled user, by lower-case address.
+    pub async fn all_settings(&self) -> Result<HashMap<String, UserSettings>, StoreError> {
+        const CONTEXT: &str = "reading users' settings";
+        let mut out = HashMap::new();
+        for row in self
+            .query("SELECT address, settings FROM users WHERE disabled = 0")
+            .fetch_all(&self.pool)
+            .await
+            .map_err(StoreError::query(CONTEXT))?
+        {
+            let address: String = get(&row, "address", CONTEXT)?;
+            let settings: String = get(&row, "settings", CONTEXT)?;
+            let settings = serde_json::from_str(&settings)
+                .map_err(|e| StoreError::Corrupt(format!("settings of user `{address}`: {e}")))?;
+            out.insert(address, settings);
+        }
+        Ok(out)
+    }
+
     /// Records a successful sign-in.
     pub async fn record_login(&self, user_id: i64, when: DateTime<Utc>) -> Result<(), StoreError> {
         self.query("UPDATE users SET last_login_us = ? WHERE id = ?")

@@ -99,8 +99,25 @@ enum Command {
     /// Manage the users of the console and the API, and their tokens
     #[command(subcommand)]
     Users(commands::users::UsersCommand),
+    /// Run a user's own processing worker (--config worker.toml; docs/mq.md)
+    Worker,
+    /// What happened to a message
+    #[command(subcommand)]
+    Mail(MailCommand),
     /// Install postwarden: write its configuration and systemd unit, print the Postfix lines
     Setup(Box<commands::setup::SetupArgs>),
+}
+
+#[derive(Debug, clap::Subcommand)]
+enum MailCommand {
+    /// The requests to users' workers for a message (by its ref): state, action, latency
+    Status {
+        /// The message's ref (as in its 250 reply, the console and the events)
+        reference: String,
+        /// One JSON object per line
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 fn main() -> ExitCode {
@@ -143,6 +160,10 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Web(args) => commands::web::run(args, &paths).await,
         Command::Users(cmd) => commands::users::run(cmd, &paths).await,
         Command::Setup(args) => commands::setup::run(*args, &paths),
+        Command::Worker => commands::worker::run(&paths).await,
+        Command::Mail(MailCommand::Status { reference, json }) => {
+            commands::route::status(&reference, json, &paths).await
+        }
     }
 }
 

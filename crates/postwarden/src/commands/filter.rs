@@ -97,7 +97,18 @@ pub async fn serve_filter(
     listener: tokio::net::TcpListener,
     shutdown: impl std::future::Future<Output = ()>,
 ) -> Result<()> {
-    let filter = Arc::new(build(config, store).await?);
+    let mut filter = build(config, store.clone()).await?;
+    if let Some(url) = &config.mq.url {
+        let node = config.mq.node_name();
+        tracing::info!(%node, "per-user processing through the broker");
+        filter = filter.with_rpc(postwarden_mq::Rpc::start(
+            url.clone(),
+            node,
+            config.mq.connect_timeout,
+            Some(store),
+        ));
+    }
+    let filter = Arc::new(filter);
     let listen = listener
         .local_addr()
         .map_or_else(|_| "?".into(), |a| a.to_string());

@@ -10,6 +10,8 @@ pub mod logs;
 pub mod notify;
 pub mod quarantine;
 pub mod report;
+pub mod route;
 pub mod setup;
 pub mod users;
 pub mod web;
+pub mod worker;

@@ -60,9 +60,45 @@ pub enum UsersCommand {
         #[arg(long, default_value = "cli")]
         name: String,
     },
+    /// Send the user's mail to their own worker over RabbitMQ; prints the worker's settings
+    Route {
+        email: String,
+        /// How long the filter waits for the worker (default `[mq] default_timeout`)
+        #[arg(long)]
+        timeout: Option<String>,
+        /// tempfail (4xx, Postfix retries), pass, or quarantine
+        #[arg(long, default_value = "tempfail")]
+        on_timeout: String,
+        /// Other addresses of this user that go to the same worker (repeat)
+        #[arg(long = "alias")]
+        aliases: Vec<String>,
+    },
+    /// Remove the user's route, its queue and its broker user
+    Unroute { email: String },
 }
 
 pub async fn run(command: UsersCommand, paths: &ConfigPaths) -> Result<ExitCode> {
+    match command {
+        UsersCommand::Route {
+            email,
+            timeout,
+            on_timeout,
+            aliases,
+        } => {
+            let args = super::route::RouteArgs {
+                email,
+                timeout,
+                on_timeout,
+                aliases,
+            };
+            return super::route::route(args, paths).await;
+        }
+        UsersCommand::Unroute { email } => return super::route::unroute(&email, paths).await,
+        command => run_local(command, paths).await,
+    }
+}
+
+async fn run_local(command: UsersCommand, paths: &ConfigPaths) -> Result<ExitCode> {
     let config = paths.load()?;
     let store = open_store(&config).await?;
     match command {
@@ -197,6 +233,9 @@ pub async fn run(command: UsersCommand, paths: &ConfigPaths) -> Result<ExitCode>
             .await
             .map_err(|e| anyhow::anyhow!("{}", e.message))?;
             println!("{}", issued.token);
+        }
+        UsersCommand::Route { .. } | UsersCommand::Unroute { .. } => {
+            unreachable!("handled by `run`")
         }
     }
     Ok(ExitCode::SUCCESS)

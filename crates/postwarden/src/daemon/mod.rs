@@ -12,6 +12,7 @@
 
 mod health;
 mod metrics;
+pub use metrics::serve as serve_metrics;
 pub mod reports;
 mod systemd;
 
