@@ -8,16 +8,19 @@
 //! - [`wire`]: the versioned JSON request and reply (pure; proptested);
 //! - [`topology`]: exchanges and queues, and why a per-node reply queue;
 //! - [`provision`]: a route's broker user and queue (`rabbitmqctl` or the management API);
+//! - [`create_route`] / [`remove_route`]: a route in the store and on the broker;
 //! - [`client`]: the node's RPC client, with confirms, deadlines and reconnects;
 //! - [`url`]: the broker URL taken apart (pure).
 
 mod client;
 mod provision;
+mod routes;
 pub mod topology;
 mod url;
 pub mod wire;
 
 pub use client::{Rpc, RpcError, Target};
 pub use provision::{ProvisionError, Provisioner, WorkerUser, new_password};
+pub use routes::{Provisioned, RouteError, RouteRequest, create_route, remove_route};
 pub use url::{BrokerUrl, UrlError};
 pub use wire::{Envelope, Reply, ReplyAction, ReplyFinding, Request, WireError};

@@ -13,6 +13,7 @@ pub mod database;
 pub mod gpg;
 pub mod postfix;
 pub mod proxy;
+pub mod rabbit;
 pub mod scanners;
 mod server;
 pub mod slapd;
