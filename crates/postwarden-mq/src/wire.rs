@@ -406,7 +406,7 @@ mod tests {
             ],
             reason in "[ -~]{0,60}",
             tags in proptest::collection::vec("[a-z]{1,10}", 0..5),
-            score in -100.0f64..100.0,
+            score in (-10_000i32..10_000).prop_map(|n| f64::from(n) / 100.0),
         ) {
             let mut reply = Reply::new(action, reason);
             reply.tags = tags;

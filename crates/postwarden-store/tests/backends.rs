@@ -98,6 +98,8 @@ postwarden_testkit::on_every_backend!(
     releasing_recipients_one_by_one,
     owned_list_entries_stay_out_of_the_global_list,
     migration_6_indexes_mail_already_stored,
+    routes_and_request_status_round_trip,
+    the_users_stamp_moves_with_every_change,
 );
 
 fn t(secs: i64) -> DateTime<Utc> {
@@ -1687,5 +1689,164 @@ async fn migration_6_indexes_mail_already_stored(backend: Backend) {
         db.store.quarantine_unreleased("old1").await.unwrap(),
         ["alice@corp.example"]
     );
+    db.finish().await;
+}
+
+async fn routes_and_request_status_round_trip(backend: Backend) {
+    use postwarden_core::{OnTimeout, RequestState};
+    use postwarden_store::{NewRoute, RequestEnd, RequestRecord};
+    let db = TestDb::open(backend).await;
+    let s = &db.store;
+    let alice = s
+        .create_user(&new_user("alice@corp.example", Role::User, &[]))
+        .await
+        .unwrap();
+    let bob = s
+        .create_user(&new_user("bob@corp.example", Role::User, &[]))
+        .await
+        .unwrap();
+    let addresses = vec!["alice@corp.example".to_string(), "Sales@Corp.Example".to_string()];
+    let route = s
+        .create_route(&NewRoute {
+            user_id: alice.id,
+            queue: "postwarden.user.1",
+            broker_user: "postwarden-worker-1-ab",
+            timeout: std::time::Duration::from_millis(2500),
+            on_timeout: OnTimeout::Quarantine,
+            addresses: &addresses,
+        })
+        .await
+        .unwrap();
+    assert_eq!(route.user_address, "alice@corp.example");
+    assert_eq!(route.addresses, ["alice@corp.example", "sales@corp.example"]);
+    assert_eq!(route.timeout, std::time::Duration::from_millis(2500));
+    assert_eq!(route.on_timeout, OnTimeout::Quarantine);
+    let again = s
+        .create_route(&NewRoute {
+            user_id: bob.id,
+            queue: "postwarden.user.2",
+            broker_user: "postwarden-worker-2-cd",
+            timeout: std::time::Duration::from_secs(1),
+            on_timeout: OnTimeout::Tempfail,
+            addresses: &["sales@corp.example".to_string()],
+        })
+        .await;
+    assert!(
+        matches!(again, Err(StoreError::Exists(_))),
+        "an address goes to one route: {again:?}"
+    );
+    assert!(
+        s.route_of_user(bob.id).await.unwrap().is_none(),
+        "and the failed route left nothing behind"
+    );
+    let active = s.active_routes().await.unwrap();
+    assert_eq!(active.len(), 1);
+    assert_eq!(active[0].addresses.len(), 2);
+    s.set_disabled(alice.id, true).await.unwrap();
+    assert!(
+        s.active_routes().await.unwrap().is_empty(),
+        "a disabled user's route is not active"
+    );
+    s.set_disabled(alice.id, false).await.unwrap();
+
+    let sent = t(0);
+    let mut request = RequestRecord {
+        request_id: "req1".into(),
+        message_id: "msg1".into(),
+        route_id: route.id,
+        user_address: route.user_address.clone(),
+        recipients: vec!["alice@corp.example".into()],
+        node: "node-a".into(),
+        state: RequestState::Sent,
+        action: None,
+        tags: Vec::new(),
+        findings: None,
+        detail: None,
+        sent,
+        answered: None,
+        deadline: t(30),
+    };
+    s.record_request(&request).await.unwrap();
+    let tags = vec!["news".to_string()];
+    let findings = serde_json::json!([{"processor": "mine", "score": 1.5}]);
+    let end = RequestEnd {
+        state: RequestState::Answered,
+        action: Some("tag"),
+        tags: &tags,
+        findings: Some(&findings),
+        detail: Some("a newsletter"),
+        answered: t(0) + chrono::Duration::milliseconds(7),
+    };
+    assert!(s.finish_request("req1", &end).await.unwrap());
+    assert!(
+        !s.finish_request("req1", &end).await.unwrap(),
+        "a request ends once: a late reply changes nothing"
+    );
+    request.request_id = "req2".into();
+    request.sent = t(1);
+    s.record_request(&request).await.unwrap();
+    let timed_out = RequestEnd {
+        state: RequestState::TimedOut,
+        action: Some("quarantine"),
+        tags: &[],
+        findings: None,
+        detail: Some("no reply within the route's timeout"),
+        answered: t(31),
+    };
+    assert!(s.finish_request("req2", &timed_out).await.unwrap());
+    let status = s.requests_of("msg1").await.unwrap();
+    assert_eq!(status.len(), 2);
+    assert_eq!(status[0].state, RequestState::Answered);
+    assert_eq!(status[0].tags, ["news"]);
+    assert_eq!(status[0].findings.as_ref(), Some(&findings));
+    assert_eq!(
+        status[0].latency(),
+        Some(std::time::Duration::from_millis(7))
+    );
+    assert_eq!(status[1].state, RequestState::TimedOut);
+    let stats = s.route_stats(route.id, t(-1)).await.unwrap();
+    assert_eq!(
+        (stats.requests, stats.answered, stats.timed_out),
+        (2, 1, 1)
+    );
+    assert_eq!(stats.latency_p50_ms, Some(7.0));
+
+    let removed = s.remove_route(alice.id).await.unwrap().unwrap();
+    assert_eq!(removed.queue, "postwarden.user.1");
+    assert!(s.route_of_user(alice.id).await.unwrap().is_none());
+    assert!(s.remove_route(alice.id).await.unwrap().is_none());
+    db.finish().await;
+}
+
+async fn the_users_stamp_moves_with_every_change(backend: Backend) {
+    let db = TestDb::open(backend).await;
+    let s = &db.store;
+    let empty = s.users_stamp().await.unwrap();
+    assert_eq!(empty, (0, 0));
+    let alice = s
+        .create_user(&new_user("alice@corp.example", Role::User, &[]))
+        .await
+        .unwrap();
+    let one = s.users_stamp().await.unwrap();
+    assert_ne!(one, empty);
+    let settings = postwarden_core::UserSettings {
+        block_senders: vec!["@pushy.example".into()],
+        ..Default::default()
+    };
+    // Two writes within one microsecond would leave the sum alone; wait one out.
+    let before = std::time::Instant::now();
+    while before.elapsed() < std::time::Duration::from_micros(2) {}
+    s.set_user_settings(alice.id, &settings).await.unwrap();
+    let two = s.users_stamp().await.unwrap();
+    assert_ne!(two, one, "a settings change moves the stamp");
+    assert_eq!(
+        s.all_settings().await.unwrap()["alice@corp.example"].block_senders,
+        ["@pushy.example"]
+    );
+    s.set_disabled(alice.id, true).await.unwrap();
+    assert!(s.all_settings().await.unwrap().is_empty(), "disabled users have none");
+    assert_ne!(s.users_stamp().await.unwrap(), two);
+    s.delete_user("alice@corp.example").await.unwrap();
+    assert_eq!(s.users_stamp().await.unwrap(), (0, 0));
     db.finish().await;
 }
