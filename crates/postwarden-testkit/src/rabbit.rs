@@ -76,6 +76,23 @@ impl Vhost {
     }
 }
 
+impl Vhost {
+    /// Messages delivered to a consumer of a queue and not yet acknowledged.
+    pub fn unacked(&self, queue: &str) -> Option<u64> {
+        rabbitmqctl(&[
+            "list_queues",
+            "-p",
+            &self.name,
+            "name",
+            "messages_unacknowledged",
+        ])
+        .lines()
+        .filter_map(|l| l.split_once('\t'))
+        .find(|(name, _)| *name == queue)
+        .and_then(|(_, n)| n.trim().parse().ok())
+    }
+}
+
 impl Drop for Vhost {
     fn drop(&mut self) {
         let users = std::panic::catch_unwind(|| self.users()).unwrap_or_default();
