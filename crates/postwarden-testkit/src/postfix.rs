@@ -17,6 +17,18 @@ pub struct Postfix {
 
 impl Postfix {
     pub fn start(root: &Path, filter_port: u16, reinject_port: u16, domains: &[&str]) -> Self {
+        Self::start_with(root, filter_port, reinject_port, domains, "")
+    }
+
+    /// As [`Postfix::start`], with more `main.cf` lines (`main_extra`); `{etc}` in them is
+    /// the configuration directory, for lookup tables written there before the start.
+    pub fn start_with(
+        root: &Path,
+        filter_port: u16,
+        reinject_port: u16,
+        domains: &[&str],
+        main_extra: &str,
+    ) -> Self {
         use std::os::unix::fs::PermissionsExt;
         let port = free_port();
         for dir in ["etc", "queue", "data", "mail"] {
@@ -39,8 +51,9 @@ impl Postfix {
                  virtual_mailbox_domains = {}\nvirtual_mailbox_base = {r}/mail\nvirtual_mailbox_maps = static:inbox/\n\
                  virtual_uid_maps = static:65534\nvirtual_gid_maps = static:65534\n\
                  maillog_file = {r}/maillog\nmaillog_file_prefixes = {r}\n\
-                 content_filter = postwarden:[127.0.0.1]:{filter_port}\n",
-                domains.join(", ")
+                 content_filter = postwarden:[127.0.0.1]:{filter_port}\n{}\n",
+                domains.join(", "),
+                main_extra.replace("{etc}", &format!("{r}/etc"))
             ),
         )
         .unwrap();
@@ -72,7 +85,7 @@ impl Postfix {
         let sandwich = format!(
             "127.0.0.1:{port} inet n - n - - smtpd\n\
              postwarden unix - - n - 4 smtp\n  -o smtp_send_xforward_command=yes\n  -o disable_mime_output_conversion=yes\n\
-             127.0.0.1:{reinject_port} inet n - n - - smtpd\n  -o content_filter=\n\
+             127.0.0.1:{reinject_port} inet n - n - - smtpd\n  -o content_filter=\n  -o smtpd_sender_restrictions=\n\
              \x20 -o receive_override_options=no_unknown_recipient_checks,no_header_body_checks,no_milters\n\
              \x20 -o smtpd_authorized_xforward_hosts=127.0.0.0/8\n"
         );
