@@ -10,6 +10,8 @@
 //! gets a non-delivery report ([`crate::dsn`]) naming the refused ones. A message from the
 //! null sender (itself a bounce) gets no report; its refused copy is quarantined instead.
 
+mod held;
+
 use crate::dsn;
 use crate::headers::{Marking, header_safe, mark};
 use crate::message::Scanned;
@@ -19,11 +21,11 @@ use crate::quarantine::Quarantine;
 use crate::recorder::Recorder;
 use crate::routes;
 use crate::users::{Lookup, UserSettingsCache};
-use postwarden_mq::Rpc;
 use chrono::Utc;
 use postwarden_core::config::{FilterConfig, OnError, PolicyConfig};
 use postwarden_core::metrics::metrics;
 use postwarden_core::{Action, Event, Finding, Severity, Tag, UserSettings};
+use postwarden_mq::Rpc;
 use postwarden_smtp::client::{Outgoing, Relay, RelayConfig};
 use postwarden_smtp::server::{Envelope, Handler};
 use postwarden_smtp::{MailParams, Reply};
@@ -34,6 +36,8 @@ use std::time::Instant;
 
 /// A recipient and its decision.
 type Verdict<'a> = &'a (String, Decision);
+
+pub use held::{HeldDecision, start_held};
 
 /// Everything the filter needs, built once from `[filter]`.
 pub struct Filter {

@@ -18,5 +18,5 @@ pub mod recorder;
 pub mod routes;
 pub mod users;
 
-pub use filter::{Filter, Outcome, add_user_findings, next_hop};
+pub use filter::{Filter, HeldDecision, Outcome, add_user_findings, next_hop, start_held};
 pub use message::Scanned;

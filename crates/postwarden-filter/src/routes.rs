@@ -5,8 +5,8 @@
 //! Why findings: [`crate::policy::decide`] applies a finding's `action` as a floor — the
 //! strongest action wins — so a user can make *their* copy stricter, tag, forward or
 //! quarantine it, and can never weaken a site reject or virus verdict. A reply's findings
-//! lose any `allowed` tag for the same reason: a worker does not get to allow-list what the
-//! site blocked.
+//! lose any `allowed` tag and any negative score for the same reason: a worker does not get
+//! to allow-list what the site blocked, nor to pull a message under a score threshold.
 //!
 //! One request per (message, user), carrying only that user's recipients; all users of a
 //! message are asked at once; each waits at most its route's timeout. When no usable reply
@@ -76,8 +76,7 @@ async fn ask(
     let request_id = new_request_id();
     let concerns = |f: &&Finding| {
         f.recipients.is_empty()
-            || f
-                .recipients
+            || f.recipients
                 .iter()
                 .any(|r| recipients.iter().any(|m| m.eq_ignore_ascii_case(r)))
     };
@@ -140,7 +139,10 @@ async fn ask(
     // The row is written while the request travels: it costs the reply no time.
     let recorded = async {
         match store {
-            Some(store) => store.record_request(&record).await.map_err(|e| e.to_string()),
+            Some(store) => store
+                .record_request(&record)
+                .await
+                .map_err(|e| e.to_string()),
             None => Ok(()),
         }
     };
@@ -159,8 +161,10 @@ async fn ask(
         result.is_ok().then_some(elapsed.as_secs_f64()),
     );
     match &result {
-        Ok(reply) => tracing::debug!(%id, user = %route.user_address, action = reply.action.as_str(),
-            ms = elapsed.as_millis() as u64, "worker answered"),
+        Ok(reply) => {
+            tracing::debug!(%id, user = %route.user_address, action = reply.action.as_str(),
+            ms = elapsed.as_millis() as u64, "worker answered")
+        }
         Err(error) => tracing::warn!(%id, user = %route.user_address, %error,
             on_timeout = route.on_timeout.as_str(), "worker gave no usable answer"),
     }
@@ -189,7 +193,8 @@ fn answer_of(
             for found in &reply.findings {
                 answer.findings.push(Finding {
                     processor: PROCESSOR.into(),
-                    score: found.score,
+                    // A worker may add to the score, never take from it.
+                    score: found.score.max(0.0),
                     tags: found
                         .tags
                         .iter()
@@ -266,6 +271,13 @@ async fn finish(
             } else {
                 RequestState::Answered
             },
+            deadline: (reply.action == ReplyAction::Delay).then(|| {
+                let hold = reply
+                    .hold_seconds
+                    .map_or(DEFAULT_HOLD, Duration::from_secs)
+                    .min(MAX_HOLD);
+                Utc::now() + chrono::Duration::from_std(hold).unwrap_or(chrono::Duration::days(1))
+            }),
             action: Some(reply.action.as_str()),
             tags: &reply.tags,
             findings: findings.as_ref(),
@@ -279,6 +291,7 @@ async fn finish(
             findings: None,
             detail: detail.as_deref(),
             answered: Utc::now(),
+            deadline: None,
         },
     };
     if let Err(error) = store.finish_request(request_id, &end).await {
@@ -307,6 +320,11 @@ fn new_request_id() -> String {
     let bytes: [u8; 12] = rand::random();
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
+
+/// How long a held copy waits for a decision when its worker names no time.
+pub const DEFAULT_HOLD: Duration = Duration::from_secs(24 * 3600);
+/// The longest a held copy may wait.
+pub const MAX_HOLD: Duration = Duration::from_secs(7 * 24 * 3600);
 
 /// The longest a route may wait: Postfix gives the filter `smtp_data_done_timeout` (1200 s
 /// in `postwarden postfix-config`'s lines) for the end of DATA, and the filter's own work

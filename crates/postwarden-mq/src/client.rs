@@ -15,9 +15,7 @@ use crate::topology::{DEAD_EXCHANGE, NODE_HEADER, REQUESTS_EXCHANGE, declare_nod
 use crate::wire::{REQUEST_TYPE, Reply, Request};
 use chrono::Utc;
 use futures_util::StreamExt;
-use lapin::options::{
-    BasicAckOptions, BasicConsumeOptions, BasicPublishOptions, ConfirmSelectOptions,
-};
+use lapin::options::{BasicConsumeOptions, BasicPublishOptions, ConfirmSelectOptions};
 use lapin::types::{AMQPValue, FieldTable, ShortString};
 use lapin::{BasicProperties, Channel, Confirmation, Connection, ConnectionProperties};
 use postwarden_core::{Event, Secret, Severity};
@@ -67,7 +65,21 @@ struct Pending {
     answer: oneshot::Sender<Result<Reply, RpcError>>,
 }
 
+/// Takes a reply no call is waiting for — a worker's later decision about a copy it had
+/// asked to hold — given the `correlation_id` and the broker user RabbitMQ vouches for;
+/// true when it was one.
+pub type LateReply = Arc<
+    dyn Fn(
+            String,
+            String,
+            Reply,
+        ) -> std::pin::Pin<Box<dyn std::future::Future<Output = bool> + Send>>
+        + Send
+        + Sync,
+>;
+
 struct Inner {
+    late: std::sync::OnceLock<LateReply>,
     url: Secret,
     node: String,
     connect_timeout: Duration,
@@ -94,9 +106,15 @@ impl std::fmt::Debug for Rpc {
 impl Rpc {
     /// Starts the supervisor; it connects in the background (calls before the first
     /// connection fail fast with [`RpcError::Unavailable`]).
-    pub fn start(url: Secret, node: String, connect_timeout: Duration, store: Option<Store>) -> Self {
+    pub fn start(
+        url: Secret,
+        node: String,
+        connect_timeout: Duration,
+        store: Option<Store>,
+    ) -> Self {
         let (link, _) = watch::channel(None);
         let inner = Arc::new(Inner {
+            late: std::sync::OnceLock::new(),
             url,
             node,
             connect_timeout,
@@ -106,6 +124,11 @@ impl Rpc {
         });
         tokio::spawn(supervise(Arc::downgrade(&inner)));
         Self { inner }
+    }
+
+    /// Sets what takes replies no call awaits (once; later calls are ignored).
+    pub fn on_late_reply(&self, late: LateReply) {
+        let _ = self.inner.late.set(late);
     }
 
     pub fn node(&self) -> &str {
@@ -178,7 +201,10 @@ impl Rpc {
             .with_delivery_mode(2)
             .with_headers(headers);
         let body = request.to_json();
-        let published = tokio::time::timeout_at(deadline, async {
+        let mut answered = answered;
+        // The confirm and the reply are awaited together: the worker may answer before the
+        // broker's confirm reaches us, and the confirm matters only when it is bad news.
+        let outcome = tokio::time::timeout_at(deadline, async {
             let confirm = channel
                 .basic_publish(
                     REQUESTS_EXCHANGE.into(),
@@ -192,31 +218,24 @@ impl Rpc {
                 )
                 .await
                 .map_err(|e| RpcError::Unavailable(e.to_string()))?;
-            match confirm
-                .await
-                .map_err(|e| RpcError::Unavailable(e.to_string()))?
-            {
-                Confirmation::Ack(None) => Ok(()),
-                Confirmation::Ack(Some(returned)) => Err(RpcError::Refused(format!(
-                    "no queue `{}` ({}); is the route provisioned?",
-                    target.queue, returned.reply_text
-                ))),
-                Confirmation::Nack(_) => Err(RpcError::Refused("nack".into())),
-                Confirmation::NotRequested => Ok(()),
+            tokio::select! {
+                biased;
+                reply = &mut answered => return reply_of(reply),
+                confirmed = confirm => match confirmed.map_err(|e| RpcError::Unavailable(e.to_string()))? {
+                    Confirmation::Ack(None) | Confirmation::NotRequested => {}
+                    Confirmation::Ack(Some(returned)) => {
+                        return Err(RpcError::Refused(format!(
+                            "no queue `{}` ({}); is the route provisioned?",
+                            target.queue, returned.reply_text
+                        )));
+                    }
+                    Confirmation::Nack(_) => return Err(RpcError::Refused("nack".into())),
+                },
             }
+            reply_of((&mut answered).await)
         })
         .await;
-        match published {
-            Err(_) => return Err(RpcError::TimedOut),
-            Ok(Err(error)) => return Err(error),
-            Ok(Ok(())) => {}
-        }
-        match tokio::time::timeout_at(deadline, answered).await {
-            Err(_) => Err(RpcError::TimedOut),
-            // The sender was dropped: the connection went away with the request.
-            Ok(Err(_)) => Err(RpcError::Unavailable("connection lost".into())),
-            Ok(Ok(result)) => result,
-        }
+        outcome.unwrap_or(Err(RpcError::TimedOut))
     }
 
     /// Fails every pending call (the connection is gone; their replies may never come).
@@ -226,6 +245,14 @@ impl Rpc {
             let _ = p.answer.send(Err(RpcError::Unavailable(why.to_owned())));
         }
     }
+}
+
+/// The caller's side of a pending call's answer.
+fn reply_of(
+    answer: Result<Result<Reply, RpcError>, oneshot::error::RecvError>,
+) -> Result<Reply, RpcError> {
+    // The sender was dropped: the connection went away with the request.
+    answer.unwrap_or_else(|_| Err(RpcError::Unavailable("connection lost".into())))
 }
 
 struct Forget<'a> {
@@ -284,14 +311,21 @@ async fn connect(rpc: &Rpc) -> Result<(Connection, lapin::Consumer), String> {
     .map_err(|e| redact(&e.to_string()))?;
     let setup = async {
         let publish = connection.create_channel().await?;
-        publish.confirm_select(ConfirmSelectOptions::default()).await?;
+        publish
+            .confirm_select(ConfirmSelectOptions::default())
+            .await?;
         let receive = connection.create_channel().await?;
         let queue = declare_node_queue(&receive, &inner.node).await?;
         let consumer = receive
             .basic_consume(
                 queue.as_str().into(),
                 format!("postwarden-node-{}", inner.node).into(),
-                BasicConsumeOptions::default(),
+                // Replies are not acknowledged one by one: one that a node takes and then
+                // loses by crashing belonged to an SMTP session that ended with it.
+                BasicConsumeOptions {
+                    no_ack: true,
+                    ..BasicConsumeOptions::default()
+                },
                 FieldTable::default(),
             )
             .await?;
@@ -334,37 +368,45 @@ async fn serve(rpc: &Rpc, mut consumer: lapin::Consumer) {
             };
             match pending {
                 Some(pending) => {
-                    let reply =
-                        Reply::from_json(&delivery.data).map_err(|e| RpcError::Malformed(e.to_string()));
+                    let reply = Reply::from_json(&delivery.data)
+                        .map_err(|e| RpcError::Malformed(e.to_string()));
                     if let Err(error) = &reply {
                         tracing::warn!(node = %rpc.inner.node, %error, "a worker's reply is not one");
                         postwarden_core::metrics::metrics().mq_reply_rejected("malformed");
                     }
                     let _ = pending.answer.send(reply);
                 }
-                None => reject(rpc, &correlation, claimed.as_deref()).await,
+                None => {
+                    let late = match (
+                        rpc.inner.late.get(),
+                        &claimed,
+                        Reply::from_json(&delivery.data),
+                    ) {
+                        (Some(late), Some(user), Ok(reply)) => {
+                            late(correlation.clone(), user.clone(), reply).await
+                        }
+                        _ => false,
+                    };
+                    if !late {
+                        reject(rpc, &correlation, claimed.as_deref()).await;
+                    }
+                }
             }
-        }
-        if delivery.acker.ack(BasicAckOptions::default()).await.is_err() {
-            return;
         }
     }
 }
 
 /// A reply nobody here is waiting for from that user: dropped, counted and recorded.
 async fn reject(rpc: &Rpc, correlation: &str, claimed: Option<&str>) {
-    let clean = |s: &str| -> String {
-        s.chars()
-            .filter(|c| !c.is_control())
-            .take(100)
-            .collect()
-    };
+    let clean = |s: &str| -> String { s.chars().filter(|c| !c.is_control()).take(100).collect() };
     let correlation = clean(correlation);
     let claimed = claimed.map(clean);
     postwarden_core::metrics::metrics().mq_reply_rejected("not-pending");
     tracing::warn!(node = %rpc.inner.node, %correlation, user = ?claimed,
         "dropped a reply that no request here awaits from that worker");
-    let Some(store) = &rpc.inner.store else { return };
+    let Some(store) = &rpc.inner.store else {
+        return;
+    };
     let mut event = Event::new(
         Utc::now(),
         "mq.reply_rejected",

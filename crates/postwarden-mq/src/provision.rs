@@ -18,7 +18,9 @@ use tokio::process::Command;
 /// Why the broker could not be provisioned; the message names the fix.
 #[derive(Debug, thiserror::Error)]
 pub enum ProvisionError {
-    #[error("`{program}` could not run ({error}); install RabbitMQ's tools on this machine, run as root, or set `[mq] management_url`")]
+    #[error(
+        "`{program}` could not run ({error}); install RabbitMQ's tools on this machine, run as root, or set `[mq] management_url`"
+    )]
     Spawn {
         program: String,
         error: std::io::Error,
@@ -50,9 +52,10 @@ pub enum Provisioner {
 impl std::fmt::Debug for Provisioner {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            Provisioner::Rabbitmqctl { program } => {
-                f.debug_struct("Rabbitmqctl").field("program", program).finish()
-            }
+            Provisioner::Rabbitmqctl { program } => f
+                .debug_struct("Rabbitmqctl")
+                .field("program", program)
+                .finish(),
             Provisioner::Management { url } => f
                 .debug_struct("Management")
                 .field("url", &url.redacted())
@@ -110,7 +113,14 @@ impl Provisioner {
                 rabbitmqctl(
                     program,
                     "set_permissions",
-                    &["-p", user.vhost, user.name, user.configure, user.write, user.read],
+                    &[
+                        "-p",
+                        user.vhost,
+                        user.name,
+                        user.configure,
+                        user.write,
+                        user.read,
+                    ],
                     None,
                 )
                 .await
@@ -173,14 +183,17 @@ impl Provisioner {
     }
 }
 
-async fn management(
-    request: reqwest::RequestBuilder,
-    what: String,
-) -> Result<(), ProvisionError> {
-    let response = request.send().await.map_err(|e| ProvisionError::Unreachable {
-        url: e.url().map(|u| u.origin().ascii_serialization()).unwrap_or_default(),
-        error: e.without_url().to_string(),
-    })?;
+async fn management(request: reqwest::RequestBuilder, what: String) -> Result<(), ProvisionError> {
+    let response = request
+        .send()
+        .await
+        .map_err(|e| ProvisionError::Unreachable {
+            url: e
+                .url()
+                .map(|u| u.origin().ascii_serialization())
+                .unwrap_or_default(),
+            error: e.without_url().to_string(),
+        })?;
     let status = response.status();
     if status.is_success() {
         return Ok(());

@@ -28,6 +28,8 @@ pub enum RouteError {
     Exists(String),
     #[error("`{0}` has no route")]
     Missing(String),
+    #[error("`{0}` is another user's address; an alias must not be")]
+    Taken(String),
 }
 
 /// A route just made, with the worker's credentials (shown once, kept nowhere).
@@ -75,6 +77,13 @@ pub async fn create_route(
     if store.route_of_user(user.id).await?.is_some() {
         return Err(RouteError::Exists(user.address.clone()));
     }
+    for alias in request.aliases {
+        if let Some(other) = store.user_by_address(alias).await?
+            && other.id != user.id
+        {
+            return Err(RouteError::Taken(alias.clone()));
+        }
+    }
     let (connection, url) = connect(mq).await?;
     let broker_error = |e: lapin::Error| RouteError::Broker {
         url: url.redacted(),
@@ -86,7 +95,10 @@ pub async fn create_route(
     let broker_user = format!(
         "{}-{}",
         topology::broker_user(user.id),
-        suffix.iter().map(|b| format!("{b:02x}")).collect::<String>()
+        suffix
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect::<String>()
     );
     let password = new_password();
     let (configure, write, read) = topology::worker_permissions(&queue);
@@ -111,7 +123,7 @@ pub async fn create_route(
             addresses.push(alias.clone());
         }
     }
-    let route = store
+    let stored = store
         .create_route(&NewRoute {
             user_id: user.id,
             queue: &queue,
@@ -120,7 +132,23 @@ pub async fn create_route(
             on_timeout: request.on_timeout,
             addresses: &addresses,
         })
-        .await?;
+        .await;
+    let route = match stored {
+        Ok(route) => route,
+        Err(error) => {
+            // Leave nothing behind on the broker for a route that does not exist.
+            if let Ok((connection, _)) = connect(mq).await {
+                if let Ok(channel) = connection.create_channel().await {
+                    let _ = topology::delete_user_queue(&channel, &queue).await;
+                }
+                let _ = connection.close(200, "done".into()).await;
+            }
+            let _ = Provisioner::from_config(mq)?
+                .delete_worker_user(&broker_user)
+                .await;
+            return Err(error.into());
+        }
+    };
     Ok(Provisioned {
         route,
         broker_url: url.with_credentials(&broker_user, &password),

@@ -131,7 +131,12 @@ mod tests {
     fn the_contract_url_names_the_default_vhost() {
         let url = BrokerUrl::parse("amqp://guest:guest@127.0.0.1:5672/%2f").unwrap();
         assert_eq!(
-            (url.user.as_str(), url.password.expose(), url.host.as_str(), url.vhost.as_str()),
+            (
+                url.user.as_str(),
+                url.password.expose(),
+                url.host.as_str(),
+                url.vhost.as_str()
+            ),
             ("guest", "guest", "127.0.0.1:5672", "/")
         );
         assert_eq!(url.redacted(), "amqp://127.0.0.1:5672/%2f");
@@ -142,7 +147,10 @@ mod tests {
         for text in ["amqp://h", "amqp://h/", "amqp://u:p@h:1"] {
             assert_eq!(BrokerUrl::parse(text).unwrap().vhost, "/", "{text}");
         }
-        assert_eq!(BrokerUrl::parse("amqp://h/pw-test").unwrap().vhost, "pw-test");
+        assert_eq!(
+            BrokerUrl::parse("amqp://h/pw-test").unwrap().vhost,
+            "pw-test"
+        );
     }
 
     #[test]

@@ -224,24 +224,36 @@ impl Reply {
             ));
         }
         if reply.findings.len() > MAX_ITEMS {
-            return Err(WireError::field("findings", format!("more than {MAX_ITEMS}")));
+            return Err(WireError::field(
+                "findings",
+                format!("more than {MAX_ITEMS}"),
+            ));
         }
         if reply.tags.len() > MAX_ITEMS {
             return Err(WireError::field("tags", format!("more than {MAX_ITEMS}")));
         }
         if reply.forward_to.len() > MAX_ITEMS {
-            return Err(WireError::field("forward_to", format!("more than {MAX_ITEMS}")));
+            return Err(WireError::field(
+                "forward_to",
+                format!("more than {MAX_ITEMS}"),
+            ));
         }
         let long = |s: &str| s.len() > MAX_TEXT;
         if long(&reply.reason) {
-            return Err(WireError::field("reason", format!("longer than {MAX_TEXT} bytes")));
+            return Err(WireError::field(
+                "reason",
+                format!("longer than {MAX_TEXT} bytes"),
+            ));
         }
         if reply.tags.iter().any(|t| long(t) || t.is_empty()) {
             return Err(WireError::field("tags", "empty or too long tag".into()));
         }
         for finding in &reply.findings {
             if !finding.score.is_finite() {
-                return Err(WireError::field("findings.score", "not a finite number".into()));
+                return Err(WireError::field(
+                    "findings.score",
+                    "not a finite number".into(),
+                ));
             }
             if long(&finding.reason) || long(&finding.processor) || finding.processor.is_empty() {
                 return Err(WireError::field(
@@ -363,7 +375,10 @@ mod tests {
             (b"garbage", "not valid JSON"),
             (br#"{"version":2,"action":"pass"}"#, "`version`"),
             (br#"{"version":1,"action":"explode"}"#, "unknown variant"),
-            (br#"{"version":1,"action":"pass","extra":1}"#, "unknown field"),
+            (
+                br#"{"version":1,"action":"pass","extra":1}"#,
+                "unknown field",
+            ),
             (br#"{"version":1,"action":"forward"}"#, "`forward_to`"),
             (
                 br#"{"version":1,"action":"forward","forward_to":["not an address"]}"#,
@@ -373,7 +388,10 @@ mod tests {
                 br#"{"version":1,"action":"tag","subject_prefix":"a\r\nBcc: x@y"}"#,
                 "`subject_prefix`",
             ),
-            (br#"{"version":1,"action":"pass"} trailing"#, "not valid JSON"),
+            (
+                br#"{"version":1,"action":"pass"} trailing"#,
+                "not valid JSON",
+            ),
         ];
         for (bytes, expected) in cases {
             let error = Reply::from_json(bytes).unwrap_err().to_string();

@@ -82,8 +82,7 @@ pub struct RequestRecord {
 impl RequestRecord {
     /// From sending to the answer.
     pub fn latency(&self) -> Option<Duration> {
-        self.answered
-            .and_then(|a| (a - self.sent).to_std().ok())
+        self.answered.and_then(|a| (a - self.sent).to_std().ok())
     }
 }
 
@@ -95,6 +94,8 @@ pub struct RequestEnd<'a> {
     pub findings: Option<&'a serde_json::Value>,
     pub detail: Option<&'a str>,
     pub answered: DateTime<Utc>,
+    /// A new deadline (a held copy's: when its route's `on_timeout` applies).
+    pub deadline: Option<DateTime<Utc>>,
 }
 
 /// Requests, latency and failures of one route over a period.
@@ -398,7 +399,8 @@ impl Store {
         let changed = self
             .query(
                 "UPDATE mail_status SET state = ?, action = ?, tags = ?, findings = ?, \
-                 detail = ?, answered_us = COALESCE(answered_us, ?) \
+                 detail = ?, answered_us = COALESCE(answered_us, ?), \
+                 deadline_us = COALESCE(?, deadline_us) \
                  WHERE request_id = ? AND state = ?",
             )
             .bind(end.state.as_str())
@@ -410,6 +412,7 @@ impl Store {
             .bind(end.findings.map(|f| f.to_string()))
             .bind(end.detail.map(str::to_owned))
             .bind(to_us(end.answered))
+            .bind(end.deadline.map(to_us))
             .bind(request_id.to_owned())
             .bind(from.as_str())
             .execute(&self.pool)
@@ -431,6 +434,37 @@ impl Store {
             .await
             .map_err(StoreError::query("reading a message's requests"))?;
         rows.iter().map(request_from_row).collect()
+    }
+
+    /// Every request whose copy is held (DELAY), oldest deadline first.
+    pub async fn held_requests(&self) -> Result<Vec<RequestRecord>, StoreError> {
+        let rows = self
+            .query(&format!(
+                "SELECT {REQUEST_COLUMNS} FROM mail_status WHERE state = ? \
+                 ORDER BY deadline_us, request_id"
+            ))
+            .bind(RequestState::Held.as_str())
+            .fetch_all(&self.pool)
+            .await
+            .map_err(StoreError::query("reading held requests"))?;
+        rows.iter().map(request_from_row).collect()
+    }
+
+    /// A route by its id (enabled or not).
+    pub async fn route_by_id(&self, id: i64) -> Result<Option<RouteRecord>, StoreError> {
+        let row = self
+            .query(&format!(
+                "SELECT {ROUTE_COLUMNS} FROM routes r JOIN users u ON u.id = r.user_id \
+                 WHERE r.id = ?"
+            ))
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(StoreError::query("reading a route"))?;
+        let Some(row) = row else { return Ok(None) };
+        let mut route = route_from_row(&row)?;
+        route.addresses = self.route_addresses(route.id).await?;
+        Ok(Some(route))
     }
 
     /// One request.

@@ -1705,7 +1705,10 @@ async fn routes_and_request_status_round_trip(backend: Backend) {
         .create_user(&new_user("bob@corp.example", Role::User, &[]))
         .await
         .unwrap();
-    let addresses = vec!["alice@corp.example".to_string(), "Sales@Corp.Example".to_string()];
+    let addresses = vec![
+        "alice@corp.example".to_string(),
+        "Sales@Corp.Example".to_string(),
+    ];
     let route = s
         .create_route(&NewRoute {
             user_id: alice.id,
@@ -1718,7 +1721,10 @@ async fn routes_and_request_status_round_trip(backend: Backend) {
         .await
         .unwrap();
     assert_eq!(route.user_address, "alice@corp.example");
-    assert_eq!(route.addresses, ["alice@corp.example", "sales@corp.example"]);
+    assert_eq!(
+        route.addresses,
+        ["alice@corp.example", "sales@corp.example"]
+    );
     assert_eq!(route.timeout, std::time::Duration::from_millis(2500));
     assert_eq!(route.on_timeout, OnTimeout::Quarantine);
     let again = s
@@ -1776,6 +1782,7 @@ async fn routes_and_request_status_round_trip(backend: Backend) {
         findings: Some(&findings),
         detail: Some("a newsletter"),
         answered: t(0) + chrono::Duration::milliseconds(7),
+        deadline: None,
     };
     assert!(s.finish_request("req1", &end).await.unwrap());
     assert!(
@@ -1792,6 +1799,7 @@ async fn routes_and_request_status_round_trip(backend: Backend) {
         findings: None,
         detail: Some("no reply within the route's timeout"),
         answered: t(31),
+        deadline: None,
     };
     assert!(s.finish_request("req2", &timed_out).await.unwrap());
     let status = s.requests_of("msg1").await.unwrap();
@@ -1805,11 +1813,45 @@ async fn routes_and_request_status_round_trip(backend: Backend) {
     );
     assert_eq!(status[1].state, RequestState::TimedOut);
     let stats = s.route_stats(route.id, t(-1)).await.unwrap();
-    assert_eq!(
-        (stats.requests, stats.answered, stats.timed_out),
-        (2, 1, 1)
-    );
+    assert_eq!((stats.requests, stats.answered, stats.timed_out), (2, 1, 1));
     assert_eq!(stats.latency_p50_ms, Some(7.0));
+
+    request.request_id = "req3".into();
+    request.sent = t(2);
+    s.record_request(&request).await.unwrap();
+    let held = RequestEnd {
+        state: RequestState::Held,
+        action: Some("delay"),
+        tags: &[],
+        findings: None,
+        detail: None,
+        answered: t(3),
+        deadline: Some(t(3600)),
+    };
+    assert!(s.finish_request("req3", &held).await.unwrap());
+    let waiting = s.held_requests().await.unwrap();
+    assert_eq!(waiting.len(), 1);
+    assert_eq!(
+        waiting[0].deadline,
+        t(3600),
+        "a held copy waits until its own deadline"
+    );
+    let decided = RequestEnd {
+        state: RequestState::Decided,
+        action: Some("pass"),
+        deadline: None,
+        ..held
+    };
+    assert!(s.finish_request("req3", &decided).await.unwrap());
+    assert!(
+        !s.finish_request("req3", &decided).await.unwrap(),
+        "decided once, by whichever node comes first"
+    );
+    assert!(s.held_requests().await.unwrap().is_empty());
+    assert_eq!(
+        s.route_by_id(route.id).await.unwrap().unwrap().queue,
+        "postwarden.user.1"
+    );
 
     let removed = s.remove_route(alice.id).await.unwrap().unwrap();
     assert_eq!(removed.queue, "postwarden.user.1");
@@ -1844,7 +1886,10 @@ async fn the_users_stamp_moves_with_every_change(backend: Backend) {
         ["@pushy.example"]
     );
     s.set_disabled(alice.id, true).await.unwrap();
-    assert!(s.all_settings().await.unwrap().is_empty(), "disabled users have none");
+    assert!(
+        s.all_settings().await.unwrap().is_empty(),
+        "disabled users have none"
+    );
     assert_ne!(s.users_stamp().await.unwrap(), two);
     s.delete_user("alice@corp.example").await.unwrap();
     assert_eq!(s.users_stamp().await.unwrap(), (0, 0));

@@ -159,7 +159,12 @@ impl WorkerFile {
     pub fn from_toml(text: &str) -> Result<Self, WorkerConfigError> {
         let file: WorkerFile = toml::from_str(text)?;
         let worker = &file.worker;
-        let scheme = worker.broker.expose().split("://").next().unwrap_or_default();
+        let scheme = worker
+            .broker
+            .expose()
+            .split("://")
+            .next()
+            .unwrap_or_default();
         if !matches!(scheme, "amqp" | "amqps") {
             return Err(WorkerConfigError::Invalid {
                 key: "worker.broker",

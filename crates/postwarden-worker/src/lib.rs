@@ -90,7 +90,10 @@ async fn session(
     .await
     .map_err(|_| "connecting timed out".to_owned())?
     .map_err(|e| format!("connecting: {}", redact(&e.to_string())))?;
-    let channel = connection.create_channel().await.map_err(|e| e.to_string())?;
+    let channel = connection
+        .create_channel()
+        .await
+        .map_err(|e| e.to_string())?;
     channel
         .basic_qos(config.prefetch, BasicQosOptions::default())
         .await
@@ -126,7 +129,10 @@ async fn session(
         }
     };
     if ended.is_ok() {
-        tracing::info!(in_hand = tasks.len(), "stopping: no new requests; finishing those in hand");
+        tracing::info!(
+            in_hand = tasks.len(),
+            "stopping: no new requests; finishing those in hand"
+        );
         let _ = channel
             .basic_cancel(tag.as_str().into(), BasicCancelOptions::default())
             .await;
@@ -136,7 +142,12 @@ async fn session(
     ended
 }
 
-async fn handle(pipeline: &Pipeline, channel: &Channel, user: &str, delivery: lapin::message::Delivery) {
+async fn handle(
+    pipeline: &Pipeline,
+    channel: &Channel,
+    user: &str,
+    delivery: lapin::message::Delivery,
+) {
     let started = Instant::now();
     let request = match Request::from_json(&delivery.data) {
         Ok(request) => request,

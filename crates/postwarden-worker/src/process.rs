@@ -4,7 +4,7 @@
 //! wins, as in the filter.
 
 use crate::config::{OwnProcessorConfig, WorkerConfig, WorkerProcessorConfig};
-use postwarden_core::config::PolicyConfig;
+use postwarden_core::config::{OnError, PolicyConfig};
 use postwarden_core::{Action, Finding};
 use postwarden_filter::Scanned;
 use postwarden_filter::policy::decide;
@@ -68,6 +68,17 @@ impl Pipeline {
             match step {
                 Step::Filter(processor) => match processor.run(&scanned).await {
                     Ok(found) => findings.extend(found),
+                    Err(error) if processor.on_error() == OnError::Skip => {
+                        tracing::warn!(processor = processor.name(), %error, "processor failed; skipped (on_error = \"skip\")");
+                        findings.push(Finding {
+                            processor: processor.name().into(),
+                            score: 0.0,
+                            tags: vec![postwarden_core::Tag::Skipped],
+                            reason: format!("failed: {}", error.detail),
+                            recipients: Vec::new(),
+                            action: None,
+                        });
+                    }
                     Err(error) => {
                         return Reply::new(
                             ReplyAction::Tempfail,
@@ -89,7 +100,12 @@ impl Pipeline {
 }
 
 /// The policy's strongest action over the user's recipients, then each own processor's.
-fn combine(policy: &PolicyConfig, scanned: &Scanned, findings: &[Finding], own: Vec<Reply>) -> Reply {
+fn combine(
+    policy: &PolicyConfig,
+    scanned: &Scanned,
+    findings: &[Finding],
+    own: Vec<Reply>,
+) -> Reply {
     let mut reply = Reply::new(ReplyAction::Pass, "");
     for recipient in &scanned.envelope.recipients {
         let decision = decide(policy, findings, recipient, None);
@@ -97,6 +113,8 @@ fn combine(policy: &PolicyConfig, scanned: &Scanned, findings: &[Finding], own: 
         if strength(action) > strength(reply.action) {
             reply.action = action;
             reply.reason = decision.reason;
+            // `forward` in the worker's policy forwards where that policy says.
+            reply.forward_to = decision.rules.forward_to;
         }
     }
     reply.findings = findings
@@ -254,11 +272,17 @@ async fn command(
         let status = child.wait().await;
         (status, out, err)
     };
-    let (status, out, err) = tokio::time::timeout(timeout, run)
-        .await
-        .map_err(|_| format!("command {shown} took longer than {}", humantime::format_duration(timeout)))?;
+    let (status, out, err) = tokio::time::timeout(timeout, run).await.map_err(|_| {
+        format!(
+            "command {shown} took longer than {}",
+            humantime::format_duration(timeout)
+        )
+    })?;
     let status = status.map_err(|e| format!("command {shown}: {e}"))?;
-    for line in String::from_utf8_lossy(&err).lines().filter(|l| !l.trim().is_empty()) {
+    for line in String::from_utf8_lossy(&err)
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+    {
         tracing::info!(command = %shown, "stderr: {line}");
     }
     if !status.success() {
@@ -302,9 +326,21 @@ mod tests {
     #[test]
     fn senders_match_by_address_or_domain() {
         assert!(sender_matches(&[], "any@x.example"));
-        assert!(sender_matches(&["@pushy.example".into()], "Sales@Pushy.example"));
-        assert!(sender_matches(&["@pushy.example".into()], "a@mail.pushy.example"));
-        assert!(!sender_matches(&["@pushy.example".into()], "a@notpushy.example"));
-        assert!(sender_matches(&["boss@corp.example".into()], "boss@corp.example"));
+        assert!(sender_matches(
+            &["@pushy.example".into()],
+            "Sales@Pushy.example"
+        ));
+        assert!(sender_matches(
+            &["@pushy.example".into()],
+            "a@mail.pushy.example"
+        ));
+        assert!(!sender_matches(
+            &["@pushy.example".into()],
+            "a@notpushy.example"
+        ));
+        assert!(sender_matches(
+            &["boss@corp.example".into()],
+            "boss@corp.example"
+        ));
     }
 }

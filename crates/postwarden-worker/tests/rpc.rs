@@ -36,6 +36,8 @@ struct Site {
     store: Store,
     filter: String,
     rpc: Rpc,
+    /// The filter itself, to settle held copies when a test says so.
+    handler: Arc<Filter>,
     _sink: Daemon,
 }
 
@@ -79,6 +81,9 @@ impl Site {
         .await
         .unwrap()
         .with_rpc(rpc.clone());
+        let filter = Arc::new(filter);
+        // Workers' later decisions are taken; the periodic sweep is left to the tests.
+        postwarden_filter::start_held(&filter, Duration::from_secs(3600));
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let address = listener.local_addr().unwrap().to_string();
         tokio::spawn(serve(
@@ -87,7 +92,7 @@ impl Site {
                 hostname: "filter.test".into(),
                 ..ServerConfig::default()
             }),
-            Arc::new(filter),
+            filter.clone(),
             std::future::pending(),
         ));
         Self {
@@ -97,6 +102,7 @@ impl Site {
             store,
             filter: address,
             rpc,
+            handler: filter,
             _sink: sink,
         }
     }
@@ -201,7 +207,9 @@ fn crlf(text: &str) -> String {
 }
 
 fn message(from: &str, subject: &str) -> String {
-    crlf(&format!("From: {from}\nTo: someone@corp.example\nSubject: {subject}\n\nhello\n"))
+    crlf(&format!(
+        "From: {from}\nTo: someone@corp.example\nSubject: {subject}\n\nhello\n"
+    ))
 }
 
 async fn connect(url: &str) -> Connection {
@@ -214,7 +222,11 @@ async fn connect(url: &str) -> Connection {
 async fn a_users_worker_rejects_their_copy_from_a_blocked_sender_and_the_others_get_theirs() {
     let site = Site::start("").await;
     let alice = site
-        .route("alice@corp.example", Duration::from_secs(10), OnTimeout::Tempfail)
+        .route(
+            "alice@corp.example",
+            Duration::from_secs(10),
+            OnTimeout::Tempfail,
+        )
         .await;
     let _worker = site
         .worker(
@@ -279,7 +291,11 @@ async fn a_users_worker_rejects_their_copy_from_a_blocked_sender_and_the_others_
 async fn a_request_holds_only_that_users_recipients_and_a_reply_returns_to_the_node_that_asked() {
     let site = Site::start("").await;
     let alice = site
-        .route("alice@corp.example", Duration::from_secs(10), OnTimeout::Tempfail)
+        .route(
+            "alice@corp.example",
+            Duration::from_secs(10),
+            OnTimeout::Tempfail,
+        )
         .await;
     site.connected().await;
     // A hand-written worker: reads the request, answers `tag`.
@@ -313,7 +329,11 @@ async fn a_request_holds_only_that_users_recipients_and_a_reply_returns_to_the_n
             )
             .await
             .unwrap();
-        delivery.acker.ack(BasicAckOptions::default()).await.unwrap();
+        delivery
+            .acker
+            .ack(BasicAckOptions::default())
+            .await
+            .unwrap();
         (request, delivery.properties)
     });
     let reply = site
@@ -328,7 +348,10 @@ async fn a_request_holds_only_that_users_recipients_and_a_reply_returns_to_the_n
     assert_eq!(request.envelope.recipients, ["alice@corp.example"]);
     assert_eq!(request.user, "alice@corp.example");
     assert_eq!(request.envelope.mail_from, "news@letters.example");
-    assert_eq!(request.envelope.client_address.as_deref(), Some("198.51.100.7"));
+    assert_eq!(
+        request.envelope.client_address.as_deref(),
+        Some("198.51.100.7")
+    );
     assert!(
         String::from_utf8(request.message_bytes().unwrap())
             .unwrap()
@@ -342,7 +365,10 @@ async fn a_request_holds_only_that_users_recipients_and_a_reply_returns_to_the_n
         .as_str()
         .parse()
         .unwrap();
-    assert!(expiration <= 10_000 && expiration > 0, "expires at the deadline: {expiration}");
+    assert!(
+        expiration <= 10_000 && expiration > 0,
+        "expires at the deadline: {expiration}"
+    );
     let delivered = site.delivered();
     let to_alice = delivered
         .iter()
@@ -353,7 +379,10 @@ async fn a_request_holds_only_that_users_recipients_and_a_reply_returns_to_the_n
         .iter()
         .find(|d| d.contains("X-Rcpt-Args: <carol@corp.example>"))
         .expect("carol's copy");
-    assert!(to_carol.contains("Subject: weekly"), "carol's is untouched: {to_carol}");
+    assert!(
+        to_carol.contains("Subject: weekly"),
+        "carol's is untouched: {to_carol}"
+    );
     let requests = site
         .store
         .requests_of(&Site::reference(&reply))
@@ -366,10 +395,18 @@ async fn a_request_holds_only_that_users_recipients_and_a_reply_returns_to_the_n
 async fn the_broker_keeps_a_worker_to_its_own_queue_and_its_own_name() {
     let site = Site::start("").await;
     let alice = site
-        .route("alice@corp.example", Duration::from_secs(10), OnTimeout::Tempfail)
+        .route(
+            "alice@corp.example",
+            Duration::from_secs(10),
+            OnTimeout::Tempfail,
+        )
         .await;
     let bob = site
-        .route("bob@corp.example", Duration::from_secs(10), OnTimeout::Tempfail)
+        .route(
+            "bob@corp.example",
+            Duration::from_secs(10),
+            OnTimeout::Tempfail,
+        )
         .await;
     let connection = connect(alice.broker_url.expose()).await;
 
@@ -436,7 +473,11 @@ async fn the_broker_keeps_a_worker_to_its_own_queue_and_its_own_name() {
 async fn a_reply_no_request_awaits_is_dropped_and_recorded() {
     let site = Site::start("").await;
     let alice = site
-        .route("alice@corp.example", Duration::from_secs(10), OnTimeout::Tempfail)
+        .route(
+            "alice@corp.example",
+            Duration::from_secs(10),
+            OnTimeout::Tempfail,
+        )
         .await;
     site.connected().await;
     let connection = connect(alice.broker_url.expose()).await;
@@ -476,7 +517,11 @@ async fn a_reply_no_request_awaits_is_dropped_and_recorded() {
     })
     .await
     .expect("the rejected reply is recorded");
-    assert!(event.event.summary.contains("no-such-request"), "{}", event.event.summary);
+    assert!(
+        event.event.summary.contains("no-such-request"),
+        "{}",
+        event.event.summary
+    );
     assert_eq!(
         event.event.user.as_deref(),
         Some(alice.route.broker_user.as_str())
@@ -487,19 +532,36 @@ async fn a_reply_no_request_awaits_is_dropped_and_recorded() {
 async fn without_an_answer_the_routes_on_timeout_decides() {
     let site = Site::start("").await;
     let _alice = site
-        .route("alice@corp.example", Duration::from_millis(800), OnTimeout::Tempfail)
+        .route(
+            "alice@corp.example",
+            Duration::from_millis(800),
+            OnTimeout::Tempfail,
+        )
         .await;
     let _bob = site
-        .route("bob@corp.example", Duration::from_millis(800), OnTimeout::Pass)
+        .route(
+            "bob@corp.example",
+            Duration::from_millis(800),
+            OnTimeout::Pass,
+        )
         .await;
     let _carol = site
-        .route("carol@corp.example", Duration::from_millis(800), OnTimeout::Quarantine)
+        .route(
+            "carol@corp.example",
+            Duration::from_millis(800),
+            OnTimeout::Quarantine,
+        )
         .await;
     site.connected().await;
     let mail = message("x@sender.example", "hello");
 
-    let reply = site.send("x@sender.example", &["alice@corp.example"], &mail).await;
-    assert_eq!(reply.code, 451, "nobody answers alice's: Postfix keeps it: {reply}");
+    let reply = site
+        .send("x@sender.example", &["alice@corp.example"], &mail)
+        .await;
+    assert_eq!(
+        reply.code, 451,
+        "nobody answers alice's: Postfix keeps it: {reply}"
+    );
     let requests = site
         .store
         .requests_of(&Site::reference(&reply))
@@ -508,18 +570,22 @@ async fn without_an_answer_the_routes_on_timeout_decides() {
     assert_eq!(requests[0].state, RequestState::TimedOut);
     assert_eq!(requests[0].action.as_deref(), Some("tempfail"));
 
-    let reply = site.send("x@sender.example", &["bob@corp.example"], &mail).await;
+    let reply = site
+        .send("x@sender.example", &["bob@corp.example"], &mail)
+        .await;
     assert_eq!(reply.code, 250, "{reply}");
-    assert_eq!(site.delivered().len(), 1, "bob's is delivered as the site decided");
+    assert_eq!(
+        site.delivered().len(),
+        1,
+        "bob's is delivered as the site decided"
+    );
 
-    let reply = site.send("x@sender.example", &["carol@corp.example"], &mail).await;
+    let reply = site
+        .send("x@sender.example", &["carol@corp.example"], &mail)
+        .await;
     assert_eq!(reply.code, 250, "{reply}");
     assert_eq!(site.delivered().len(), 1, "carol's is not delivered");
-    let held = site
-        .store
-        .quarantine_entries(10)
-        .await
-        .unwrap();
+    let held = site.store.quarantine_entries(10).await.unwrap();
     assert_eq!(held.len(), 1, "carol's is quarantined");
 }
 
@@ -527,7 +593,11 @@ async fn without_an_answer_the_routes_on_timeout_decides() {
 async fn a_garbage_reply_is_refused_and_the_route_falls_back() {
     let site = Site::start("").await;
     let alice = site
-        .route("alice@corp.example", Duration::from_secs(10), OnTimeout::Tempfail)
+        .route(
+            "alice@corp.example",
+            Duration::from_secs(10),
+            OnTimeout::Tempfail,
+        )
         .await;
     site.connected().await;
     let connection = connect(alice.broker_url.expose()).await;
@@ -556,10 +626,18 @@ async fn a_garbage_reply_is_refused_and_the_route_falls_back() {
             )
             .await
             .unwrap();
-        delivery.acker.ack(BasicAckOptions::default()).await.unwrap();
+        delivery
+            .acker
+            .ack(BasicAckOptions::default())
+            .await
+            .unwrap();
     });
     let reply = site
-        .send("x@sender.example", &["alice@corp.example"], &message("x@sender.example", "hi"))
+        .send(
+            "x@sender.example",
+            &["alice@corp.example"],
+            &message("x@sender.example", "hi"),
+        )
         .await;
     assert_eq!(reply.code, 451, "{reply}");
     let requests = site
@@ -569,14 +647,21 @@ async fn a_garbage_reply_is_refused_and_the_route_falls_back() {
         .unwrap();
     assert_eq!(requests[0].state, RequestState::Failed);
     let detail = requests[0].detail.clone().unwrap();
-    assert!(detail.contains("not one") && detail.contains("explode"), "{detail}");
+    assert!(
+        detail.contains("not one") && detail.contains("explode"),
+        "{detail}"
+    );
 }
 
 #[tokio::test]
 async fn a_request_no_worker_can_take_is_dead_lettered_back_before_its_deadline() {
     let site = Site::start("").await;
     let alice = site
-        .route("alice@corp.example", Duration::from_secs(60), OnTimeout::Tempfail)
+        .route(
+            "alice@corp.example",
+            Duration::from_secs(60),
+            OnTimeout::Tempfail,
+        )
         .await;
     site.connected().await;
     // A worker that always gives the request back: the delivery limit (2) ends it.
@@ -604,7 +689,11 @@ async fn a_request_no_worker_can_take_is_dead_lettered_back_before_its_deadline(
     });
     let started = std::time::Instant::now();
     let reply = site
-        .send("x@sender.example", &["alice@corp.example"], &message("x@sender.example", "hi"))
+        .send(
+            "x@sender.example",
+            &["alice@corp.example"],
+            &message("x@sender.example", "hi"),
+        )
         .await;
     assert_eq!(reply.code, 451, "{reply}");
     assert!(
@@ -635,18 +724,29 @@ async fn a_broker_down_is_a_4xx_and_the_node_reconnects_when_it_is_back() {
     blocking(move || p.cut()).await;
     let site = Site::start_with(vhost, &via, "").await;
     let alice = site
-        .route("alice@corp.example", Duration::from_secs(10), OnTimeout::Tempfail)
+        .route(
+            "alice@corp.example",
+            Duration::from_secs(10),
+            OnTimeout::Tempfail,
+        )
         .await;
     let _worker = site.worker(&alice, "").await;
     let mail = message("x@sender.example", "hi");
-    let reply = site.send("x@sender.example", &["alice@corp.example"], &mail).await;
-    assert_eq!(reply.code, 451, "broker down: Postfix keeps the message: {reply}");
+    let reply = site
+        .send("x@sender.example", &["alice@corp.example"], &mail)
+        .await;
+    assert_eq!(
+        reply.code, 451,
+        "broker down: Postfix keeps the message: {reply}"
+    );
     assert!(site.delivered().is_empty());
 
     let p = proxy.clone();
     blocking(move || p.restore()).await;
     site.connected().await;
-    let reply = site.send("x@sender.example", &["alice@corp.example"], &mail).await;
+    let reply = site
+        .send("x@sender.example", &["alice@corp.example"], &mail)
+        .await;
     assert_eq!(reply.code, 250, "{reply}");
     assert_eq!(site.delivered().len(), 1);
 
@@ -667,4 +767,226 @@ async fn a_broker_down_is_a_4xx_and_the_node_reconnects_when_it_is_back() {
     assert_eq!(site.delivered().len(), 1, "nothing more delivered");
     drop(slow);
     blocking(move || drop(proxy)).await;
+}
+
+/// This process's resident memory, in KiB.
+fn rss_kib() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .unwrap()
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_thousand_requests_for_an_offline_worker_keep_their_deadlines_and_memory_flat() {
+    let site = Arc::new(Site::start("").await);
+    let alice = site
+        .route(
+            "alice@corp.example",
+            Duration::from_millis(500),
+            OnTimeout::Tempfail,
+        )
+        .await;
+    site.connected().await;
+    let mail = Arc::new(message("x@sender.example", "while you were out"));
+    let round = |count: usize| {
+        let site = site.clone();
+        let mail = mail.clone();
+        async move {
+            let mut sessions = tokio::task::JoinSet::new();
+            for _ in 0..count / 50 {
+                for _ in 0..50 {
+                    let (site, mail) = (site.clone(), mail.clone());
+                    sessions.spawn(async move {
+                        let started = std::time::Instant::now();
+                        let reply = site
+                            .send("x@sender.example", &["alice@corp.example"], &mail)
+                            .await;
+                        (reply.code, started.elapsed())
+                    });
+                }
+                while let Some(done) = sessions.join_next().await {
+                    let (code, took) = done.unwrap();
+                    assert_eq!(code, 451, "nobody answers: Postfix keeps it");
+                    assert!(
+                        took < Duration::from_millis(500) + Duration::from_secs(5),
+                        "the deadline is kept: {took:?}"
+                    );
+                }
+            }
+        }
+    };
+    // Warm up (buffers, allocator arenas, connections), then measure across 1,000 more.
+    round(500).await;
+    round(1000).await;
+    let before = rss_kib();
+    round(1000).await;
+    let after = rss_kib();
+    assert_eq!(site.rpc.pending(), 0, "nothing left pending");
+    assert!(
+        after < before + 16 * 1024,
+        "memory stays flat: {before} KiB before, {after} KiB after 1,000 more"
+    );
+    // The requests expire in the worker's queue at their deadline instead of piling up.
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    while site.vhost.depth(&alice.route.queue) != Some(0) {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "expired requests leave the queue: {:?}",
+            site.vhost.depth(&alice.route.queue)
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+#[tokio::test]
+async fn a_delayed_copy_waits_and_its_deadline_applies_the_routes_on_timeout() {
+    let site = Site::start("").await;
+    let alice = site
+        .route(
+            "alice@corp.example",
+            Duration::from_secs(10),
+            OnTimeout::Pass,
+        )
+        .await;
+    let _worker = site
+        .worker(
+            &alice,
+            "[[worker.processors]]\ntype = \"delay\"\nsenders = [\"@slow.example\"]\nhold = \"1s\"\n",
+        )
+        .await;
+    site.connected().await;
+    let reply = site
+        .send(
+            "x@slow.example",
+            &["alice@corp.example"],
+            &message("x@slow.example", "wait"),
+        )
+        .await;
+    assert_eq!(reply.code, 250, "accepted and held: {reply}");
+    assert!(site.delivered().is_empty(), "not delivered yet");
+    let reference = Site::reference(&reply);
+    let held = site.store.requests_of(&reference).await.unwrap();
+    assert_eq!(held[0].state, RequestState::Held);
+    assert_eq!(
+        site.handler.settle_held().await,
+        0,
+        "nothing is due before the hold's deadline"
+    );
+    // The hold was one second: wait it out, then the sweep applies on_timeout = pass.
+    while chrono::Utc::now() <= held[0].deadline {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(site.handler.settle_held().await, 1);
+    assert_eq!(site.delivered().len(), 1, "delivered at the deadline");
+    let decided = site.store.requests_of(&reference).await.unwrap();
+    assert_eq!(decided[0].state, RequestState::Decided);
+    assert_eq!(decided[0].action.as_deref(), Some("deliver"));
+    assert_eq!(site.handler.settle_held().await, 0, "decided once");
+}
+
+#[tokio::test]
+async fn a_worker_decides_a_held_copy_later_and_a_refused_one_goes_back_to_the_sender() {
+    let site = Site::start("").await;
+    let alice = site
+        .route(
+            "alice@corp.example",
+            Duration::from_secs(10),
+            OnTimeout::Tempfail,
+        )
+        .await;
+    site.connected().await;
+    let connection = connect(alice.broker_url.expose()).await;
+    let channel = connection.create_channel().await.unwrap();
+    let mut requests = channel
+        .basic_consume(
+            alice.route.queue.as_str().into(),
+            "later".into(),
+            BasicConsumeOptions::default(),
+            FieldTable::default(),
+        )
+        .await
+        .unwrap();
+    let answer = |delivery: &lapin::message::Delivery, reply: Reply| {
+        let channel = channel.clone();
+        let to = delivery.properties.reply_to().clone().unwrap();
+        let correlation = delivery.properties.correlation_id().clone().unwrap();
+        let user = alice.route.broker_user.clone();
+        async move {
+            channel
+                .basic_publish(
+                    REPLIES_EXCHANGE.into(),
+                    to,
+                    BasicPublishOptions::default(),
+                    &reply.to_json(),
+                    BasicProperties::default()
+                        .with_correlation_id(correlation)
+                        .with_user_id(user.as_str().into()),
+                )
+                .await
+                .unwrap();
+        }
+    };
+    let later = message("x@partner.example", "decide later");
+    let sending = site.send("x@partner.example", &["alice@corp.example"], &later);
+    let working = async {
+        let delivery = requests.next().await.unwrap().unwrap();
+        answer(&delivery, Reply::new(ReplyAction::Delay, "let me think")).await;
+        delivery
+            .acker
+            .ack(BasicAckOptions::default())
+            .await
+            .unwrap();
+        delivery
+    };
+    let (reply, delivery) = tokio::join!(sending, working);
+    assert_eq!(reply.code, 250, "{reply}");
+    assert!(site.delivered().is_empty());
+    // Later, the worker releases it.
+    answer(&delivery, Reply::new(ReplyAction::Pass, "fine after all")).await;
+    let reference = Site::reference(&reply);
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while site.store.requests_of(&reference).await.unwrap()[0].state != RequestState::Decided {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the later reply decides"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert_eq!(site.delivered().len(), 1, "delivered on the worker's word");
+
+    // Held, then past its deadline with on_timeout = tempfail: a report to the sender.
+    let never = message("y@partner.example", "never decided");
+    let sending = site.send("y@partner.example", &["alice@corp.example"], &never);
+    let working = async {
+        let delivery = requests.next().await.unwrap().unwrap();
+        let mut hold = Reply::new(ReplyAction::Delay, "hold");
+        hold.hold_seconds = Some(0);
+        answer(&delivery, hold).await;
+        delivery
+            .acker
+            .ack(BasicAckOptions::default())
+            .await
+            .unwrap();
+    };
+    let (reply, ()) = tokio::join!(sending, working);
+    assert_eq!(reply.code, 250, "{reply}");
+    assert_eq!(site.handler.settle_held().await, 1);
+    let delivered = site.delivered();
+    assert_eq!(delivered.len(), 2);
+    assert!(
+        delivered
+            .iter()
+            .any(|d| d.contains("X-Rcpt-Args: <y@partner.example>")
+                && d.contains("alice@corp.example")),
+        "the sender learns the copy was not delivered: {delivered:?}"
+    );
+    let status = site
+        .store
+        .requests_of(&Site::reference(&reply))
+        .await
+        .unwrap();
+    assert_eq!(status[0].action.as_deref(), Some("refuse"));
 }

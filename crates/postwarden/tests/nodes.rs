@@ -66,7 +66,14 @@ impl Drop for Process {
     }
 }
 
-fn node_config(dir: &Path, name: &str, db: &str, vhost: &Vhost, listen: u16, reinject: u16) -> PathBuf {
+fn node_config(
+    dir: &Path,
+    name: &str,
+    db: &str,
+    vhost: &Vhost,
+    listen: u16,
+    reinject: u16,
+) -> PathBuf {
     let config = dir.join(format!("{name}.toml"));
     std::fs::write(
         &config,
@@ -163,14 +170,22 @@ fn two_nodes_share_one_store_and_broker_and_a_killed_node_loses_nothing() {
             child.wait_with_output()
         })
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let out = Command::new(env!("CARGO_BIN_EXE_postwarden"))
         .arg("--config")
         .arg(&config_b)
         .args(["users", "route", "alice@corp.example", "--timeout", "30s"])
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let settings: HashMap<String, String> = String::from_utf8(out.stdout)
         .unwrap()
         .lines()
@@ -212,7 +227,9 @@ fn two_nodes_share_one_store_and_broker_and_a_killed_node_loses_nothing() {
     postfix.wait_until("node a's first 300", |p| handed_to(p, port_a) >= 300);
     node_a.child.kill().unwrap();
     node_a.child.wait().unwrap();
-    postfix.wait_until("node b to carry on", |p| handed_to(p, port_b) >= PER_NODE / 2);
+    postfix.wait_until("node b to carry on", |p| {
+        handed_to(p, port_b) >= PER_NODE / 2
+    });
     let _node_a_again = {
         let mut node = Process::start(&config_a, "run", dir.path().join("a.log"));
         node.wait_for("connected to the broker", 2);
@@ -232,7 +249,11 @@ fn two_nodes_share_one_store_and_broker_and_a_killed_node_loses_nothing() {
             .or_else(|| header(message, "Message-ID"))
             .expect("smtp-source gives each message an id");
         *ids.entry(id.to_owned()).or_default() += 1;
-        refs.push(header(message, "X-Postwarden-Id").expect("filtered").to_owned());
+        refs.push(
+            header(message, "X-Postwarden-Id")
+                .expect("filtered")
+                .to_owned(),
+        );
     }
     assert_eq!(ids.len(), 2 * PER_NODE, "every message delivered");
     let twice = ids.values().filter(|&&n| n > 1).count();
@@ -270,10 +291,17 @@ fn two_nodes_share_one_store_and_broker_and_a_killed_node_loses_nothing() {
         (messages, by_node, missing)
     });
     let (messages, by_node, missing) = counts;
-    assert_eq!(missing, 0, "every delivered copy is recorded in the one store");
+    assert_eq!(
+        missing, 0,
+        "every delivered copy is recorded in the one store"
+    );
     assert!(messages >= (2 * PER_NODE) as i64, "{messages} records");
     let nodes: Vec<&str> = by_node.iter().map(|(n, _)| n.as_str()).collect();
-    assert_eq!(nodes, ["a", "b"], "each node got its own replies: {by_node:?}");
+    assert_eq!(
+        nodes,
+        ["a", "b"],
+        "each node got its own replies: {by_node:?}"
+    );
     assert!(
         by_node.iter().map(|(_, n)| n).sum::<i64>() >= (2 * PER_NODE) as i64,
         "{by_node:?}"

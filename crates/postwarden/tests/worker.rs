@@ -53,11 +53,7 @@ struct Running {
 impl Running {
     fn start(command: &mut Command, log: PathBuf) -> Running {
         let file = std::fs::File::create(&log).unwrap();
-        let child = command
-            .stdout(Stdio::null())
-            .stderr(file)
-            .spawn()
-            .unwrap();
+        let child = command.stdout(Stdio::null()).stderr(file).spawn().unwrap();
         Running { child, log }
     }
 
@@ -216,7 +212,9 @@ node = "node-a"
 /// Hands the filter at `filter` one message, as Postfix would; its reply to the data.
 fn deliver(filter: &str, from: &str, to: &str, subject: &str) -> String {
     let stream = TcpStream::connect(filter).unwrap();
-    stream.set_read_timeout(Some(Duration::from_secs(90))).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(90)))
+        .unwrap();
     let mut reader = BufReader::new(stream.try_clone().unwrap());
     let mut writer = stream;
     let mut reply = || {
@@ -230,8 +228,7 @@ fn deliver(filter: &str, from: &str, to: &str, subject: &str) -> String {
         }
     };
     reply();
-    let message =
-        format!("From: {from}\r\nTo: {to}\r\nSubject: {subject}\r\n\r\nHello.\r\n.\r\n");
+    let message = format!("From: {from}\r\nTo: {to}\r\nSubject: {subject}\r\n\r\nHello.\r\n.\r\n");
     let mut last = String::new();
     for command in [
         "EHLO postfix.test\r\n".to_string(),
@@ -281,7 +278,11 @@ fn an_admin_routes_a_user_whose_worker_refuses_their_copy_and_survives_a_killed_
     let _run = site.run();
     let refused = site.deliver("sales@pushy.example", "alice@corp.example", "offer");
     assert!(refused.starts_with("554"), "{refused}");
-    let status = ok(&site.config, &["mail", "status", &reference(&refused)], None);
+    let status = ok(
+        &site.config,
+        &["mail", "status", &reference(&refused)],
+        None,
+    );
     assert!(
         status.contains("state=answered") && status.contains("action=reject"),
         "{status}"
@@ -305,12 +306,20 @@ fn an_admin_routes_a_user_whose_worker_refuses_their_copy_and_survives_a_killed_
     let sending = {
         let filter = site.filter.clone();
         std::thread::spawn(move || {
-            deliver(&filter, "late@partner.example", "alice@corp.example", "redelivered")
+            deliver(
+                &filter,
+                "late@partner.example",
+                "alice@corp.example",
+                "redelivered",
+            )
         })
     };
     let deadline = Instant::now() + WAIT;
     while site.vhost.unacked(&settings["queue"]) != Some(1) {
-        assert!(Instant::now() < deadline, "the slow worker took the request");
+        assert!(
+            Instant::now() < deadline,
+            "the slow worker took the request"
+        );
         std::thread::sleep(Duration::from_millis(20));
     }
     slow.signal("-KILL");
@@ -321,10 +330,17 @@ fn an_admin_routes_a_user_whose_worker_refuses_their_copy_and_survives_a_killed_
         "[[worker.processors]]\ntype = \"lists\"\nblock_senders = [\"@pushy.example\"]\n",
     );
     let reply = sending.join().unwrap();
-    assert!(reply.starts_with("250"), "redelivered and answered: {reply}");
+    assert!(
+        reply.starts_with("250"),
+        "redelivered and answered: {reply}"
+    );
     assert_eq!(site.delivered().len(), 2);
 
-    ok(&site.config, &["users", "unroute", "alice@corp.example"], None);
+    ok(
+        &site.config,
+        &["users", "unroute", "alice@corp.example"],
+        None,
+    );
     assert!(site.vhost.users().is_empty(), "the broker user is gone");
     assert_eq!(site.vhost.depth(&settings["queue"]), None, "and the queue");
 }
@@ -351,7 +367,11 @@ fn the_python_example_worker_speaks_the_protocol() {
     let _run = site.run();
     let refused = site.deliver("sales@pushy.example", "bob@corp.example", "offer");
     assert!(refused.starts_with("554"), "{refused}: {}", worker.log());
-    let tagged = site.deliver("billing@partner.example", "bob@corp.example", "Your invoice");
+    let tagged = site.deliver(
+        "billing@partner.example",
+        "bob@corp.example",
+        "Your invoice",
+    );
     assert!(tagged.starts_with("250"), "{tagged}");
     let delivered = site.delivered();
     assert_eq!(delivered.len(), 1);

@@ -109,6 +109,7 @@ pub async fn serve_filter(
         ));
     }
     let filter = Arc::new(filter);
+    postwarden_filter::start_held(&filter, std::time::Duration::from_secs(5));
     let listen = listener
         .local_addr()
         .map_or_else(|_| "?".into(), |a| a.to_string());

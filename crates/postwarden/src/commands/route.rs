@@ -48,10 +48,12 @@ pub async fn route(args: RouteArgs, paths: &ConfigPaths) -> Result<ExitCode> {
         aliases.push(alias);
     }
     let store = open_store(&config).await?;
-    let user = store
-        .user_by_address(&args.email)
-        .await?
-        .with_context(|| format!("no user `{}`; add one with `postwarden users add`", args.email))?;
+    let user = store.user_by_address(&args.email).await?.with_context(|| {
+        format!(
+            "no user `{}`; add one with `postwarden users add`",
+            args.email
+        )
+    })?;
     let made = postwarden_mq::create_route(
         &config.mq,
         &store,
