@@ -153,6 +153,14 @@ async fn run_local(command: UsersCommand, paths: &ConfigPaths) -> Result<ExitCod
             }
         }
         UsersCommand::Remove { email } => {
+            if let Some(found) = store.user_by_address(&email).await?
+                && store.route_of_user(found.id).await?.is_some()
+            {
+                bail!(
+                    "`{email}` has a route to their own worker; remove it first with \
+                     `postwarden users unroute {email}` (it removes the broker user and queue too)"
+                );
+            }
             if !store.delete_user(&email).await? {
                 bail!("no user `{email}` (see `postwarden users list`)");
             }
