@@ -308,7 +308,7 @@ async fn connect(rpc: &Rpc) -> Result<(Connection, lapin::Consumer), String> {
     )
     .await
     .map_err(|_| "connection timed out".to_owned())?
-    .map_err(|e| redact(&e.to_string()))?;
+    .map_err(|e| redact_credentials(&e.to_string()))?;
     let setup = async {
         let publish = connection.create_channel().await?;
         publish
@@ -331,7 +331,9 @@ async fn connect(rpc: &Rpc) -> Result<(Connection, lapin::Consumer), String> {
             .await?;
         Ok::<_, lapin::Error>((publish, consumer))
     };
-    let (publish, consumer) = setup.await.map_err(|e| redact(&e.to_string()))?;
+    let (publish, consumer) = setup
+        .await
+        .map_err(|e| redact_credentials(&e.to_string()))?;
     inner.link.send_replace(Some(publish));
     Ok((connection, consumer))
 }
@@ -451,11 +453,25 @@ fn dead_reason(properties: &BasicProperties) -> String {
 }
 
 /// Errors from the AMQP client may quote the URL; keep credentials out of logs.
-fn redact(text: &str) -> String {
+pub fn redact_credentials(text: &str) -> String {
     match (text.find("://"), text.rfind('@')) {
         (Some(start), Some(at)) if at > start => {
             format!("{}://[redacted]{}", &text[..start], &text[at..])
         }
         _ => text.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn credentials_never_reach_a_message() {
+        assert_eq!(
+            redact_credentials("amqp://worker:s3cret@mq.example:5672/%2f: connection refused"),
+            "amqp://[redacted]@mq.example:5672/%2f: connection refused"
+        );
+        assert_eq!(redact_credentials("no url here"), "no url here");
     }
 }

@@ -19,7 +19,7 @@ pub mod topology;
 mod url;
 pub mod wire;
 
-pub use client::{LateReply, Rpc, RpcError, Target};
+pub use client::{LateReply, Rpc, RpcError, Target, redact_credentials};
 pub use provision::{ProvisionError, Provisioner, WorkerUser, new_password};
 pub use routes::{Provisioned, RouteError, RouteRequest, create_route, remove_route};
 pub use url::{BrokerUrl, UrlError};

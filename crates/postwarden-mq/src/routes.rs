@@ -112,11 +112,19 @@ pub async fn create_route(
             read: &read,
         })
         .await?;
-    let channel = connection.create_channel().await.map_err(broker_error)?;
-    topology::declare_user_queue(&channel, &queue, mq.delivery_limit)
-        .await
-        .map_err(broker_error)?;
+    let declared = async {
+        let channel = connection.create_channel().await?;
+        topology::declare_user_queue(&channel, &queue, mq.delivery_limit).await
+    }
+    .await;
     let _ = connection.close(200, "done".into()).await;
+    if let Err(error) = declared {
+        // Leave no broker user behind for a route that does not exist.
+        let _ = Provisioner::from_config(mq)?
+            .delete_worker_user(&broker_user)
+            .await;
+        return Err(broker_error(error));
+    }
     let mut addresses = vec![user.address.clone()];
     for alias in request.aliases {
         if !addresses.contains(alias) {

@@ -247,12 +247,26 @@ impl Store {
 
     /// The route of a user, if any.
     pub async fn route_of_user(&self, user_id: i64) -> Result<Option<RouteRecord>, StoreError> {
+        self.route_where("r.user_id", user_id).await
+    }
+
+    /// A route by its id (enabled or not).
+    pub async fn route_by_id(&self, id: i64) -> Result<Option<RouteRecord>, StoreError> {
+        self.route_where("r.id", id).await
+    }
+
+    /// The one route whose `column` (`r.id` or `r.user_id`) is `value`, with its addresses.
+    async fn route_where(
+        &self,
+        column: &'static str,
+        value: i64,
+    ) -> Result<Option<RouteRecord>, StoreError> {
         let row = self
             .query(&format!(
                 "SELECT {ROUTE_COLUMNS} FROM routes r JOIN users u ON u.id = r.user_id \
-                 WHERE r.user_id = ?"
+                 WHERE {column} = ?"
             ))
-            .bind(user_id)
+            .bind(value)
             .fetch_optional(&self.pool)
             .await
             .map_err(StoreError::query("reading a route"))?;
@@ -448,23 +462,6 @@ impl Store {
             .await
             .map_err(StoreError::query("reading held requests"))?;
         rows.iter().map(request_from_row).collect()
-    }
-
-    /// A route by its id (enabled or not).
-    pub async fn route_by_id(&self, id: i64) -> Result<Option<RouteRecord>, StoreError> {
-        let row = self
-            .query(&format!(
-                "SELECT {ROUTE_COLUMNS} FROM routes r JOIN users u ON u.id = r.user_id \
-                 WHERE r.id = ?"
-            ))
-            .bind(id)
-            .fetch_optional(&self.pool)
-            .await
-            .map_err(StoreError::query("reading a route"))?;
-        let Some(row) = row else { return Ok(None) };
-        let mut route = route_from_row(&row)?;
-        route.addresses = self.route_addresses(route.id).await?;
-        Ok(Some(route))
     }
 
     /// One request.

@@ -25,7 +25,7 @@ use lapin::types::FieldTable;
 use lapin::{BasicProperties, Channel, Confirmation, Connection, ConnectionProperties};
 use postwarden_mq::topology::REPLIES_EXCHANGE;
 use postwarden_mq::wire::REPLY_TYPE;
-use postwarden_mq::{BrokerUrl, Request};
+use postwarden_mq::{BrokerUrl, Request, redact_credentials};
 use process::Pipeline;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -89,7 +89,7 @@ async fn session(
     )
     .await
     .map_err(|_| "connecting timed out".to_owned())?
-    .map_err(|e| format!("connecting: {}", redact(&e.to_string())))?;
+    .map_err(|e| format!("connecting: {}", redact_credentials(&e.to_string())))?;
     let channel = connection
         .create_channel()
         .await
@@ -153,13 +153,7 @@ async fn handle(
         Ok(request) => request,
         Err(error) => {
             tracing::warn!(%error, "not a request; rejected (dead-lettered)");
-            let _ = delivery
-                .acker
-                .nack(BasicNackOptions {
-                    requeue: false,
-                    ..BasicNackOptions::default()
-                })
-                .await;
+            reject(&delivery).await;
             return;
         }
     };
@@ -176,13 +170,7 @@ async fn handle(
         .unwrap_or_else(|| request.id.clone());
     let Some(reply_to) = reply_to else {
         tracing::warn!(r#ref = %request.reference, "request without reply_to; rejected");
-        let _ = delivery
-            .acker
-            .nack(BasicNackOptions {
-                requeue: false,
-                ..BasicNackOptions::default()
-            })
-            .await;
+        reject(&delivery).await;
         return;
     };
     if request.deadline < chrono::Utc::now() {
@@ -233,11 +221,14 @@ async fn handle(
     }
 }
 
-fn redact(text: &str) -> String {
-    match (text.find("://"), text.rfind('@')) {
-        (Some(start), Some(at)) if at > start => {
-            format!("{}://[redacted]{}", &text[..start], &text[at..])
-        }
-        _ => text.to_owned(),
-    }
+/// Gives a request back for good: the broker dead-letters it to the node that asked, which
+/// applies the route's `on_timeout` at once.
+async fn reject(delivery: &lapin::message::Delivery) {
+    let _ = delivery
+        .acker
+        .nack(BasicNackOptions {
+            requeue: false,
+            ..BasicNackOptions::default()
+        })
+        .await;
 }

@@ -218,6 +218,57 @@ async fn connect(url: &str) -> Connection {
         .unwrap()
 }
 
+/// A hand-written worker for a route: raw AMQP with the worker's own credentials, to play
+/// the well-behaved, the confused and the flaky worker.
+struct HandWorker {
+    _connection: Connection,
+    channel: lapin::Channel,
+    requests: lapin::Consumer,
+    user: String,
+}
+
+impl HandWorker {
+    async fn start(route: &Provisioned) -> HandWorker {
+        let connection = connect(route.broker_url.expose()).await;
+        let channel = connection.create_channel().await.unwrap();
+        let requests = channel
+            .basic_consume(
+                route.route.queue.as_str().into(),
+                "hand".into(),
+                BasicConsumeOptions::default(),
+                FieldTable::default(),
+            )
+            .await
+            .unwrap();
+        HandWorker {
+            _connection: connection,
+            channel,
+            requests,
+            user: route.route.broker_user.clone(),
+        }
+    }
+
+    async fn next(&mut self) -> lapin::message::Delivery {
+        self.requests.next().await.unwrap().unwrap()
+    }
+
+    /// Publishes `body` as the reply to `request`, as this route's worker.
+    async fn answer(&self, request: &lapin::message::Delivery, body: &[u8]) {
+        self.channel
+            .basic_publish(
+                REPLIES_EXCHANGE.into(),
+                request.properties.reply_to().clone().unwrap(),
+                BasicPublishOptions::default(),
+                body,
+                BasicProperties::default()
+                    .with_correlation_id(request.properties.correlation_id().clone().unwrap())
+                    .with_user_id(self.user.as_str().into()),
+            )
+            .await
+            .unwrap();
+    }
+}
+
 #[tokio::test]
 async fn a_users_worker_rejects_their_copy_from_a_blocked_sender_and_the_others_get_theirs() {
     let site = Site::start("").await;
@@ -299,36 +350,14 @@ async fn a_request_holds_only_that_users_recipients_and_a_reply_returns_to_the_n
         .await;
     site.connected().await;
     // A hand-written worker: reads the request, answers `tag`.
-    let connection = connect(alice.broker_url.expose()).await;
-    let channel = connection.create_channel().await.unwrap();
-    let mut requests = channel
-        .basic_consume(
-            alice.route.queue.as_str().into(),
-            "test".into(),
-            BasicConsumeOptions::default(),
-            FieldTable::default(),
-        )
-        .await
-        .unwrap();
-    let broker_user = alice.route.broker_user.clone();
+    let mut worker = HandWorker::start(&alice).await;
     let seen = tokio::spawn(async move {
-        let delivery = requests.next().await.unwrap().unwrap();
+        let delivery = worker.next().await;
         let request = Request::from_json(&delivery.data).unwrap();
         let mut reply = Reply::new(ReplyAction::Tag, "newsletter");
         reply.tags = vec!["newsletter".into()];
         reply.subject_prefix = Some("[news] ".into());
-        channel
-            .basic_publish(
-                REPLIES_EXCHANGE.into(),
-                delivery.properties.reply_to().clone().unwrap(),
-                BasicPublishOptions::default(),
-                &reply.to_json(),
-                BasicProperties::default()
-                    .with_correlation_id(delivery.properties.correlation_id().clone().unwrap())
-                    .with_user_id(broker_user.as_str().into()),
-            )
-            .await
-            .unwrap();
+        worker.answer(&delivery, &reply.to_json()).await;
         delivery
             .acker
             .ack(BasicAckOptions::default())
@@ -600,32 +629,12 @@ async fn a_garbage_reply_is_refused_and_the_route_falls_back() {
         )
         .await;
     site.connected().await;
-    let connection = connect(alice.broker_url.expose()).await;
-    let channel = connection.create_channel().await.unwrap();
-    let mut requests = channel
-        .basic_consume(
-            alice.route.queue.as_str().into(),
-            "garbage".into(),
-            BasicConsumeOptions::default(),
-            FieldTable::default(),
-        )
-        .await
-        .unwrap();
-    let broker_user = alice.route.broker_user.clone();
+    let mut worker = HandWorker::start(&alice).await;
     tokio::spawn(async move {
-        let delivery = requests.next().await.unwrap().unwrap();
-        channel
-            .basic_publish(
-                REPLIES_EXCHANGE.into(),
-                delivery.properties.reply_to().clone().unwrap(),
-                BasicPublishOptions::default(),
-                b"{\"version\":1,\"action\":\"explode\"}",
-                BasicProperties::default()
-                    .with_correlation_id(delivery.properties.correlation_id().clone().unwrap())
-                    .with_user_id(broker_user.as_str().into()),
-            )
-            .await
-            .unwrap();
+        let delivery = worker.next().await;
+        worker
+            .answer(&delivery, b"{\"version\":1,\"action\":\"explode\"}")
+            .await;
         delivery
             .acker
             .ack(BasicAckOptions::default())
@@ -665,20 +674,12 @@ async fn a_request_no_worker_can_take_is_dead_lettered_back_before_its_deadline(
         .await;
     site.connected().await;
     // A worker that always gives the request back: the delivery limit (2) ends it.
-    let connection = connect(alice.broker_url.expose()).await;
-    let channel = connection.create_channel().await.unwrap();
-    let mut requests = channel
-        .basic_consume(
-            alice.route.queue.as_str().into(),
-            "flaky".into(),
-            BasicConsumeOptions::default(),
-            FieldTable::default(),
-        )
-        .await
-        .unwrap();
+    let mut worker = HandWorker::start(&alice).await;
     tokio::spawn(async move {
-        while let Some(Ok(delivery)) = requests.next().await {
-            let _ = delivery
+        loop {
+            let _ = worker
+                .next()
+                .await
                 .acker
                 .nack(BasicNackOptions {
                     requeue: true,
@@ -898,42 +899,17 @@ async fn a_worker_decides_a_held_copy_later_and_a_refused_one_goes_back_to_the_s
         )
         .await;
     site.connected().await;
-    let connection = connect(alice.broker_url.expose()).await;
-    let channel = connection.create_channel().await.unwrap();
-    let mut requests = channel
-        .basic_consume(
-            alice.route.queue.as_str().into(),
-            "later".into(),
-            BasicConsumeOptions::default(),
-            FieldTable::default(),
-        )
-        .await
-        .unwrap();
-    let answer = |delivery: &lapin::message::Delivery, reply: Reply| {
-        let channel = channel.clone();
-        let to = delivery.properties.reply_to().clone().unwrap();
-        let correlation = delivery.properties.correlation_id().clone().unwrap();
-        let user = alice.route.broker_user.clone();
-        async move {
-            channel
-                .basic_publish(
-                    REPLIES_EXCHANGE.into(),
-                    to,
-                    BasicPublishOptions::default(),
-                    &reply.to_json(),
-                    BasicProperties::default()
-                        .with_correlation_id(correlation)
-                        .with_user_id(user.as_str().into()),
-                )
-                .await
-                .unwrap();
-        }
-    };
+    let mut worker = HandWorker::start(&alice).await;
     let later = message("x@partner.example", "decide later");
     let sending = site.send("x@partner.example", &["alice@corp.example"], &later);
     let working = async {
-        let delivery = requests.next().await.unwrap().unwrap();
-        answer(&delivery, Reply::new(ReplyAction::Delay, "let me think")).await;
+        let delivery = worker.next().await;
+        worker
+            .answer(
+                &delivery,
+                &Reply::new(ReplyAction::Delay, "let me think").to_json(),
+            )
+            .await;
         delivery
             .acker
             .ack(BasicAckOptions::default())
@@ -945,7 +921,12 @@ async fn a_worker_decides_a_held_copy_later_and_a_refused_one_goes_back_to_the_s
     assert_eq!(reply.code, 250, "{reply}");
     assert!(site.delivered().is_empty());
     // Later, the worker releases it.
-    answer(&delivery, Reply::new(ReplyAction::Pass, "fine after all")).await;
+    worker
+        .answer(
+            &delivery,
+            &Reply::new(ReplyAction::Pass, "fine after all").to_json(),
+        )
+        .await;
     let reference = Site::reference(&reply);
     let deadline = std::time::Instant::now() + Duration::from_secs(10);
     while site.store.requests_of(&reference).await.unwrap()[0].state != RequestState::Decided {
@@ -961,10 +942,10 @@ async fn a_worker_decides_a_held_copy_later_and_a_refused_one_goes_back_to_the_s
     let never = message("y@partner.example", "never decided");
     let sending = site.send("y@partner.example", &["alice@corp.example"], &never);
     let working = async {
-        let delivery = requests.next().await.unwrap().unwrap();
+        let delivery = worker.next().await;
         let mut hold = Reply::new(ReplyAction::Delay, "hold");
         hold.hold_seconds = Some(0);
-        answer(&delivery, hold).await;
+        worker.answer(&delivery, &hold.to_json()).await;
         delivery
             .acker
             .ack(BasicAckOptions::default())
@@ -989,4 +970,47 @@ async fn a_worker_decides_a_held_copy_later_and_a_refused_one_goes_back_to_the_s
         .await
         .unwrap();
     assert_eq!(status[0].action.as_deref(), Some("refuse"));
+}
+
+#[tokio::test]
+async fn another_users_address_cannot_be_an_alias_and_a_refused_route_leaves_nothing() {
+    let site = Site::start("").await;
+    let _bob = site
+        .route(
+            "bob@corp.example",
+            Duration::from_secs(5),
+            OnTimeout::Tempfail,
+        )
+        .await;
+    let alice = site
+        .store
+        .create_user(&NewUser {
+            address: "alice@corp.example",
+            display_name: None,
+            role: Role::User,
+            domains: &[],
+            password_hash: None,
+            source: UserSource::Local,
+        })
+        .await
+        .unwrap();
+    let refused = postwarden_mq::create_route(
+        &site.mq,
+        &site.store,
+        &RouteRequest {
+            user: &alice,
+            timeout: Duration::from_secs(5),
+            on_timeout: OnTimeout::Tempfail,
+            aliases: &["bob@corp.example".to_string()],
+        },
+    )
+    .await;
+    let error = refused.err().expect("refused").to_string();
+    assert!(error.contains("another user's address"), "{error}");
+    assert!(site.store.route_of_user(alice.id).await.unwrap().is_none());
+    assert_eq!(
+        site.vhost.users().len(),
+        1,
+        "only bob's worker has a broker user"
+    );
 }

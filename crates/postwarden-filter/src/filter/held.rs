@@ -236,13 +236,20 @@ impl Filter {
         let now = Utc::now();
         let mut settled = 0;
         for request in held {
+            let deleted = matches!(
+                store.quarantine_entry(&request.message_id).await,
+                Ok(Some(entry)) if entry.deleted.is_some()
+            );
             let waiting = match store.quarantine_unreleased(&request.message_id).await {
-                Ok(waiting) => waiting.into_iter().any(|r| {
-                    request
-                        .recipients
-                        .iter()
-                        .any(|m| m.eq_ignore_ascii_case(&r))
-                }),
+                Ok(waiting) => {
+                    !deleted
+                        && waiting.into_iter().any(|r| {
+                            request
+                                .recipients
+                                .iter()
+                                .any(|m| m.eq_ignore_ascii_case(&r))
+                        })
+                }
                 Err(error) => {
                     tracing::warn!(%error, "cannot read a held copy's quarantine entry");
                     continue;
