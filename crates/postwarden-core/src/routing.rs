@@ -65,7 +65,8 @@ impl FromStr for OnTimeout {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum RequestState {
-    /// Published and confirmed by the broker; no answer yet.
+    /// Published; no answer yet. (The filter writes a request's row when it ends, so this
+    /// state is only read from rows written before that.)
     Sent,
     /// The worker answered (its action, tags and findings are kept).
     Answered,

@@ -52,6 +52,7 @@ pub struct Filter {
     users: Option<UserSettingsCache>,
     /// Per-user processing, when `[mq]` is configured.
     rpc: Option<Rpc>,
+    status: Option<routes::StatusWriter>,
 }
 
 /// What happened to one message.
@@ -109,12 +110,14 @@ impl Filter {
             users: store.clone().map(UserSettingsCache::new),
             store,
             rpc: None,
+            status: None,
         })
     }
 
     /// Sends routed users' copies to their workers through `rpc` ([`crate::routes`]).
     pub fn with_rpc(mut self, rpc: Rpc) -> Self {
         self.rpc = Some(rpc);
+        self.status = self.store.clone().map(routes::StatusWriter::start);
         self
     }
 
@@ -214,7 +217,7 @@ impl Filter {
         {
             let answers = routes::ask_all(
                 rpc,
-                self.store.as_ref(),
+                self.status.as_ref(),
                 &id,
                 &scanned,
                 &findings,

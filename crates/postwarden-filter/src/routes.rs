@@ -12,14 +12,15 @@
 //! message are asked at once; each waits at most its route's timeout. When no usable reply
 //! comes (timeout, broker unreachable, nack, dead letter, garbage), the route's
 //! `on_timeout` decides: `tempfail` (the default: 4xx, Postfix retries, nothing lost),
-//! `pass`, or `quarantine`. Every request gets a `mail_status` row.
+//! `pass`, or `quarantine`. Every request gets a `mail_status` row when it ends, written
+//! in a group commit with other requests' ([`StatusWriter`]).
 
 use crate::message::Scanned;
 use crate::policy::Decision;
 use chrono::Utc;
 use postwarden_core::{Action, Finding, OnTimeout, RequestState, Tag};
 use postwarden_mq::{Envelope, Reply, ReplyAction, Request, Rpc, RpcError, Target};
-use postwarden_store::{RequestEnd, RequestRecord, RouteRecord, Store};
+use postwarden_store::{RequestRecord, RouteRecord, Store};
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::time::Instant;
@@ -41,7 +42,7 @@ pub struct Answer {
 /// Asks every route's worker about its recipients' copy, in parallel.
 pub async fn ask_all(
     rpc: &Rpc,
-    store: Option<&Store>,
+    status: Option<&StatusWriter>,
     id: &str,
     scanned: &Scanned,
     findings: &[Finding],
@@ -55,7 +56,7 @@ pub async fn ask_all(
                 .find(|(s, _)| s == r)
                 .is_none_or(|(_, d)| !matches!(d.action, Action::Reject | Action::Tempfail))
         });
-        open.then(|| ask(rpc, store, id, scanned, findings, site, route, recipients))
+        open.then(|| ask(rpc, status, id, scanned, findings, site, route, recipients))
     });
     futures_util::future::join_all(asks).await
 }
@@ -63,7 +64,7 @@ pub async fn ask_all(
 #[allow(clippy::too_many_arguments)]
 async fn ask(
     rpc: &Rpc,
-    store: Option<&Store>,
+    status: Option<&StatusWriter>,
     id: &str,
     scanned: &Scanned,
     findings: &[Finding],
@@ -120,36 +121,8 @@ async fn ask(
         queue: route.queue.clone(),
         broker_user: route.broker_user.clone(),
     };
-    let record = RequestRecord {
-        request_id: request_id.clone(),
-        message_id: id.to_owned(),
-        route_id: route.id,
-        user_address: route.user_address.clone(),
-        recipients: recipients.clone(),
-        node: rpc.node().to_owned(),
-        state: RequestState::Sent,
-        action: None,
-        tags: Vec::new(),
-        findings: None,
-        detail: None,
-        sent: Utc::now(),
-        answered: None,
-        deadline: request.deadline,
-    };
-    // The row is written while the request travels: it costs the reply no time.
-    let recorded = async {
-        match store {
-            Some(store) => store
-                .record_request(&record)
-                .await
-                .map_err(|e| e.to_string()),
-            None => Ok(()),
-        }
-    };
-    let (recorded, result) = tokio::join!(recorded, rpc.call(&target, &request, deadline));
-    if let Err(error) = &recorded {
-        tracing::warn!(%id, %error, "could not record a request's status");
-    }
+    let sent = Utc::now();
+    let result = rpc.call(&target, &request, deadline).await;
     let elapsed = started.elapsed();
     let answer = answer_of(&route, recipients, &result);
     postwarden_core::metrics::metrics().mq_request(
@@ -168,8 +141,19 @@ async fn ask(
         Err(error) => tracing::warn!(%id, user = %route.user_address, %error,
             on_timeout = route.on_timeout.as_str(), "worker gave no usable answer"),
     }
-    if let (Some(store), Ok(())) = (store, recorded) {
-        finish(store, &request_id, &route, &result).await;
+    if let Some(status) = status {
+        status
+            .write(ended(
+                request_id,
+                id,
+                &route,
+                answer.recipients.clone(),
+                rpc.node(),
+                sent,
+                request.deadline,
+                &result,
+            ))
+            .await;
     }
     answer
 }
@@ -251,51 +235,98 @@ fn answer_of(
     answer
 }
 
-async fn finish(
-    store: &Store,
-    request_id: &str,
+/// The request's `mail_status` row, as it ended.
+#[allow(clippy::too_many_arguments)]
+fn ended(
+    request_id: String,
+    message_id: &str,
     route: &RouteRecord,
+    recipients: Vec<String>,
+    node: &str,
+    sent: chrono::DateTime<Utc>,
+    deadline: chrono::DateTime<Utc>,
     result: &Result<Reply, RpcError>,
-) {
-    let (findings, detail) = match result {
-        Ok(reply) => (
-            serde_json::to_value(&reply.findings).ok(),
-            (!reply.reason.is_empty()).then(|| reply.reason.clone()),
-        ),
-        Err(error) => (None, Some(error.to_string())),
+) -> RequestRecord {
+    let mut record = RequestRecord {
+        request_id,
+        message_id: message_id.to_owned(),
+        route_id: route.id,
+        user_address: route.user_address.clone(),
+        recipients,
+        node: node.to_owned(),
+        state: RequestState::Answered,
+        action: None,
+        tags: Vec::new(),
+        findings: None,
+        detail: None,
+        sent,
+        answered: Some(Utc::now()),
+        deadline,
     };
-    let end = match result {
-        Ok(reply) => RequestEnd {
-            state: if reply.action == ReplyAction::Delay {
-                RequestState::Held
-            } else {
-                RequestState::Answered
-            },
-            deadline: (reply.action == ReplyAction::Delay).then(|| {
+    match result {
+        Ok(reply) => {
+            record.action = Some(reply.action.as_str().to_owned());
+            record.tags = reply.tags.clone();
+            record.findings = serde_json::to_value(&reply.findings).ok();
+            record.detail = (!reply.reason.is_empty()).then(|| reply.reason.clone());
+            if reply.action == ReplyAction::Delay {
                 let hold = reply
                     .hold_seconds
                     .map_or(DEFAULT_HOLD, Duration::from_secs)
                     .min(MAX_HOLD);
-                Utc::now() + chrono::Duration::from_std(hold).unwrap_or(chrono::Duration::days(1))
-            }),
-            action: Some(reply.action.as_str()),
-            tags: &reply.tags,
-            findings: findings.as_ref(),
-            detail: detail.as_deref(),
-            answered: Utc::now(),
-        },
-        Err(error) => RequestEnd {
-            state: error.state(),
-            action: Some(route.on_timeout.as_str()),
-            tags: &[],
-            findings: None,
-            detail: detail.as_deref(),
-            answered: Utc::now(),
-            deadline: None,
-        },
-    };
-    if let Err(error) = store.finish_request(request_id, &end).await {
-        tracing::warn!(%request_id, %error, "could not record a request's end");
+                record.state = RequestState::Held;
+                record.deadline = Utc::now()
+                    + chrono::Duration::from_std(hold).unwrap_or(chrono::Duration::days(1));
+            }
+        }
+        Err(error) => {
+            record.state = error.state();
+            record.action = Some(route.on_timeout.as_str().to_owned());
+            record.detail = Some(error.to_string());
+        }
+    }
+    record
+}
+
+/// Group commit for `mail_status`: each request's row is written once, when it ends, and
+/// the rows of concurrent requests go to the store together in one transaction (as the
+/// message records do, [`crate::recorder`]). The request waits for its row before the
+/// message is answered, so `mail status` knows it as soon as Postfix does.
+pub struct StatusWriter {
+    queue: tokio::sync::mpsc::Sender<(RequestRecord, tokio::sync::oneshot::Sender<()>)>,
+}
+
+impl StatusWriter {
+    /// Starts the writer task (it ends when the writer is dropped).
+    pub fn start(store: Store) -> Self {
+        let (queue, mut incoming) =
+            tokio::sync::mpsc::channel::<(RequestRecord, tokio::sync::oneshot::Sender<()>)>(1024);
+        tokio::spawn(async move {
+            let mut batch = Vec::with_capacity(256);
+            while incoming.recv_many(&mut batch, 256).await > 0 {
+                let (rows, waiting): (Vec<_>, Vec<_>) = batch.drain(..).unzip();
+                if let Err(error) = store.record_requests(&rows).await {
+                    tracing::warn!(%error, count = rows.len(), "storing request rows together failed; one by one");
+                    for row in &rows {
+                        if let Err(error) = store.record_request(row).await {
+                            tracing::error!(request = %row.request_id, %error, "storing a request's row failed");
+                        }
+                    }
+                }
+                for done in waiting {
+                    let _ = done.send(());
+                }
+            }
+        });
+        Self { queue }
+    }
+
+    /// Stores `row`; returns once it is committed (or given up on, logged).
+    pub async fn write(&self, row: RequestRecord) {
+        let (done, committed) = tokio::sync::oneshot::channel();
+        if self.queue.send((row, done)).await.is_ok() {
+            let _ = committed.await;
+        }
     }
 }
 

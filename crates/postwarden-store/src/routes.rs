@@ -372,8 +372,28 @@ impl Store {
         Ok(Some(route))
     }
 
-    /// Records a request as sent (before it is published, so a crash leaves a trace).
-    pub async fn record_request(&self, request: &RequestRecord) -> Result<(), StoreError> {
+    /// Records requests as they ended, together in one transaction (the filter's group
+    /// commit of status rows).
+    pub async fn record_requests(&self, batch: &[RequestRecord]) -> Result<(), StoreError> {
+        const CONTEXT: &str = "recording requests";
+        let mut tx = self
+            .pool
+            .begin()
+            .await
+            .map_err(StoreError::query(CONTEXT))?;
+        for request in batch {
+            self.insert_request(request)
+                .execute(&mut *tx)
+                .await
+                .map_err(StoreError::query(CONTEXT))?;
+        }
+        tx.commit().await.map_err(StoreError::query(CONTEXT))
+    }
+
+    fn insert_request(
+        &self,
+        request: &RequestRecord,
+    ) -> sqlx::query::Query<'static, sqlx::Any, sqlx::any::AnyArguments> {
         self.query(&format!(
             "INSERT INTO mail_status ({REQUEST_COLUMNS}) \
              VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
@@ -382,19 +402,24 @@ impl Store {
         .bind(request.message_id.clone())
         .bind(request.route_id)
         .bind(request.user_address.clone())
-        .bind(json(&request.recipients)?)
+        .bind(json(&request.recipients).unwrap_or_else(|_| "[]".into()))
         .bind(request.node.clone())
         .bind(request.state.as_str())
         .bind(request.action.clone())
-        .bind(json(&request.tags)?)
+        .bind(json(&request.tags).unwrap_or_else(|_| "[]".into()))
         .bind(request.findings.as_ref().map(|f| f.to_string()))
         .bind(request.detail.clone())
         .bind(to_us(request.sent))
         .bind(request.answered.map(to_us))
         .bind(to_us(request.deadline))
-        .execute(&self.pool)
-        .await
-        .map_err(StoreError::query("recording a request"))?;
+    }
+
+    /// Records one request (as sent, or as it ended).
+    pub async fn record_request(&self, request: &RequestRecord) -> Result<(), StoreError> {
+        self.insert_request(request)
+            .execute(&self.pool)
+            .await
+            .map_err(StoreError::query("recording a request"))?;
         Ok(())
     }
 

@@ -90,6 +90,8 @@ impl Site {
             listener,
             Arc::new(ServerConfig {
                 hostname: "filter.test".into(),
+                // Room for the 50 concurrent senders of the load test and the ones closing.
+                max_sessions: 256,
                 ..ServerConfig::default()
             }),
             filter.clone(),
