@@ -269,6 +269,14 @@ fn an_admin_routes_a_user_whose_worker_refuses_their_copy_and_survives_a_killed_
     );
     assert_eq!(settings["on_timeout"], "tempfail");
     assert_eq!(site.vhost.users(), [settings["broker_user"].clone()]);
+    let listed = ok(&site.config, &["users", "list"], None);
+    assert!(
+        listed.contains(&format!(
+            "route: {} (timeout 1m, on_timeout tempfail)",
+            settings["queue"]
+        )),
+        "{listed}"
+    );
 
     let mut worker = site.worker(
         "lists",

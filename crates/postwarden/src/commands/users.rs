@@ -127,15 +127,24 @@ async fn run_local(command: UsersCommand, paths: &ConfigPaths) -> Result<ExitCod
             eprintln!("added {address} ({role})");
         }
         UsersCommand::List { json } => {
+            let routes: std::collections::HashMap<i64, postwarden_store::RouteRecord> = store
+                .routes()
+                .await?
+                .into_iter()
+                .map(|r| (r.user_id, r))
+                .collect();
             let mut out = std::io::stdout().lock();
             for user in store.users().await? {
+                let route = routes.get(&user.id);
                 if json {
-                    serde_json::to_writer(&mut out, &user)?;
+                    let mut value = serde_json::to_value(&user)?;
+                    value["route"] = serde_json::to_value(route)?;
+                    serde_json::to_writer(&mut out, &value)?;
                     writeln!(out)?;
                 } else {
                     writeln!(
                         out,
-                        "{:<40} {:<12} {:<5} {}{}{}",
+                        "{:<40} {:<12} {:<5} {}{}{}{}",
                         user.address,
                         user.role.as_str(),
                         user.source.as_str(),
@@ -147,6 +156,19 @@ async fn run_local(command: UsersCommand, paths: &ConfigPaths) -> Result<ExitCod
                         } else {
                             format!("  domains: {}", user.domains.join(", "))
                         },
+                        route
+                            .map(|r| format!(
+                                "  route: {} (timeout {}, on_timeout {}{})",
+                                r.queue,
+                                humantime::format_duration(r.timeout),
+                                r.on_timeout.as_str(),
+                                if r.addresses.len() > 1 {
+                                    format!(", addresses {}", r.addresses.join(", "))
+                                } else {
+                                    String::new()
+                                }
+                            ))
+                            .unwrap_or_default(),
                         if user.disabled { "  DISABLED" } else { "" },
                     )?;
                 }
