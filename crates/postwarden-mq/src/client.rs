@@ -351,7 +351,14 @@ async fn serve(rpc: &Rpc, mut consumer: lapin::Consumer) {
         if delivery.exchange.as_str() == DEAD_EXCHANGE {
             let why = dead_reason(&delivery.properties);
             if let Some(pending) = rpc.lock().remove(&correlation) {
-                let _ = pending.answer.send(Err(RpcError::DeadLettered(why)));
+                // Expired in the queue: nobody took it before the deadline — a timeout,
+                // whichever of the broker's clock and ours noticed first.
+                let error = if why == EXPIRED {
+                    RpcError::TimedOut
+                } else {
+                    RpcError::DeadLettered(why)
+                };
+                let _ = pending.answer.send(Err(error));
             }
         } else {
             let claimed = delivery
@@ -432,6 +439,8 @@ async fn reject(rpc: &Rpc, correlation: &str, claimed: Option<&str>) {
     }
 }
 
+const EXPIRED: &str = "it expired in the queue";
+
 /// Why RabbitMQ dead-lettered a request (`x-death`'s `reason`, or `x-first-death-reason`).
 fn dead_reason(properties: &BasicProperties) -> String {
     properties
@@ -445,7 +454,7 @@ fn dead_reason(properties: &BasicProperties) -> String {
         })
         .map(|reason| match reason.as_str() {
             "delivery_limit" => "the delivery limit was reached".to_owned(),
-            "expired" => "it expired in the queue".to_owned(),
+            "expired" => EXPIRED.to_owned(),
             "rejected" => "the worker rejected it".to_owned(),
             other => other.to_owned(),
         })

@@ -772,18 +772,10 @@ async fn a_broker_down_is_a_4xx_and_the_node_reconnects_when_it_is_back() {
     blocking(move || drop(proxy)).await;
 }
 
-/// This process's resident memory, in KiB.
-fn rss_kib() -> u64 {
-    std::fs::read_to_string("/proc/self/status")
-        .unwrap()
-        .lines()
-        .find_map(|l| l.strip_prefix("VmRSS:"))
-        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
-        .unwrap()
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_thousand_requests_for_an_offline_worker_keep_their_deadlines_and_memory_flat() {
+async fn a_thousand_requests_for_an_offline_worker_keep_their_deadlines_and_leave_nothing_behind() {
+    // (The filter's memory under the same load is measured on its own process, in
+    // crates/postwarden/tests/worker.rs: this test binary runs other tests beside it.)
     let site = Arc::new(Site::start("").await);
     let alice = site
         .route(
@@ -821,17 +813,9 @@ async fn a_thousand_requests_for_an_offline_worker_keep_their_deadlines_and_memo
             }
         }
     };
-    // Warm up (buffers, allocator arenas, connections), then measure across 1,000 more.
     round(500).await;
     round(1000).await;
-    let before = rss_kib();
-    round(1000).await;
-    let after = rss_kib();
     assert_eq!(site.rpc.pending(), 0, "nothing left pending");
-    assert!(
-        after < before + 16 * 1024,
-        "memory stays flat: {before} KiB before, {after} KiB after 1,000 more"
-    );
     // The requests expire in the worker's queue at their deadline instead of piling up.
     let deadline = std::time::Instant::now() + Duration::from_secs(30);
     while site.vhost.depth(&alice.route.queue) != Some(0) {

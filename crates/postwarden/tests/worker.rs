@@ -389,3 +389,48 @@ fn the_python_example_worker_speaks_the_protocol() {
         delivered[0]
     );
 }
+
+/// The resident memory of process `pid`, in KiB.
+fn rss_kib(pid: u32) -> u64 {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .unwrap()
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .unwrap()
+}
+
+#[test]
+fn the_filters_memory_stays_flat_while_requests_pile_up_for_an_offline_worker() {
+    let site = Site::new();
+    let settings = site.route("carol@corp.example", &["--timeout", "300ms"]);
+    let run = site.run();
+    // 20 sessions at a time, as Postfix's transport would open them; nobody answers.
+    let send = |count: usize| {
+        let threads: Vec<_> = (0..20)
+            .map(|_| {
+                let filter = site.filter.clone();
+                std::thread::spawn(move || {
+                    for _ in 0..count / 20 {
+                        let reply =
+                            deliver(&filter, "x@sender.example", "carol@corp.example", "away");
+                        assert!(reply.starts_with("451"), "{reply}");
+                    }
+                })
+            })
+            .collect();
+        for thread in threads {
+            thread.join().unwrap();
+        }
+    };
+    send(400);
+    let before = rss_kib(run.child.id());
+    send(1000);
+    let after = rss_kib(run.child.id());
+    assert!(
+        after < before + 16 * 1024,
+        "memory stays flat: {before} KiB before, {after} KiB after 1,000 more"
+    );
+    assert!(site.delivered().is_empty());
+    let _ = settings;
+}
