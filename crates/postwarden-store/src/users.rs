@@ -287,38 +287,6 @@ impl Store {
         Ok(changed > 0)
     }
 
-    /// The settings of those of `addresses` that are enabled users, by lower-case address
-    /// (one query; the filter asks this for every message's recipients).
-    pub async fn settings_of(
-        &self,
-        addresses: &[String],
-    ) -> Result<HashMap<String, UserSettings>, StoreError> {
-        const CONTEXT: &str = "reading users' settings";
-        let mut out = HashMap::new();
-        for chunk in addresses.chunks(500) {
-            let marks = vec!["?"; chunk.len()].join(", ");
-            let mut query = self.query(&format!(
-                "SELECT address, settings FROM users WHERE disabled = 0 AND address IN ({marks})"
-            ));
-            for address in chunk {
-                query = query.bind(address.to_lowercase());
-            }
-            for row in query
-                .fetch_all(&self.pool)
-                .await
-                .map_err(StoreError::query(CONTEXT))?
-            {
-                let address: String = get(&row, "address", CONTEXT)?;
-                let settings: String = get(&row, "settings", CONTEXT)?;
-                let settings = serde_json::from_str(&settings).map_err(|e| {
-                    StoreError::Corrupt(format!("settings of user `{address}`: {e}"))
-                })?;
-                out.insert(address, settings);
-            }
-        }
-        Ok(out)
-    }
-
     /// A stamp that changes whenever any user is added, removed or changed: the number
     /// of users and the sum of their `updated_us` (every write to `users` sets it). A sum
     /// rather than a maximum, so a change stamped by a node whose clock is behind still

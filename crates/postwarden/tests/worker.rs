@@ -343,6 +343,11 @@ fn an_admin_routes_a_user_whose_worker_refuses_their_copy_and_survives_a_killed_
         "redelivered and answered: {reply}"
     );
     assert_eq!(site.delivered().len(), 2);
+    let listed = ok(&site.config, &["users", "list"], None);
+    assert!(
+        listed.contains("24 h: 3 requests, 0 timed out, 0 failed, p50 "),
+        "the route's figures: {listed}"
+    );
 
     ok(
         &site.config,

@@ -7,7 +7,7 @@
 
 use crate::context::{ConfigPaths, open_store};
 use anyhow::{Context, Result, bail};
-use postwarden_core::OnTimeout;
+use postwarden_core::{Config, OnTimeout};
 use postwarden_mq::{RouteRequest, topology};
 use postwarden_store::Store;
 use std::process::ExitCode;
@@ -21,8 +21,8 @@ pub struct RouteArgs {
     pub aliases: Vec<String>,
 }
 
-pub async fn route(args: RouteArgs, paths: &ConfigPaths) -> Result<ExitCode> {
-    let config = paths.load()?;
+/// `users route`, on the configuration and store `users` opened.
+pub async fn route(args: RouteArgs, config: &Config, store: &Store) -> Result<ExitCode> {
     let timeout = match &args.timeout {
         Some(text) => humantime::parse_duration(text)
             .with_context(|| format!("--timeout `{text}`: use a duration such as 30s or 2m"))?,
@@ -47,7 +47,6 @@ pub async fn route(args: RouteArgs, paths: &ConfigPaths) -> Result<ExitCode> {
         }
         aliases.push(alias);
     }
-    let store = open_store(&config).await?;
     let user = store.user_by_address(&args.email).await?.with_context(|| {
         format!(
             "no user `{}`; add one with `postwarden users add`",
@@ -56,7 +55,7 @@ pub async fn route(args: RouteArgs, paths: &ConfigPaths) -> Result<ExitCode> {
     })?;
     let made = postwarden_mq::create_route(
         &config.mq,
-        &store,
+        store,
         &RouteRequest {
             user: &user,
             timeout,
@@ -81,14 +80,13 @@ pub async fn route(args: RouteArgs, paths: &ConfigPaths) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-pub async fn unroute(email: &str, paths: &ConfigPaths) -> Result<ExitCode> {
-    let config = paths.load()?;
-    let store = open_store(&config).await?;
+/// `users unroute`, on the configuration and store `users` opened.
+pub async fn unroute(email: &str, config: &Config, store: &Store) -> Result<ExitCode> {
     let user = store
         .user_by_address(email)
         .await?
         .with_context(|| format!("no user `{email}`"))?;
-    let route = postwarden_mq::remove_route(&config.mq, &store, &user).await?;
+    let route = postwarden_mq::remove_route(&config.mq, store, &user).await?;
     println!(
         "removed the route of {} (queue {}, broker user {})",
         route.user_address, route.queue, route.broker_user

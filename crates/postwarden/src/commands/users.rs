@@ -78,27 +78,6 @@ pub enum UsersCommand {
 }
 
 pub async fn run(command: UsersCommand, paths: &ConfigPaths) -> Result<ExitCode> {
-    match command {
-        UsersCommand::Route {
-            email,
-            timeout,
-            on_timeout,
-            aliases,
-        } => {
-            let args = super::route::RouteArgs {
-                email,
-                timeout,
-                on_timeout,
-                aliases,
-            };
-            return super::route::route(args, paths).await;
-        }
-        UsersCommand::Unroute { email } => return super::route::unroute(&email, paths).await,
-        command => run_local(command, paths).await,
-    }
-}
-
-async fn run_local(command: UsersCommand, paths: &ConfigPaths) -> Result<ExitCode> {
     let config = paths.load()?;
     let store = open_store(&config).await?;
     match command {
@@ -127,18 +106,20 @@ async fn run_local(command: UsersCommand, paths: &ConfigPaths) -> Result<ExitCod
             eprintln!("added {address} ({role})");
         }
         UsersCommand::List { json } => {
-            let routes: std::collections::HashMap<i64, postwarden_store::RouteRecord> = store
-                .routes()
-                .await?
-                .into_iter()
-                .map(|r| (r.user_id, r))
-                .collect();
+            // Each route with its last 24 hours (requests, latency, timeouts).
+            let since = chrono::Utc::now() - chrono::Duration::hours(24);
+            let mut routes = std::collections::HashMap::new();
+            for route in store.routes().await? {
+                let stats = store.route_stats(route.id, since).await?;
+                routes.insert(route.user_id, (route, stats));
+            }
             let mut out = std::io::stdout().lock();
             for user in store.users().await? {
                 let route = routes.get(&user.id);
                 if json {
                     let mut value = serde_json::to_value(&user)?;
-                    value["route"] = serde_json::to_value(route)?;
+                    value["route"] = serde_json::to_value(route.map(|(r, _)| r))?;
+                    value["route_last_24h"] = serde_json::to_value(route.map(|(_, s)| s))?;
                     serde_json::to_writer(&mut out, &value)?;
                     writeln!(out)?;
                 } else {
@@ -157,8 +138,8 @@ async fn run_local(command: UsersCommand, paths: &ConfigPaths) -> Result<ExitCod
                             format!("  domains: {}", user.domains.join(", "))
                         },
                         route
-                            .map(|r| format!(
-                                "  route: {} (timeout {}, on_timeout {}{})",
+                            .map(|(r, stats)| format!(
+                                "  route: {} (timeout {}, on_timeout {}{}){}",
                                 r.queue,
                                 humantime::format_duration(r.timeout),
                                 r.on_timeout.as_str(),
@@ -166,7 +147,8 @@ async fn run_local(command: UsersCommand, paths: &ConfigPaths) -> Result<ExitCod
                                     format!(", addresses {}", r.addresses.join(", "))
                                 } else {
                                     String::new()
-                                }
+                                },
+                                route_figures(stats)
                             ))
                             .unwrap_or_default(),
                         if user.disabled { "  DISABLED" } else { "" },
@@ -264,8 +246,22 @@ async fn run_local(command: UsersCommand, paths: &ConfigPaths) -> Result<ExitCod
             .map_err(|e| anyhow::anyhow!("{}", e.message))?;
             println!("{}", issued.token);
         }
-        UsersCommand::Route { .. } | UsersCommand::Unroute { .. } => {
-            unreachable!("handled by `run`")
+        UsersCommand::Route {
+            email,
+            timeout,
+            on_timeout,
+            aliases,
+        } => {
+            let args = super::route::RouteArgs {
+                email,
+                timeout,
+                on_timeout,
+                aliases,
+            };
+            return super::route::route(args, &config, &store).await;
+        }
+        UsersCommand::Unroute { email } => {
+            return super::route::unroute(&email, &config, &store).await;
         }
     }
     Ok(ExitCode::SUCCESS)
@@ -347,4 +343,20 @@ fn prompt_hidden(prompt: &str) -> Result<String> {
     eprintln!();
     read.context("reading the password")?;
     Ok(line.trim_end_matches(['\r', '\n']).to_string())
+}
+
+/// A route's last 24 hours, for `users list`.
+fn route_figures(stats: &postwarden_store::RouteStats) -> String {
+    if stats.requests == 0 {
+        return ", no requests in 24 h".into();
+    }
+    let ms = |v: Option<f64>| v.map_or("-".into(), |v| format!("{v:.1} ms"));
+    format!(
+        ", 24 h: {} requests, {} timed out, {} failed, p50 {}, p99 {}",
+        stats.requests,
+        stats.timed_out,
+        stats.failed,
+        ms(stats.latency_p50_ms),
+        ms(stats.latency_p99_ms)
+    )
 }
