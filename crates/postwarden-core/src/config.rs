@@ -54,6 +54,8 @@ pub struct Config {
     pub auth: AuthConfig,
     /// The broker for per-user processing.
     pub mq: MqConfig,
+    /// The resolver of the `auth` processor (SPF, DKIM, DMARC, ARC).
+    pub dns: DnsConfig,
 }
 
 impl Default for Config {
@@ -78,6 +80,7 @@ impl Default for Config {
             web: WebConfig::default(),
             auth: AuthConfig::default(),
             mq: MqConfig::default(),
+            dns: DnsConfig::default(),
         }
     }
 }
@@ -308,6 +311,33 @@ impl Default for GeoConfig {
             country_url: Vec::new(),
             asn_url: Vec::new(),
             update_timeout: Duration::from_secs(120),
+        }
+    }
+}
+
+/// `[dns]`: the resolver the `auth` processor asks (SPF, DKIM keys, DMARC policies).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct DnsConfig {
+    /// DNS servers to ask (`"127.0.0.1:53"`), UDP then TCP; empty means those of
+    /// `/etc/resolv.conf`. A validating local resolver (unbound) is what a mail server wants.
+    pub nameservers: Vec<std::net::SocketAddr>,
+    /// Longest wait for one answer; a query that gets none is a temporary error.
+    #[serde(deserialize_with = "duration")]
+    pub timeout: Duration,
+    /// Tries per query.
+    pub attempts: usize,
+    /// Answers kept (per record type), each for its TTL.
+    pub cache_size: usize,
+}
+
+impl Default for DnsConfig {
+    fn default() -> Self {
+        Self {
+            nameservers: Vec::new(),
+            timeout: Duration::from_secs(3),
+            attempts: 2,
+            cache_size: 16_384,
         }
     }
 }

@@ -33,6 +33,32 @@ pub enum Tag {
     Allowed,
     /// A processor could not run and was skipped (`on_error = "skip"`).
     Skipped,
+    /// DMARC failed and the From domain asks receivers to reject (`p=reject`).
+    #[serde(rename = "dmarc_reject")]
+    DmarcReject,
+    /// DMARC failed and the From domain asks receivers to quarantine.
+    #[serde(rename = "dmarc_quarantine")]
+    DmarcQuarantine,
+    /// The phishing score reached its threshold.
+    Phishing,
+    /// The business e-mail compromise score reached its threshold.
+    Bec,
+}
+
+impl Tag {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Spam => "spam",
+            Self::Virus => "virus",
+            Self::Blocked => "blocked",
+            Self::Allowed => "allowed",
+            Self::Skipped => "skipped",
+            Self::DmarcReject => "dmarc_reject",
+            Self::DmarcQuarantine => "dmarc_quarantine",
+            Self::Phishing => "phishing",
+            Self::Bec => "bec",
+        }
+    }
 }
 
 /// What happens to a message for one recipient, mildest first: when several rules apply,

@@ -16,13 +16,14 @@ use crate::dsn;
 use crate::headers::{Marking, header_safe, mark};
 use crate::message::Scanned;
 use crate::policy::{Decision, decide, user_findings};
-use crate::processors::{Processor, ProcessorError};
+use crate::evidence::PhishingScores;
+use crate::processors::{Environment, Processor, ProcessorError};
 use crate::quarantine::Quarantine;
 use crate::recorder::Recorder;
 use crate::routes;
 use crate::users::{Lookup, UserSettingsCache};
 use chrono::Utc;
-use postwarden_core::config::{FilterConfig, OnError, PolicyConfig};
+use postwarden_core::config::{DnsConfig, FilterConfig, OnError, PolicyConfig};
 use postwarden_core::metrics::metrics;
 use postwarden_core::{Action, Event, Finding, Severity, Tag, UserSettings};
 use postwarden_mq::Rpc;
@@ -46,6 +47,8 @@ pub struct Filter {
     relay: Relay,
     /// Our name, in non-delivery reports.
     hostname: String,
+    /// Our name in `Authentication-Results`.
+    authserv_id: String,
     quarantine: Quarantine,
     store: Option<Store>,
     recorder: Option<Recorder>,
@@ -74,6 +77,10 @@ pub struct Facts {
     pub client_name: Option<String>,
     pub subject: Option<String>,
     pub size: u64,
+    /// The `phishing` processor's scores, when it ran.
+    pub phishing: Option<PhishingScores>,
+    /// The `Authentication-Results` value the `auth` processor made, when it ran.
+    pub authentication_results: Option<String>,
 }
 
 impl Facts {
@@ -84,27 +91,41 @@ impl Facts {
             client_name: scanned.client_name(),
             subject: scanned.subject.clone(),
             size: scanned.bytes.len() as u64,
+            phishing: scanned.phishing().cloned(),
+            authentication_results: scanned.auth().map(|a| a.header.clone()),
         }
     }
 }
 
 impl Filter {
-    /// Builds the processors (an invalid list entry is an error naming it).
+    /// Builds the processors (an invalid list entry is an error naming it); `dns` is the
+    /// `auth` processor's resolver.
     pub async fn build(
         config: &FilterConfig,
+        dns: &DnsConfig,
         hostname: &str,
         quarantine: Quarantine,
         store: Option<Store>,
     ) -> Result<Self, String> {
+        let authserv_id = config
+            .authserv_id
+            .clone()
+            .unwrap_or_else(|| hostname.to_string());
         let mut processors = Vec::with_capacity(config.processors.len());
         for processor in &config.processors {
-            processors.push(Processor::build(processor, store.as_ref()).await?);
+            let env = Environment {
+                store: store.as_ref(),
+                dns,
+                authserv_id: &authserv_id,
+            };
+            processors.push(Processor::build_in(processor, env).await?);
         }
         Ok(Self {
             processors,
             policy: config.policy.clone(),
             relay: next_hop(config, hostname),
             hostname: hostname.to_string(),
+            authserv_id,
             quarantine,
             recorder: store.clone().map(Recorder::start),
             users: store.clone().map(UserSettingsCache::new),
@@ -181,7 +202,6 @@ impl Filter {
     pub async fn handle(&self, envelope: &Envelope, message: Vec<u8>) -> Outcome {
         let id = new_id();
         let scanned = Scanned::new(envelope.clone(), message);
-        let facts = Facts::of(&scanned);
         // The recipients' own settings are read while the processors scan, so the store's
         // answer costs no time of its own on the reply's path.
         let (scanned_findings, lookup) = tokio::join!(self.findings(&scanned), async {
@@ -191,6 +211,7 @@ impl Filter {
             }
         });
         let users = lookup.settings;
+        let facts = Facts::of(&scanned);
         let findings = match scanned_findings {
             Ok(findings) => findings,
             Err(error) => {
@@ -231,7 +252,9 @@ impl Filter {
             decisions = self.decisions(&scanned, &findings, &users);
             routes::apply_overrides(&mut decisions, &answers);
         }
-        let reply = self.act(&id, &scanned, &findings, &decisions).await;
+        let reply = self
+            .act(&id, &scanned, &facts, &findings, &decisions)
+            .await;
         Outcome {
             id,
             findings,
@@ -245,6 +268,7 @@ impl Filter {
         &self,
         id: &str,
         scanned: &Scanned,
+        facts: &Facts,
         findings: &[Finding],
         decisions: &[(String, Decision)],
     ) -> Reply {
@@ -282,7 +306,7 @@ impl Filter {
             tracing::warn!(%id, %error, "sending the non-delivery report failed; message deferred");
             return tempfail("Next hop unavailable");
         }
-        for (recipients, copy) in self.copies(id, scanned, findings, decisions) {
+        for (recipients, copy) in self.copies(id, scanned, facts, findings, decisions) {
             let outgoing = Outgoing {
                 xforward: &scanned.envelope.xforward,
                 mail_from: &scanned.envelope.mail_from,
@@ -304,6 +328,7 @@ impl Filter {
         &self,
         id: &str,
         scanned: &Scanned,
+        facts: &Facts,
         findings: &[Finding],
         decisions: &[(String, Decision)],
     ) -> Vec<(Vec<String>, Vec<u8>)> {
@@ -344,6 +369,8 @@ impl Filter {
                         score: decision.score,
                         findings: &concerning,
                         subject_prefix: decision.rules.subject_prefix.as_deref(),
+                        authserv_id: Some(&self.authserv_id),
+                        authentication_results: facts.authentication_results.as_deref(),
                     },
                 );
                 (recipients, copy)
@@ -491,7 +518,12 @@ fn count(outcome: &Outcome) {
 /// subject and score.
 fn events(record: &MessageRecord, outcome: &Outcome) -> Vec<Event> {
     let mut events = Vec::new();
-    let mut raise = |kind: &str, severity, recipients: Vec<&String>, what: &str| {
+    // `extra` attributes join the common ones (the phishing and BEC confidence, reasons).
+    let mut raise = |kind: &str,
+                     severity,
+                     recipients: Vec<&String>,
+                     what: &str,
+                     extra: Option<serde_json::Value>| {
         if recipients.is_empty() {
             return;
         }
@@ -523,6 +555,11 @@ fn events(record: &MessageRecord, outcome: &Outcome) -> Vec<Event> {
             "recipients": recipients,
             "reply": record.reply,
         });
+        if let (Some(serde_json::Value::Object(extra)), Some(attributes)) =
+            (extra, event.attributes.as_object_mut())
+        {
+            attributes.extend(extra);
+        }
         events.push(event);
     };
     let with = |pred: &dyn Fn(&Decision) -> bool| -> Vec<&String> {
@@ -534,26 +571,64 @@ fn events(record: &MessageRecord, outcome: &Outcome) -> Vec<Event> {
             .collect()
     };
     let found = |tag| with(&|d: &Decision| d.found.contains(&tag));
-    raise("mail.virus", Severity::Critical, found(Tag::Virus), "virus");
-    raise("mail.spam", Severity::Notice, found(Tag::Spam), "spam");
+    raise("mail.virus", Severity::Critical, found(Tag::Virus), "virus", None);
+    raise("mail.spam", Severity::Notice, found(Tag::Spam), "spam", None);
     raise(
         "mail.blocked",
         Severity::Notice,
         found(Tag::Blocked),
         "blocked",
+        None,
     );
+    if let Some(scores) = &outcome.facts.phishing {
+        for (kind, tag, confidence, reasons, what) in [
+            (
+                "mail.phishing",
+                Tag::Phishing,
+                scores.phishing,
+                &scores.phishing_reasons,
+                "phishing",
+            ),
+            (
+                "mail.bec",
+                Tag::Bec,
+                scores.bec,
+                &scores.bec_reasons,
+                "business e-mail compromise",
+            ),
+        ] {
+            raise(
+                kind,
+                Severity::Warning,
+                found(tag),
+                &format!("{what} ({confidence:.2})"),
+                Some(serde_json::json!({"confidence": confidence, "reasons": reasons})),
+            );
+        }
+    }
+    for tag in [Tag::DmarcReject, Tag::DmarcQuarantine] {
+        raise(
+            "mail.dmarc",
+            Severity::Notice,
+            found(tag),
+            "DMARC failed",
+            Some(serde_json::json!({"policy": tag.as_str()})),
+        );
+    }
     let acted = |action| with(&|d: &Decision| d.action == action);
     raise(
         "mail.quarantined",
         Severity::Notice,
         acted(Action::Quarantine),
         "quarantined",
+        None,
     );
     raise(
         "mail.rejected",
         Severity::Notice,
         acted(Action::Reject),
         "rejected",
+        None,
     );
     events
 }

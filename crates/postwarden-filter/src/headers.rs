@@ -1,5 +1,9 @@
-//! The headers the filter adds to a relayed message: the `X-Postwarden-*` trace, and for
-//! tagged mail `X-Spam-Flag`, `X-Spam-Score` and an optional subject prefix.
+//! The headers the filter adds to a relayed message: the `X-Postwarden-*` trace, the
+//! `auth` processor's `Authentication-Results` (RFC 8601), and for tagged mail
+//! `X-Spam-Flag`, `X-Spam-Score` and an optional subject prefix.
+//!
+//! An incoming `Authentication-Results` that claims our authserv-id is removed (RFC 8601
+//! §5): downstream (Sieve, the mail client) believes headers with our name.
 //!
 //! Headers of those names that arrive with the message are removed first (a spammer
 //! could otherwise pre-tag a message as clean). Everything written into a header from
@@ -42,6 +46,10 @@ pub struct Marking<'a> {
     pub findings: &'a [&'a Finding],
     /// Prefix for the Subject of tagged mail.
     pub subject_prefix: Option<&'a str>,
+    /// Our authserv-id: incoming `Authentication-Results` claiming it are removed.
+    pub authserv_id: Option<&'a str>,
+    /// The `Authentication-Results` value to add (from mail-auth, folded with CRLF TAB).
+    pub authentication_results: Option<&'a str>,
 }
 
 /// Names of headers we own: removed from incoming mail, then written by us.
@@ -73,6 +81,9 @@ pub fn mark(message: &[u8], marking: &Marking<'_>) -> Vec<u8> {
             .collect();
         push_header(&mut out, "X-Postwarden-Findings", &findings.join("; "));
     }
+    if let Some(results) = marking.authentication_results {
+        push_folded(&mut out, "Authentication-Results", results);
+    }
     let tagged = marking.action == Action::Tag;
     if tagged {
         push_header(&mut out, "X-Spam-Flag", "YES");
@@ -86,6 +97,15 @@ pub fn mark(message: &[u8], marking: &Marking<'_>) -> Vec<u8> {
     for field in fields(head) {
         let name = field.split(|&b| b == b':').next().unwrap_or_default();
         if is_ours(name.trim_ascii()) {
+            continue;
+        }
+        if let Some(id) = marking.authserv_id
+            && name.trim_ascii().eq_ignore_ascii_case(b"authentication-results")
+            && crate::processors::auth::claims_authserv_id(
+                &String::from_utf8_lossy(field.get(name.len() + 1..).unwrap_or_default()).replace(['\r', '\n'], ""),
+                id,
+            )
+        {
             continue;
         }
         match &prefix {
@@ -127,8 +147,9 @@ fn fields(head: &[u8]) -> Vec<&[u8]> {
     let mut at = 0;
     while at < head.len() {
         let end = memchr::memchr(b'\n', &head[at..]).map_or(head.len(), |lf| at + lf + 1);
-        let continuation = at > start && matches!(head.get(end), Some(b' ' | b'\t'));
-        if !continuation {
+        // The field goes on while the next line starts with white space.
+        let continued = matches!(head.get(end), Some(b' ' | b'\t'));
+        if !continued {
             fields.push(&head[start..end]);
             start = end;
         }
@@ -138,6 +159,24 @@ fn fields(head: &[u8]) -> Vec<&[u8]> {
         fields.push(&head[start..]);
     }
     fields
+}
+
+/// Writes `name: value` where `value` comes folded already (CRLF and a tab between
+/// lines); each line is made safe, so nothing but those folds can break the header.
+fn push_folded(out: &mut Vec<u8>, name: &str, value: &str) {
+    out.extend_from_slice(name.as_bytes());
+    out.extend_from_slice(b": ");
+    for (i, line) in value.split("\r\n").enumerate() {
+        let line = header_safe(line, MAX_VALUE);
+        if line.is_empty() {
+            continue;
+        }
+        if i > 0 {
+            out.extend_from_slice(b"\r\n\t");
+        }
+        out.extend_from_slice(line.as_bytes());
+    }
+    out.extend_from_slice(b"\r\n");
 }
 
 /// Writes `name: value`, value made safe and folded at spaces near [`FOLD_AT`].
@@ -176,7 +215,25 @@ mod tests {
             score: 7.5,
             findings,
             subject_prefix: prefix,
+            authserv_id: Some("mx.example.org"),
+            authentication_results: None,
         }
+    }
+
+    #[test]
+    fn our_authentication_results_replace_forged_ones_and_others_stay() {
+        let message = b"Authentication-Results: MX.example.org;\r\n\tdkim=pass header.d=bank.example\r\nAuthentication-Results: relay.example.net; spf=pass\r\nSubject: hi\r\n\r\nbody\r\n";
+        let mut m = marking(Action::Pass, &[], None);
+        let ours = "mx.example.org;\r\n\tspf=fail smtp.mailfrom=a@bank.example;\r\n\tdmarc=fail\r\nBcc: x@y";
+        m.authentication_results = Some(ours);
+        let out = String::from_utf8(mark(message, &m)).unwrap();
+        assert!(
+            out.contains("Authentication-Results: mx.example.org;\r\n\tspf=fail smtp.mailfrom=a@bank.example;\r\n\tdmarc=fail\r\n\tBcc: x@y\r\n"),
+            "{out}"
+        );
+        assert!(!out.contains("dkim=pass header.d=bank.example"), "{out}");
+        assert!(out.contains("Authentication-Results: relay.example.net; spf=pass\r\n"), "{out}");
+        assert_eq!(out.matches("\r\nBcc:").count(), 0, "{out}");
     }
 
     #[test]

@@ -7,7 +7,9 @@
 //! recipients — relays it with [`headers`] added, keeps it in the [`quarantine`], or
 //! refuses it — and answers 250 only when every copy is safe somewhere.
 
+pub mod dns;
 pub mod dsn;
+pub mod evidence;
 pub mod filter;
 pub mod headers;
 pub mod message;

@@ -2,6 +2,7 @@
 //! mail-parser could read of the headers and MIME structure (malformed MIME yields what
 //! parses; nothing here fails).
 
+use crate::evidence::{AuthResults, PhishingScores};
 use mail_parser::{MessageParser, MimeHeaders};
 use postwarden_smtp::server::Envelope;
 use std::sync::OnceLock;
@@ -19,6 +20,10 @@ pub struct Scanned {
     attachments: OnceLock<Vec<Attachment>>,
     /// Postfix's queue id, from its own Received header (`… (Postfix) with ESMTP id ABC`).
     pub queue_id: Option<String>,
+    /// What the `auth` processor found (set once, by it).
+    auth: OnceLock<AuthResults>,
+    /// The `phishing` processor's scores (set once, by it).
+    phishing: OnceLock<PhishingScores>,
 }
 
 /// An attachment: a MIME part with a file name or a non-inline disposition.
@@ -47,7 +52,40 @@ impl Scanned {
             headers,
             attachments: OnceLock::new(),
             queue_id,
+            auth: OnceLock::new(),
+            phishing: OnceLock::new(),
         }
+    }
+
+    /// The authentication results, when an `auth` processor ran before.
+    pub fn auth(&self) -> Option<&AuthResults> {
+        self.auth.get()
+    }
+
+    pub(crate) fn set_auth(&self, results: AuthResults) {
+        let _ = self.auth.set(results);
+    }
+
+    /// The phishing and BEC scores, when a `phishing` processor ran.
+    pub fn phishing(&self) -> Option<&PhishingScores> {
+        self.phishing.get()
+    }
+
+    pub(crate) fn set_phishing(&self, scores: PhishingScores) {
+        let _ = self.phishing.set(scores);
+    }
+
+    /// The original client's HELO name (from XFORWARD).
+    pub fn helo(&self) -> Option<String> {
+        self.envelope.xforward("HELO").filter(|h| !h.is_empty())
+    }
+
+    /// The first value of header `name` (any case).
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
     }
 
     /// The attachments: MIME parts with a file name or an attachment disposition.

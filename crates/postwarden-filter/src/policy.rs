@@ -80,6 +80,18 @@ pub fn decide(
         found.push(Tag::Virus);
         raise(rules.virus, format!("virus {}", virus.reason));
     }
+    // Not overridden by allow lists: an allowed sender's name is what a forger borrows.
+    for (tag, action) in [
+        (Tag::DmarcReject, rules.dmarc_reject),
+        (Tag::DmarcQuarantine, rules.dmarc_quarantine),
+        (Tag::Phishing, rules.phishing),
+        (Tag::Bec, rules.bec),
+    ] {
+        if let Some(finding) = tagged(tag) {
+            found.push(tag);
+            raise(action, finding.reason.clone());
+        }
+    }
     if !allowed {
         if let Some(blocked) = tagged(Tag::Blocked) {
             found.push(Tag::Blocked);
@@ -178,6 +190,10 @@ fn overlay(base: &mut PolicyRules, layer: PolicyRules) {
     base.virus = layer.virus.or(base.virus);
     base.spam = layer.spam.or(base.spam);
     base.blocked = layer.blocked.or(base.blocked);
+    base.dmarc_reject = layer.dmarc_reject.or(base.dmarc_reject);
+    base.dmarc_quarantine = layer.dmarc_quarantine.or(base.dmarc_quarantine);
+    base.phishing = layer.phishing.or(base.phishing);
+    base.bec = layer.bec.or(base.bec);
     base.spam_score = layer.spam_score.or(base.spam_score);
     base.quarantine_score = layer.quarantine_score.or(base.quarantine_score);
     base.reject_score = layer.reject_score.or(base.reject_score);

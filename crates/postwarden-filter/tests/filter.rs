@@ -39,6 +39,7 @@ impl Harness {
         store.migrate().await.unwrap();
         let filter = Filter::build(
             &config.filter,
+            &config.dns,
             "filter.test",
             Quarantine::new(dir.path().join("quarantine")),
             Some(store.clone()),

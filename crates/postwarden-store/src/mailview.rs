@@ -513,3 +513,54 @@ fn message_from_row(row: &AnyRow) -> Result<MessageRecord, StoreError> {
         id,
     })
 }
+
+impl Store {
+    /// Whether `sender` and `recipient` have corresponded before: a filtered message from
+    /// one to the other, in either direction (the phishing processor's first-time sender).
+    /// Addresses compare in lower case, as `message_addresses` keeps them.
+    pub async fn have_corresponded(
+        &self,
+        sender: &str,
+        recipient: &str,
+    ) -> Result<bool, StoreError> {
+        const CONTEXT: &str = "reading the correspondence history";
+        let (sender, recipient) = (sender.to_lowercase(), recipient.to_lowercase());
+        let sql = "SELECT 1 AS known FROM message_addresses s \
+             WHERE s.address = ? AND s.role = 's' AND EXISTS (SELECT 1 FROM message_addresses r \
+             WHERE r.message_id = s.message_id AND r.address = ? AND r.role = 'r') LIMIT 1";
+        for (from, to) in [(&sender, &recipient), (&recipient, &sender)] {
+            let row = self
+                .query(sql)
+                .bind(from.clone())
+                .bind(to.clone())
+                .fetch_optional(&self.pool)
+                .await
+                .map_err(StoreError::query(CONTEXT))?;
+            if row.is_some() {
+                return Ok(true);
+            }
+        }
+        Ok(false)
+    }
+}
+
+impl Store {
+    /// The domains mail came from in the last 180 days, the most frequent first (at most
+    /// `limit`): those the phishing processor guards against look-alikes of.
+    pub async fn correspondent_domains(&self, limit: i64) -> Result<Vec<String>, StoreError> {
+        const CONTEXT: &str = "reading correspondent domains";
+        let since = to_us(Utc::now() - chrono::Duration::days(180));
+        let rows = self
+            .query(&format!(
+                "SELECT domain, {} AS n FROM message_addresses WHERE role = 's' AND time_us >= ? \
+                 GROUP BY domain ORDER BY n DESC LIMIT ?",
+                self.backend.int64("COUNT(*)")
+            ))
+            .bind(since)
+            .bind(limit)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(StoreError::query(CONTEXT))?;
+        rows.iter().map(|row| get(row, "domain", CONTEXT)).collect()
+    }
+}

@@ -2,10 +2,11 @@
 //!
 //! [`clicksend`] is a ClickSend REST v3 test double: the SaaS cannot run here, so tests
 //! talk to this server, which follows the provider's published API. [`daemons`] starts real
-//! local daemons (Postfix's smtp-sink), [`postfix`] a private Postfix instance and
-//! [`scanners`] spamd and clamd; [`webhook`] is an HTTP receiver that records what
-//! it is sent; [`database`] makes a fresh SQLite, PostgreSQL or MariaDB database, and
-//! [`proxy`] stands between the program and a database server so a test can take it away.
+//! local daemons (Postfix's smtp-sink), [`postfix`] a private Postfix instance,
+//! [`scanners`] spamd and clamd and [`rspamd`] a private rspamd; [`webhook`] is an HTTP
+//! receiver that records what it is sent; [`database`] makes a fresh SQLite, PostgreSQL or
+//! MariaDB database, and [`proxy`] stands between the program and a database server so a
+//! test can take it away.
 
 pub mod clicksend;
 pub mod daemons;
@@ -14,6 +15,7 @@ pub mod gpg;
 pub mod postfix;
 pub mod proxy;
 pub mod rabbit;
+pub mod rspamd;
 pub mod scanners;
 mod server;
 pub mod slapd;

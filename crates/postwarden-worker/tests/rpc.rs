@@ -74,6 +74,7 @@ impl Site {
         );
         let filter = Filter::build(
             &config.filter,
+            &config.dns,
             "filter.test",
             Quarantine::new(dir.path().join("quarantine")),
             Some(store.clone()),

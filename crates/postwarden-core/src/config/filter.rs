@@ -42,6 +42,10 @@ pub struct FilterConfig {
     pub quarantine_dir: Option<std::path::PathBuf>,
     /// Processors, run in this order; each adds findings.
     pub processors: Vec<ProcessorConfig>,
+    /// Our name in the `Authentication-Results` header the `auth` processor adds (RFC
+    /// 8601's authserv-id); incoming headers that claim it are removed. Defaults to
+    /// `hostname`.
+    pub authserv_id: Option<String>,
     pub policy: PolicyConfig,
 }
 
@@ -61,6 +65,7 @@ impl Default for FilterConfig {
             relay_timeout: Duration::from_secs(60),
             quarantine_dir: None,
             processors: Vec::new(),
+            authserv_id: None,
             policy: PolicyConfig::default(),
         }
     }
@@ -99,8 +104,9 @@ impl FilterConfig {
             let address = match processor {
                 ProcessorConfig::Spamassassin(c) => &c.address,
                 ProcessorConfig::Clamav(c) => &c.address,
-                ProcessorConfig::Webhook(c) => {
-                    if !(c.url.starts_with("http://") || c.url.starts_with("https://")) {
+                ProcessorConfig::Webhook(WebhookConfig { url, .. })
+                | ProcessorConfig::Rspamd(RspamdConfig { url, .. }) => {
+                    if !(url.starts_with("http://") || url.starts_with("https://")) {
                         return invalid(
                             "filter.processors.url",
                             "expected an http:// or https:// URL",
@@ -108,7 +114,13 @@ impl FilterConfig {
                     }
                     continue;
                 }
-                ProcessorConfig::Lists(_) | ProcessorConfig::Attachments(_) => continue,
+                ProcessorConfig::Phishing(c) => {
+                    c.validate()?;
+                    continue;
+                }
+                ProcessorConfig::Lists(_)
+                | ProcessorConfig::Attachments(_)
+                | ProcessorConfig::Auth(_) => continue,
             };
             if !address.starts_with("unix:") && !address.contains(':') {
                 return invalid(
@@ -148,6 +160,9 @@ pub enum ProcessorConfig {
     Clamav(ClamavConfig),
     Attachments(AttachmentsConfig),
     Webhook(WebhookConfig),
+    Auth(AuthCheckConfig),
+    Phishing(PhishingConfig),
+    Rspamd(RspamdConfig),
 }
 
 impl ProcessorConfig {
@@ -159,6 +174,9 @@ impl ProcessorConfig {
             Self::Clamav(_) => "clamav",
             Self::Attachments(_) => "attachments",
             Self::Webhook(_) => "webhook",
+            Self::Auth(_) => "auth",
+            Self::Phishing(_) => "phishing",
+            Self::Rspamd(_) => "rspamd",
         }
     }
 }
@@ -306,6 +324,134 @@ impl Default for WebhookConfig {
     }
 }
 
+/// `type = "auth"`: SPF, DKIM, DMARC and ARC with mail-auth, through the resolver of
+/// `[dns]`. Adds the `Authentication-Results` header and findings the policy reads.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct AuthCheckConfig {
+    /// ARC sealers (domains, `d=` of the newest ARC-Seal) whose passing chain stands in for
+    /// a DMARC failure that forwarding caused (mailing lists, forwarders you trust).
+    pub trusted_arc_sealers: Vec<String>,
+    /// Longest the checks of one message may take in all (each DNS query has `[dns]
+    /// timeout`; a query that times out is a temporary error, never a failure).
+    #[serde(deserialize_with = "duration")]
+    pub timeout: Duration,
+    pub on_error: OnError,
+}
+
+impl Default for AuthCheckConfig {
+    fn default() -> Self {
+        Self {
+            trusted_arc_sealers: Vec::new(),
+            timeout: Duration::from_secs(10),
+            on_error: OnError::Tempfail,
+        }
+    }
+}
+
+/// `type = "phishing"`: the `phishing` and `bec` scores (0 to 1) from weighted findings,
+/// each with its reason.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct PhishingConfig {
+    /// People whose names impostors use: `"Jane Doe <ceo@example.org>"` (the users in the
+    /// store count too, by display name).
+    pub vips: Vec<String>,
+    /// Our domains: mail that claims them must authenticate; look-alikes of them are suspect.
+    pub own_domains: Vec<String>,
+    /// Brands' registered domains whose look-alikes are suspect, besides the shipped list.
+    pub brands: Vec<String>,
+    /// Free-mail domains besides the shipped list.
+    pub free_mail: Vec<String>,
+    /// Wording besides the shipped lists (English, German, French, Spanish).
+    pub credential_phrases: Vec<String>,
+    pub payment_phrases: Vec<String>,
+    pub urgency_phrases: Vec<String>,
+    /// Scores at or above this tag the message `phishing` / `bec` (the policy acts on the
+    /// tags) and write `mail.phishing` / `mail.bec` events.
+    pub threshold: f64,
+    /// Weights by finding name, over the built-in ones (`vip_display_name = 0.7`).
+    pub weights: BTreeMap<String, f64>,
+    /// Look up whether the sender has written to the recipient before (the store's history).
+    pub history: bool,
+}
+
+impl Default for PhishingConfig {
+    fn default() -> Self {
+        Self {
+            vips: Vec::new(),
+            own_domains: Vec::new(),
+            brands: Vec::new(),
+            free_mail: Vec::new(),
+            credential_phrases: Vec::new(),
+            payment_phrases: Vec::new(),
+            urgency_phrases: Vec::new(),
+            threshold: 0.8,
+            weights: BTreeMap::new(),
+            history: true,
+        }
+    }
+}
+
+impl PhishingConfig {
+    fn validate(&self) -> Result<(), ConfigError> {
+        let invalid = |key, message: String| Err(ConfigError::Invalid { key, message });
+        if !(0.0..=1.0).contains(&self.threshold) {
+            return invalid(
+                "filter.processors.threshold",
+                format!("{} is not between 0 and 1", self.threshold),
+            );
+        }
+        for (name, weight) in &self.weights {
+            if !(0.0..=1.0).contains(weight) {
+                return invalid(
+                    "filter.processors.weights",
+                    format!("`{name}` = {weight} is not between 0 and 1"),
+                );
+            }
+        }
+        for vip in &self.vips {
+            if !vip.contains('@') {
+                return invalid(
+                    "filter.processors.vips",
+                    format!("`{vip}`: expected \"Name <address>\""),
+                );
+            }
+        }
+        Ok(())
+    }
+}
+
+/// `type = "rspamd"`: rspamd's HTTP protocol (`POST /checkv2` on its normal worker).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct RspamdConfig {
+    /// The normal worker, e.g. `http://127.0.0.1:11333`.
+    pub url: String,
+    /// Sent as the `Password` header (only for a worker that asks for one).
+    pub password: Option<Secret>,
+    /// Sent as the `User` header (rspamd's per-user settings), like an authenticated user.
+    pub user: Option<String>,
+    /// Messages larger than this are not sent.
+    pub max_size: usize,
+    #[serde(deserialize_with = "duration")]
+    pub timeout: Duration,
+    pub on_error: OnError,
+}
+
+impl Default for RspamdConfig {
+    fn default() -> Self {
+        Self {
+            url: "http://127.0.0.1:11333".into(),
+            password: None,
+            user: None,
+            max_size: 20 * 1024 * 1024,
+            timeout: Duration::from_secs(20),
+            on_error: OnError::Tempfail,
+        }
+    }
+}
+
 /// `[filter.policy]`: from findings to a verdict per recipient. Built-in defaults (a
 /// virus is rejected, spam by spamd's own verdict is tagged, a block-list hit is
 /// rejected, everything else passes with the trace header) are the base that the keys
@@ -329,6 +475,10 @@ impl PolicyConfig {
             virus: Some(Action::Reject),
             spam: Some(Action::Tag),
             blocked: Some(Action::Reject),
+            dmarc_reject: Some(Action::Reject),
+            dmarc_quarantine: Some(Action::Quarantine),
+            phishing: Some(Action::Quarantine),
+            bec: Some(Action::Quarantine),
             ..PolicyRules::default()
         }
     }
@@ -371,6 +521,16 @@ pub struct PolicyRules {
     pub spam: Option<Action>,
     /// What to do with a block-list hit.
     pub blocked: Option<Action>,
+    /// What to do when DMARC fails and the From domain publishes `p=reject` (default
+    /// `reject`). Allow lists do not override it: a spoofed sender is what DMARC catches.
+    pub dmarc_reject: Option<Action>,
+    /// The same for `p=quarantine` (default `quarantine`).
+    pub dmarc_quarantine: Option<Action>,
+    /// What to do when the phishing score reaches the `phishing` processor's threshold
+    /// (default `quarantine`; allow lists do not override it).
+    pub phishing: Option<Action>,
+    /// The same for the business e-mail compromise score (default `quarantine`).
+    pub bec: Option<Action>,
     /// Total score from which a message is spam regardless of spamd's own verdict.
     pub spam_score: Option<f64>,
     /// Total score from which spam is quarantined instead of `spam`'s action.

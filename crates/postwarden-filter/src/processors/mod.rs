@@ -2,16 +2,21 @@
 //! processor, named after its `type` in `[[filter.processors]]`.
 
 pub mod attachments;
+pub mod auth;
 pub mod clamav;
 pub mod lists;
+pub mod phishing;
+pub mod rspamd;
 pub mod spamassassin;
 pub mod webhook;
 
+use crate::dns::Dns;
 use crate::message::Scanned;
 use postwarden_core::Finding;
-use postwarden_core::config::{OnError, ProcessorConfig};
+use postwarden_core::config::{DnsConfig, OnError, ProcessorConfig};
 use postwarden_store::Store;
 use std::io;
+use std::sync::Arc;
 use std::time::Duration;
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 
@@ -39,11 +44,41 @@ pub enum Processor {
     Clamav(clamav::Clamav),
     Attachments(attachments::Attachments),
     Webhook(webhook::Webhook),
+    Auth(auth::Auth),
+    Phishing(Box<phishing::Phishing>),
+    Rspamd(rspamd::Rspamd),
+}
+
+/// What processors are built with besides their own section.
+#[derive(Clone, Copy)]
+pub struct Environment<'a> {
+    /// The lists' stored entries, the users (phishing's internal names), the history.
+    pub store: Option<&'a Store>,
+    /// `[dns]`, for `auth`.
+    pub dns: &'a DnsConfig,
+    /// `[filter] authserv_id`, for `auth`'s `Authentication-Results`.
+    pub authserv_id: &'a str,
 }
 
 impl Processor {
-    /// Builds the processor `config` describes; `store` supplies the lists' stored entries.
+    /// Builds the processor `config` describes, without store or resolver settings (the
+    /// worker's processors).
     pub async fn build(config: &ProcessorConfig, store: Option<&Store>) -> Result<Self, String> {
+        let dns = DnsConfig::default();
+        Self::build_in(
+            config,
+            Environment {
+                store,
+                dns: &dns,
+                authserv_id: "localhost",
+            },
+        )
+        .await
+    }
+
+    /// Builds the processor `config` describes in `env`.
+    pub async fn build_in(config: &ProcessorConfig, env: Environment<'_>) -> Result<Self, String> {
+        let store = env.store;
         Ok(match config {
             ProcessorConfig::Lists(c) => {
                 Self::Lists(Box::new(lists::Lists::build(c, store).await?))
@@ -54,6 +89,14 @@ impl Processor {
             ProcessorConfig::Clamav(c) => Self::Clamav(clamav::Clamav::new(c.clone())),
             ProcessorConfig::Attachments(c) => Self::Attachments(attachments::Attachments::new(c)),
             ProcessorConfig::Webhook(c) => Self::Webhook(webhook::Webhook::new(c.clone())?),
+            ProcessorConfig::Auth(c) => {
+                let dns = Dns::new(env.dns).map_err(|e| e.to_string())?;
+                Self::Auth(auth::Auth::new(c.clone(), Arc::new(dns), env.authserv_id))
+            }
+            ProcessorConfig::Phishing(c) => {
+                Self::Phishing(Box::new(phishing::Phishing::build(c, store).await?))
+            }
+            ProcessorConfig::Rspamd(c) => Self::Rspamd(rspamd::Rspamd::new(c.clone())?),
         })
     }
 
@@ -64,6 +107,9 @@ impl Processor {
             Self::Clamav(_) => "clamav",
             Self::Attachments(_) => "attachments",
             Self::Webhook(_) => "webhook",
+            Self::Auth(_) => "auth",
+            Self::Phishing(_) => "phishing",
+            Self::Rspamd(_) => "rspamd",
         }
     }
 
@@ -73,8 +119,10 @@ impl Processor {
             Self::Spamassassin(p) => p.config.on_error,
             Self::Clamav(p) => p.config.on_error,
             Self::Webhook(p) => p.config.on_error,
-            // It does no I/O and cannot fail.
-            Self::Attachments(_) => OnError::Tempfail,
+            Self::Auth(p) => p.config.on_error,
+            Self::Rspamd(p) => p.config.on_error,
+            // They cannot fail (phishing's history lookup failing only leaves that out).
+            Self::Attachments(_) | Self::Phishing(_) => OnError::Tempfail,
         }
     }
 
@@ -86,6 +134,9 @@ impl Processor {
             Self::Spamassassin(p) => within(p.config.timeout, self.name(), p.run(message)).await,
             Self::Clamav(p) => within(p.config.timeout, self.name(), p.run(message)).await,
             Self::Webhook(p) => within(p.config.timeout, self.name(), p.run(message)).await,
+            Self::Auth(p) => within(p.config.timeout, self.name(), p.run(message)).await,
+            Self::Rspamd(p) => within(p.config.timeout, self.name(), p.run(message)).await,
+            Self::Phishing(p) => Ok(p.run(message).await),
         }
     }
 }

@@ -36,6 +36,9 @@ pub struct ScanArgs {
     /// The original client's address (as Postfix's XFORWARD ADDR would give it)
     #[arg(long)]
     client_ip: Option<String>,
+    /// The original client's HELO name (XFORWARD HELO), for SPF
+    #[arg(long)]
+    helo: Option<String>,
     /// Print JSON instead of text
     #[arg(long, value_enum, default_value = "text")]
     format: ScanFormat,
@@ -61,6 +64,7 @@ pub fn quarantine_dir(config: &Config) -> PathBuf {
 async fn build(config: &Config, store: Store) -> Result<Filter> {
     Filter::build(
         &config.filter,
+        &config.dns,
         &hostname(config),
         Quarantine::new(quarantine_dir(config)),
         Some(store),
@@ -141,7 +145,13 @@ pub async fn scan(args: ScanArgs, paths: &ConfigPaths) -> Result<ExitCode> {
         ..Envelope::default()
     };
     if let Some(ip) = args.client_ip {
+        if ip.parse::<std::net::IpAddr>().is_err() {
+            anyhow::bail!("--client-ip: `{ip}` is not an IP address");
+        }
         envelope.xforward.push(("ADDR".into(), ip));
+    }
+    if let Some(helo) = args.helo {
+        envelope.xforward.push(("HELO".into(), helo));
     }
     // CRLF line ends, as the filter stores what it receives over SMTP.
     let scanned = Scanned::new(envelope, postwarden_smtp::crlf_line_ends(&bytes));
@@ -152,23 +162,46 @@ pub async fn scan(args: ScanArgs, paths: &ConfigPaths) -> Result<ExitCode> {
     let users = filter.user_settings(&scanned).await;
     postwarden_filter::add_user_findings(&scanned, &mut findings, &users);
     let decisions = filter.decisions(&scanned, &findings, &users);
+    let authentication_results = scanned.auth().map(|a| a.header.clone());
     match args.format {
         ScanFormat::Json => {
             let verdicts: Vec<_> = decisions
                 .iter()
                 .map(|(r, d)| serde_json::json!({"recipient": r, "action": d.action, "score": d.score, "reason": d.reason}))
                 .collect();
+            let scores = scanned.phishing();
             println!(
                 "{}",
-                serde_json::json!({"findings": findings, "verdicts": verdicts})
+                serde_json::json!({
+                    "findings": findings,
+                    "phishing": scores.map(|s| s.phishing),
+                    "bec": scores.map(|s| s.bec),
+                    "phishing_reasons": scores.map(|s| &s.phishing_reasons),
+                    "bec_reasons": scores.map(|s| &s.bec_reasons),
+                    "authentication_results": authentication_results,
+                    "verdicts": verdicts,
+                })
             );
         }
         ScanFormat::Text => {
             for f in &findings {
                 println!(
-                    "finding  {:<13} {:>7.1}  {:?}  {}",
-                    f.processor, f.score, f.tags, f.reason
+                    "finding  {:<13} {:>7.1}  {}  {}",
+                    f.processor,
+                    f.score,
+                    f.tags
+                        .iter()
+                        .map(|t| t.as_str())
+                        .collect::<Vec<_>>()
+                        .join(","),
+                    f.reason
                 );
+            }
+            if let Some(scores) = scanned.phishing() {
+                println!("phishing {:.2}  bec {:.2}", scores.phishing, scores.bec);
+            }
+            if let Some(header) = &authentication_results {
+                println!("Authentication-Results: {}", header.replace("\r\n", "\n"));
             }
             for (recipient, d) in &decisions {
                 println!(

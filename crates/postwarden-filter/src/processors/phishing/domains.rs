@@ -1,0 +1,200 @@
+//! Domains as an impostor bends them: the registered domain (public suffix list, so
+//! `mail.example.co.uk` and `example.co.uk` are one sender), and whether a domain imitates
+//! a protected one — the same UTS #39 confusable skeleton (`examp1e`, `exarnple`, Cyrillic
+//! `а` in `pаypal`), a small edit distance between skeletons, the protected name inside a
+//! hyphenated or dotted disguise (`paypal-secure.com`, `example.org.login.top`), or the same
+//! name under another suffix (`example.com` for `example.org`). Pure functions.
+
+use unicode_security::MixedScript;
+use unicode_security::confusable_detection::skeleton;
+
+/// A host in lower case, its punycode labels decoded (`xn--pypal-4ve.com` → `pаypal.com`).
+pub fn unicode_host(host: &str) -> String {
+    let host = host.trim().trim_end_matches('.').to_lowercase();
+    if host.split('.').any(|label| label.starts_with("xn--")) {
+        let (decoded, result) = idna::domain_to_unicode(&host);
+        if result.is_ok() {
+            return decoded;
+        }
+    }
+    host
+}
+
+/// Whether any label is punycode.
+pub fn is_punycode(host: &str) -> bool {
+    host.split('.')
+        .any(|label| label.to_ascii_lowercase().starts_with("xn--"))
+}
+
+/// The registered domain (`a.b.example.co.uk` → `example.co.uk`); the host itself when the
+/// list does not know it.
+pub fn registered(host: &str) -> String {
+    let host = host.trim().trim_end_matches('.').to_lowercase();
+    let ascii = if host.is_ascii() {
+        host.clone()
+    } else {
+        idna::domain_to_ascii(&host).unwrap_or_else(|_| host.clone())
+    };
+    let domain = psl::domain_str(&ascii).unwrap_or(&ascii).to_string();
+    unicode_host(&domain)
+}
+
+/// The registered domain's name without its public suffix (`example` of `example.co.uk`).
+fn name_part(registered: &str) -> &str {
+    let ascii_suffix_len = psl::suffix_str(registered).map_or(0, str::len);
+    if ascii_suffix_len > 0 && registered.is_ascii() && registered.len() > ascii_suffix_len {
+        &registered[..registered.len() - ascii_suffix_len - 1]
+    } else {
+        registered.split('.').next().unwrap_or(registered)
+    }
+}
+
+/// Confusable skeleton, lower-cased (so `0` and `o`, `1` and `l` meet).
+fn skel(text: &str) -> String {
+    skeleton(text).flat_map(char::to_lowercase).collect()
+}
+
+/// Whether a label mixes scripts (Latin with Cyrillic, …): a classic homograph.
+pub fn mixed_script(host: &str) -> bool {
+    unicode_host(host)
+        .split('.')
+        .any(|label| !label.is_ascii() && !label.is_single_script())
+}
+
+/// How `host` imitates `protected` (both hosts or registered domains), if it does:
+/// a short explanation for the finding's reason.
+pub fn imitates(host: &str, protected: &str) -> Option<&'static str> {
+    let host = unicode_host(host);
+    let candidate = registered(&host);
+    let protected = registered(protected);
+    if candidate == protected || candidate.is_empty() || protected.is_empty() {
+        return None;
+    }
+    let (name, target) = (name_part(&candidate), name_part(&protected));
+    if target.len() < 3 {
+        return None;
+    }
+    let (name_skel, target_skel) = (skel(name), skel(target));
+    if name_skel == target_skel {
+        return Some(if name == target {
+            "the same name under another suffix"
+        } else {
+            "confusable characters"
+        });
+    }
+    // The protected domain in front of another one: example.org.login.top.
+    if host.starts_with(&format!("{protected}.")) {
+        return Some("our domain as a subdomain of another");
+    }
+    // The protected name as one part of a hyphenated or dotted name: paypal-secure.com.
+    if name_skel
+        .split(['-', '.', '_'])
+        .any(|part| part == target_skel)
+    {
+        return Some("our name inside another domain");
+    }
+    let distance = edit_distance(&name_skel, &target_skel).min(edit_distance(name, target));
+    let allowed = match target_skel.chars().count() {
+        0..=4 => 0,
+        5..=8 => 1,
+        _ => 2,
+    };
+    (distance <= allowed).then_some("a small misspelling")
+}
+
+/// Damerau–Levenshtein (optimal string alignment) distance, in characters.
+pub fn edit_distance(a: &str, b: &str) -> usize {
+    let a: Vec<char> = a.chars().collect();
+    let b: Vec<char> = b.chars().collect();
+    let (n, m) = (a.len(), b.len());
+    let mut d = vec![vec![0usize; m + 1]; n + 1];
+    for (i, row) in d.iter_mut().enumerate() {
+        row[0] = i;
+    }
+    for j in 0..=m {
+        d[0][j] = j;
+    }
+    for i in 1..=n {
+        for j in 1..=m {
+            let cost = usize::from(a[i - 1] != b[j - 1]);
+            d[i][j] = (d[i - 1][j] + 1)
+                .min(d[i][j - 1] + 1)
+                .min(d[i - 1][j - 1] + cost);
+            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                d[i][j] = d[i][j].min(d[i - 2][j - 2] + 1);
+            }
+        }
+    }
+    d[n][m]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn registered_domains_follow_the_public_suffix_list() {
+        assert_eq!(registered("mail.example.co.uk"), "example.co.uk");
+        assert_eq!(registered("a.b.example.org."), "example.org");
+        assert_eq!(registered("Example.ORG"), "example.org");
+        assert_eq!(registered("acme-supplies.example"), "acme-supplies.example");
+    }
+
+    #[test]
+    fn look_alikes_are_caught_and_explained() {
+        let cases = [
+            ("examp1e.org", "example.org", Some("confusable characters")),
+            ("exarnple.org", "example.org", Some("confusable characters")),
+            ("example.com", "example.org", Some("the same name under another suffix")),
+            ("xn--pypal-4ve.com", "paypal.com", Some("confusable characters")),
+            ("paypal-secure.com", "paypal.com", Some("our name inside another domain")),
+            ("example.org.login.top", "example.org", Some("our domain as a subdomain of another")),
+            ("exmaple.org", "example.org", Some("a small misspelling")),
+            ("micros0ft-support.com", "microsoft.com", Some("our name inside another domain")),
+            ("mail.example.org", "example.org", None),
+            ("examples.org.uk", "example.org", Some("a small misspelling")),
+            ("northwind.co.uk", "example.org", None),
+            ("sample.org", "example.org", None),
+            ("northwind.example", "example.org", None),
+            ("github.com", "example.org", None),
+            ("dhl.com", "dhl.de", Some("the same name under another suffix")),
+            ("ups.com", "dhl.com", None),
+        ];
+        for (host, protected, expected) in cases {
+            assert_eq!(imitates(host, protected), expected, "{host} vs {protected}");
+        }
+    }
+
+    #[test]
+    fn mixed_scripts_and_punycode_are_seen() {
+        assert!(mixed_script("xn--pypal-4ve.com"));
+        assert!(!mixed_script("paypal.com"));
+        assert!(!mixed_script("xn--mnchen-3ya.de"), "münchen is one script");
+        assert!(is_punycode("XN--mnchen-3ya.de"));
+        assert_eq!(unicode_host("xn--mnchen-3ya.de"), "münchen.de");
+    }
+
+    #[test]
+    fn edit_distance_counts_swaps_as_one() {
+        assert_eq!(edit_distance("example", "exmaple"), 1);
+        assert_eq!(edit_distance("example", "example"), 0);
+        assert_eq!(edit_distance("", "abc"), 3);
+    }
+
+    proptest! {
+        #[test]
+        fn any_host_is_judged_without_panicking(host in "[a-zа-я0-9.\\-]{0,40}", other in "[a-z.]{0,20}") {
+            let _ = imitates(&host, &other);
+            let _ = registered(&host);
+            let _ = mixed_script(&host);
+        }
+
+        #[test]
+        fn a_domain_never_imitates_itself(name in "[a-z]{3,12}") {
+            let domain = format!("{name}.org");
+            prop_assert_eq!(imitates(&domain, &domain), None);
+            prop_assert_eq!(imitates(&format!("mail.{domain}"), &domain), None);
+        }
+    }
+}
