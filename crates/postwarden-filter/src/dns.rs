@@ -2,11 +2,12 @@
 //! hickory-resolver, asking `[dns] nameservers` (UDP, then TCP for truncated answers) or
 //! those of `/etc/resolv.conf`, with one bounded cache per record type.
 //!
-//! Why our own caches rather than hickory's: mail-auth caches *parsed* records (an SPF
-//! record, a DKIM key, a DMARC policy) through its `ResolverCache` trait, so a cached
-//! answer costs a hash lookup and an `Arc` clone, not a parse. hickory's own cache is
-//! switched off so an answer is not kept twice. Each entry lives for its TTL (capped by
-//! hickory's `positive_max_ttl`); the least recently used go first when a cache is full.
+//! Two caches, on purpose: mail-auth caches *parsed* records (an SPF record, a DKIM key, a
+//! DMARC policy) through its `ResolverCache` trait, so a cached answer costs a hash lookup
+//! and an `Arc` clone, not a parse — but it keeps no negative answers, and most names a
+//! check asks about do not exist (no SPF for the HELO name, no DMARC record). hickory's own
+//! cache keeps those, each for at least [`NEGATIVE_MIN_TTL`]. Entries live for their TTL,
+//! at most [`MAX_TTL`]; the least recently used go first when a cache is full.
 
 use hickory_resolver::config::{ConnectionConfig, NameServerConfig, ResolverConfig, ResolverOpts};
 use mail_auth::{MX, MessageAuthenticator, Parameters, RecordSet, ResolverCache, Txt};
@@ -20,6 +21,8 @@ use std::time::{Duration, Instant};
 
 /// The longest any answer is kept, whatever its TTL says.
 const MAX_TTL: Duration = Duration::from_secs(3600);
+/// The shortest a "no such record" answer is kept (servers that send no SOA give none).
+const NEGATIVE_MIN_TTL: Duration = Duration::from_secs(60);
 
 /// A resolver with caches; cheap to share behind an `Arc`.
 pub struct Dns {
@@ -71,7 +74,10 @@ impl Dns {
         let mut options = ResolverOpts::default();
         options.timeout = config.timeout;
         options.attempts = config.attempts.max(1);
-        options.cache_size = 0;
+        options.cache_size = config.cache_size.max(1) as u64;
+        options.positive_max_ttl = Some(MAX_TTL);
+        options.negative_min_ttl = Some(NEGATIVE_MIN_TTL);
+        options.negative_max_ttl = Some(MAX_TTL);
         let authenticator = MessageAuthenticator::new(resolver_config, options)
             .map_err(|e| DnsSetupError(e.to_string()))?;
         let size = NonZeroUsize::new(config.cache_size.max(1)).unwrap_or(NonZeroUsize::MIN);

@@ -6,11 +6,13 @@
 //! [`scanners`] spamd and clamd and [`rspamd`] a private rspamd; [`webhook`] is an HTTP
 //! receiver that records what it is sent; [`database`] makes a fresh SQLite, PostgreSQL or
 //! MariaDB database, and [`proxy`] stands between the program and a database server so a
-//! test can take it away.
+//! test can take it away. [`dns`] is a DNS server on loopback with the test's own zones
+//! (SPF, DKIM, DMARC), so sender authentication is tested without the network.
 
 pub mod clicksend;
 pub mod daemons;
 pub mod database;
+pub mod dns;
 pub mod gpg;
 pub mod postfix;
 pub mod proxy;

@@ -4044,3 +4044,948 @@ fn signin_alert() -> Vec<Sample> {
     }
     out
 }
+
+/// A partner's signature block.
+fn signature(p: &Partner) -> String {
+    match p.lang {
+        "de" => format!("Mit freundlichen Grüßen\n\n{}\n{}\n{}\nTel. +49 711 {} 0", p.contact, p.company, p.city, 2000 + hash(p.domain) % 7000),
+        "fr" => format!("Cordialement,\n\n{}\n{}\n{}\nTél. +33 4 72 {:02} {:02} {:02}", p.contact, p.company, p.city, hash(p.domain) % 90 + 10, hash(p.city) % 90 + 10, hash(p.contact) % 90 + 10),
+        "es" => format!("Un saludo,\n\n{}\n{}\n{}\nTel. +34 963 {:03} {:03}", p.contact, p.company, p.city, hash(p.domain) % 1000, hash(p.city) % 1000),
+        _ => format!("Kind regards,\n\n{}\n{}\n{}\nwww.{}", p.contact, p.company, p.city, p.domain),
+    }
+}
+
+fn partner_mailer(p: &Partner) -> Mailer {
+    match p.domain {
+        "acme-supplies.example" | "northwind.example" | "tailspin-logistics.example" => Mailer::Outlook,
+        "schmidt-buerotechnik.example" => Mailer::Thunderbird,
+        "papeterie-dupont.example" | "lucerne-publishing.example" => Mailer::AppleMail,
+        _ => Mailer::Gmail,
+    }
+}
+
+/// Replies from partners in threads an employee started.
+fn thread_reply() -> Vec<Sample> {
+    const KIND: &str = "thread-reply";
+    // (subject, what the employee wrote, the partner's answer, attachment name)
+    let en: [(&str, &str, &str, Option<&str>); 8] = [
+        ("Delivery schedule for PO 45821", "Hi {c},\n\nCould you confirm the delivery date for PO 45821? Our warehouse needs to plan the unloading slot.\n\nThanks,\n{e}", "Hi {e},\n\nThe goods left our warehouse this morning; expected delivery is Thursday between 8:00 and 12:00. I'll send the tracking number once the carrier has scanned the pallets.\n\nSorry again for the delay last week - our own supplier was late with the labels.", None),
+        ("Quote Q-2025-117", "Hi {c},\n\nThanks for the quote. Is there any room on the unit price if we commit to 12 months?\n\nBest,\n{e}", "Hi {e},\n\nWe can do 4% off the unit price for a 12-month commitment - revised quote attached. Payment terms stay at 30 days net, and prices are fixed for the full term.\n\nLet me know if you'd like to go ahead and I'll prepare the order confirmation.", Some("Quote_Q-2025-117_rev2.pdf")),
+        ("Invoice INV-2025-0412 - quantity", "Hi {c},\n\nInvoice INV-2025-0412 shows 120 units, but we received 112 (see delivery note). Could you issue a credit note for the difference?\n\nRegards,\n{e}", "Hi {e},\n\nYou're right, apologies for that. Credit note CN-0087 for the 8 missing units is attached - please deduct it from your next payment.", Some("Credit_Note_CN-0087.pdf")),
+        ("Next steps after Tuesday's meeting", "Hi {c},\n\nThanks for your time on Tuesday. Could you send over the notes and the list of open points?\n\n{e}", "Hi {e},\n\nHere's a summary:\n\n1. We send the updated specification by Friday.\n2. You confirm the forecast for Q3 by end of month.\n3. Joint review of the SLA report in April.\n\nShout if I missed anything.", None),
+        ("Shipment held at customs", "Hi {c},\n\nOur shipment from last week still hasn't arrived and the tracking says \"held at customs\". Do you know what's going on?\n\n{e}", "Hi {e},\n\nI checked with our broker: customs need the commercial invoice with your EORI number. Could you send it today, if possible? Otherwise the shipment will sit there over the weekend.\n\nI'm sorry for the hassle - this is new since the rule change in January.", None),
+        ("Access to your supplier portal", "Hi {c},\n\nCould you give me access to your supplier portal? I'd like to download our order history.\n\nThanks,\n{e}", "Hi {e},\n\nDone - I've created an account for you. You'll get a separate email from our portal with a link to set your password; it's valid for 48 hours. Let me know if it doesn't arrive.", None),
+        ("Framework agreement - draft v3", "Hi {c},\n\nOur legal team has reviewed v2, comments are in the attached document. Main points are liability caps and the termination clause.\n\n{e}", "Hi {e},\n\nThanks for the quick review. Attached is v3 with our responses. We accepted the liability cap; on termination we propose 6 months instead of 3. Happy to discuss on a call.", Some("Framework_Agreement_v3.pdf")),
+        ("Payment received", "Hi {c},\n\nJust to let you know the payment for invoices 2025-031 and 2025-036 went out today.\n\n{e}", "Hi {e},\n\nConfirming we received your payment of EUR 12,480.00 today. Thanks for the quick turnaround - both invoices are now closed on our side.", None),
+    ];
+    let de: [(&str, &str, &str, Option<&str>); 3] = [
+        ("Lieferung KW 12", "Hallo {c},\n\nkönnen Sie mir bitte den Liefertermin für unsere Bestellung 4471 bestätigen?\n\nViele Grüße\n{e}", "Hallo {e},\n\ndie Ware wird am Mittwoch, 19.03., zwischen 9 und 12 Uhr geliefert. Der Lieferschein liegt der Sendung bei.", None),
+        ("Angebot Wartungsvertrag", "Hallo {c},\n\nvielen Dank für das Angebot. Ist der Vor-Ort-Service in der Pauschale enthalten?\n\nGruß\n{e}", "Hallo {e},\n\nja, zwei Vor-Ort-Einsätze pro Jahr sind enthalten, jeder weitere wird nach Aufwand berechnet. Das überarbeitete Angebot finden Sie im Anhang.", Some("Angebot_Wartung_2025.pdf")),
+        ("Rechnung 2025-0318 - Rückfrage", "Hallo {c},\n\nauf der Rechnung 2025-0318 fehlt unsere Bestellnummer. Können Sie die Rechnung bitte korrigieren?\n\nDanke und Gruß\n{e}", "Hallo {e},\n\nentschuldigen Sie bitte. Anbei die korrigierte Rechnung mit Ihrer Bestellnummer 4502. Betrag und Zahlungsziel bleiben unverändert.", Some("Rechnung_2025-0318_korrigiert.pdf")),
+    ];
+    let fr: [(&str, &str, &str, Option<&str>); 3] = [
+        ("Commande n° 4587", "Bonjour {c},\n\nPourriez-vous me confirmer la date de livraison de la commande 4587 ?\n\nMerci,\n{e}", "Bonjour {e},\n\nLa commande 4587 sera livrée mardi prochain dans la matinée. Je vous envoie le numéro de suivi dès l'expédition.", None),
+        ("Devis révisé", "Bonjour {c},\n\nMerci pour le devis. Serait-il possible d'ajouter 500 enveloppes C4 ?\n\nCordialement,\n{e}", "Bonjour {e},\n\nVoici le devis révisé avec les enveloppes C4. Le délai de livraison reste de 5 jours ouvrés.", Some("Devis_D-2025-088_v2.pdf")),
+        ("Relevé de compte", "Bonjour {c},\n\nPouvez-vous nous envoyer un relevé de compte à jour ?\n\n{e}", "Bonjour {e},\n\nVous trouverez ci-joint votre relevé de compte au 28 février. Tout est à jour de notre côté, aucune facture en retard.", Some("Releve_compte_2025-02.pdf")),
+    ];
+    let es: [(&str, &str, &str, Option<&str>); 3] = [
+        ("Pedido 2025-118", "Hola {c},\n\n¿Me puedes confirmar cuándo sale el pedido 2025-118?\n\nGracias,\n{e}", "Hola {e},\n\nEl pedido sale mañana por la mañana y llegará el jueves. Te paso el número de seguimiento en cuanto lo tenga.", None),
+        ("Presupuesto actualizado", "Hola {c},\n\n¿Podéis actualizar el presupuesto con las nuevas cantidades?\n\nUn saludo,\n{e}", "Hola {e},\n\nTe adjunto el presupuesto actualizado con las cantidades nuevas. Las condiciones de pago siguen siendo a 60 días.", Some("Presupuesto_P-2025-0419.pdf")),
+        ("Reunión del jueves", "Hola {c},\n\n¿Te va bien el jueves a las 10:00 para revisar el contrato?\n\n{e}", "Hola {e},\n\nPerfecto, el jueves a las 10:00 me va bien. Te llamo al fijo de la oficina.", None),
+    ];
+    let mut out = Vec::new();
+    for i in 0..30 {
+        let name = format!("{KIND}-{i:02}");
+        let p = &PARTNERS[i % PARTNERS.len()];
+        let table: &[(&str, &str, &str, Option<&str>)] = match p.lang {
+            "de" => &de,
+            "fr" => &fr,
+            "es" => &es,
+            _ => &en,
+        };
+        let (subject, asked, answer, attach) = table[(i / PARTNERS.len() + i) % table.len()];
+        let rcpt = pick(&[BOB, CFO, DIETER, CARLA, ALICE, AP, CEO], i + i / 7);
+        let c = first_name_of(p.contact);
+        let e = first_name(rcpt);
+        let asked = asked.replace("{c}", c).replace("{e}", e);
+        let answer = answer.replace("{c}", c).replace("{e}", e);
+        let mailer = partner_mailer(p);
+        let sent_day = i / 2;
+        let quoted = if mailer == Mailer::Outlook {
+            quote_outlook(&mailbox(rcpt.0, rcpt.1), &date(sent_day, 9 * 60 + i, 0, "+0100"), &mailbox(p.contact, p.contact_addr), subject, &asked)
+        } else {
+            quote_gmail(&when(sent_day, 9 * 60 + i), &mailbox(rcpt.0, rcpt.1), &asked)
+        };
+        let re = match p.lang {
+            "de" => "AW: ",
+            "fr" | "es" => "RE: ",
+            _ if mailer == Mailer::Outlook => "RE: ",
+            _ => "Re: ",
+        };
+        let text = format!("{answer}\n\n{}\n\n{quoted}", signature(p));
+        let text_body = body_for(mailer, &text);
+        let body = match attach {
+            Some(file) => mixed(vec![
+                text_body,
+                attachment("application/pdf", file, &pdf(&[p.company, subject, &format!("{} / {}", p.city, dmy(sent_day))])),
+            ]),
+            None => text_body,
+        };
+        let parent = other_id(&format!("{name}-parent"), Mailer::Outlook, "example.org");
+        let root = other_id(&format!("{name}-root"), mailer, p.domain);
+        let refs = if i % 3 == 0 { format!("{root} {parent}") } else { parent.clone() };
+        let m = msg(
+            &name,
+            mailer,
+            mailbox(p.contact, p.contact_addr),
+            mailbox(rcpt.0, rcpt.1),
+            &format!("{re}{subject}"),
+            date(sent_day + 1, 8 * 60 + i * 29, i * 11, if p.lang == "en" && p.city != "Austin" { "+0000" } else if p.city == "Austin" { "-0500" } else { "+0100" }),
+            body,
+        )
+        .header("In-Reply-To", &parent)
+        .header("References", &refs);
+        let auth = if i % 7 == 3 { Auth::SpfOnly } else { Auth::Aligned };
+        out.push(sample(KIND, i, false, rcpt.1, org_env(p.contact_addr, i, auth, true), m.render()));
+    }
+    out
+}
+
+/// A minimal Office Open XML workbook container (what a gateway sees of an
+/// .xlsx: a ZIP with the OOXML parts).
+fn xlsx(title: &str) -> Vec<u8> {
+    let ct = "<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"yes\"?>\n<Types xmlns=\"http://schemas.openxmlformats.org/package/2006/content-types\"><Default Extension=\"rels\" ContentType=\"application/vnd.openxmlformats-package.relationships+xml\"/><Default Extension=\"xml\" ContentType=\"application/xml\"/><Override PartName=\"/xl/workbook.xml\" ContentType=\"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml\"/><Override PartName=\"/xl/worksheets/sheet1.xml\" ContentType=\"application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml\"/></Types>";
+    let rels = "<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"yes\"?>\n<Relationships xmlns=\"http://schemas.openxmlformats.org/package/2006/relationships\"><Relationship Id=\"rId1\" Type=\"http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument\" Target=\"xl/workbook.xml\"/></Relationships>";
+    let wb = format!("<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"yes\"?>\n<workbook xmlns=\"http://schemas.openxmlformats.org/spreadsheetml/2006/main\" xmlns:r=\"http://schemas.openxmlformats.org/officeDocument/2006/relationships\"><sheets><sheet name=\"{title}\" sheetId=\"1\" r:id=\"rId1\"/></sheets></workbook>");
+    let wbrels = "<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"yes\"?>\n<Relationships xmlns=\"http://schemas.openxmlformats.org/package/2006/relationships\"><Relationship Id=\"rId1\" Type=\"http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet\" Target=\"worksheets/sheet1.xml\"/></Relationships>";
+    let sheet = "<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"yes\"?>\n<worksheet xmlns=\"http://schemas.openxmlformats.org/spreadsheetml/2006/main\"><sheetData><row r=\"1\"><c r=\"A1\" t=\"inlineStr\"><is><t>Item</t></is></c><c r=\"B1\" t=\"inlineStr\"><is><t>Q1</t></is></c></row><row r=\"2\"><c r=\"A2\" t=\"inlineStr\"><is><t>Revenue</t></is></c><c r=\"B2\"><v>1284000</v></c></row></sheetData></worksheet>";
+    zip(&[
+        ("[Content_Types].xml", ct.as_bytes()),
+        ("_rels/.rels", rels.as_bytes()),
+        ("xl/workbook.xml", wb.as_bytes()),
+        ("xl/_rels/workbook.xml.rels", wbrels.as_bytes()),
+        ("xl/worksheets/sheet1.xml", sheet.as_bytes()),
+    ])
+}
+
+const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+
+/// Colleagues writing to each other through Example Org's own servers.
+fn internal() -> Vec<Sample> {
+    const KIND: &str = "internal";
+    // (from, to, subject, text, attachment)
+    let topics: [((&str, &str), (&str, &str), &str, &str, Option<&str>); 15] = [
+        (BOB, ALICE, "Lunch tomorrow?", "Hi Alice,\n\nAre you around for lunch tomorrow? The new Thai place on Kirchstraße opened this week.\n\nBob", None),
+        (ALICE, BOB, "Updated travel policy", "Hi Bob,\n\nAttached is the updated travel policy that applies from 1 April. The main change: rail is now mandatory for trips under 4 hours.\n\nLet me know if you have questions.\n\nBest,\nAlice", Some("Travel_Policy_2025.pdf")),
+        (CFO, AP, "Payment run Thursday - approved", "Hi team,\n\nI've approved the payment run for Thursday:\n\n- Acme Supplies: INV-20417, INV-20433\n- Northwind Traders: NW-88412\n- Schmidt Bürotechnik: 2025-0318\n\nPlease process as usual via the bank portal and send me the confirmation once it's released.\n\nThanks,\nJohn", None),
+        (IT, BOB, "Planned maintenance Saturday 22:00-02:00", "Hello,\n\nOn Saturday, 22 March, from 22:00 to 02:00 we will update the mail servers. Email may be delayed during this window; nothing will be lost.\n\nNo action is needed on your side.\n\nIT Helpdesk\nExample Org - ext. 4357", None),
+        (IT, CARLA, "Password policy change from 1 April", "Hello,\n\nFrom 1 April, passwords must be at least 14 characters long. The next time your password expires you'll be asked to choose a new one when you sign in at https://sso.example.org.\n\nReminder: IT will never ask for your password by email or phone. If you get a message that does, please forward it to it@example.org.\n\nThanks,\nIT Helpdesk", None),
+        (DIETER, CARLA, "Q1 numbers by region", "Hi Carla,\n\nHere are the Q1 numbers by region as discussed. DACH is slightly below plan, Iberia well above - nice work!\n\nDieter", Some("Q1_by_region.xlsx")),
+        (DIETER, ALICE, "Urlaubsantrag Ostern", "Hallo Alice,\n\nich möchte vom 14. bis 22. April Urlaub nehmen. Der Antrag ist im Portal, kannst du ihn bitte freigeben?\n\nDanke und viele Grüße\nDieter", None),
+        (CEO, CFO, "Board pack", "John,\n\nCan you send me the draft board pack by Wednesday evening? I'd like to go through it before Thursday's prep call.\n\nThanks,\nJane", None),
+        (AP, CFO, "Payment run executed", "Hi John,\n\nThe payment run has been executed: 14 payments, EUR 86,214.37 in total. Remittance advices went out to all suppliers. The bank confirmation is attached.\n\nBest regards,\nAccounts Payable", Some("Payment_Run_2025-03-13.pdf")),
+        (ALICE, CARLA, "Onboarding for the new analyst", "Hi Carla,\n\nYour new analyst starts on Monday. Laptop and badge are ready; could you plan someone to show her around in the afternoon?\n\nThanks,\nAlice", None),
+        (BOB, IT, "Docking station not working", "Hi IT,\n\nSince yesterday's update my docking station doesn't detect the second monitor. Tried another cable, same thing. Could someone have a look?\n\nThanks,\nBob (room 2.14)", None),
+        (CARLA, AP, "Expense report March", "Hi,\n\nPlease find my March expense report attached, including the receipts for the Madrid trip. Total EUR 642.80.\n\nThanks,\nCarla", Some("Expenses_March_CNunez.pdf")),
+        (CFO, CEO, "Bank signatories update", "Jane,\n\nThe bank needs the updated list of authorised signatories after the board resolution. I've prepared the form - it needs your signature and mine. Could we do it after the leadership meeting tomorrow?\n\nJohn", None),
+        (CARLA, DIETER, "Visit to Valencia supplier", "Hi Dieter,\n\nI'll visit Suministros García next Tuesday. Anything you want me to raise with them? I was going to bring up the late deliveries in February.\n\nCarla", None),
+        (CEO, BOB, "Thanks for the customer demo", "Bob,\n\nGreat job on the demo for Fabrikam yesterday - Priya called me afterwards and was very positive. Let's talk next week about the proposal.\n\nJane", None),
+    ];
+    let replies = [
+        "Thanks, will do.",
+        "Sounds good - see you then.",
+        "Done. Let me know if you need anything else.",
+        "Got it, thanks!",
+        "Thanks for the heads-up.",
+    ];
+    let mut out = Vec::new();
+    for i in 0..30 {
+        let name = format!("{KIND}-{i:02}");
+        let (from, to, subject, text, attach) = topics[i % topics.len()];
+        let reply = i >= topics.len();
+        let (sender, rcpt) = if reply { (to, from) } else { (from, to) };
+        let mailer = if i % 4 == 3 { Mailer::Thunderbird } else { Mailer::Outlook };
+        let day = i % 15 + 1;
+        let mut full = text.to_string();
+        let mut subj = subject.to_string();
+        if reply {
+            let r = replies[i % replies.len()];
+            let sign = first_name(sender);
+            full = format!(
+                "{r}\n\n{sign}\n\n{}",
+                quote_outlook(&mailbox(from.0, from.1), &date(day, 9 * 60 + i * 7, 0, "+0100"), &mailbox(to.0, to.1), subject, text)
+            );
+            subj = format!("RE: {subject}");
+        }
+        let text_body = body_for(mailer, &format!("{full}\n"));
+        let body = match (attach, reply) {
+            (Some(file), false) if file.ends_with(".xlsx") => mixed(vec![text_body, attachment(XLSX, file, &xlsx("Q1"))]),
+            (Some(file), false) => mixed(vec![text_body, attachment("application/pdf", file, &pdf(&["Example Org", subject]))]),
+            _ => text_body,
+        };
+        let mut m = msg(
+            &name,
+            mailer,
+            person(sender),
+            person(rcpt),
+            &subj,
+            date(day + usize::from(reply), 9 * 60 + i * 19, i * 13, "+0100"),
+            body,
+        );
+        if reply {
+            // The message answered is in this corpus: its Message-ID.
+            let j = i % topics.len();
+            let parent_mailer = if j % 4 == 3 { Mailer::Thunderbird } else { Mailer::Outlook };
+            let parent = other_id(&format!("{KIND}-{j:02}"), parent_mailer, "example.org");
+            m = m.header("In-Reply-To", &parent).header("References", &parent);
+        }
+        out.push(sample(KIND, i, false, rcpt.1, internal_env(sender.1, i), m.render()));
+    }
+    out
+}
+
+/// Billing details of each partner, unchanged throughout.
+fn billing(p: &Partner) -> (&'static str, &'static str, &'static str) {
+    // (invoice prefix, bank line, currency)
+    match p.domain {
+        "acme-supplies.example" => ("INV-", "Barclays Bank plc, sort code 20-45-77, account 43917752", "GBP"),
+        "northwind.example" => ("NW-", "Bank of Ireland, IBAN IE29 BOFI 9000 1712 3456 78, BIC BOFIIE2D", "EUR"),
+        "schmidt-buerotechnik.example" => ("2025-", "BW-Bank, IBAN DE89 6005 0101 0002 2815 04, BIC SOLADEST600", "EUR"),
+        "papeterie-dupont.example" => ("FA-2025-", "LCL Lyon Bellecour, IBAN FR14 3000 2005 5000 0015 7845 Z02, BIC CRLYFRPP", "EUR"),
+        "suministros-garcia.example" => ("F-2025/", "Banco Sabadell, IBAN ES80 0081 0216 7300 0123 4567, BIC BSABESBB", "EUR"),
+        "fabrikam.example" => ("FAB-", "Frost Bank, ABA 114000093, account 5021873364", "USD"),
+        "tailspin-logistics.example" => ("TL-", "ABN AMRO, IBAN NL91 ABNA 0417 1643 00, BIC ABNANL2A", "EUR"),
+        _ => ("R-", "Luzerner Kantonalbank, IBAN CH93 0077 8000 0123 4567 8, BIC LUKBCH2260A", "CHF"),
+    }
+}
+
+/// Invoices, reminders and statements from Example Org's suppliers: payment
+/// wording, bank details, PDF attachments; some sent through Xero or
+/// QuickBooks with a Reply-To the supplier's own address.
+fn supplier_invoice() -> Vec<Sample> {
+    const KIND: &str = "supplier-invoice";
+    let mut out = Vec::new();
+    for i in 0..25 {
+        let name = format!("{KIND}-{i:02}");
+        let p = &PARTNERS[i % PARTNERS.len()];
+        let (prefix, bank, cur) = billing(p);
+        let number = format!("{prefix}{}", 20400 + i * 17);
+        let cents = 48_000 + (hash(&name) % 1_900_000);
+        let amount = match (p.lang, cur) {
+            ("de", _) => eur_de(cents).replace('€', cur).replace(" EUR", " €"),
+            ("fr", _) => eur_fr(cents),
+            ("es", _) => eur_de(cents),
+            (_, "GBP") => money_en("£", cents),
+            (_, "USD") => money_en("$", cents),
+            (_, c) => format!("{c} {}", money_en("", cents)),
+        };
+        let day = i / 2 + 1;
+        let due = day + 30;
+        let reminder = i % 6 == 5;
+        let rcpt = if i % 5 == 4 { CFO } else { AP };
+        let invoice_pdf = pdf(&[
+            p.company,
+            p.city,
+            &format!("Invoice / Rechnung / Facture / Factura {number}"),
+            &format!("Date: {}", dmy(day)),
+            "Customer: Example Org, Accounts Payable",
+            &format!("Total: {amount}"),
+            &format!("Payment terms: 30 days net, due {}", dmy(due)),
+            bank,
+        ]);
+        let (subject, text) = match (p.lang, reminder) {
+            ("de", false) => (
+                format!("Rechnung {number}"),
+                format!("Sehr geehrte Damen und Herren,\n\nanbei erhalten Sie unsere Rechnung {number} vom {} über {amount}.\n\nZahlungsziel: 30 Tage netto (bis {}).\nBankverbindung: {bank}\n\nBei Fragen zur Rechnung erreichen Sie uns unter {}.\n\n{}", dmy(day), dmy(due), p.billing, signature(p)),
+            ),
+            ("de", true) => (
+                format!("Zahlungserinnerung Rechnung {number}"),
+                format!("Sehr geehrte Damen und Herren,\n\nsicher ist es Ihrer Aufmerksamkeit entgangen: Unsere Rechnung {number} über {amount} war am {} fällig. Bitte überweisen Sie den Betrag in den nächsten Tagen auf unser bekanntes Konto ({bank}).\n\nSollten Sie die Zahlung bereits veranlasst haben, betrachten Sie dieses Schreiben bitte als gegenstandslos.\n\n{}", dmy(day), signature(p)),
+            ),
+            ("fr", false) => (
+                format!("Facture {number}"),
+                format!("Madame, Monsieur,\n\nVeuillez trouver ci-joint notre facture {number} du {} d'un montant de {amount}.\n\nConditions de paiement : 30 jours net (échéance le {}).\nCoordonnées bancaires : {bank}\n\nNous restons à votre disposition pour toute question.\n\n{}", dmy(day), dmy(due), signature(p)),
+            ),
+            ("fr", true) => (
+                format!("Relance : facture {number} échue"),
+                format!("Madame, Monsieur,\n\nSauf erreur de notre part, la facture {number} d'un montant de {amount}, échue le {}, reste impayée à ce jour. Nous vous remercions de bien vouloir procéder à son règlement sur notre compte habituel.\n\nSi le paiement a déjà été effectué, merci de ne pas tenir compte de ce message.\n\n{}", dmy(day), signature(p)),
+            ),
+            ("es", false) => (
+                format!("Factura {number}"),
+                format!("Estimados señores:\n\nAdjuntamos la factura {number} de fecha {} por importe de {amount}.\n\nForma de pago: transferencia a 60 días (vencimiento {}).\nDatos bancarios: {bank}\n\nQuedamos a su disposición para cualquier consulta.\n\n{}", dmy(day), dmy(day + 60), signature(p)),
+            ),
+            ("es", true) => (
+                format!("Recordatorio de pago - factura {number}"),
+                format!("Estimados señores:\n\nLes recordamos que la factura {number} por importe de {amount} venció el {}. Les rogamos que procedan a su pago en la cuenta habitual.\n\nSi ya han realizado el pago, por favor ignoren este mensaje.\n\n{}", dmy(day), signature(p)),
+            ),
+            (_, false) => (
+                format!("Invoice {number} from {}", p.company),
+                format!("Dear Accounts Payable,\n\nPlease find attached invoice {number} dated {} for {amount}.\n\nPayment terms: 30 days net (due {}).\nBank details: {bank}\n\nIf you have any questions about this invoice, please contact us at {}.\n\n{}", long_date(day), long_date(due), p.billing, signature(p)),
+            ),
+            (_, true) => (
+                format!("Payment reminder: invoice {number} overdue"),
+                format!("Dear Accounts Payable,\n\nOur records show that invoice {number} for {amount}, due on {}, is still outstanding. We'd be grateful if you could arrange payment at your earliest convenience, or let us know if there is any issue with the invoice.\n\nIf you have already paid, please disregard this reminder.\n\n{}", long_date(day), signature(p)),
+            ),
+        };
+        let file = format!("{}.pdf", number.replace('/', "-"));
+        let via = match (p.domain, i % 3) {
+            ("acme-supplies.example", 0) => "xero",
+            ("fabrikam.example", _) if i % 2 == 1 => "quickbooks",
+            _ => "direct",
+        };
+        let (m, env) = match via {
+            "xero" => {
+                let link = format!("https://in.xero.com/{}", Rng::new(&name).alnum(40));
+                let h = service_html(
+                    p.company,
+                    "#13b5ea",
+                    &[
+                        "Dear Accounts Payable,".into(),
+                        format!("Here's invoice {number} for {amount}."),
+                        format!("The amount outstanding of {amount} is due on {}.", long_date(due)),
+                        "View your bill online. From your online bill you can print a PDF, export a CSV, or create a free login and view your outstanding bills.".into(),
+                        format!("If you have any questions, please let us know.<br><br>Thanks,<br>{}", p.company),
+                    ],
+                    Some(("View invoice", &link)),
+                    "Sent with Xero - beautiful business. <a href=\"https://www.xero.com/\">xero.com</a>",
+                );
+                let m = msg(
+                    &name,
+                    Mailer::Esp,
+                    mailbox(p.company, "messaging-service@post.xero.com"),
+                    AP.1.to_string(),
+                    &format!("Invoice {number} from {} for Example Org", p.company),
+                    date(day, 14 * 60 + i * 11, i, "+0000"),
+                    mixed(vec![alt(&html_to_text(&h), &h), attachment("application/pdf", &file, &invoice_pdf)]),
+                )
+                .header("Reply-To", &mailbox(p.company, p.billing));
+                (m, service_env("bounces+7721@post.xero.com", "outbound-2.post.xero.com", Auth::Aligned, true))
+            }
+            "quickbooks" => {
+                let link = format!("https://connect.intuit.com/portal/app/CommerceNetwork/view/scs-v1-{}", Rng::new(&name).hex(64));
+                let h = service_html(
+                    p.company,
+                    "#2ca01c",
+                    &[
+                        format!("<span style=\"font-size:12px;color:#6b6c72\">INVOICE {number} DETAILS</span><br><span style=\"font-size:28px\">{amount}</span><br>Due {}", long_date(due)),
+                        "Dear Example Org,".into(),
+                        format!("We appreciate your business. Please find your invoice details here. Feel free to contact us if you have any questions.<br><br>Have a great day!<br>{}", p.company),
+                    ],
+                    Some(("Review and pay", &link)),
+                    "Powered by QuickBooks. Intuit Inc., 2700 Coast Avenue, Mountain View, CA 94043",
+                );
+                let m = msg(
+                    &name,
+                    Mailer::Esp,
+                    mailbox(p.company, "quickbooks@notification.intuit.com"),
+                    AP.1.to_string(),
+                    &format!("Invoice {number} from {}", p.company),
+                    date(day, 15 * 60 + i * 11, i, "-0500"),
+                    mixed(vec![alt(&html_to_text(&h), &h), attachment("application/pdf", &file, &invoice_pdf)]),
+                )
+                .header("Reply-To", p.billing);
+                (m, service_env("quickbooks@notification.intuit.com", "mx-out-4.notification.intuit.com", Auth::Aligned, true))
+            }
+            _ => {
+                let mailer = if i % 4 == 0 { Mailer::Php } else { partner_mailer(p) };
+                let text_body = if mailer == Mailer::Php { plain(&text) } else { body_for(mailer, &text) };
+                let m = msg(
+                    &name,
+                    mailer,
+                    mailbox(&format!("{} - {}", p.company, if p.lang == "de" { "Buchhaltung" } else if p.lang == "fr" { "Comptabilité" } else if p.lang == "es" { "Administración" } else { "Accounts" }), p.billing),
+                    person(rcpt),
+                    &subject,
+                    date(day, 10 * 60 + i * 13, i * 3, if p.lang == "en" { "+0000" } else { "+0100" }),
+                    mixed(vec![text_body, attachment("application/pdf", &file, &invoice_pdf)]),
+                );
+                (m, org_env(p.billing, i, if i % 8 == 6 { Auth::SpfOnly } else { Auth::Aligned }, true))
+            }
+        };
+        out.push(sample(KIND, i, false, if via == "direct" { rcpt.1 } else { AP.1 }, env, m.render()));
+    }
+
+    // A genuine notice of a bank change from a long-standing supplier, which
+    // asks for a call-back instead of an e-mail confirmation.
+    let i = 25;
+    let name = format!("{KIND}-{i:02}");
+    let text = format!(
+        "Dear Accounts Payable,\n\nFollowing the merger of Tailspin Logistics into the Tailspin Group, our company bank account will change with effect from 1 May 2025. You will receive a letter signed by our CFO by post in the next few days with the new details.\n\nPlease do not change any bank details on the strength of an e-mail alone - including this one. Before updating your records, call your usual contact, Greg Walsh, on the telephone number you already have on file, and he will confirm the new account with you.\n\nUntil 1 May, please continue to pay into our current account.\n\n{}",
+        signature(&TAILSPIN)
+    );
+    let m = msg(
+        &name,
+        Mailer::Outlook,
+        mailbox("Tailspin Logistics - Accounts", TAILSPIN.billing),
+        person(AP),
+        "Advance notice: change of bank account from 1 May 2025",
+        date(12, 11 * 60 + 4, 19, "+0100"),
+        outlook_body(&text),
+    );
+    out.push(sample(KIND, i, false, AP.1, org_env(TAILSPIN.billing, i, Auth::Aligned, true), m.render()));
+    out
+}
+
+/// Order confirmations and shipping notices from shops and carriers.
+fn order_shipping() -> Vec<Sample> {
+    const KIND: &str = "order-shipping";
+    let items = [
+        ("Logitech MX Keys S Wireless Keyboard", 10999u64),
+        ("Anker USB-C Hub, 7-in-1", 3599),
+        ("The Pragmatic Programmer, 20th Anniversary Edition", 4299),
+        ("Brother TN-2420 Toner Cartridge, Black", 5490),
+        ("Moleskine Classic Notebook, Large, Ruled", 2250),
+        ("Dell 27 Monitor - P2723DE", 38900),
+    ];
+    let mut out = Vec::new();
+    for i in 0..22 {
+        let name = format!("{KIND}-{i:02}");
+        let mut rng = Rng::new(&name);
+        let rcpt = PEOPLE[(i * 3 + 1) % PEOPLE.len()];
+        let (item, cents) = items[i % items.len()];
+        let day = i + 1;
+        let (svc_from, display, mail_from, helo, subject, body, zone): (String, String, String, String, String, Part, &str) = match i % 7 {
+            0 => {
+                let order = format!("112-{}-{}", rng.digits(7), rng.digits(7));
+                let link = format!("https://www.amazon.com/gp/css/order-details?orderID={order}&amp;ref_=pe_3122081_1004520701_TE_simp_od");
+                let h = service_html("amazon", "#232f3e", &[
+                    format!("Hello {},", rcpt.0),
+                    format!("Thank you for your order. We'll send a confirmation when your item ships. Your estimated delivery date is indicated below.<br><br><b>Order #{order}</b><br>Arriving: {}", long_date(day + 3)),
+                    format!("{item}<br>Quantity: 1<br>{}", money_en("$", cents)),
+                    format!("Order Total: <b>{}</b>", money_en("$", cents + cents / 10)),
+                ], Some(("View or manage order", &link)), "We hope to see you again soon.<br>Amazon.com<br><br>This email was sent from a notification-only address that cannot accept incoming email. Please do not reply to this message.");
+                ("auto-confirm@amazon.com".into(), "Amazon.com".into(), format!("2025{}@bounces.amazon.com", rng.hex(40)), "a9-12.smtp-out.amazonses.com".into(), format!("Your Amazon.com order #{order}"), alt(&html_to_text(&h), &h), "+0000")
+            }
+            1 => {
+                let order = format!("302-{}-{}", rng.digits(7), rng.digits(7));
+                let link = format!("https://www.amazon.de/gp/your-account/ship-track?orderId={order}");
+                let h = service_html("amazon.de", "#232f3e", &[
+                    format!("Hallo {},", rcpt.0),
+                    format!("Ihre Sendung ist unterwegs. Voraussichtliche Zustellung: <b>{}</b>", dmy(day + 2)),
+                    format!("Bestellung #{order}<br>{item}"),
+                ], Some(("Sendung verfolgen", &link)), "Wir hoffen, Sie bald wiederzusehen.<br>Amazon.de<br><br>Diese E-Mail wurde von einer Adresse gesendet, die keine eingehenden E-Mails empfangen kann.");
+                ("versandbestaetigung@amazon.de".into(), "Amazon.de".into(), format!("2025{}@bounces.amazon.de", rng.hex(40)), "a4-3.smtp-out.eu-west-1.amazonses.com".into(), format!("Versandbestätigung: Ihr Amazon.de-Paket mit \"{}...\" ist unterwegs", &item[..item.len().min(30)]), alt(&html_to_text(&h), &h), "+0100")
+            }
+            2 => {
+                let code = format!("00340434{}", rng.digits(12));
+                let link = format!("https://www.dhl.de/de/privatkunden/pakete-empfangen/verfolgen.html?piececode={code}");
+                let h = service_html("DHL", "#d40511", &[
+                    "Guten Tag,".into(),
+                    format!("Ihr Paket kommt heute zwischen 10:30 und 13:30 Uhr.<br><br>Sendungsnummer: <b>{code}</b><br>Absender: Hartmann Office Supplies GmbH"),
+                    "Sie sind nicht zu Hause? Sie können Ihr Paket bis 1 Stunde vor Zustellung an einen Ablageort umleiten.".into(),
+                ], Some(("Sendung verfolgen", &link)), "Deutsche Post AG, Charles-de-Gaulle-Str. 20, 53113 Bonn<br>Diese E-Mail wurde automatisch erstellt. Bitte antworten Sie nicht auf diese E-Mail.");
+                ("noreply@dhl.de".into(), "DHL Paket".into(), "bounce@mailing.dhl.de".into(), "mailout3.dhl.de".into(), "Ihr DHL Paket kommt heute".into(), alt(&html_to_text(&h), &h), "+0100")
+            }
+            3 => {
+                let track = format!("1Z{}{}", rng.from_alphabet(b"0123456789ABCDEFGHJKLMNPRSTUVWXYZ", 6), rng.digits(10));
+                let link = format!("https://www.ups.com/track?loc=en_US&amp;tracknum={track}&amp;requester=ST/trackdetails");
+                let h = service_html("UPS", "#351c15", &[
+                    format!("Hello, your package is scheduled for delivery today.<br><br><b>Tracking Number:</b> <a href=\"{link}\">{track}</a><br><b>Ship To:</b> Example Org<br><b>Number of Packages:</b> 1<br><b>Scheduled Delivery:</b> {}, by end of day", long_date(day)),
+                    "Want to change your delivery? Get UPS My Choice® to reschedule, redirect, or hold your package.".into(),
+                ], Some(("Track Package", &link)), "© 2025 United Parcel Service of America, Inc. UPS, the UPS brandmark, and the color brown are trademarks of United Parcel Service of America, Inc. All rights reserved.<br>Do not reply directly to this email. UPS will not receive any reply message.");
+                ("mcinfo@ups.com".into(), "UPS".into(), "bounce-mcinfo@ups.com".into(), "out6.ups.com".into(), "UPS Update: Package Scheduled for Delivery Today".into(), alt(&html_to_text(&h), &h), "-0500")
+            }
+            4 => {
+                let track = rng.digits(12);
+                let link = format!("https://www.fedex.com/fedextrack/?trknbr={track}&amp;trkqual=12027~{track}~FDEG");
+                let h = service_html("FedEx", "#4d148c", &[
+                    "Hi. Your package is on its way.".into(),
+                    format!("<b>Scheduled delivery:</b> {}<br><b>Tracking ID:</b> {track}<br><b>From:</b> Fabrikam Engineering Inc., Austin, TX<br><b>Ship date:</b> {}", long_date(day + 4), long_date(day)),
+                ], Some(("TRACK YOUR PACKAGE", &link)), "This tracking update has been sent to you by FedEx on behalf of the requestor. FedEx does not validate the authenticity of the requestor and does not validate, guarantee or warrant the authenticity of the request, the requestor's message, or the accuracy of this tracking update.<br>© 2025 Federal Express Corporation.");
+                ("TrackingUpdates@fedex.com".into(), "FedEx".into(), "TrackingUpdates@fedex.com".into(), "mx-out3.fedex.com".into(), format!("Your package is on the way: Tracking ID {track}"), alt(&html_to_text(&h), &h), "-0600")
+            }
+            5 => {
+                let order = format!("HO-{}", 250_300 + i * 11);
+                let text = format!(
+                    "Guten Tag {},\n\nvielen Dank für Ihre Bestellung bei Hartmann Office Supplies.\n\nBestellnummer: {order}\nBestelldatum: {}\n\n1 x {item}      {}\n\nZwischensumme: {}\nVersand: 0,00 €\nGesamtbetrag: {}\n\nZahlungsart: Kauf auf Rechnung (zahlbar innerhalb von 14 Tagen nach Erhalt der Ware)\nLieferadresse: Example Org, Wareneingang\n\nDen Status Ihrer Bestellung sehen Sie jederzeit in Ihrem Kundenkonto:\nhttps://shop.hartmann-office.example/konto/bestellungen/{order}\n\nMit freundlichen Grüßen\nIhr Hartmann-Team\n\nHartmann Office Supplies GmbH · Industriestraße 8 · 70565 Stuttgart\n",
+                    rcpt.0,
+                    dmy(day),
+                    eur_de(cents),
+                    eur_de(cents),
+                    eur_de(cents)
+                );
+                ("bestellung@hartmann-office.example".into(), "Hartmann Office Supplies".into(), "shop-bounce@hartmann-office.example".into(), "mailout2.hartmann-office.example".into(), format!("Ihre Bestellung {order}"), plain(&text), "+0100")
+            }
+            _ => {
+                let order = format!("NW-SO-{}", 77_100 + i);
+                let h = service_html("Northwind Traders", "#1b4f72", &[
+                    format!("Dear {},", rcpt.0),
+                    format!("Your order <b>{order}</b> has been dispatched from our Dublin warehouse.<br>Carrier: DHL Express<br>Tracking: <a href=\"https://www.dhl.com/ie-en/home/tracking.html?tracking-id={0}\">{0}</a>", rng.digits(10)),
+                    "The invoice will follow separately by email from billing@northwind.example.".into(),
+                ], Some(("View order", &format!("https://portal.northwind.example/orders/{order}"))), "Northwind Traders Ltd, 14 Docklands Quay, Dublin 1, Ireland");
+                ("orders@northwind.example".into(), "Northwind Traders".into(), "orders@northwind.example".into(), "mail.northwind.example".into(), format!("Dispatched: order {order}"), alt(&html_to_text(&h), &h), "+0000")
+            }
+        };
+        let m = msg(&name, Mailer::Esp, mailbox(&display, &svc_from), rcpt.1.to_string(), &subject, date(day, 7 * 60 + i * 31, i * 2, zone), body);
+        let env = service_env(&mail_from, &helo, Auth::Aligned, i % 3 == 0);
+        out.push(sample(KIND, i, false, rcpt.1, env, m.render()));
+    }
+    out
+}
+
+/// Statement and account notices from real banks, which tell the customer
+/// to sign in by themselves.
+fn bank_notice() -> Vec<Sample> {
+    const KIND: &str = "bank-notice";
+    let mut out = Vec::new();
+    for i in 0..14 {
+        let name = format!("{KIND}-{i:02}");
+        let rcpt = pick(&[CFO, CEO, BOB, DIETER, ALICE, CARLA, CFO], i);
+        let mut rng = Rng::new(&name);
+        let last4 = rng.digits(4);
+        let day = i + 1;
+        let (display, from, mail_from, helo, subject, h, zone) = match i % 5 {
+            0 => (
+                "Chase",
+                "no.reply.alerts@chase.com",
+                "no.reply.alerts@chase.com",
+                "mail-out2.chase.com",
+                "Your statement is ready".to_string(),
+                service_html("CHASE", "#117aca", &[
+                    format!("Your statement for the account ending in {last4} is now available."),
+                    "Sign in to chase.com or the Chase Mobile® app to view it. For your security, we don't include account details in this email.".into(),
+                    "<b>Did you know?</b> You can turn on alerts for balances, payments and deposits in your profile.".into(),
+                ], Some(("Sign in", "https://www.chase.com/")), "This service email was sent to you because you have a Chase account. Chase will never ask for your password, PIN or one-time code by email.<br>JPMorgan Chase Bank, N.A. Member FDIC. © 2025 JPMorgan Chase &amp; Co."),
+                "-0500",
+            ),
+            1 => (
+                "Wells Fargo Online",
+                "alerts@notify.wellsfargo.com",
+                "alerts@notify.wellsfargo.com",
+                "mta8.notify.wellsfargo.com",
+                "Your statement is available".to_string(),
+                service_html("WELLS FARGO", "#d71e28", &[
+                    format!("Your statement for Business Checking ...{last4} is available to view in Wells Fargo Online®."),
+                    "To view it, sign on and select Statements &amp; Documents.".into(),
+                ], None, "Please do not reply to this automated email. Wells Fargo will never ask you to provide your password or access code by email.<br>© 2025 Wells Fargo Bank, N.A. All rights reserved. Member FDIC."),
+                "-0800",
+            ),
+            2 => (
+                "Bank of America",
+                "onlinebanking@ealerts.bankofamerica.com",
+                "onlinebanking@ealerts.bankofamerica.com",
+                "mta1.ealerts.bankofamerica.com",
+                format!("Your payment of {} was sent", money_en("$", 15_000 + hash(&name) % 400_000)),
+                service_html("Bank of America", "#012169", &[
+                    format!("A payment from your account ending in {last4} was sent on {}.", mdy(day)),
+                    "If you made this payment, no further action is needed. If you don't recognize it, please call us at the number on the back of your card.".into(),
+                ], None, "This email was sent to you from Bank of America. We never ask for personal information such as your Online ID, Passcode or account numbers in email.<br>Bank of America, N.A. Member FDIC. © 2025 Bank of America Corporation."),
+                "-0500",
+            ),
+            3 => (
+                "American Express",
+                "AmericanExpress@welcome.americanexpress.com",
+                "bounce-amex@welcome.americanexpress.com",
+                "mail.welcome.americanexpress.com",
+                "Your Card statement is ready".to_string(),
+                service_html("AMERICAN EXPRESS", "#006fcf", &[
+                    format!("Your statement for the Business Gold Card account ending in {} is now ready.", &last4[..4]),
+                    format!("Statement closing date: {}<br>Payment due date: {}", mdy(day), mdy(day + 25)),
+                    "View your statement and make a payment online at americanexpress.com or in the Amex® App.".into(),
+                ], Some(("View Statement", "https://www.americanexpress.com/en-us/account/login")), "American Express will never ask you to share your password, security code or one-time code by email.<br>© 2025 American Express. All rights reserved."),
+                "-0700",
+            ),
+            _ => (
+                "Sparkasse KölnBonn",
+                "noreply@sparkasse-koelnbonn.de",
+                "noreply@sparkasse-koelnbonn.de",
+                "mx-out1.sparkasse-koelnbonn.de",
+                "Neue Nachricht in Ihrem elektronischen Postfach".to_string(),
+                service_html("Sparkasse KölnBonn", "#ff0000", &[
+                    "Guten Tag,".into(),
+                    "in Ihrem elektronischen Postfach liegt ein neues Dokument für Sie bereit: <b>Kontoauszug</b>.".into(),
+                    "Bitte melden Sie sich wie gewohnt im Online-Banking oder in der App Sparkasse an, um das Dokument abzurufen.".into(),
+                    "Wir fragen Sie niemals per E-Mail nach Zugangsdaten, PIN oder TAN.".into(),
+                ], None, "Sparkasse KölnBonn, Hahnenstraße 57, 50667 Köln<br>Diese E-Mail wurde automatisch erstellt."),
+                "+0100",
+            ),
+        };
+        let m = msg(&name, Mailer::Esp, mailbox(display, from), rcpt.1.to_string(), &subject, date(day, 5 * 60 + i * 43, i, zone), alt(&html_to_text(&h), &h));
+        let env = service_env(mail_from, helo, Auth::Aligned, true);
+        out.push(sample(KIND, i, false, rcpt.1, env, m.render()));
+    }
+    out
+}
+
+/// Mail in German, French, Spanish, Japanese, Arabic and Hebrew from
+/// partners and acquaintances.
+fn non_english() -> Vec<Sample> {
+    const KIND: &str = "non-english";
+    struct V {
+        lang: &'static str,
+        display: &'static str,
+        addr: &'static str,
+        to: (&'static str, &'static str),
+        subject: &'static str,
+        text: &'static str,
+        mailer: Mailer,
+        zone: &'static str,
+    }
+    let vs = [
+        V { lang: "de", display: "Petra Schmidt", addr: "p.schmidt@schmidt-buerotechnik.example", to: DIETER, subject: "Neue Preisliste ab 1. April", text: "Hallo Herr Müller,\n\nanbei wie angekündigt unsere neue Preisliste, gültig ab dem 1. April. Die meisten Preise bleiben stabil; bei Toner und Papier gibt es leichte Anpassungen.\n\nFür Ihre laufenden Rahmenverträge ändert sich nichts.\n\nMit freundlichen Grüßen\nPetra Schmidt\nSchmidt Bürotechnik GmbH", mailer: Mailer::Thunderbird, zone: "+0100" },
+        V { lang: "de", display: "Annika Frei", addr: "annika.frei@lucerne-publishing.example", to: DIETER, subject: "Korrekturfahnen Katalog 2025", text: "Grüezi Herr Müller\n\nDie Korrekturfahnen für Ihren Katalog 2025 sind bereit. Sie finden sie unter folgendem Link:\nhttps://dateien.lucerne-publishing.example/s/katalog-2025-korrektur\n\nWir bitten um Freigabe bis Ende nächster Woche.\n\nFreundliche Grüsse\nAnnika Frei", mailer: Mailer::AppleMail, zone: "+0100" },
+        V { lang: "de", display: "IHK Stuttgart", addr: "newsletter@ihk-stuttgart.example", to: DIETER, subject: "Einladung: Informationsabend E-Rechnung", text: "Sehr geehrte Damen und Herren,\n\nseit dem 1. Januar 2025 müssen Unternehmen E-Rechnungen empfangen können. Wir laden Sie herzlich zu unserem Informationsabend am 2. April um 18 Uhr ein.\n\nAnmeldung unter https://www.ihk-stuttgart.example/e-rechnung\n\nMit freundlichen Grüßen\nIhre IHK", mailer: Mailer::Esp, zone: "+0100" },
+        V { lang: "de", display: "Markus Lehmann", addr: "m.lehmann@lehmann-spedition.example", to: DIETER, subject: "Abholung Palettenware Donnerstag", text: "Hallo Dieter,\n\nwir holen die 6 Paletten am Donnerstag gegen 14 Uhr ab. Bitte die Lieferpapiere bereitlegen. Falls sich etwas ändert, ruf mich einfach auf dem Handy an.\n\nGruß\nMarkus", mailer: Mailer::Outlook, zone: "+0100" },
+        V { lang: "fr", display: "Sophie Laurent", addr: "s.laurent@papeterie-dupont.example", to: ALICE, subject: "Catalogue printemps et nouveautés", text: "Bonjour Madame Martin,\n\nJ'ai le plaisir de vous adresser notre catalogue de printemps. Vous y trouverez notamment notre nouvelle gamme de papier recyclé.\n\nN'hésitez pas à me contacter pour toute commande ou demande d'échantillons.\n\nBien cordialement,\nSophie Laurent\nPapeterie Dupont SARL", mailer: Mailer::AppleMail, zone: "+0100" },
+        V { lang: "fr", display: "Julien Moreau", addr: "julien.moreau@cabinet-moreau-avocats.example", to: CEO, subject: "Projet de contrat de distribution", text: "Madame,\n\nComme convenu lors de notre entretien, je vous prie de trouver ci-dessous le lien vers le projet de contrat de distribution révisé :\nhttps://partage.cabinet-moreau-avocats.example/d/contrat-distribution-v4\n\nJe reste à votre disposition pour en discuter jeudi.\n\nJe vous prie d'agréer, Madame, l'expression de mes salutations distinguées.\n\nJulien Moreau\nAvocat associé", mailer: Mailer::Outlook, zone: "+0100" },
+        V { lang: "fr", display: "Camille Bernard", addr: "camille.bernard@gmail.com", to: ALICE, subject: "Photos de la soirée", text: "Coucou Alice !\n\nVoici le lien vers les photos de samedi, il y en a quelques-unes très réussies :)\nhttps://photos.app.goo.gl/Yx7kP2sQm9WcR4hT8\n\nÀ bientôt,\nCamille", mailer: Mailer::Gmail, zone: "+0100" },
+        V { lang: "fr", display: "Service Formation", addr: "formation@cci-lyon.example", to: ALICE, subject: "Confirmation d'inscription - Formation paie", text: "Madame Martin,\n\nNous vous confirmons votre inscription à la formation « Actualité de la paie 2025 » qui se tiendra le 10 avril de 9h00 à 17h00 dans nos locaux.\n\nLa convocation et le programme détaillé vous seront envoyés une semaine avant la session.\n\nCordialement,\nLe service formation", mailer: Mailer::Esp, zone: "+0100" },
+        V { lang: "es", display: "Javier García", addr: "javier.garcia@suministros-garcia.example", to: CARLA, subject: "Visita del martes", text: "Hola Carla:\n\nTe confirmo la visita del martes a las 10:00. Te esperamos en la nave de Paterna; pregunta por mí en recepción.\n\nAprovecharemos para revisar las entregas de febrero y la previsión para el segundo trimestre.\n\nUn abrazo,\nJavier", mailer: Mailer::Gmail, zone: "+0100" },
+        V { lang: "es", display: "Lucía Romero", addr: "lucia.romero@eventos-valencia.example", to: CARLA, subject: "Presupuesto para la convención de mayo", text: "Estimada Carla:\n\nGracias por su interés. Le adjunto el enlace al presupuesto para la convención de mayo (sala para 80 personas, café y almuerzo):\nhttps://eventos-valencia.example/presupuestos/P-0519\n\nLa reserva se mantiene hasta el 31 de marzo. Quedo a su disposición.\n\nSaludos cordiales,\nLucía Romero", mailer: Mailer::Outlook, zone: "+0100" },
+        V { lang: "es", display: "Mamá", addr: "rosa.nunez.lopez@hotmail.es", to: CARLA, subject: "Domingo", text: "Hola hija,\n\n¿Venís el domingo a comer? Haré paella. Dile a tu hermano que traiga el postre.\n\nBesos,\nMamá", mailer: Mailer::IPhone, zone: "+0100" },
+        V { lang: "es", display: "Colegio de Economistas", addr: "comunicacion@economistas-valencia.example", to: CARLA, subject: "Jornada sobre facturación electrónica", text: "Estimada colegiada:\n\nLe invitamos a la jornada sobre la nueva obligación de facturación electrónica, que tendrá lugar el 3 de abril en la sede del Colegio.\n\nInscripción gratuita: https://economistas-valencia.example/jornadas/facturae\n\nAtentamente,\nDepartamento de Comunicación", mailer: Mailer::Esp, zone: "+0100" },
+        V { lang: "ja", display: "田中 健一", addr: "k.tanaka@sakura-seiki.example", to: BOB, subject: "お見積りの件（サクラ精機）", text: "Example Org\nBob Keller 様\n\nいつも大変お世話になっております。\nサクラ精機の田中でございます。\n\n先日ご依頼いただきました精密部品のお見積りにつきまして、\n下記のとおりご案内申し上げます。\n\n・品番：SK-2040（200個）\n・単価：1,850円\n・納期：ご発注後約4週間\n\nご不明な点がございましたら、お気軽にお問い合わせください。\n何卒よろしくお願い申し上げます。\n\n――――――――――――――\n株式会社サクラ精機 営業部\n田中 健一\nTEL: 052-123-4567\n――――――――――――――", mailer: Mailer::Outlook, zone: "+0900" },
+        V { lang: "ja", display: "鈴木 美咲", addr: "m.suzuki@sakura-seiki.example", to: BOB, subject: "Re: 来週のオンライン会議について", text: "Bob Keller 様\n\nお世話になっております。サクラ精機の鈴木です。\n\n来週のオンライン会議ですが、3月20日（木）17時（日本時間）でいかがでしょうか。\n会議のリンクは別途お送りいたします。\n\n引き続きよろしくお願いいたします。\n\n鈴木 美咲", mailer: Mailer::Outlook, zone: "+0900" },
+        V { lang: "ja", display: "東京国際展示会 事務局", addr: "info@tokyo-expo-office.example", to: BOB, subject: "【ご案内】出展者説明会の開催について", text: "出展者各位\n\n平素より格別のご高配を賜り、厚く御礼申し上げます。\n\n出展者説明会を下記の日程で開催いたします。\n\n日時：2025年4月8日（火）14:00〜16:00\n会場：東京国際展示場 会議棟 101会議室\n\n詳細は出展者専用ページをご確認ください。\nhttps://www.tokyo-expo-office.example/exhibitors/briefing\n\n事務局", mailer: Mailer::Esp, zone: "+0900" },
+        V { lang: "ja", display: "山本 翔太", addr: "shota.yamamoto@gmail.com", to: BOB, subject: "久しぶり！", text: "ボブさん\n\nお久しぶりです！山本です。\n来月ドイツに出張で行くことになりました。\nもし時間があれば、一緒に食事でもどうですか？\n\n山本", mailer: Mailer::Gmail, zone: "+0900" },
+        V { lang: "ar", display: "خالد المنصوري", addr: "khalid@gulf-trading.example", to: CFO, subject: "بخصوص عرض السعر", text: "السيد جون سميث المحترم،\n\nتحية طيبة وبعد،\n\nنشكركم على اهتمامكم بمنتجاتنا. نرفق لكم عرض السعر المحدث للطلبية رقم 2025/044، ويشمل الأسعار وشروط التسليم.\n\nيسعدنا الرد على أي استفسار.\n\nمع خالص التحية،\nخالد المنصوري\nمدير المبيعات\nشركة الخليج للتجارة - دبي", mailer: Mailer::Outlook, zone: "+0400" },
+        V { lang: "ar", display: "فاطمة الزهراء", addr: "fatima.z@gulf-trading.example", to: CFO, subject: "موعد الاجتماع القادم", text: "السيد جون،\n\nنود تأكيد موعد الاجتماع يوم الأربعاء القادم الساعة الحادية عشرة صباحاً بتوقيت دبي عبر الإنترنت.\n\nسنرسل رابط الاجتماع قبل الموعد بيوم.\n\nمع التحية،\nفاطمة الزهراء\nقسم المشتريات", mailer: Mailer::Gmail, zone: "+0400" },
+        V { lang: "ar", display: "غرفة التجارة العربية الألمانية", addr: "info@ghorfa-events.example", to: DIETER, subject: "دعوة: منتدى الأعمال العربي الألماني", text: "السادة الكرام،\n\nيسرنا دعوتكم لحضور منتدى الأعمال العربي الألماني في برلين يومي 12 و13 مايو 2025.\n\nللتسجيل: https://www.ghorfa-events.example/forum2025\n\nمع أطيب التحيات،\nفريق المنتدى", mailer: Mailer::Esp, zone: "+0100" },
+        V { lang: "ar", display: "يوسف حداد", addr: "youssef.haddad@gmail.com", to: CARLA, subject: "شكراً على الزيارة", text: "مرحباً كارلا،\n\nشكراً جزيلاً على زيارتكم الأسبوع الماضي. كان لقاءً مثمراً جداً، ونتطلع إلى التعاون معكم.\n\nتحياتي،\nيوسف", mailer: Mailer::Gmail, zone: "+0200" },
+        V { lang: "he", display: "נועה לוי", addr: "noa.levi@negev-tech.example", to: BOB, subject: "סיכום הפגישה", text: "שלום בוב,\n\nתודה על הפגישה היום. מצרפת סיכום קצר:\n\n1. נשלח את המפרט המעודכן עד יום חמישי.\n2. אתם תאשרו את לוח הזמנים לפיילוט.\n3. פגישת המשך בעוד שבועיים.\n\nבברכה,\nנועה לוי\nנגב טק בע\"מ", mailer: Mailer::Outlook, zone: "+0200" },
+        V { lang: "he", display: "אבי כהן", addr: "avi.cohen@negev-tech.example", to: BOB, subject: "הצעת מחיר לרישוי", text: "היי בוב,\n\nבהמשך לשיחתנו, הצעת המחיר לרישוי השנתי זמינה בקישור הבא:\nhttps://negev-tech.example/quotes/EO-2025-07\n\nאשמח לענות על כל שאלה.\n\nאבי", mailer: Mailer::Gmail, zone: "+0200" },
+        V { lang: "he", display: "כנס טכנולוגיה תל אביב", addr: "info@tlv-tech-conf.example", to: BOB, subject: "הזמנה להרצות בכנס", text: "שלום רב,\n\nנשמח להזמין אותך להרצות בכנס הטכנולוגיה השנתי שיתקיים בתל אביב ביוני.\n\nפרטים נוספים והגשת תקציר: https://tlv-tech-conf.example/cfp\n\nבברכה,\nצוות הכנס", mailer: Mailer::Esp, zone: "+0200" },
+        V { lang: "he", display: "דנה אברהם", addr: "dana.avraham@walla.co.il", to: BOB, subject: "ארוחת ערב בשבוע הבא", text: "היי בוב!\n\nאנחנו מגיעים לברלין בשבוע הבא. בא לך לאכול איתנו ארוחת ערב ביום שלישי?\n\nדנה", mailer: Mailer::Gmail, zone: "+0200" },
+    ];
+    let mut out = Vec::new();
+    for (i, v) in vs.into_iter().enumerate() {
+        let name = format!("{KIND}-{i:02}");
+        let rtl = v.lang == "ar" || v.lang == "he";
+        let body = if rtl {
+            let paras: String = v
+                .text
+                .split("\n\n")
+                .map(|p| format!("<p>{}</p>", esc(p).replace('\n', "<br>")))
+                .collect();
+            let h = format!(
+                "<html dir=\"rtl\" lang=\"{}\"><head><meta charset=\"utf-8\"></head><body dir=\"rtl\" style=\"font-family:Arial,'Segoe UI',sans-serif;font-size:14px;text-align:right\">{paras}</body></html>\n",
+                v.lang
+            );
+            if i % 2 == 0 {
+                alternative(vec![text_b64("plain", v.text), text_b64("html", &h)])
+            } else {
+                alternative(vec![plain(v.text), html(&h)])
+            }
+        } else if v.lang == "ja" {
+            if i % 2 == 0 {
+                alternative(vec![text_b64("plain", v.text), text_b64("html", &outlook_html(v.text))])
+            } else {
+                body_for(v.mailer, v.text)
+            }
+        } else if v.mailer == Mailer::Esp {
+            let h = format!(
+                "<html lang=\"{}\"><body style=\"font-family:Arial;font-size:14px\">{}</body></html>\n",
+                v.lang,
+                v.text
+                    .split("\n\n")
+                    .map(|p| {
+                        let p = esc(p).replace('\n', "<br>");
+                        match p.find("https://") {
+                            Some(at) => {
+                                let url: String = p[at..].chars().take_while(|c| !c.is_whitespace() && *c != '<').collect();
+                                format!("<p>{}</p>", p.replacen(&url, &format!("<a href=\"{url}\">{url}</a>"), 1))
+                            }
+                            None => format!("<p>{p}</p>"),
+                        }
+                    })
+                    .collect::<String>()
+            );
+            alt(v.text, &h)
+        } else if v.lang == "de" && i % 2 == 1 {
+            plain_8bit(v.text, "UTF-8")
+        } else {
+            body_for(v.mailer, v.text)
+        };
+        let mut m = msg(
+            &name,
+            v.mailer,
+            mailbox(v.display, v.addr),
+            mailbox(v.to.0, v.to.1),
+            v.subject,
+            date(i / 2 + 2, 8 * 60 + i * 23, i * 3, v.zone),
+            body,
+        );
+        if v.mailer == Mailer::Outlook {
+            m = m.header("Content-Language", match v.lang {
+                "ja" => "ja-JP",
+                "ar" => "ar-AE",
+                "he" => "he-IL",
+                "fr" => "fr-FR",
+                "es" => "es-ES",
+                _ => "de-DE",
+            });
+        }
+        if v.subject.starts_with("Re:") {
+            let parent = other_id(&format!("{name}-p"), Mailer::Outlook, "example.org");
+            m = m.header("In-Reply-To", &parent).header("References", &parent);
+        }
+        let free = ["gmail.com", "hotmail.es", "walla.co.il"].contains(&domain_of(v.addr));
+        let known = !v.mailer.eq(&Mailer::Esp) && i % 4 != 3;
+        let env = if free {
+            freemail_env(v.addr, i, known)
+        } else if v.mailer == Mailer::Esp {
+            service_env(&format!("bounce@{}", domain_of(v.addr)), &format!("mail.{}", domain_of(v.addr)), Auth::Aligned, false)
+        } else {
+            org_env(v.addr, i, if i % 5 == 2 { Auth::SpfOnly } else { Auth::Aligned }, known)
+        };
+        out.push(sample(KIND, i, false, v.to.1, env, m.render()));
+    }
+    out
+}
+
+/// Jira, GitHub, monitoring, certificates and cron: machine mail, some of it
+/// urgent, some with links to internal IP addresses.
+fn automated_notification() -> Vec<Sample> {
+    const KIND: &str = "automated-notification";
+    let issues = [
+        ("PW-412", "Quarantine release fails for messages over 25 MB"),
+        ("PW-418", "Phishing score: Reply-To on list mail"),
+        ("PW-421", "Dashboard shows wrong timezone for release times"),
+        ("FIN-88", "Automate bank statement import"),
+        ("OPS-230", "Renew wildcard certificate for example.org"),
+    ];
+    let prs = [
+        (231, "phishing: score Reply-To domain mismatch"),
+        (236, "mq: retry expired requests once"),
+        (240, "web: show route latency in users list"),
+        (244, "docs: explain ARC handling"),
+    ];
+    let mut out = Vec::new();
+    for i in 0..25 {
+        let name = format!("{KIND}-{i:02}");
+        let mut rng = Rng::new(&name);
+        let rcpt = pick(&[BOB, BOB, DIETER, IT, CFO, ALICE], i);
+        let day = i / 2 + 1;
+        let (m, env) = match i % 7 {
+            0 => {
+                let (key, title) = issues[(i / 7) % issues.len()];
+                let actor = pick(&[("Priya Raman", "priya"), ("Alice Martin", "alice"), ("Dieter Müller", "dieter")], i);
+                let link = format!("https://example-org.atlassian.net/browse/{key}?atlOrigin={}", rng.alnum(40));
+                let h = format!(
+                    "<html><body style=\"font-family:-apple-system,'Segoe UI',Roboto,sans-serif;font-size:14px;color:#172b4d\"><p><b>{}</b> changed the status to <b>In Review</b></p><p><a href=\"{link}\" style=\"font-size:18px;color:#0c66e4\">{key}: {}</a></p><table style=\"font-size:13px\"><tr><td style=\"color:#6b778c\">Status</td><td>In Progress &rarr; In Review</td></tr><tr><td style=\"color:#6b778c\">Assignee</td><td>{}</td></tr></table><p><a href=\"{link}\" style=\"background:#0c66e4;color:#fff;padding:6px 12px;border-radius:3px;text-decoration:none\">View issue</a></p><p style=\"font-size:12px;color:#6b778c\">Get Jira notifications on your phone! Download the Jira Cloud app for <a href=\"https://play.google.com/store/apps/details?id=com.atlassian.android.jira.core\">Android</a> or <a href=\"https://apps.apple.com/app/jira-cloud-by-atlassian/id1006972087\">iOS</a>.<br>This message was sent by Atlassian Jira (v1001.0.0-SNAPSHOT#100282-sha1:{}).</p></body></html>\n",
+                    esc(actor.0),
+                    esc(title),
+                    rcpt.0,
+                    rng.hex(7)
+                );
+                let m = msg(&name, Mailer::Esp, mailbox(&format!("{} (Jira)", actor.0), "jira@example-org.atlassian.net"), rcpt.1.to_string(), &format!("[JIRA] ({key}) {title}"), date(day, 9 * 60 + i * 17, i, "+0000"), alt(&html_to_text(&h), &h))
+                    .header("Auto-Submitted", "auto-generated")
+                    .header("Precedence", "bulk");
+                (m, service_env("bounces@example-org.atlassian.net", "mail-outbound-3.atlassian.net", Auth::Aligned, true))
+            }
+            1 => {
+                let (num, title) = prs[(i / 7) % prs.len()];
+                let who = pick(&["alice-martin", "dieter-mueller", "kenji-sato", "dependabot[bot]"], i);
+                let text = format!(
+                    "@{who} commented on this pull request.\n\nLooks good overall. One question on the weight for free-mail Reply-To: should mailing lists with a List-Id be exempt, since they set Reply-To to the list on purpose?\n\n-- \nReply to this email directly, view it on GitHub:\nhttps://github.com/example-org/postwarden/pull/{num}#issuecomment-{}\nYou are receiving this because you were mentioned.\n\nMessage ID: <example-org/postwarden/pull/{num}/c{}@github.com>\n",
+                    rng.digits(10),
+                    rng.digits(10)
+                );
+                let reply = format!("reply+{}@reply.github.com", rng.from_alphabet(b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567", 60));
+                let m = msg(&name, Mailer::Esp, mailbox(who, "notifications@github.com"), "example-org/postwarden <postwarden@noreply.github.com>".into(), &format!("Re: [example-org/postwarden] {title} (PR #{num})"), date(day, 11 * 60 + i * 13, i, "-0800"), plain(&text))
+                    .message_id(&format!("<example-org/postwarden/pull/{num}/c{}@github.com>", rng.digits(10)))
+                    .header("Reply-To", &format!("example-org/postwarden <{reply}>"))
+                    .header("In-Reply-To", &format!("<example-org/postwarden/pull/{num}@github.com>"))
+                    .header("References", &format!("<example-org/postwarden/pull/{num}@github.com>"))
+                    .header("List-ID", "example-org/postwarden <postwarden.example-org.github.com>")
+                    .header("List-Archive", "https://github.com/example-org/postwarden")
+                    .header("List-Unsubscribe", &format!("<mailto:unsub+{}@reply.github.com>, <https://github.com/notifications/unsubscribe/{}>", rng.alnum(40), rng.alnum(40)))
+                    .header("X-GitHub-Reason", "mention");
+                (m, service_env("noreply@github.com", "out-26.smtp.github.com", Auth::Aligned, true))
+            }
+            2 => {
+                let alert = pick(&["DiskSpaceLow", "MailQueueGrowing", "HighErrorRate", "CertificateExpiresSoon"], i / 7);
+                let host = pick(&["mx1.example.org", "mx2.example.org", "web01.example.org"], i);
+                let text = format!(
+                    "[FIRING:1] {alert} {host} (critical)\n\nLabels:\n - alertname = {alert}\n - instance = {host}:9100\n - job = node\n - severity = critical\nAnnotations:\n - summary = {alert} on {host}\n - runbook_url = https://wiki.example.org/runbooks/{}\nSource: http://192.0.2.15:9090/graph?g0.expr=node_filesystem_avail_bytes&g0.tab=1\nSilence: http://192.0.2.15:9093/#/silences/new?filter=%7Balertname%3D%22{alert}%22%7D\n",
+                    alert.to_lowercase()
+                );
+                let m = msg(&name, Mailer::Mta, mailbox("Alertmanager", "alertmanager@example.org"), mailbox(IT.0, IT.1), &format!("[FIRING:1] {alert} {host} (critical)"), date(day, (i * 97) % 1440, i, "+0000"), plain(&text))
+                    .header("Auto-Submitted", "auto-generated");
+                let mut env = internal_env("alertmanager@example.org", i);
+                env.helo = "monitor01.example.org".into();
+                (m, env)
+            }
+            3 => {
+                let id = 4800 + i;
+                let svc = pick(&["api", "mail-gateway", "web"], i);
+                let link = format!("https://example-org.pagerduty.com/incidents/Q{}", rng.from_alphabet(b"ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789", 13));
+                let h = service_html("PagerDuty", "#06ac38", &[
+                    format!("<b>[Triggered] #{id}</b> {svc}: error rate above 5% for 10 minutes"),
+                    format!("Service: {svc}<br>Urgency: High<br>Escalation policy: Ops on-call"),
+                ], Some(("Acknowledge", &format!("{link}/acknowledge"))), &format!("<a href=\"{link}\">View incident</a> | PagerDuty, Inc., 600 Townsend St., San Francisco, CA 94103"));
+                let m = msg(&name, Mailer::Esp, mailbox("PagerDuty", "no-reply@pagerduty.com"), rcpt.1.to_string(), &format!("[PagerDuty ALERT] You have 1 TRIGGERED Incident (#{id})"), date(day, (i * 131) % 1440, i, "+0000"), alt(&html_to_text(&h), &h));
+                (m, service_env("bounces@pagerduty.com", "mail1.pagerduty.com", Auth::Aligned, true))
+            }
+            4 => {
+                let host = pick(&["mail.example.org", "www.example.org", "sso.example.org"], i);
+                let text = format!(
+                    "Hello,\n\nYour certificate (or certificates) for the names listed below will expire in 10 days (on {} UTC). Please make sure to renew your certificate before then, or visitors to your web site will encounter errors.\n\nWe recommend renewing certificates automatically when they have a third of their total lifetime left. For Let's Encrypt's current 90-day certificates, that means renewing 30 days before expiration. See https://letsencrypt.org/docs/integration-guide/ for details.\n\n{host}\n\nFor any questions or support, please visit https://community.letsencrypt.org/.\n\nRegards,\nThe Let's Encrypt Team\n",
+                    long_date(day + 10)
+                );
+                let m = msg(&name, Mailer::Esp, mailbox("Let's Encrypt Expiry Bot", "expiry@letsencrypt.org"), IT.1.to_string(), &format!("Let's Encrypt certificate expiration notice for domain \"{host}\""), date(day, 2 * 60 + i, i, "+0000"), plain(&text));
+                (m, service_env("expiry@letsencrypt.org", "mail-out.letsencrypt.org", Auth::Aligned, true))
+            }
+            5 => {
+                let text = format!(
+                    "backup started at {} 02:00:01\nrepository: /srv/backup/borg\narchive: nightly-{}\n\nNumber of files: {}\nOriginal size: {} GB, Deduplicated size: {} MB\nDuration: {} minutes\n\nbackup finished: OK\n",
+                    ymd(day),
+                    ymd(day),
+                    180_000 + i * 311,
+                    400 + i,
+                    200 + i * 7,
+                    14 + i % 9
+                );
+                let m = msg(&name, Mailer::Mta, "root@backup01.example.org (Cron Daemon)".into(), "it@example.org".into(), "Cron <root@backup01> /usr/local/bin/nightly-backup.sh", date(day, 2 * 60 + 31, i, "+0100"), plain(&text))
+                    .header("Auto-Submitted", "auto-generated")
+                    .header("X-Cron-Env", "<SHELL=/bin/sh>");
+                let mut env = internal_env("root@backup01.example.org", i);
+                env.helo = "backup01.example.org".into();
+                (m, env)
+            }
+            _ => {
+                let err = pick(&["TimeoutError: request to spamd timed out after 30s", "KeyError: 'X-Original-To'", "ConnectionResetError: [Errno 104] Connection reset by peer"], i);
+                let link = format!("https://example-org.sentry.io/issues/{}/?referrer=alert_email&amp;alert_type=email&amp;notification_uuid={}", rng.digits(10), rng.hex(32));
+                let h = service_html("Sentry", "#362d59", &[
+                    format!("<b>New issue</b> in <b>postwarden-web</b><br><code>{}</code>", esc(err)),
+                    format!("Environment: production<br>Release: postwarden@0.1.{}<br>Events: {}", i, 3 + i % 17),
+                ], Some(("View on Sentry", &link)), "You are receiving this email due to matching rules in your Sentry alert settings.<br>Functional Software, Inc. dba Sentry, 45 Fremont Street, 8th Floor, San Francisco, CA 94105");
+                let m = msg(&name, Mailer::Esp, mailbox("Sentry", "noreply@md.getsentry.com"), rcpt.1.to_string(), &format!("[Sentry] POSTWARDEN-WEB-{}: {}", 40 + i, err), date(day, 13 * 60 + i * 7, i, "+0000"), alt(&html_to_text(&h), &h));
+                (m, service_env("bounce@md.getsentry.com", "mail.md.getsentry.com", Auth::Aligned, true))
+            }
+        };
+        let to = if i % 7 == 2 || i % 7 == 4 || i % 7 == 5 { IT.1 } else { rcpt.1 };
+        out.push(sample(KIND, i, false, to, env, m.render()));
+    }
+    out
+}
+
+/// Non-delivery and delay reports for mail employees sent: Postfix, Gmail,
+/// Exchange Online; null envelope sender, multipart/report.
+fn bounce() -> Vec<Sample> {
+    const KIND: &str = "bounce";
+    let mut out = Vec::new();
+    for i in 0..14 {
+        let name = format!("{KIND}-{i:02}");
+        let mut rng = Rng::new(&name);
+        let sender = PEOPLE[(i * 5 + 3) % PEOPLE.len()];
+        let p = &PARTNERS[i % PARTNERS.len()];
+        let day = i + 2;
+        let bad_rcpt = format!("{}@{}", pick(&["m.lopez", "info-old", "j.garcia", "sales", "pr1ya.raman"], i), p.domain);
+        let orig_subject = pick(&["Re: Delivery schedule for PO 45821", "Quote request", "Meeting notes", "Updated contract", "Invoice query"], i);
+        let orig_id = other_id(&format!("{name}-orig"), Mailer::Outlook, "example.org");
+        let orig_date = date(day, 9 * 60 + i * 11, 0, "+0100");
+        let orig_headers = format!(
+            "Received: from smtp-out1.example.org (smtp-out1.example.org [192.0.2.11])\n\tby {} (Postfix) with ESMTPS id {}\n\tfor <{bad_rcpt}>; {orig_date}\nFrom: {}\nTo: <{bad_rcpt}>\nSubject: {orig_subject}\nDate: {orig_date}\nMessage-ID: {orig_id}\nMIME-Version: 1.0\nContent-Type: multipart/alternative; boundary=\"_000_{}_\"\n",
+            format_args!("mail.{}", p.domain),
+            rng.hex_upper(10),
+            person(sender),
+            rng.hex_upper(20)
+        );
+        let (from, subject, parts, env, mailer) = match i % 4 {
+            0 | 3 => {
+                let delayed = i % 4 == 3;
+                let host = format!("mail.{}", p.domain);
+                let text = if delayed {
+                    format!("This is the mail system at host {host}.\n\n####################################################################\n# THIS IS A WARNING ONLY.  YOU DO NOT NEED TO RESEND YOUR MESSAGE. #\n####################################################################\n\nYour message could not be delivered for more than 4 hour(s).\nIt will be retried until it is 5 day(s) old.\n\nFor further assistance, please send mail to postmaster.\n\nIf you do so, please include this problem report. You can\ndelete your own text from the attached returned message.\n\n                   The mail system\n\n<{bad_rcpt}>: connect to backend.{}[198.51.100.77]:25: Connection timed out\n", p.domain)
+                } else {
+                    format!("This is the mail system at host {host}.\n\nI'm sorry to have to inform you that your message could not\nbe delivered to one or more recipients. It's attached below.\n\nFor further assistance, please send mail to postmaster.\n\nIf you do so, please include this problem report. You can\ndelete your own text from the attached returned message.\n\n                   The mail system\n\n<{bad_rcpt}>: host backend.{}[198.51.100.77] said: 550 5.1.1\n    <{bad_rcpt}>: Recipient address rejected: User unknown in virtual\n    mailbox table (in reply to RCPT TO command)\n", p.domain)
+                };
+                let status = if delayed { "4.4.1" } else { "5.1.1" };
+                let action = if delayed { "delayed" } else { "failed" };
+                let dsn = format!(
+                    "Reporting-MTA: dns; {host}\nX-Postfix-Queue-ID: {}\nX-Postfix-Sender: rfc822; {}\nArrival-Date: {orig_date}\n\nFinal-Recipient: rfc822; {bad_rcpt}\nOriginal-Recipient: rfc822;{bad_rcpt}\nAction: {action}\nStatus: {status}\nRemote-MTA: dns; backend.{}\nDiagnostic-Code: smtp; {}\n",
+                    rng.hex_upper(10),
+                    sender.1,
+                    p.domain,
+                    if delayed { "connect: Connection timed out".to_string() } else { format!("550 5.1.1 <{bad_rcpt}>: Recipient address rejected: User unknown in virtual mailbox table") }
+                );
+                let subj = if delayed { "Delayed Mail (still being retried)" } else { "Undelivered Mail Returned to Sender" };
+                let parts = report(vec![
+                    Part::Leaf { headers: vec!["Content-Description: Notification".into(), "Content-Type: text/plain; charset=us-ascii".into()], body: crlf(&text) },
+                    Part::Leaf { headers: vec!["Content-Description: Delivery report".into(), "Content-Type: message/delivery-status".into()], body: crlf(&dsn) },
+                    Part::Leaf { headers: vec!["Content-Description: Undelivered Message Headers".into(), "Content-Type: text/rfc822-headers".into()], body: crlf(&orig_headers) },
+                ]);
+                let env = Env { mail_from: String::new(), ip: world_ip(p.domain), helo: host.clone(), auth: Auth::Unauthenticated, known: false };
+                (format!("MAILER-DAEMON@{host} (Mail Delivery System)"), subj.to_string(), parts, env, Mailer::Mta)
+            }
+            1 => {
+                let text = format!(
+                    "\n** Address not found **\n\nYour message wasn't delivered to {bad_rcpt} because the address couldn't be found, or is unable to receive mail.\n\nLearn more here: https://support.google.com/mail/?p=NoSuchUser\n\nThe response was:\n\n550 5.1.1 The email account that you tried to reach does not exist. Please try double-checking the recipient's email address for typos or unnecessary spaces. For more information, go to https://support.google.com/mail/?p=NoSuchUser {}-{}.{} - gsmtp\n",
+                    rng.alnum(20),
+                    rng.alnum(6),
+                    rng.digits(3)
+                );
+                let dsn = format!(
+                    "Reporting-MTA: dns; googlemail.com\nArrival-Date: {orig_date}\n\nFinal-Recipient: rfc822; {bad_rcpt}\nAction: failed\nStatus: 5.1.1\nRemote-MTA: dns; gmail-smtp-in.l.google.com. (2a00:1450:400c:c0b::1b, the server for the domain {}.)\nDiagnostic-Code: smtp; 550-5.1.1 The email account that you tried to reach does not exist.\nLast-Attempt-Date: {orig_date}\n",
+                    p.domain
+                );
+                let parts = report(vec![
+                    alternative(vec![plain(&text), html(&format!("<html><head></head><body><table cellpadding=\"0\" cellspacing=\"0\"><tr><td style=\"font-family:Google Sans,Roboto,Arial;font-size:22px\">Address not found</td></tr><tr><td style=\"font-family:Roboto,Arial;font-size:14px\">Your message wasn't delivered to <b>{bad_rcpt}</b> because the address couldn't be found, or is unable to receive mail.<br><br><a href=\"https://support.google.com/mail/?p=NoSuchUser\">LEARN MORE</a></td></tr></table></body></html>\n"))]),
+                    raw_part("message/delivery-status", &dsn),
+                    raw_part("text/rfc822-headers", &orig_headers),
+                ]);
+                let env = Env { mail_from: String::new(), ip: world_ip("googlemail.com"), helo: "mail-sor-f41.google.com".into(), auth: Auth::Aligned, known: false };
+                (mailbox("Mail Delivery Subsystem", "mailer-daemon@googlemail.com"), "Delivery Status Notification (Failure)".to_string(), parts, env, Mailer::Gmail)
+            }
+            _ => {
+                let german = p.lang == "de";
+                let (subj, intro) = if german {
+                    (format!("Unzustellbar: {orig_subject}"), "Ihre Nachricht hat {r} nicht erreicht, da die E-Mail-Adresse nicht gefunden wurde. Überprüfen Sie die Adresse, und versuchen Sie es erneut.")
+                } else {
+                    (format!("Undeliverable: {orig_subject}"), "Your message to {r} couldn't be delivered. {r} wasn't found at {d}.")
+                };
+                let intro = intro.replace("{r}", &bad_rcpt).replace("{d}", p.domain);
+                let h = format!(
+                    "<html><head><meta http-equiv=\"Content-Type\" content=\"text/html; charset=utf-8\"></head><body><div style=\"font-family:'Segoe UI',Frutiger,Arial;font-size:16px;color:#212121\">{}</div><br><div style=\"font-size:14px;color:#c00000\">{}</div><br><div style=\"font-family:'Segoe UI';font-size:14px\">Office 365<br><b>Action Required</b><br>Unknown To address</div><br><div style=\"font-size:12px;color:#666\">Diagnostic information for administrators:<br>Generating server: {}<br>{bad_rcpt}<br>Remote server returned '550 5.1.10 RESOLVER.ADR.RecipientNotFound; Recipient not found by SMTP address lookup'</div></body></html>\n",
+                    esc(&intro),
+                    esc(sender.1),
+                    Mailer::Outlook.message_id(&mut rng, "x").split('@').nth(1).unwrap_or("").trim_end_matches('>')
+                );
+                let dsn = format!(
+                    "Reporting-MTA: dns;{}\nReceived-From-MTA: dns;smtp-out1.example.org\nArrival-Date: {orig_date}\n\nFinal-Recipient: rfc822;{bad_rcpt}\nAction: failed\nStatus: 5.1.10\nDiagnostic-Code: smtp;550 5.1.10 RESOLVER.ADR.RecipientNotFound; Recipient not found by SMTP address lookup\n",
+                    p.domain
+                );
+                let parts = report(vec![
+                    alternative(vec![plain(&html_to_text(&h)), html(&h)]),
+                    raw_part("message/delivery-status", &dsn),
+                    raw_part("text/rfc822-headers", &orig_headers),
+                ]);
+                let env = Env { mail_from: String::new(), ip: world_ip(&format!("{}-eop", p.domain)), helo: "EUR05-AM6-obe.outbound.protection.outlook.com".into(), auth: Auth::Aligned, known: false };
+                (mailbox("Microsoft Outlook", &format!("postmaster@{}", p.domain)), subj, parts, env, Mailer::Outlook)
+            }
+        };
+        let m = msg(&name, mailer, from, person(sender), &subject, date(day, 9 * 60 + i * 11 + 2, 30, "+0000"), parts)
+            .header("Auto-Submitted", "auto-replied")
+            .header("In-Reply-To", &orig_id)
+            .header("References", &orig_id);
+        out.push(sample(KIND, i, false, sender.1, env, m.render()));
+    }
+    out
+}
+
+/// Out-of-office replies from partners.
+fn auto_reply() -> Vec<Sample> {
+    const KIND: &str = "auto-reply";
+    let mut out = Vec::new();
+    for i in 0..12 {
+        let name = format!("{KIND}-{i:02}");
+        let p = &PARTNERS[i % PARTNERS.len()];
+        let rcpt = pick(&[AP, BOB, CFO, DIETER, CARLA, ALICE], i);
+        let back = long_date(i + 12);
+        let orig = pick(&["Invoice query", "Delivery schedule for PO 45821", "Meeting next week", "Updated forecast"], i);
+        let (prefix, text) = match p.lang {
+            "de" => ("Automatische Antwort: ", format!("Vielen Dank für Ihre Nachricht. Ich bin bis einschließlich {} nicht im Büro und habe nur eingeschränkt Zugriff auf meine E-Mails.\n\nIn dringenden Fällen wenden Sie sich bitte an info@{}.\n\nMit freundlichen Grüßen\n{}", dmy(i + 12), p.domain, p.contact)),
+            "fr" => ("Réponse automatique : ", format!("Bonjour,\n\nJe suis absente du bureau jusqu'au {} inclus, avec un accès limité à mes e-mails. Pour toute demande urgente, merci de contacter contact@{}.\n\nCordialement,\n{}", dmy(i + 12), p.domain, p.contact)),
+            "es" => ("Respuesta automática: ", format!("Gracias por su mensaje. Estaré fuera de la oficina hasta el {} con acceso limitado al correo.\n\nPara asuntos urgentes, pueden escribir a info@{}.\n\nUn saludo,\n{}", dmy(i + 12), p.domain, p.contact)),
+            _ => ("Automatic reply: ", format!("Thank you for your email. I'm out of the office until {back} with limited access to email.\n\nFor anything urgent, please contact our team at info@{} or call the main office.\n\nBest regards,\n{}", p.domain, p.contact)),
+        };
+        let mailer = partner_mailer(p);
+        let m = msg(&name, mailer, mailbox(p.contact, p.contact_addr), mailbox(rcpt.0, rcpt.1), &format!("{prefix}{orig}"), date(i + 1, 10 * 60 + i * 37, i, "+0100"), body_for(mailer, &format!("{text}\n")))
+            .header("Auto-Submitted", "auto-replied")
+            .header("X-Auto-Response-Suppress", "All")
+            .header("In-Reply-To", &other_id(&format!("{name}-o"), Mailer::Outlook, "example.org"));
+        let env = org_env(p.contact_addr, i, if i % 6 == 5 { Auth::SpfOnly } else { Auth::Aligned }, true);
+        out.push(sample(KIND, i, false, rcpt.1, env, m.render()));
+    }
+    out
+}
