@@ -691,3 +691,94 @@ listen = "{metrics}"
     scrape_until(&metrics, "postwarden_probe_up{probe=\"database\"} 1");
     daemon.stop();
 }
+
+/// A CEO impostor through the filter pages the on-call with examples/notify-openefa.toml's
+/// rules as shipped (the `mail.bec` rule asks `confidence >= 0.8`): the phishing processor's
+/// event carries the score and reasons, the dispatcher sends the SMS through the ClickSend
+/// double and the mail copy, and the message itself is quarantined, not delivered.
+#[test]
+fn a_ceo_impostor_pages_the_on_call_through_the_openefa_rules() {
+    let dir = tempfile::tempdir().unwrap();
+    let sink_dir = dir.path().join("sink");
+    let sink = smtp_sink(&sink_dir);
+    let clicksend = ClickSend::start_in_background(USER, KEY);
+    let listen = format!("127.0.0.1:{}", free_port());
+    let repo = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let example = std::fs::read_to_string(repo.join("examples/notify-openefa.toml")).unwrap();
+    let rules = example
+        .replace("https://rest.clicksend.com", &clicksend.base_url())
+        .replace("username = \"apiuser\"", &format!("username = \"{USER}\""))
+        .replace("127.0.0.1:25", &sink.address());
+    let config = format!(
+        r#"{filter}
+[[filter.processors]]
+type = "phishing"
+vips = ["Jane Doe <ceo@example.org>"]
+own_domains = ["example.org"]
+{rules}"#,
+        filter = filter_config(dir.path(), &listen, &sink.address()),
+    );
+    let daemon = Daemon::start(dir.path(), &config);
+    let mut smtp = SmtpClient::connect(&listen);
+    smtp.expect("220");
+    for (command, code) in [
+        ("EHLO postfix.test\r\n", "250"),
+        ("MAIL FROM:<jane.doe.office@gmail.com>\r\n", "250"),
+        ("RCPT TO:<cfo@example.org>\r\n", "250"),
+        ("DATA\r\n", "354"),
+    ] {
+        smtp.send(command);
+        smtp.expect(code);
+    }
+    smtp.send(
+        "From: \"Jane Doe\" <jane.doe.office@gmail.com>\r\nTo: cfo@example.org\r\n\
+         Subject: Urgent request\r\nMessage-ID: <imp-1@gmail.com>\r\n\r\n\
+         John, are you available? I need you to buy gift cards for a client today.\r\n\
+         Keep this confidential, I am in a meeting. Send me the codes.\r\n.\r\n",
+    );
+    smtp.expect("250");
+    smtp.quit();
+
+    let site = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_postwarden"))
+            .arg("--config")
+            .arg(dir.path().join("postwarden.toml"))
+            .args(args)
+            .env("CLICKSEND_API_KEY", KEY)
+            .output()
+            .unwrap()
+    };
+    // The rules wait 30 s to group: the dispatcher is asked as if a minute had passed
+    // since the last time, until the filter's recorder has stored the event and the group
+    // is due.
+    let deadline = Instant::now() + WAIT;
+    let mut minutes = 0;
+    while clicksend.accepted().is_empty() {
+        minutes += 1;
+        let at = (chrono::Utc::now() + chrono::Duration::minutes(minutes)).to_rfc3339();
+        let out = site(&["dispatch", "--once", "--at", &at]);
+        let last = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(out.status.success(), "{last}");
+        assert!(
+            Instant::now() < deadline,
+            "no SMS; the dispatcher said:\n{last}\nthe daemon:\n{}",
+            daemon.log()
+        );
+    }
+    let sms = clicksend.accepted();
+    assert_eq!(sms.len(), 1, "{sms:#?}");
+    assert!(
+        sms[0].body.contains("business e-mail compromise"),
+        "{}",
+        sms[0].body
+    );
+    let mails = dumped(&sink_dir);
+    assert_eq!(mails.len(), 1, "the mail copy to the admin, and no delivery: {mails:#?}");
+    assert!(mails[0].contains("admin@example.org"), "{}", mails[0]);
+    let log = daemon.stop();
+    assert!(!log.contains(KEY));
+}

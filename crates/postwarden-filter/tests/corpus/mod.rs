@@ -30,8 +30,9 @@
 //! Only documentation addresses are used for client IPs (192.0.2.0/24 is
 //! Example Org's own network, 198.51.100.0/24 and 203.0.113.0/24 and
 //! 2001:db8::/32 the rest of the world). Partners and attackers use fictional
-//! names (mostly under `.example`); real brand domains appear only on mail
-//! genuinely from that brand, or as the thing a lookalike imitates.
+//! names (mostly under `.example`); real brand domains appear on mail
+//! genuinely from that brand, as the thing a lookalike imitates, and, as in
+//! real phishing kits, as hotlinked logos and free hosting for the lure pages.
 
 // Not every test reads every field or uses every helper.
 #![allow(dead_code)]
@@ -124,25 +125,25 @@ impl Rng {
     fn below(&mut self, n: u64) -> u64 {
         self.next() % n
     }
-    fn from_alphabet(&mut self, alphabet: &[u8], n: usize) -> String {
+    fn chars_from(&mut self, alphabet: &[u8], n: usize) -> String {
         (0..n)
             .map(|_| alphabet[self.below(alphabet.len() as u64) as usize] as char)
             .collect()
     }
     fn hex(&mut self, n: usize) -> String {
-        self.from_alphabet(b"0123456789abcdef", n)
+        self.chars_from(b"0123456789abcdef", n)
     }
     fn hex_upper(&mut self, n: usize) -> String {
-        self.from_alphabet(b"0123456789ABCDEF", n)
+        self.chars_from(b"0123456789ABCDEF", n)
     }
     fn alnum(&mut self, n: usize) -> String {
-        self.from_alphabet(
+        self.chars_from(
             b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789",
             n,
         )
     }
     fn digits(&mut self, n: usize) -> String {
-        self.from_alphabet(b"0123456789", n)
+        self.chars_from(b"0123456789", n)
     }
 }
 
@@ -198,8 +199,18 @@ fn ymd(day: usize) -> String {
 /// The same date written the way people write it: "14 March 2025".
 fn long_date(day: usize) -> String {
     const MO: [&str; 12] = [
-        "January", "February", "March", "April", "May", "June", "July", "August", "September",
-        "October", "November", "December",
+        "January",
+        "February",
+        "March",
+        "April",
+        "May",
+        "June",
+        "July",
+        "August",
+        "September",
+        "October",
+        "November",
+        "December",
     ];
     let (y, m, d) = civil_from_days(20_150 + day as i64);
     format!("{d} {} {y}", MO[(m - 1) as usize])
@@ -244,8 +255,16 @@ fn base64(data: &[u8]) -> String {
         let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
         out.push(T[(n >> 18) as usize & 63] as char);
         out.push(T[(n >> 12) as usize & 63] as char);
-        out.push(if chunk.len() > 1 { T[(n >> 6) as usize & 63] as char } else { '=' });
-        out.push(if chunk.len() > 2 { T[n as usize & 63] as char } else { '=' });
+        out.push(if chunk.len() > 1 {
+            T[(n >> 6) as usize & 63] as char
+        } else {
+            '='
+        });
+        out.push(if chunk.len() > 2 {
+            T[n as usize & 63] as char
+        } else {
+            '='
+        });
     }
     out
 }
@@ -273,7 +292,8 @@ fn quoted_printable(text: &str) -> String {
         let mut col = 0;
         for (bi, &b) in bytes.iter().enumerate() {
             let last = bi + 1 == bytes.len();
-            let literal = ((b == b' ' || b == b'\t') && !last) || ((33..=126).contains(&b) && b != b'=');
+            let literal =
+                ((b == b' ' || b == b'\t') && !last) || ((33..=126).contains(&b) && b != b'=');
             let piece = if literal {
                 (b as char).to_string()
             } else {
@@ -355,12 +375,14 @@ fn mailbox(name: &str, addr: &str) -> String {
     if name.is_empty() {
         addr.to_string()
     } else if !name.is_ascii() {
-        format!("{} <{addr}>", encode_header(name))
-    } else if name
-        .chars()
-        .any(|c| "()<>[]:;@\\,.\"".contains(c))
-    {
-        format!("\"{}\" <{addr}>", name.replace('\\', "\\\\").replace('"', "\\\""))
+        // Display names stay on the From line with the address, as most
+        // mailers write them.
+        format!("{} <{addr}>", encode_header(name).replace("\r\n ", " "))
+    } else if name.chars().any(|c| "()<>[]:;@\\,.\"".contains(c)) {
+        format!(
+            "\"{}\" <{addr}>",
+            name.replace('\\', "\\\\").replace('"', "\\\"")
+        )
     } else {
         format!("{name} <{addr}>")
     }
@@ -380,7 +402,7 @@ fn fold(name: &str, value: &str) -> String {
     let mut col = 0;
     for (n, word) in line.split(' ').enumerate() {
         if n > 0 {
-            if col + 1 + word.len() > 78 && col > 0 {
+            if col + 1 + word.len() > 78 && n > 1 {
                 out.push_str("\r\n ");
                 col = 1;
             } else {
@@ -506,7 +528,9 @@ fn pdf(lines: &[&str]) -> Vec<u8> {
         out.extend_from_slice(format!("{} 0 obj\n{}\nendobj\n", n + 1, o).as_bytes());
     }
     let xref = out.len();
-    out.extend_from_slice(format!("xref\n0 {}\n0000000000 65535 f \n", objects.len() + 1).as_bytes());
+    out.extend_from_slice(
+        format!("xref\n0 {}\n0000000000 65535 f \n", objects.len() + 1).as_bytes(),
+    );
     for o in offsets {
         out.extend_from_slice(format!("{o:010} 00000 n \n").as_bytes());
     }
@@ -675,7 +699,10 @@ fn filename_param(param: &str, filename: &str) -> String {
 fn attachment(ctype: &str, filename: &str, data: &[u8]) -> Part {
     Part::Leaf {
         headers: vec![
-            format!("Content-Type: {ctype}; {}", filename_param("name", filename)),
+            format!(
+                "Content-Type: {ctype}; {}",
+                filename_param("name", filename)
+            ),
             format!(
                 "Content-Disposition: attachment; {}",
                 filename_param("filename", filename)
@@ -690,7 +717,10 @@ fn attachment(ctype: &str, filename: &str, data: &[u8]) -> Part {
 fn attachment_outlook(ctype: &str, filename: &str, data: &[u8], when: &str) -> Part {
     Part::Leaf {
         headers: vec![
-            format!("Content-Type: {ctype}; {}", filename_param("name", filename)),
+            format!(
+                "Content-Type: {ctype}; {}",
+                filename_param("name", filename)
+            ),
             format!("Content-Description: {}", encode_header(filename)),
             format!(
                 "Content-Disposition: attachment;\r\n\t{};\r\n\tsize={};\r\n\tcreation-date=\"{when}\";\r\n\tmodification-date=\"{when}\"",
@@ -819,10 +849,11 @@ fn html_to_text(src: &str) -> String {
                 href.push(h);
             }
             "a" => {
-                if let Some(h) = href.pop() {
-                    if !h.is_empty() && !h.starts_with("mailto:") {
-                        out.push_str(&format!(" ( {h} )"));
-                    }
+                if let Some(h) = href.pop()
+                    && !h.is_empty()
+                    && !h.starts_with("mailto:")
+                {
+                    out.push_str(&format!(" ( {h} )"));
                 }
             }
             "br" | "p" | "div" | "tr" | "li" | "h1" | "h2" | "h3" | "table" => out.push('\n'),
@@ -889,19 +920,22 @@ impl Mailer {
             Mailer::Outlook => {
                 let host = format!(
                     "{}PR{:02}MB{}",
-                    pick(&["AM9", "DB9", "PA4", "VI1", "BN8", "SA1", "CH3", "DU0"], rng.below(8) as usize),
+                    pick(
+                        &["AM9", "DB9", "PA4", "VI1", "BN8", "SA1", "CH3", "DU0"],
+                        rng.below(8) as usize
+                    ),
                     rng.below(9) + 1,
                     rng.digits(4)
                 );
-                let region = if host.starts_with('B') || host.starts_with('S') || host.starts_with('C')
-                {
-                    "namprd"
-                } else {
-                    "eurprd"
-                };
+                let region =
+                    if host.starts_with('B') || host.starts_with('S') || host.starts_with('C') {
+                        "namprd"
+                    } else {
+                        "eurprd"
+                    };
                 format!(
                     "<{host}{}@{host}.{region}{:02}.prod.outlook.com>",
-                    rng.hex_upper(40),
+                    rng.hex_upper(29),
                     rng.below(20) + 1
                 )
             }
@@ -947,9 +981,19 @@ impl Mailer {
             ),
             Mailer::Thunderbird => format!("------------{}", rng.alnum(24)),
             Mailer::Php => format!("b1=_{}", rng.alnum(42)),
-            Mailer::Esp => format!("----=_Part_{}_{}.{}", rng.digits(6), rng.digits(9), rng.digits(13)),
+            Mailer::Esp => format!(
+                "----=_Part_{}_{}.{}",
+                rng.digits(6),
+                rng.digits(9),
+                rng.digits(13)
+            ),
             Mailer::Mta => format!("{}.{}/mx", rng.hex_upper(10), rng.digits(10)),
-            Mailer::Yahoo => format!("----=_Part_{}_{}.{}", rng.digits(7), rng.digits(9), rng.digits(13)),
+            Mailer::Yahoo => format!(
+                "----=_Part_{}_{}.{}",
+                rng.digits(7),
+                rng.digits(9),
+                rng.digits(13)
+            ),
         }
     }
 
@@ -958,15 +1002,16 @@ impl Mailer {
             Mailer::Outlook => None,
             Mailer::IPhone => Some(format!(
                 "X-Mailer: iPhone Mail ({})",
-                pick(&["22D82", "22C152", "21H216", "22E240"], rng.below(4) as usize)
+                pick(
+                    &["22D82", "22C152", "21H216", "22E240"],
+                    rng.below(4) as usize
+                )
             )),
             Mailer::AppleMail => Some("X-Mailer: Apple Mail (2.3826.400.131.1.6)".into()),
-            Mailer::Thunderbird => Some(
-                "User-Agent: Mozilla Thunderbird".into(),
-            ),
-            Mailer::Php => Some(
-                "X-Mailer: PHPMailer 6.9.1 (https://github.com/PHPMailer/PHPMailer)".into(),
-            ),
+            Mailer::Thunderbird => Some("User-Agent: Mozilla Thunderbird".into()),
+            Mailer::Php => {
+                Some("X-Mailer: PHPMailer 6.9.1 (https://github.com/PHPMailer/PHPMailer)".into())
+            }
             Mailer::Yahoo => Some("X-Mailer: WebService/1.1.23369 YMailNorrin".into()),
             _ => None,
         }
@@ -987,7 +1032,15 @@ struct Msg {
 }
 
 /// Starts a message; `seed` (the sample's name) fixes its identifiers.
-fn msg(seed: &str, mailer: Mailer, from: String, to: String, subject: &str, date: String, body: Part) -> Msg {
+fn msg(
+    seed: &str,
+    mailer: Mailer,
+    from: String,
+    to: String,
+    subject: &str,
+    date: String,
+    body: Part,
+) -> Msg {
     Msg {
         seed: seed.to_string(),
         mailer,
@@ -1037,14 +1090,14 @@ impl Msg {
             Mailer::Gmail => {
                 lines.push("MIME-Version: 1.0".into());
                 lines.extend(self.headers.iter().cloned());
-                lines.push(fold("From", &self.from));
+                lines.push(format!("From: {}", self.from));
                 lines.push(format!("Date: {}", self.date));
                 lines.push(format!("Message-ID: {id}"));
                 lines.push(fold("Subject", &subject));
                 lines.push(fold("To", &self.to));
             }
             Mailer::Outlook => {
-                lines.push(fold("From", &self.from));
+                lines.push(format!("From: {}", self.from));
                 lines.push(fold("To", &self.to));
                 lines.extend(self.headers.iter().cloned());
                 lines.push(fold("Subject", &subject));
@@ -1060,7 +1113,7 @@ impl Msg {
                 lines.push("MIME-Version: 1.0".into());
             }
             _ => {
-                lines.push(fold("From", &self.from));
+                lines.push(format!("From: {}", self.from));
                 lines.push(fold("To", &self.to));
                 lines.push(fold("Subject", &subject));
                 lines.push(format!("Date: {}", self.date));
@@ -1134,7 +1187,14 @@ struct Env {
     known: bool,
 }
 
-fn sample(kind: &'static str, i: usize, bad: bool, rcpt: &str, env: Env, message: Vec<u8>) -> Sample {
+fn sample(
+    kind: &'static str,
+    i: usize,
+    bad: bool,
+    rcpt: &str,
+    env: Env,
+    message: Vec<u8>,
+) -> Sample {
     Sample {
         name: format!("{kind}-{i:02}"),
         kind,
@@ -1157,8 +1217,17 @@ fn domain_of(addr: &str) -> &str {
 /// of the world's legitimate servers.
 fn world_ip(seed: &str) -> IpAddr {
     let h = hash(seed);
-    if h % 5 == 0 {
-        IpAddr::V6(Ipv6Addr::new(0x2001, 0xdb8, (h >> 8) as u16 & 0x0fff, 0, 0, 0, 0, 1 + ((h >> 24) as u16 & 0xff)))
+    if h.is_multiple_of(5) {
+        IpAddr::V6(Ipv6Addr::new(
+            0x2001,
+            0xdb8,
+            (h >> 8) as u16 & 0x0fff,
+            0,
+            0,
+            0,
+            0,
+            1 + ((h >> 24) as u16 & 0xff),
+        ))
     } else {
         IpAddr::V4(Ipv4Addr::new(198, 51, 100, 1 + (h >> 8) as u8 % 250))
     }
@@ -1168,8 +1237,17 @@ fn world_ip(seed: &str) -> IpAddr {
 /// rented servers and compromised hosts.
 fn rented_ip(seed: &str) -> IpAddr {
     let h = hash(seed);
-    if h % 7 == 0 {
-        IpAddr::V6(Ipv6Addr::new(0x2001, 0xdb8, 0x7a1, (h >> 16) as u16 & 0xff, 0, 0, 0, 1 + (h >> 32) as u16 % 200))
+    if h.is_multiple_of(7) {
+        IpAddr::V6(Ipv6Addr::new(
+            0x2001,
+            0xdb8,
+            0x7a1,
+            (h >> 16) as u16 & 0xff,
+            0,
+            0,
+            0,
+            1 + (h >> 32) as u16 % 200,
+        ))
     } else {
         IpAddr::V4(Ipv4Addr::new(203, 0, 113, 1 + (h >> 8) as u8 % 250))
     }
@@ -1192,20 +1270,32 @@ fn freemail_env(addr: &str, i: usize, known: bool) -> Env {
             rng.below(2) + 1,
             rng.below(200) + 41
         ),
-        d if d.starts_with("outlook.") || d.starts_with("hotmail.") || d.starts_with("live.") || d == "msn.com" => format!(
-            "{}-obe.outbound.protection.outlook.com",
-            pick(&["EUR05-AM6", "EUR03-DBA", "NAM12-BN8", "NAM10-DM6", "EUR02-VI1"], i)
-        ),
+        d if d.starts_with("outlook.")
+            || d.starts_with("hotmail.")
+            || d.starts_with("live.")
+            || d == "msn.com" =>
+        {
+            format!(
+                "{}-obe.outbound.protection.outlook.com",
+                pick(
+                    &[
+                        "EUR05-AM6",
+                        "EUR03-DBA",
+                        "NAM12-BN8",
+                        "NAM10-DM6",
+                        "EUR02-VI1"
+                    ],
+                    i
+                )
+            )
+        }
         d if d.starts_with("yahoo.") || d == "aol.com" || d == "ymail.com" => format!(
             "sonic{}-{}.consmr.mail.{}.yahoo.com",
             300 + rng.below(40),
             rng.below(60),
             pick(&["ne1", "bf2", "gq1", "ir2"], i)
         ),
-        "icloud.com" | "me.com" | "mac.com" => format!(
-            "st43p00im-zteg{}.me.com",
-            rng.digits(8)
-        ),
+        "icloud.com" | "me.com" | "mac.com" => format!("st43p00im-zteg{}.me.com", rng.digits(8)),
         "gmx.de" | "gmx.net" | "gmx.at" | "gmx.ch" => "mout.gmx.net".into(),
         "web.de" => "mout.web.de".into(),
         "mail.com" | "consultant.com" | "email.com" | "usa.com" => "mout.gmx.com".into(),
@@ -1226,10 +1316,19 @@ fn freemail_env(addr: &str, i: usize, known: bool) -> Env {
 /// An organisation's own mail server (or its Microsoft 365 tenant).
 fn org_env(mail_from: &str, i: usize, auth: Auth, known: bool) -> Env {
     let d = domain_of(mail_from);
-    let helo = if hash(d) % 3 == 0 {
+    let helo = if hash(d).is_multiple_of(3) {
         format!(
             "{}-obe.outbound.protection.outlook.com",
-            pick(&["EUR05-AM6", "EUR03-DBA", "NAM12-BN8", "EUR01-HE1", "EUR02-VI1"], i)
+            pick(
+                &[
+                    "EUR05-AM6",
+                    "EUR03-DBA",
+                    "NAM12-BN8",
+                    "EUR01-HE1",
+                    "EUR02-VI1"
+                ],
+                i
+            )
         )
     } else if hash(d) % 3 == 1 {
         format!("mail.{d}")
@@ -1261,7 +1360,15 @@ fn internal_env(mail_from: &str, i: usize) -> Env {
     Env {
         mail_from: mail_from.to_string(),
         ip: internal_ip(i),
-        helo: pick(&["mail.example.org", "smtp-out1.example.org", "smtp-out2.example.org"], i).into(),
+        helo: pick(
+            &[
+                "mail.example.org",
+                "smtp-out1.example.org",
+                "smtp-out2.example.org",
+            ],
+            i,
+        )
+        .into(),
         auth: Auth::Aligned,
         known: true,
     }
@@ -1272,7 +1379,10 @@ fn attacker_env(mail_from: &str, i: usize, auth: Auth) -> Env {
     let d = domain_of(mail_from);
     let mut rng = Rng::new(&format!("{mail_from}{i}"));
     let helo = match i % 6 {
-        0 => format!("WIN-{}", rng.from_alphabet(b"ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789", 11)),
+        0 => format!(
+            "WIN-{}",
+            rng.chars_from(b"ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789", 11)
+        ),
         1 => format!("mail.{d}"),
         2 => format!("vps{}.contabo-host.example", rng.digits(6)),
         3 => "localhost".into(),
@@ -1292,7 +1402,9 @@ fn attacker_env(mail_from: &str, i: usize, auth: Auth) -> Env {
 // Bodies the way common clients write them.
 
 fn esc(s: &str) -> String {
-    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
 }
 
 /// Gmail's HTML for a plain message: `<div dir="ltr">` with `<br>`s.
@@ -1364,7 +1476,11 @@ fn body_for(mailer: Mailer, text: &str) -> Part {
                 "<html><head></head><body><div class=\"ydp3f2a1c0eyahoo-style-wrap\" style=\"font-family:Helvetica Neue, Helvetica, Arial, sans-serif;font-size:13px;\">{}</div></body></html>\n",
                 text.trim_end()
                     .lines()
-                    .map(|l| if l.is_empty() { "<div><br></div>".to_string() } else { format!("<div dir=\"ltr\">{}</div>", esc(l)) })
+                    .map(|l| if l.is_empty() {
+                        "<div><br></div>".to_string()
+                    } else {
+                        format!("<div dir=\"ltr\">{}</div>", esc(l))
+                    })
                     .collect::<String>()
             ),
         ),
@@ -1399,7 +1515,7 @@ fn eur_de(cents: u64) -> String {
     let mut s = String::new();
     let digits = euros.to_string();
     for (n, c) in digits.chars().enumerate() {
-        if n > 0 && (digits.len() - n) % 3 == 0 {
+        if n > 0 && (digits.len() - n).is_multiple_of(3) {
             s.push('.');
         }
         s.push(c);
@@ -1412,7 +1528,7 @@ fn money_en(symbol: &str, cents: u64) -> String {
     let mut s = String::new();
     let digits = units.to_string();
     for (n, c) in digits.chars().enumerate() {
-        if n > 0 && (digits.len() - n) % 3 == 0 {
+        if n > 0 && (digits.len() - n).is_multiple_of(3) {
             s.push(',');
         }
         s.push(c);
@@ -1510,7 +1626,9 @@ const LUCERNE: Partner = Partner {
     lang: "de",
 };
 
-const PARTNERS: [Partner; 8] = [ACME, NORTHWIND, SCHMIDT, DUPONT, GARCIA, FABRIKAM, TAILSPIN, LUCERNE];
+const PARTNERS: [Partner; 8] = [
+    ACME, NORTHWIND, SCHMIDT, DUPONT, GARCIA, FABRIKAM, TAILSPIN, LUCERNE,
+];
 
 // ===========================================================================
 // Phishing and BEC.
@@ -1619,7 +1737,12 @@ fn ceo_gift_card() -> Vec<Sample> {
                 mailbox(v.display, v.addr),
                 person(v.to),
                 v.subject,
-                date(8 + i, 9 * 60 + 17 + i * 23, i * 7, pick(&["-0500", "+0000", "+0100"], i)),
+                date(
+                    8 + i,
+                    9 * 60 + 17 + i * 23,
+                    i * 7,
+                    pick(&["-0500", "+0000", "+0100"], i),
+                ),
                 body_for(v.mailer, v.text),
             );
             if let Some(r) = v.reply_to {
@@ -1628,11 +1751,20 @@ fn ceo_gift_card() -> Vec<Sample> {
             let mut known = false;
             if v.subject.starts_with("RE:") {
                 let earlier = other_id(&format!("{name}-earlier"), Mailer::Outlook, "example.org");
-                m = m.header("In-Reply-To", &earlier).header("References", &earlier);
+                m = m
+                    .header("In-Reply-To", &earlier)
+                    .header("References", &earlier);
                 // Alice answered the first message: the address is now a correspondent.
                 known = true;
             }
-            sample(KIND, i, true, v.to.1, freemail_env(v.addr, i, known), m.render())
+            sample(
+                KIND,
+                i,
+                true,
+                v.to.1,
+                freemail_env(v.addr, i, known),
+                m.render(),
+            )
         })
         .collect()
 }
@@ -1654,7 +1786,14 @@ fn ceo_wire_transfer() -> Vec<Sample> {
         date(9, 14 * 60 + 3, 41, "-0500"),
         outlook_body(text),
     );
-    out.push(sample(KIND, 0, true, CFO.1, freemail_env("ceo.jdoe@outlook.com", 0, false), m.render()));
+    out.push(sample(
+        KIND,
+        0,
+        true,
+        CFO.1,
+        freemail_env("ceo.jdoe@outlook.com", 0, false),
+        m.render(),
+    ));
 
     // 1: lookalike domain with its own SPF and DKIM, forwarding the "attorney".
     let name = format!("{KIND}-01");
@@ -1668,7 +1807,14 @@ fn ceo_wire_transfer() -> Vec<Sample> {
         date(10, 8 * 60 + 51, 12, "-0500"),
         gmail_body(text),
     );
-    out.push(sample(KIND, 1, true, CFO.1, attacker_env("jane.doe@example-org.com", 1, Auth::Aligned), m.render()));
+    out.push(sample(
+        KIND,
+        1,
+        true,
+        CFO.1,
+        attacker_env("jane.doe@example-org.com", 1, Auth::Aligned),
+        m.render(),
+    ));
 
     // 2: short, from an unauthenticated lookalike, to accounts payable.
     let name = format!("{KIND}-02");
@@ -1682,7 +1828,14 @@ fn ceo_wire_transfer() -> Vec<Sample> {
         date(11, 7 * 60 + 40, 3, "+0100"),
         plain(text),
     );
-    out.push(sample(KIND, 2, true, AP.1, attacker_env("ceo@exarnple.org", 2, Auth::Unauthenticated), m.render()));
+    out.push(sample(
+        KIND,
+        2,
+        true,
+        AP.1,
+        attacker_env("ceo@exarnple.org", 2, Auth::Unauthenticated),
+        m.render(),
+    ));
 
     // 3: German, to Dieter.
     let name = format!("{KIND}-03");
@@ -1696,7 +1849,14 @@ fn ceo_wire_transfer() -> Vec<Sample> {
         date(15, 11 * 60 + 12, 55, "+0100"),
         plain(text),
     );
-    out.push(sample(KIND, 3, true, DIETER.1, freemail_env("jane.doe.ceo@gmx.net", 3, false), m.render()));
+    out.push(sample(
+        KIND,
+        3,
+        true,
+        DIETER.1,
+        freemail_env("jane.doe.ceo@gmx.net", 3, false),
+        m.render(),
+    ));
 
     // 4: Spanish, to Carla, Reply-To elsewhere.
     let name = format!("{KIND}-04");
@@ -1711,7 +1871,14 @@ fn ceo_wire_transfer() -> Vec<Sample> {
         plain(text),
     )
     .header("Reply-To", "Jane Doe <jane.doe.direccion@proton.me>");
-    out.push(sample(KIND, 4, true, CARLA.1, attacker_env("jane.doe@examp1e.org", 4, Auth::Aligned), m.render()));
+    out.push(sample(
+        KIND,
+        4,
+        true,
+        CARLA.1,
+        attacker_env("jane.doe@examp1e.org", 4, Auth::Aligned),
+        m.render(),
+    ));
     out
 }
 
@@ -1745,16 +1912,32 @@ fn supplier_bank_change() -> Vec<Sample> {
         date(4, 10 * 60 + 22, 9, "+0000"),
         mixed(vec![
             outlook_body(text),
-            attachment_outlook("application/pdf", "Acme_Supplies_Bank_Change_Letter.pdf", &letter, "Tue, 04 Mar 2025 10:20:11 GMT"),
+            attachment_outlook(
+                "application/pdf",
+                "Acme_Supplies_Bank_Change_Letter.pdf",
+                &letter,
+                "Tue, 04 Mar 2025 10:20:11 GMT",
+            ),
         ]),
     );
-    out.push(sample(KIND, 0, true, AP.1, attacker_env("maria.lopez@acme-supp1ies.example", 0, Auth::Aligned), m.render()));
+    out.push(sample(
+        KIND,
+        0,
+        true,
+        AP.1,
+        attacker_env("maria.lopez@acme-supp1ies.example", 0, Auth::Aligned),
+        m.render(),
+    ));
 
     // 1: the supplier's real mailbox, compromised, replying in an existing
     // thread with a Reply-To to free-mail.
     let name = format!("{KIND}-01");
     let earlier = other_id(&format!("{name}-ap"), Mailer::Outlook, "example.org");
-    let first = other_id(&format!("{name}-inv"), Mailer::Outlook, "acme-supplies.example");
+    let first = other_id(
+        &format!("{name}-inv"),
+        Mailer::Outlook,
+        "acme-supplies.example",
+    );
     let text = format!(
         "Hello,\n\nThank you for the remittance confirmation.\n\nPlease note that our bank details have changed due to an ongoing audit of our old account. Kindly hold the payment for INV-20417 and remit it, and all our subsequent invoices, to the new account below:\n\nBank: Halden Trust Bank\nAccount name: Acme Supplies Ltd\nSort code: 23-14-70\nAccount number: 30915528\n\nKindly confirm once you've updated your records so I can inform our finance team.\n\nBest regards,\nMaria\n\n{}",
         quote_outlook(
@@ -1774,7 +1957,10 @@ fn supplier_bank_change() -> Vec<Sample> {
         date(8, 8 * 60 + 2, 33, "+0000"),
         outlook_body(&text),
     )
-    .header("Reply-To", "Maria Lopez <acme.accounts.receivable@outlook.com>")
+    .header(
+        "Reply-To",
+        "Maria Lopez <acme.accounts.receivable@outlook.com>",
+    )
     .header("In-Reply-To", &earlier)
     .header("References", &format!("{first} {earlier}"));
     let mut env = org_env("maria.lopez@acme-supplies.example", 1, Auth::Aligned, true);
@@ -1794,7 +1980,18 @@ fn supplier_bank_change() -> Vec<Sample> {
         date(5, 13 * 60 + 48, 27, "+0100"),
         plain(text),
     );
-    out.push(sample(KIND, 2, true, DIETER.1, attacker_env("p.schmidt@schmidt-buerotechnlk.example", 2, Auth::Unauthenticated), m.render()));
+    out.push(sample(
+        KIND,
+        2,
+        true,
+        DIETER.1,
+        attacker_env(
+            "p.schmidt@schmidt-buerotechnlk.example",
+            2,
+            Auth::Unauthenticated,
+        ),
+        m.render(),
+    ));
 
     // 3: French, lookalike with a free-mail Reply-To and a "RIB" attached.
     let name = format!("{KIND}-03");
@@ -1812,10 +2009,20 @@ fn supplier_bank_change() -> Vec<Sample> {
         person(AP),
         "Changement de coordonnées bancaires",
         date(12, 9 * 60 + 31, 44, "+0100"),
-        mixed(vec![plain(text), attachment("application/pdf", "RIB_Papeterie_Dupont.pdf", &rib)]),
+        mixed(vec![
+            plain(text),
+            attachment("application/pdf", "RIB_Papeterie_Dupont.pdf", &rib),
+        ]),
     )
     .header("Reply-To", "comptabilite.papeteriedupont@gmail.com");
-    out.push(sample(KIND, 3, true, AP.1, attacker_env("s.laurent@papeterie-dupond.example", 3, Auth::Aligned), m.render()));
+    out.push(sample(
+        KIND,
+        3,
+        true,
+        AP.1,
+        attacker_env("s.laurent@papeterie-dupond.example", 3, Auth::Aligned),
+        m.render(),
+    ));
 
     // 4: Spanish, HTML only.
     let name = format!("{KIND}-04");
@@ -1823,14 +2030,31 @@ fn supplier_bank_change() -> Vec<Sample> {
     let m = msg(
         &name,
         Mailer::Esp,
-        mailbox("Javier García", "javier.garcia@suministros-garcia-sl.example"),
+        mailbox(
+            "Javier García",
+            "javier.garcia@suministros-garcia-sl.example",
+        ),
         person(CARLA),
         "Cambio de datos bancarios - Suministros García",
         date(17, 12 * 60 + 9, 2, "+0100"),
         html(body),
     )
-    .header("Reply-To", "Javier García <administracion.sgarcia@hotmail.com>");
-    out.push(sample(KIND, 4, true, CARLA.1, attacker_env("javier.garcia@suministros-garcia-sl.example", 4, Auth::Aligned), m.render()));
+    .header(
+        "Reply-To",
+        &mailbox("Javier García", "administracion.sgarcia@hotmail.com"),
+    );
+    out.push(sample(
+        KIND,
+        4,
+        true,
+        CARLA.1,
+        attacker_env(
+            "javier.garcia@suministros-garcia-sl.example",
+            4,
+            Auth::Aligned,
+        ),
+        m.render(),
+    ));
 
     // 5: Northwind lookalike, before the payment run.
     let name = format!("{KIND}-05");
@@ -1844,7 +2068,14 @@ fn supplier_bank_change() -> Vec<Sample> {
         date(18, 15 * 60 + 26, 50, "+0000"),
         outlook_body(text),
     );
-    out.push(sample(KIND, 5, true, CFO.1, attacker_env("liam.oconnor@northwlnd.example", 5, Auth::Aligned), m.render()));
+    out.push(sample(
+        KIND,
+        5,
+        true,
+        CFO.1,
+        attacker_env("liam.oconnor@northwlnd.example", 5, Auth::Aligned),
+        m.render(),
+    ));
     out
 }
 
@@ -1864,7 +2095,14 @@ fn payroll_diversion() -> Vec<Sample> {
         date(6, 18 * 60 + 44, 8, "-0500"),
         plain(text),
     );
-    out.push(sample(KIND, 0, true, ALICE.1, freemail_env("bob.keller.personal@gmail.com", 0, false), m.render()));
+    out.push(sample(
+        KIND,
+        0,
+        true,
+        ALICE.1,
+        freemail_env("bob.keller.personal@gmail.com", 0, false),
+        m.render(),
+    ));
 
     let name = format!("{KIND}-01");
     let text = "Hello Alice,\n\nI have switched to a new bank and I want my paycheck to go into my new account starting from this month's payroll. Please find the details below:\n\nBank name: Lakeshore Community Credit Union\nRouting number: 271972572\nAccount number: 8820461937\nAccount type: Checking\n\nPlease confirm when the change has been made. I'm on site visits all week so email is the best way to reach me.\n\nRegards,\nCarla Núñez\n";
@@ -1877,7 +2115,14 @@ fn payroll_diversion() -> Vec<Sample> {
         date(13, 7 * 60 + 58, 31, "-0600"),
         outlook_body(text),
     );
-    out.push(sample(KIND, 1, true, ALICE.1, freemail_env("carla.nunez1985@outlook.com", 1, false), m.render()));
+    out.push(sample(
+        KIND,
+        1,
+        true,
+        ALICE.1,
+        freemail_env("carla.nunez1985@outlook.com", 1, false),
+        m.render(),
+    ));
 
     let name = format!("{KIND}-02");
     let text = "Hallo Alice,\n\nich habe meine Bank gewechselt. Könntest du bitte veranlassen, dass mein Gehalt ab der nächsten Abrechnung auf mein neues Gehaltskonto überwiesen wird?\n\nKontoinhaber: Dieter Müller\nIBAN: DE02 1001 1001 2624 8731 40\nBank: N26\n\nIch schreibe dir von meiner privaten Adresse, weil ich gerade keinen VPN-Zugang habe.\n\nVielen Dank und viele Grüße\nDieter\n";
@@ -1890,7 +2135,14 @@ fn payroll_diversion() -> Vec<Sample> {
         date(20, 20 * 60 + 15, 42, "+0100"),
         plain(text),
     );
-    out.push(sample(KIND, 2, true, ALICE.1, freemail_env("dieter.mueller.privat@gmx.de", 2, false), m.render()));
+    out.push(sample(
+        KIND,
+        2,
+        true,
+        ALICE.1,
+        freemail_env("dieter.mueller.privat@gmx.de", 2, false),
+        m.render(),
+    ));
 
     let name = format!("{KIND}-03");
     let text = "Hi John,\n\nCould you help me update my payroll account? I opened a new account and would like this month's salary paid there. The new details are:\n\nAccount holder: Robert Keller\nBank: Greenfield Online Bank\nRouting: 124303120\nAccount: 553019284476\n\nI tried to change it in the HR portal but it keeps giving me an error. Sorry for bothering you with this.\n\nBest,\nBob Keller\n";
@@ -1903,7 +2155,14 @@ fn payroll_diversion() -> Vec<Sample> {
         date(21, 10 * 60 + 3, 16, "-0500"),
         plain(text),
     );
-    out.push(sample(KIND, 3, true, CFO.1, attacker_env("bob@example-org.com", 3, Auth::Aligned), m.render()));
+    out.push(sample(
+        KIND,
+        3,
+        true,
+        CFO.1,
+        attacker_env("bob@example-org.com", 3, Auth::Aligned),
+        m.render(),
+    ));
     out
 }
 
@@ -1917,13 +2176,23 @@ fn tax_form_request() -> Vec<Sample> {
     let m = msg(
         &name,
         Mailer::Php,
-        mailbox("Jane Doe <ceo@example.org>", "ceo.examplemail@consultant.com"),
+        mailbox(
+            "Jane Doe <ceo@example.org>",
+            "ceo.examplemail@consultant.com",
+        ),
         person(CFO),
         "W-2 request",
         date(1, 16 * 60 + 20, 5, "-0500"),
         plain(text),
     );
-    out.push(sample(KIND, 0, true, CFO.1, freemail_env("ceo.examplemail@consultant.com", 0, false), m.render()));
+    out.push(sample(
+        KIND,
+        0,
+        true,
+        CFO.1,
+        freemail_env("ceo.examplemail@consultant.com", 0, false),
+        m.render(),
+    ));
 
     let name = format!("{KIND}-01");
     let text = "Alice,\n\nThe auditors need all 2024 W-2 forms today for their review. Please send me the complete set as PDFs (one file is fine) as soon as possible - I'm out of the office and reading email on my phone.\n\nJohn Smith\nCFO, Example Org\n";
@@ -1936,7 +2205,14 @@ fn tax_form_request() -> Vec<Sample> {
         date(2, 9 * 60 + 12, 47, "-0500"),
         outlook_body(text),
     );
-    out.push(sample(KIND, 1, true, ALICE.1, attacker_env("cfo@examp1e.org", 1, Auth::Aligned), m.render()));
+    out.push(sample(
+        KIND,
+        1,
+        true,
+        ALICE.1,
+        attacker_env("cfo@examp1e.org", 1, Auth::Aligned),
+        m.render(),
+    ));
 
     let name = format!("{KIND}-02");
     let text = "Hallo Dieter,\n\nfür eine Prüfung brauche ich bis heute Nachmittag die Lohnsteuerbescheinigungen 2024 aller Mitarbeiter als PDF. Kannst du mir die bitte gesammelt schicken? Bitte vertraulich behandeln.\n\nDanke\nJane\n";
@@ -1950,7 +2226,14 @@ fn tax_form_request() -> Vec<Sample> {
         gmail_body(text),
     )
     .header("Reply-To", "jane.doe@exarnple.org");
-    out.push(sample(KIND, 2, true, DIETER.1, attacker_env("jane.doe@exarnple.org", 2, Auth::Unauthenticated), m.render()));
+    out.push(sample(
+        KIND,
+        2,
+        true,
+        DIETER.1,
+        attacker_env("jane.doe@exarnple.org", 2, Auth::Unauthenticated),
+        m.render(),
+    ));
     out
 }
 
@@ -1978,10 +2261,22 @@ fn lookalike_own_domain() -> Vec<Sample> {
         date(2, 13 * 60 + 5, 39, "-0500"),
         mixed(vec![
             outlook_body(text),
-            attachment_outlook("application/pdf", "LCG-2025-031.pdf", &inv, "Wed, 05 Mar 2025 18:01:44 GMT"),
+            attachment_outlook(
+                "application/pdf",
+                "LCG-2025-031.pdf",
+                &inv,
+                "Wed, 05 Mar 2025 18:01:44 GMT",
+            ),
         ]),
     );
-    out.push(sample(KIND, 0, true, AP.1, attacker_env("cfo@examp1e.org", 0, Auth::Aligned), m.render()));
+    out.push(sample(
+        KIND,
+        0,
+        true,
+        AP.1,
+        attacker_env("cfo@examp1e.org", 0, Auth::Aligned),
+        m.render(),
+    ));
 
     let name = format!("{KIND}-01");
     let body = "<html><body><div style=\"font-family:Calibri,Arial;font-size:11pt\">John,<br><br>I need you to approve and release a payment of <b>$42,180.00</b> to our new legal counsel before 2pm today. It's time sensitive and related to a matter I can't discuss over email yet.<br><br>Reply to let me know you're on it and I'll send the beneficiary details.<br><br>Jane Doe<br>Chief Executive Officer<br>Example Org</div></body></html>\n";
@@ -1994,7 +2289,14 @@ fn lookalike_own_domain() -> Vec<Sample> {
         date(7, 10 * 60 + 48, 12, "-0500"),
         alternative(vec![plain(&html_to_text(body)), html(body)]),
     );
-    out.push(sample(KIND, 1, true, CFO.1, attacker_env("jane.doe@exarnple.org", 1, Auth::Unauthenticated), m.render()));
+    out.push(sample(
+        KIND,
+        1,
+        true,
+        CFO.1,
+        attacker_env("jane.doe@exarnple.org", 1, Auth::Unauthenticated),
+        m.render(),
+    ));
 
     let name = format!("{KIND}-02");
     let text = "Hi,\n\nForwarding this from the supplier - apparently it's 45 days overdue and they're threatening to stop deliveries. Can you pay it today via the link in their email? I've checked it, it's correct.\n\nThanks\nAlice\n\n-----Original Message-----\nFrom: Billing <billing@orionparts.example>\nSent: Thursday, March 13, 2025 9:02 AM\nTo: Alice Martin\nSubject: FINAL NOTICE - Invoice 4471 overdue\n\nDear customer,\n\nOur records show invoice 4471 (EUR 9,870.00) is now 45 days overdue. To avoid suspension of your account and further collection costs please settle the outstanding amount today using our secure payment page:\n\nhttps://pay.orionparts-billing.example/inv/4471\n\nOrion Parts Billing\n";
@@ -2007,7 +2309,14 @@ fn lookalike_own_domain() -> Vec<Sample> {
         date(10, 9 * 60 + 30, 3, "+0100"),
         outlook_body(text),
     );
-    out.push(sample(KIND, 2, true, AP.1, attacker_env("alice@exampie.org", 2, Auth::Aligned), m.render()));
+    out.push(sample(
+        KIND,
+        2,
+        true,
+        AP.1,
+        attacker_env("alice@exampie.org", 2, Auth::Aligned),
+        m.render(),
+    ));
 
     let name = format!("{KIND}-03");
     let text = "Hello,\n\nPlease settle the outstanding invoice from Brightline Media (attached earlier this week) today. They called me this morning - it's urgent and I've already promised them payment. Send me the confirmation when done.\n\nRegards,\nJohn Smith\nCFO\n";
@@ -2020,7 +2329,14 @@ fn lookalike_own_domain() -> Vec<Sample> {
         date(14, 8 * 60 + 15, 51, "-0500"),
         gmail_body(text),
     );
-    out.push(sample(KIND, 3, true, AP.1, attacker_env("john.smith@xn--exmple-4nf.org", 3, Auth::Aligned), m.render()));
+    out.push(sample(
+        KIND,
+        3,
+        true,
+        AP.1,
+        attacker_env("john.smith@xn--exmple-4nf.org", 3, Auth::Aligned),
+        m.render(),
+    ));
 
     let name = format!("{KIND}-04");
     let text = "Hola,\n\n¿Podéis hacer hoy el pago a este proveedor? Es para el evento de Madrid y si no pagamos hoy perdemos la reserva del espacio. Adjunto la factura proforma.\n\nImporte: 12.450,00 EUR\nIBAN: ES76 0182 2370 4902 0159 4437\nBeneficiario: Eventos Castellana S.L.\n\nGracias,\nCarla\n";
@@ -2038,9 +2354,19 @@ fn lookalike_own_domain() -> Vec<Sample> {
         person(AP),
         "Pago urgente proveedor evento",
         date(16, 12 * 60 + 44, 9, "+0100"),
-        mixed(vec![plain(text), attachment("application/pdf", "Proforma_PF-0098.pdf", &proforma)]),
+        mixed(vec![
+            plain(text),
+            attachment("application/pdf", "Proforma_PF-0098.pdf", &proforma),
+        ]),
     );
-    out.push(sample(KIND, 4, true, AP.1, attacker_env("carla@exannple.org", 4, Auth::Unauthenticated), m.render()));
+    out.push(sample(
+        KIND,
+        4,
+        true,
+        AP.1,
+        attacker_env("carla@exannple.org", 4, Auth::Unauthenticated),
+        m.render(),
+    ));
     out
 }
 
@@ -2077,7 +2403,14 @@ fn display_name_spoof() -> Vec<Sample> {
         date(4, 14 * 60 + 11, 2, "+0000"),
         alternative(vec![plain(&html_to_text(body)), html(body)]),
     );
-    out.push(sample(KIND, 1, true, BOB.1, attacker_env("a.martin@hr-solutions-mail.example", 1, Auth::Aligned), m.render()));
+    out.push(sample(
+        KIND,
+        1,
+        true,
+        BOB.1,
+        attacker_env("a.martin@hr-solutions-mail.example", 1, Auth::Aligned),
+        m.render(),
+    ));
 
     // 2: "John" from a generic business-sounding domain.
     let name = format!("{KIND}-02");
@@ -2091,7 +2424,14 @@ fn display_name_spoof() -> Vec<Sample> {
         date(19, 6 * 60 + 55, 40, "+0000"),
         plain(text),
     );
-    out.push(sample(KIND, 2, true, AP.1, attacker_env("jsmith@executive-mailbox.example", 2, Auth::Aligned), m.render()));
+    out.push(sample(
+        KIND,
+        2,
+        true,
+        AP.1,
+        attacker_env("jsmith@executive-mailbox.example", 2, Auth::Aligned),
+        m.render(),
+    ));
 
     // 3: "Bob" asking the helpdesk for a new password and MFA reset.
     let name = format!("{KIND}-03");
@@ -2105,14 +2445,27 @@ fn display_name_spoof() -> Vec<Sample> {
         date(22, 8 * 60 + 21, 15, "+0100"),
         gmail_body(text),
     );
-    out.push(sample(KIND, 3, true, IT.1, attacker_env("bob.keller@keller-mail.example", 3, Auth::SpfOnly), m.render()));
+    out.push(sample(
+        KIND,
+        3,
+        true,
+        IT.1,
+        attacker_env("bob.keller@keller-mail.example", 3, Auth::SpfOnly),
+        m.render(),
+    ));
     out
 }
 
 /// The HTML of a notice dressed as Microsoft's: a title, paragraphs, a blue
 /// button, and optionally the "copy this link" line whose text is a real
 /// Microsoft URL while the href is not.
-fn ms_lure_html(title: &str, paras: &[&str], button: &str, href: &str, shown: Option<&str>) -> String {
+fn ms_lure_html(
+    title: &str,
+    paras: &[&str],
+    button: &str,
+    href: &str,
+    shown: Option<&str>,
+) -> String {
     let mut out = String::from(
         "<!DOCTYPE html><html><head><meta charset=\"utf-8\"><title></title></head>\n<body style=\"margin:0;background:#f3f2f1\">\n<table width=\"100%\" cellpadding=\"0\" cellspacing=\"0\"><tr><td align=\"center\">\n<table width=\"600\" cellpadding=\"24\" style=\"background:#ffffff;font-family:'Segoe UI',Tahoma,sans-serif;font-size:14px;color:#323130\">\n<tr><td><img src=\"https://img-prod-cms-rt-microsoft-com.akamaized.net/cms/api/am/imageFileData/RE1Mu3b\" alt=\"Microsoft\" width=\"108\"></td></tr>\n",
     );
@@ -2151,7 +2504,9 @@ fn m365_credential_link() -> Vec<Sample> {
         ],
         "Increase storage",
         href,
-        Some("https://login.microsoftonline.com/common/oauth2/v2.0/authorize?client_id=00000002-0000-0ff1-ce00-000000000000&amp;response_mode=form_post"),
+        Some(
+            "https://login.microsoftonline.com/common/oauth2/v2.0/authorize?client_id=00000002-0000-0ff1-ce00-000000000000&amp;response_mode=form_post",
+        ),
     );
     let m = msg(
         &name,
@@ -2162,7 +2517,14 @@ fn m365_credential_link() -> Vec<Sample> {
         date(5, 2 * 60 + 14, 0, "+0000"),
         alternative(vec![plain(&html_to_text(&body)), html(&body)]),
     );
-    out.push(sample(KIND, 0, true, BOB.1, attacker_env("bounce@mailsvc-notify.example", 0, Auth::Aligned), m.render()));
+    out.push(sample(
+        KIND,
+        0,
+        true,
+        BOB.1,
+        attacker_env("bounce@mailsvc-notify.example", 0, Auth::Aligned),
+        m.render(),
+    ));
 
     let name = format!("{KIND}-01");
     let href = "https://pub-7d21c4e9a8b34e0f.r2.dev/owa/release.html#alice@example.org";
@@ -2187,7 +2549,12 @@ fn m365_credential_link() -> Vec<Sample> {
         date(7, 23 * 60 + 2, 19, "-0700"),
         html(&body),
     );
-    let mut env = org_env("postmaster@smartdentalcare.example", 1, Auth::SpfOnly, false);
+    let mut env = org_env(
+        "postmaster@smartdentalcare.example",
+        1,
+        Auth::SpfOnly,
+        false,
+    );
     env.helo = "server.smartdentalcare.example".into();
     out.push(sample(KIND, 1, true, ALICE.1, env, m.render()));
 
@@ -2207,13 +2574,27 @@ fn m365_credential_link() -> Vec<Sample> {
     let m = msg(
         &name,
         Mailer::Php,
-        mailbox("Microsoft account team", "account-security-noreply@micr0soft-support.com"),
+        mailbox(
+            "Microsoft account team",
+            "account-security-noreply@micr0soft-support.com",
+        ),
         person(CFO),
         "Microsoft account security alert",
         date(11, 4 * 60 + 40, 26, "+0000"),
         alternative(vec![plain(&html_to_text(&body)), html(&body)]),
     );
-    out.push(sample(KIND, 2, true, CFO.1, attacker_env("account-security-noreply@micr0soft-support.com", 2, Auth::Aligned), m.render()));
+    out.push(sample(
+        KIND,
+        2,
+        true,
+        CFO.1,
+        attacker_env(
+            "account-security-noreply@micr0soft-support.com",
+            2,
+            Auth::Aligned,
+        ),
+        m.render(),
+    ));
 
     let name = format!("{KIND}-03");
     let href = "https://teams-msgs-view.example/l/message/19:meeting_ODk3?user=carla@example.org";
@@ -2229,7 +2610,14 @@ fn m365_credential_link() -> Vec<Sample> {
         date(12, 13 * 60 + 29, 4, "+0000"),
         alternative(vec![plain(&html_to_text(&body)), html(&body)]),
     );
-    out.push(sample(KIND, 3, true, CARLA.1, attacker_env("bounces@teams-msgs-view.example", 3, Auth::Aligned), m.render()));
+    out.push(sample(
+        KIND,
+        3,
+        true,
+        CARLA.1,
+        attacker_env("bounces@teams-msgs-view.example", 3, Auth::Aligned),
+        m.render(),
+    ));
 
     let name = format!("{KIND}-04");
     let href = "https://mso365-kennwort.example/common/reprocess?mail=dieter@example.org";
@@ -2247,13 +2635,23 @@ fn m365_credential_link() -> Vec<Sample> {
     let m = msg(
         &name,
         Mailer::Php,
-        mailbox("Microsoft 365 Administrator", "admin@o365-kontoservice.example"),
+        mailbox(
+            "Microsoft 365 Administrator",
+            "admin@o365-kontoservice.example",
+        ),
         DIETER.1.to_string(),
         "Kennwortablauf-Benachrichtigung für dieter@example.org",
         date(11, 5 * 60 + 3, 38, "+0100"),
         html(&body),
     );
-    out.push(sample(KIND, 4, true, DIETER.1, attacker_env("admin@o365-kontoservice.example", 4, Auth::Unauthenticated), m.render()));
+    out.push(sample(
+        KIND,
+        4,
+        true,
+        DIETER.1,
+        attacker_env("admin@o365-kontoservice.example", 4, Auth::Unauthenticated),
+        m.render(),
+    ));
     out
 }
 
@@ -2273,20 +2671,41 @@ fn ip_literal_link() -> Vec<Sample> {
         date(11, 6 * 60 + 10, 15, "+0000"),
         html(body),
     );
-    out.push(sample(KIND, 0, true, BOB.1, attacker_env("admin@mail-service-notice.example", 0, Auth::Unauthenticated), m.render()));
+    out.push(sample(
+        KIND,
+        0,
+        true,
+        BOB.1,
+        attacker_env(
+            "admin@mail-service-notice.example",
+            0,
+            Auth::Unauthenticated,
+        ),
+        m.render(),
+    ));
 
     let name = format!("{KIND}-01");
     let text = "A document has been shared with you.\n\nFrom: Accounts Payable\nFile: Q1_Payroll_Adjustments.xlsx (84 KB)\n\nView document:\nhttp://198.51.100.203:8080/docs/view.php?id=8827441&u=alice%40example.org\n\nThis link will expire in 48 hours.\n\n--\nSent via SecureShare\n";
     let m = msg(
         &name,
         Mailer::Php,
-        mailbox("Accounts Payable via SecureShare", "share@docs-transfer-secure.example"),
+        mailbox(
+            "Accounts Payable via SecureShare",
+            "share@docs-transfer-secure.example",
+        ),
         person(ALICE),
         "Shared: Q1_Payroll_Adjustments.xlsx",
         date(13, 15 * 60 + 33, 48, "+0000"),
         plain(text),
     );
-    out.push(sample(KIND, 1, true, ALICE.1, attacker_env("share@docs-transfer-secure.example", 1, Auth::Aligned), m.render()));
+    out.push(sample(
+        KIND,
+        1,
+        true,
+        ALICE.1,
+        attacker_env("share@docs-transfer-secure.example", 1, Auth::Aligned),
+        m.render(),
+    ));
 
     let name = format!("{KIND}-02");
     let body = "<html><body><div style=\"font-family:Arial;font-size:13px\"><p>Estimado usuario carla@example.org,</p><p>Su buzón de correo está lleno (2048 MB / 2048 MB). Los mensajes nuevos serán rechazados.</p><p>Tiene <b>6 mensajes pendientes</b>. Para evitar el bloqueo de su cuenta, inicie sesión y amplíe su cuota en las próximas 24 horas:</p><p><a href=\"http://[2001:db8:7a1::45]/webmail/cuota.php?u=carla@example.org\">Ampliar cuota de correo</a></p><p>Administración del sistema de correo</p></div></body></html>\n";
@@ -2299,7 +2718,14 @@ fn ip_literal_link() -> Vec<Sample> {
         date(14, 3 * 60 + 55, 1, "+0100"),
         alternative(vec![plain(&html_to_text(body)), html(body)]),
     );
-    out.push(sample(KIND, 2, true, CARLA.1, attacker_env("soporte@correo-admin.example", 2, Auth::Unauthenticated), m.render()));
+    out.push(sample(
+        KIND,
+        2,
+        true,
+        CARLA.1,
+        attacker_env("soporte@correo-admin.example", 2, Auth::Unauthenticated),
+        m.render(),
+    ));
     out
 }
 
@@ -2319,7 +2745,14 @@ fn punycode_link() -> Vec<Sample> {
         date(6, 87, 33, "+0000"),
         html(body),
     );
-    out.push(sample(KIND, 0, true, BOB.1, attacker_env("service@paypal-resolution-center.example", 0, Auth::Aligned), m.render()));
+    out.push(sample(
+        KIND,
+        0,
+        true,
+        BOB.1,
+        attacker_env("service@paypal-resolution-center.example", 0, Auth::Aligned),
+        m.render(),
+    ));
 
     let name = format!("{KIND}-01");
     let body = "<html><body style=\"font-family:-apple-system,Helvetica;font-size:14px\"><p>Dear Customer,</p><p>Your Apple ID has been locked for security reasons. Someone tried to sign in from an unknown device in Moscow, Russia.</p><p>To unlock your account, verify your identity at <a href=\"https://xn--pple-43d.com/account/verify\">appleid.apple.com</a>.</p><p>If you do not verify within 24 hours your Apple ID will be permanently disabled.</p><p>Apple Support</p></body></html>\n";
@@ -2332,10 +2765,22 @@ fn punycode_link() -> Vec<Sample> {
         date(9, 22 * 60 + 40, 58, "-0800"),
         alternative(vec![plain(&html_to_text(body)), html(body)]),
     );
-    out.push(sample(KIND, 1, true, CARLA.1, attacker_env("no_reply@appleid-account-support.example", 1, Auth::Unauthenticated), m.render()));
+    out.push(sample(
+        KIND,
+        1,
+        true,
+        CARLA.1,
+        attacker_env(
+            "no_reply@appleid-account-support.example",
+            1,
+            Auth::Unauthenticated,
+        ),
+        m.render(),
+    ));
 
     let name = format!("{KIND}-02");
-    let href = "https://login.xn--mirosoft-gch.com/common/oauth2/authorize?login_hint=cfo@example.org";
+    let href =
+        "https://login.xn--mirosoft-gch.com/common/oauth2/authorize?login_hint=cfo@example.org";
     let body = ms_lure_html(
         "Review your recent sign-in",
         &[
@@ -2355,7 +2800,14 @@ fn punycode_link() -> Vec<Sample> {
         date(15, 3 * 60 + 8, 12, "+0000"),
         html(&body),
     );
-    out.push(sample(KIND, 2, true, CFO.1, attacker_env("security@ms-accountnotice.example", 2, Auth::Aligned), m.render()));
+    out.push(sample(
+        KIND,
+        2,
+        true,
+        CFO.1,
+        attacker_env("security@ms-accountnotice.example", 2, Auth::Aligned),
+        m.render(),
+    ));
 
     let name = format!("{KIND}-03");
     let body = "<html><body style=\"font-family:Arial;font-size:14px\"><p><b>amazon</b>.de</p><p>Sehr geehrter Kunde,</p><p>Ihr Amazon-Konto wurde vorübergehend gesperrt, da wir ungewöhnliche Aktivitäten festgestellt haben. Bitte bestätigen Sie Ihre Zahlungsinformationen, um eine dauerhafte Sperrung zu vermeiden.</p><p><a href=\"https://www.xn--mazon-3ve.com/ap/signin?ref=de_konto\" style=\"background:#f0c14b;color:#111;padding:8px 20px;text-decoration:none;border:1px solid #a88734\">Jetzt bestätigen</a></p><p>Vielen Dank,<br>Ihr Amazon-Kundenservice</p></body></html>\n";
@@ -2368,7 +2820,18 @@ fn punycode_link() -> Vec<Sample> {
         date(18, 19 * 60 + 44, 7, "+0100"),
         html(body),
     );
-    out.push(sample(KIND, 3, true, DIETER.1, attacker_env("konto-update@amazon-kundenservice.example", 3, Auth::Unauthenticated), m.render()));
+    out.push(sample(
+        KIND,
+        3,
+        true,
+        DIETER.1,
+        attacker_env(
+            "konto-update@amazon-kundenservice.example",
+            3,
+            Auth::Unauthenticated,
+        ),
+        m.render(),
+    ));
     out
 }
 
@@ -2388,7 +2851,18 @@ fn html_form_body() -> Vec<Sample> {
         date(5, 8 * 60 + 19, 44, "+0000"),
         html(body),
     );
-    out.push(sample(KIND, 0, true, BOB.1, attacker_env("support@webmail-upgrade-center.example", 0, Auth::Unauthenticated), m.render()));
+    out.push(sample(
+        KIND,
+        0,
+        true,
+        BOB.1,
+        attacker_env(
+            "support@webmail-upgrade-center.example",
+            0,
+            Auth::Unauthenticated,
+        ),
+        m.render(),
+    ));
 
     let name = format!("{KIND}-01");
     let body = "<html><body style=\"font-family:Verdana;font-size:12px\"><p><b>Banque Populaire de l'Ouest - Espace client</b></p><p>Chère cliente, cher client,</p><p>Dans le cadre de la directive européenne DSP2, nous devons vérifier votre identité. Sans quoi votre compte sera suspendu sous 48 heures.</p><form method=\"post\" action=\"https://bpo-clients-verif.example/dsp2/valid.php\"><p>Identifiant client : <input type=\"text\" name=\"ident\"></p><p>Code d'accès : <input type=\"password\" name=\"code\" maxlength=\"6\"></p><p>Numéro de téléphone : <input type=\"text\" name=\"tel\"></p><p><input type=\"submit\" value=\"Valider\"></p></form><p>Nous vous remercions de votre confiance.<br>Le service sécurité</p></body></html>\n";
@@ -2401,20 +2875,41 @@ fn html_form_body() -> Vec<Sample> {
         date(10, 21 * 60 + 8, 27, "+0100"),
         html(body),
     );
-    out.push(sample(KIND, 1, true, ALICE.1, attacker_env("securite@bpo-clients-verif.example", 1, Auth::Unauthenticated), m.render()));
+    out.push(sample(
+        KIND,
+        1,
+        true,
+        ALICE.1,
+        attacker_env(
+            "securite@bpo-clients-verif.example",
+            1,
+            Auth::Unauthenticated,
+        ),
+        m.render(),
+    ));
 
     let name = format!("{KIND}-02");
     let body = "<html><body style=\"font-family:Calibri,Arial;font-size:14px\"><p>Hi Carla,</p><p>Greg Walsh has sent you a secure file: <b>Tailspin_Rate_Card_2025.pdf</b> (312 KB).</p><p>This document is password protected. Enter your email password to view it.</p><form action=\"https://securefile-viewer.example/auth\" method=\"POST\"><input type=\"hidden\" name=\"doc\" value=\"TRC2025\"><input type=\"email\" name=\"login\" value=\"carla@example.org\"><br><input type=\"password\" name=\"pwd\" placeholder=\"Password\"><br><button type=\"submit\">View document</button></form><p style=\"color:#888;font-size:11px\">Secure File Delivery</p></body></html>\n";
     let m = msg(
         &name,
         Mailer::Php,
-        mailbox("Greg Walsh (Secure File)", "noreply@securefile-viewer.example"),
+        mailbox(
+            "Greg Walsh (Secure File)",
+            "noreply@securefile-viewer.example",
+        ),
         person(CARLA),
         "Greg Walsh sent you a secure document",
         date(19, 10 * 60 + 2, 5, "+0000"),
         alternative(vec![plain(&html_to_text(body)), html(body)]),
     );
-    out.push(sample(KIND, 2, true, CARLA.1, attacker_env("noreply@securefile-viewer.example", 2, Auth::Aligned), m.render()));
+    out.push(sample(
+        KIND,
+        2,
+        true,
+        CARLA.1,
+        attacker_env("noreply@securefile-viewer.example", 2, Auth::Aligned),
+        m.render(),
+    ));
     out
 }
 
@@ -2440,7 +2935,12 @@ fn html_attachment_login() -> Vec<Sample> {
 
     let name = format!("{KIND}-00");
     let text = "You have received a new voice message.\n\nFrom: +1 (415) 555-0134\nTo: bob@example.org\nDuration: 00:00:42\nReceived: 3/12/2025 9:14 AM\n\nPlease open the attached file to listen to the message.\n\nMicrosoft Teams Voice\n";
-    let page = login_page("Voicemail", "Sign in to play your message", "https://vm-playback-srv.example/next.php", "bob@example.org");
+    let page = login_page(
+        "Voicemail",
+        "Sign in to play your message",
+        "https://vm-playback-srv.example/next.php",
+        "bob@example.org",
+    );
     let m = msg(
         &name,
         Mailer::Php,
@@ -2448,13 +2948,28 @@ fn html_attachment_login() -> Vec<Sample> {
         BOB.1.to_string(),
         "New voicemail from +1 (415) 555-0134 (0:42)",
         date(9, 9 * 60 + 15, 2, "-0800"),
-        mixed(vec![plain(text), attachment("text/html", "VM_Playback_+14155550134.htm", page.as_bytes())]),
+        mixed(vec![
+            plain(text),
+            attachment("text/html", "VM_Playback_+14155550134.htm", page.as_bytes()),
+        ]),
     );
-    out.push(sample(KIND, 0, true, BOB.1, attacker_env("voicemail@telecom-notify.example", 0, Auth::Aligned), m.render()));
+    out.push(sample(
+        KIND,
+        0,
+        true,
+        BOB.1,
+        attacker_env("voicemail@telecom-notify.example", 0, Auth::Aligned),
+        m.render(),
+    ));
 
     let name = format!("{KIND}-01");
     let body = "<html><body style=\"font-family:Arial;font-size:13px\"><p><b>eFax Notification</b></p><p>You have received a 3 page fax at 2025-03-13 14:22:08 GMT.</p><p>* The reference number for this fax is lax1_did33-1741875728-3105550199-94.</p><p>Please open the attached document to view your fax.</p><p>Thank you for using the eFax service!</p></body></html>\n";
-    let inner = login_page("Fax Document", "Sign in to view your fax", "https://faxdoc-viewer.example/api/auth", "alice@example.org");
+    let inner = login_page(
+        "Fax Document",
+        "Sign in to view your fax",
+        "https://faxdoc-viewer.example/api/auth",
+        "alice@example.org",
+    );
     let m = msg(
         &name,
         Mailer::Php,
@@ -2462,14 +2977,37 @@ fn html_attachment_login() -> Vec<Sample> {
         ALICE.1.to_string(),
         "Fax from 3105550199 - 3 page(s)",
         date(10, 14 * 60 + 22, 8, "+0000"),
-        mixed(vec![html(body), attachment("text/html", "Fax_Doc_20250313.html", obfuscated_page(&inner).as_bytes())]),
+        mixed(vec![
+            html(body),
+            attachment(
+                "text/html",
+                "Fax_Doc_20250313.html",
+                obfuscated_page(&inner).as_bytes(),
+            ),
+        ]),
     );
-    out.push(sample(KIND, 1, true, ALICE.1, attacker_env("message@efax-delivery-notice.example", 1, Auth::Unauthenticated), m.render()));
+    out.push(sample(
+        KIND,
+        1,
+        true,
+        ALICE.1,
+        attacker_env(
+            "message@efax-delivery-notice.example",
+            1,
+            Auth::Unauthenticated,
+        ),
+        m.render(),
+    ));
 
     // 2: a compromised customer's real mailbox sending "remittance advice".
     let name = format!("{KIND}-02");
     let text = "Hello,\n\nPlease see attached remittance advice for payment ACH-88213 released today.\n\nKindly confirm receipt.\n\nThank you,\nAccounts Payable\nPinnacle Logistics\n";
-    let page = login_page("Remittance Advice", "Sign in to view remittance", "https://remit-view-portal.example/ach/verify", "ap@example.org");
+    let page = login_page(
+        "Remittance Advice",
+        "Sign in to view remittance",
+        "https://remit-view-portal.example/ach/verify",
+        "ap@example.org",
+    );
     let m = msg(
         &name,
         Mailer::Outlook,
@@ -2479,7 +3017,12 @@ fn html_attachment_login() -> Vec<Sample> {
         date(11, 16 * 60 + 5, 49, "-0600"),
         mixed(vec![
             outlook_body(text),
-            attachment_outlook("text/html", "Remittance_Advice_ACH-88213.html", page.as_bytes(), "Fri, 14 Mar 2025 22:04:12 GMT"),
+            attachment_outlook(
+                "text/html",
+                "Remittance_Advice_ACH-88213.html",
+                page.as_bytes(),
+                "Fri, 14 Mar 2025 22:04:12 GMT",
+            ),
         ]),
     );
     let mut env = org_env("ap@pinnacle-logistics.example", 2, Auth::Aligned, false);
@@ -2488,7 +3031,12 @@ fn html_attachment_login() -> Vec<Sample> {
 
     let name = format!("{KIND}-03");
     let text = "Good day,\n\nKindly find attached our purchase order PO-77812 and confirm availability and lead time at your earliest convenience.\n\nBest regards,\nDaniel Osei\nProcurement Officer\n";
-    let inner = login_page("PO-77812", "Sign in with your work account to view this document", "https://po-docs-viewer.example/o365/login.php", "carla@example.org");
+    let inner = login_page(
+        "PO-77812",
+        "Sign in with your work account to view this document",
+        "https://po-docs-viewer.example/o365/login.php",
+        "carla@example.org",
+    );
     let m = msg(
         &name,
         Mailer::Php,
@@ -2496,23 +3044,59 @@ fn html_attachment_login() -> Vec<Sample> {
         person(CARLA),
         "Purchase Order PO-77812",
         date(15, 10 * 60 + 47, 30, "+0000"),
-        mixed(vec![plain(text), attachment("text/html", "PO-77812.html", obfuscated_page(&inner).as_bytes())]),
+        mixed(vec![
+            plain(text),
+            attachment(
+                "text/html",
+                "PO-77812.html",
+                obfuscated_page(&inner).as_bytes(),
+            ),
+        ]),
     );
-    out.push(sample(KIND, 3, true, CARLA.1, attacker_env("procurement@gold-coast-trading.example", 3, Auth::Aligned), m.render()));
+    out.push(sample(
+        KIND,
+        3,
+        true,
+        CARLA.1,
+        attacker_env("procurement@gold-coast-trading.example", 3, Auth::Aligned),
+        m.render(),
+    ));
 
     let name = format!("{KIND}-04");
     let text = "Sehr geehrte Damen und Herren,\n\nanbei erhalten Sie unser Zahlungsavis zur Überweisung vom 17.03.2025.\n\nBitte öffnen Sie den Anhang und melden Sie sich mit Ihrem Firmenkonto an, um das Dokument anzuzeigen.\n\nMit freundlichen Grüßen\nBuchhaltung\nHanse Logistik GmbH\n";
-    let page = login_page("Zahlungsavis", "Anmelden, um das Dokument anzuzeigen", "https://hanse-avis-portal.example/login/post", "dieter@example.org");
+    let page = login_page(
+        "Zahlungsavis",
+        "Anmelden, um das Dokument anzuzeigen",
+        "https://hanse-avis-portal.example/login/post",
+        "dieter@example.org",
+    );
     let m = msg(
         &name,
         Mailer::Php,
-        mailbox("Hanse Logistik Buchhaltung", "buchhaltung@hanse-logistik-avis.example"),
+        mailbox(
+            "Hanse Logistik Buchhaltung",
+            "buchhaltung@hanse-logistik-avis.example",
+        ),
         person(DIETER),
         "Zahlungsavis 17.03.2025",
         date(14, 11 * 60 + 26, 3, "+0100"),
-        mixed(vec![plain(text), attachment("text/html", "Zahlungsavis_2025-03-17.htm", page.as_bytes())]),
+        mixed(vec![
+            plain(text),
+            attachment("text/html", "Zahlungsavis_2025-03-17.htm", page.as_bytes()),
+        ]),
     );
-    out.push(sample(KIND, 4, true, DIETER.1, attacker_env("buchhaltung@hanse-logistik-avis.example", 4, Auth::Unauthenticated), m.render()));
+    out.push(sample(
+        KIND,
+        4,
+        true,
+        DIETER.1,
+        attacker_env(
+            "buchhaltung@hanse-logistik-avis.example",
+            4,
+            Auth::Unauthenticated,
+        ),
+        m.render(),
+    ));
     out
 }
 
@@ -2531,9 +3115,23 @@ fn zip_executable() -> Vec<Sample> {
         person(AP),
         "Invoice 23813",
         date(2, 8 * 60 + 2, 11, "+0000"),
-        mixed(vec![plain(text), attachment("application/zip", "Invoice_23813.zip", &archive)]),
+        mixed(vec![
+            plain(text),
+            attachment("application/zip", "Invoice_23813.zip", &archive),
+        ]),
     );
-    out.push(sample(KIND, 0, true, AP.1, attacker_env("k.mills@brightstar-wholesale.example", 0, Auth::Unauthenticated), m.render()));
+    out.push(sample(
+        KIND,
+        0,
+        true,
+        AP.1,
+        attacker_env(
+            "k.mills@brightstar-wholesale.example",
+            0,
+            Auth::Unauthenticated,
+        ),
+        m.render(),
+    ));
 
     let name = format!("{KIND}-01");
     let archive = zip(&[("statement.js", &wsh_script())]);
@@ -2547,15 +3145,28 @@ fn zip_executable() -> Vec<Sample> {
         date(9, 13 * 60 + 40, 56, "-0500"),
         mixed(vec![
             outlook_body(text),
-            attachment_outlook("application/x-zip-compressed", "Statement_March_2025.zip", &archive, "Wed, 12 Mar 2025 18:38:02 GMT"),
+            attachment_outlook(
+                "application/x-zip-compressed",
+                "Statement_March_2025.zip",
+                &archive,
+                "Wed, 12 Mar 2025 18:38:02 GMT",
+            ),
         ]),
     );
-    let mut env = org_env("finance@crestline-partners.example", 1, Auth::SpfOnly, false);
+    let mut env = org_env(
+        "finance@crestline-partners.example",
+        1,
+        Auth::SpfOnly,
+        false,
+    );
     env.ip = rented_ip("crestline");
     out.push(sample(KIND, 1, true, CFO.1, env, m.render()));
 
     let name = format!("{KIND}-02");
-    let archive = zip(&[("Rechnung_2025-0419.pdf.vbs", &vbs_script()), ("Lieferschein.txt", b"Lieferschein 2025-0419\r\n".as_slice())]);
+    let archive = zip(&[
+        ("Rechnung_2025-0419.pdf.vbs", &vbs_script()),
+        ("Lieferschein.txt", b"Lieferschein 2025-0419\r\n".as_slice()),
+    ]);
     let text = "Guten Tag,\n\nanbei erhalten Sie die Rechnung Nr. 2025-0419 als ZIP-Archiv. Bitte begleichen Sie den Betrag von 1.284,60 EUR innerhalb von 7 Tagen.\n\nMit freundlichen Grüßen\nBuchhaltung\n";
     let m = msg(
         &name,
@@ -2564,9 +3175,19 @@ fn zip_executable() -> Vec<Sample> {
         person(DIETER),
         "Rechnung Nr. 2025-0419",
         date(6, 7 * 60 + 12, 29, "+0100"),
-        mixed(vec![plain(text), attachment("application/zip", "Rechnung_2025-0419.zip", &archive)]),
+        mixed(vec![
+            plain(text),
+            attachment("application/zip", "Rechnung_2025-0419.zip", &archive),
+        ]),
     );
-    out.push(sample(KIND, 2, true, DIETER.1, attacker_env("rechnung@kaufmann-handel.example", 2, Auth::Unauthenticated), m.render()));
+    out.push(sample(
+        KIND,
+        2,
+        true,
+        DIETER.1,
+        attacker_env("rechnung@kaufmann-handel.example", 2, Auth::Unauthenticated),
+        m.render(),
+    ));
 
     let name = format!("{KIND}-03");
     let archive = zip(&[("AWB_7734120385.exe", &exe())]);
@@ -2578,9 +3199,19 @@ fn zip_executable() -> Vec<Sample> {
         BOB.1.to_string(),
         "DHL Shipment Notification: AWB 7734120385",
         date(13, 5 * 60 + 30, 17, "+0000"),
-        mixed(vec![html(body), attachment("application/zip", "AWB_7734120385.zip", &archive)]),
+        mixed(vec![
+            html(body),
+            attachment("application/zip", "AWB_7734120385.zip", &archive),
+        ]),
     );
-    out.push(sample(KIND, 3, true, BOB.1, attacker_env("info@dhl-shipping-docs.example", 3, Auth::Unauthenticated), m.render()));
+    out.push(sample(
+        KIND,
+        3,
+        true,
+        BOB.1,
+        attacker_env("info@dhl-shipping-docs.example", 3, Auth::Unauthenticated),
+        m.render(),
+    ));
     out
 }
 
@@ -2588,7 +3219,7 @@ fn zip_executable() -> Vec<Sample> {
 fn double_extension() -> Vec<Sample> {
     const KIND: &str = "double-extension";
     let mut out = Vec::new();
-    let vs: [(&str, &str, &str, &str, (&str, &str), &str); 4] = [
+    let vs = [
         (
             "Accounts Dept",
             "accounts@harbourline-freight.example",
@@ -2629,17 +3260,48 @@ fn double_extension() -> Vec<Sample> {
         } else {
             exe()
         };
-        let ctype = pick(&["application/octet-stream", "application/x-msdownload", "application/octet-stream", "application/x-msdos-program"], i);
+        let ctype = pick(
+            &[
+                "application/octet-stream",
+                "application/x-msdownload",
+                "application/octet-stream",
+                "application/x-msdos-program",
+            ],
+            i,
+        );
         let m = msg(
             &name,
-            pick(&[Mailer::Php, Mailer::Mta, Mailer::Thunderbird, Mailer::Php], i),
+            pick(
+                &[Mailer::Php, Mailer::Mta, Mailer::Thunderbird, Mailer::Php],
+                i,
+            ),
             mailbox(display, addr),
             person(to),
             subject,
-            date(3 + i * 5, 9 * 60 + i * 37, i * 11, pick(&["+0000", "+0900", "+0100", "+0100"], i)),
+            date(
+                3 + i * 5,
+                9 * 60 + i * 37,
+                i * 11,
+                pick(&["+0000", "+0900", "+0100", "+0100"], i),
+            ),
             mixed(vec![plain(text), attachment(ctype, file, &data)]),
         );
-        out.push(sample(KIND, i, true, to.1, attacker_env(addr, i, if i % 2 == 0 { Auth::Unauthenticated } else { Auth::SpfOnly }), m.render()));
+        out.push(sample(
+            KIND,
+            i,
+            true,
+            to.1,
+            attacker_env(
+                addr,
+                i,
+                if i % 2 == 0 {
+                    Auth::Unauthenticated
+                } else {
+                    Auth::SpfOnly
+                },
+            ),
+            m.render(),
+        ));
     }
     out
 }
@@ -2678,7 +3340,14 @@ fn own_domain_spoof() -> Vec<Sample> {
         date(3, 8 * 60 + 2, 33, "+0100"),
         html(body),
     );
-    out.push(sample(KIND, 1, true, DIETER.1, spoofed(IT.1, 1), m.render()));
+    out.push(sample(
+        KIND,
+        1,
+        true,
+        DIETER.1,
+        spoofed(IT.1, 1),
+        m.render(),
+    ));
 
     let name = format!("{KIND}-02");
     let text = "John,\n\nAre you at your desk? I need a wire processed before noon, it's for a confidential matter. Reply to this email and I'll send you the details.\n\nJane\n\nSent from my iPhone\n";
@@ -2692,11 +3361,23 @@ fn own_domain_spoof() -> Vec<Sample> {
         plain(text),
     )
     .header("Reply-To", "Jane Doe <jane.doe.exec.office@gmail.com>");
-    out.push(sample(KIND, 2, true, CFO.1, spoofed("info@mailer-relay-07.example", 2), m.render()));
+    out.push(sample(
+        KIND,
+        2,
+        true,
+        CFO.1,
+        spoofed("info@mailer-relay-07.example", 2),
+        m.render(),
+    ));
 
     let name = format!("{KIND}-03");
     let text = "Reply to: scanner@example.org <scanner@example.org>\nDevice Name: RICOH MP C3004\nFile Format: HTML\nPages: 2\n\nPlease open the attached document. This e-mail was sent from a scanning device; do not reply.\n";
-    let page = login_page("Scan", "Sign in to view your scanned document", "https://scan-docs-portal.example/auth/next", "alice@example.org");
+    let page = login_page(
+        "Scan",
+        "Sign in to view your scanned document",
+        "https://scan-docs-portal.example/auth/next",
+        "alice@example.org",
+    );
     let m = msg(
         &name,
         Mailer::Mta,
@@ -2704,9 +3385,19 @@ fn own_domain_spoof() -> Vec<Sample> {
         ALICE.1.to_string(),
         "Message from \"RNP00267345A1B2\"",
         date(16, 10 * 60 + 18, 27, "+0000"),
-        mixed(vec![plain(text), attachment("text/html", "Scan_20250319_1017.html", page.as_bytes())]),
+        mixed(vec![
+            plain(text),
+            attachment("text/html", "Scan_20250319_1017.html", page.as_bytes()),
+        ]),
     );
-    out.push(sample(KIND, 3, true, ALICE.1, spoofed("scanner@example.org", 3), m.render()));
+    out.push(sample(
+        KIND,
+        3,
+        true,
+        ALICE.1,
+        spoofed("scanner@example.org", 3),
+        m.render(),
+    ));
     out
 }
 
@@ -2792,7 +3483,12 @@ fn fake_docusign() -> Vec<Sample> {
             mailbox(v.display, v.addr),
             person(v.to),
             v.subject,
-            date(4 + i * 4, 15 * 60 + i * 53, i * 13, pick(&["-0700", "+0000", "-0500", "+0100"], i)),
+            date(
+                4 + i * 4,
+                15 * 60 + i * 53,
+                i * 13,
+                pick(&["-0700", "+0000", "-0500", "+0100"], i),
+            ),
             alternative(vec![plain(&html_to_text(&body)), html(&body)]),
         );
         let env = if matches!(v.auth, Auth::SpfOnly) {
@@ -2861,11 +3557,27 @@ fn parcel_fee() -> Vec<Sample> {
             mailbox(v.display, v.addr),
             v.to.1.to_string(),
             v.subject,
-            date(2 + i * 6, 6 * 60 + i * 91, i * 9, pick(&["+0000", "+0100", "+0100", "+0100"], i)),
+            date(
+                2 + i * 6,
+                6 * 60 + i * 91,
+                i * 9,
+                pick(&["+0000", "+0100", "+0100", "+0100"], i),
+            ),
             body,
         );
-        let auth = if i == 0 { Auth::Aligned } else { Auth::Unauthenticated };
-        out.push(sample(KIND, i, true, v.to.1, attacker_env(v.addr, i, auth), m.render()));
+        let auth = if i == 0 {
+            Auth::Aligned
+        } else {
+            Auth::Unauthenticated
+        };
+        out.push(sample(
+            KIND,
+            i,
+            true,
+            v.to.1,
+            attacker_env(v.addr, i, auth),
+            m.render(),
+        ));
     }
     out
 }
@@ -2948,14 +3660,22 @@ fn bank_account_locked() -> Vec<Sample> {
     ];
     for (i, v) in vs.into_iter().enumerate() {
         let name = format!("{KIND}-{i:02}");
-        let paras: String = v.text.split("\n\n").map(|p| format!("<p>{}</p>", esc(p))).collect();
+        let paras: String = v
+            .text
+            .split("\n\n")
+            .map(|p| format!("<p>{}</p>", esc(p)))
+            .collect();
         let body = format!(
             "<html><body style=\"font-family:Arial,Helvetica,sans-serif;font-size:14px;color:#222\"><table width=\"600\" cellpadding=\"16\"><tr><td style=\"background:#ec0000;color:#fff;font-size:18px\"><b>{}</b></td></tr><tr><td>{paras}<p><a href=\"{}\" style=\"background:#ec0000;color:#fff;padding:10px 22px;text-decoration:none\">{}</a></p></td></tr></table></body></html>\n",
             esc(v.display),
             v.link,
             v.label
         );
-        let part = if i % 3 == 0 { html(&body) } else { alternative(vec![plain(&html_to_text(&body)), html(&body)]) };
+        let part = if i % 3 == 0 {
+            html(&body)
+        } else {
+            alternative(vec![plain(&html_to_text(&body)), html(&body)])
+        };
         let m = msg(
             &name,
             Mailer::Php,
@@ -2965,8 +3685,19 @@ fn bank_account_locked() -> Vec<Sample> {
             date(1 + i * 4, 20 * 60 + i * 29, i * 5, v.zone),
             part,
         );
-        let auth = if i % 2 == 0 { Auth::Unauthenticated } else { Auth::Aligned };
-        out.push(sample(KIND, i, true, v.to.1, attacker_env(v.addr, i, auth), m.render()));
+        let auth = if i % 2 == 0 {
+            Auth::Unauthenticated
+        } else {
+            Auth::Aligned
+        };
+        out.push(sample(
+            KIND,
+            i,
+            true,
+            v.to.1,
+            attacker_env(v.addr, i, auth),
+            m.render(),
+        ));
     }
     out
 }
@@ -3020,10 +3751,22 @@ fn brand_lookalike_sender() -> Vec<Sample> {
             mailbox(v.display, v.addr),
             person(v.to),
             v.subject,
-            date(5 + i * 5, 12 * 60 + i * 71, i * 3, pick(&["-0700", "+0000", "-0800", "-0800"], i)),
+            date(
+                5 + i * 5,
+                12 * 60 + i * 71,
+                i * 3,
+                pick(&["-0700", "+0000", "-0800", "-0800"], i),
+            ),
             alternative(vec![plain(&html_to_text(v.html)), html(v.html)]),
         );
-        out.push(sample(KIND, i, true, v.to.1, attacker_env(v.addr, i, Auth::Aligned), m.render()));
+        out.push(sample(
+            KIND,
+            i,
+            true,
+            v.to.1,
+            attacker_env(v.addr, i, Auth::Aligned),
+            m.render(),
+        ));
     }
     out
 }
@@ -3103,7 +3846,9 @@ fn track(t: Tracking, rng: &mut Rng, target: &str) -> String {
         Tracking::Brevo(host) => format!("https://{host}/mk/cl/f/{}", rng.alnum(120)),
         Tracking::Utm => {
             let sep = if target.contains('?') { "&amp;" } else { "?" };
-            format!("{target}{sep}utm_source=newsletter&amp;utm_medium=email&amp;utm_campaign=2025-03")
+            format!(
+                "{target}{sep}utm_source=newsletter&amp;utm_medium=email&amp;utm_campaign=2025-03"
+            )
         }
     }
 }
@@ -3135,9 +3880,21 @@ fn newsletter() -> Vec<Sample> {
             more: "Read more",
             lang: "en",
             articles: [
-                ("Central banks hold rates as inflation cools", "Policymakers signalled patience, with markets now pricing two cuts before year end.", "/markets/central-banks-hold"),
-                ("The quiet return of the four-day week", "Three companies that tried it share their numbers - and what went wrong.", "/work/four-day-week"),
-                ("Why shipping costs are climbing again", "Container rates on Asia-Europe routes are up 40% since January.", "/trade/shipping-costs"),
+                (
+                    "Central banks hold rates as inflation cools",
+                    "Policymakers signalled patience, with markets now pricing two cuts before year end.",
+                    "/markets/central-banks-hold",
+                ),
+                (
+                    "The quiet return of the four-day week",
+                    "Three companies that tried it share their numbers - and what went wrong.",
+                    "/work/four-day-week",
+                ),
+                (
+                    "Why shipping costs are climbing again",
+                    "Container rates on Asia-Europe routes are up 40% since January.",
+                    "/trade/shipping-costs",
+                ),
             ],
             footer: "You are receiving this email because you opted in via our website.\nMorning Brief Media, 22 Harbour Street, Bristol BS1 4RN, United Kingdom",
         },
@@ -3151,9 +3908,21 @@ fn newsletter() -> Vec<Sample> {
             more: "Shop now",
             lang: "en",
             articles: [
-                ("Spring catalogue: 300 new lines", "Packaging, labels and warehouse supplies for the new season.", "/spring-2025"),
-                ("Free next-day delivery on orders over EUR 250", "Until 31 March for all business accounts.", "/delivery"),
-                ("Meet us at LogiMAT Stuttgart", "Hall 8, stand C31 - book a slot with your account manager.", "/events/logimat"),
+                (
+                    "Spring catalogue: 300 new lines",
+                    "Packaging, labels and warehouse supplies for the new season.",
+                    "/spring-2025",
+                ),
+                (
+                    "Free next-day delivery on orders over EUR 250",
+                    "Until 31 March for all business accounts.",
+                    "/delivery",
+                ),
+                (
+                    "Meet us at LogiMAT Stuttgart",
+                    "Hall 8, stand C31 - book a slot with your account manager.",
+                    "/events/logimat",
+                ),
             ],
             footer: "Northwind Traders Ltd, 14 Docklands Quay, Dublin 1, Ireland. Registered in Ireland no. 512384.",
         },
@@ -3167,9 +3936,21 @@ fn newsletter() -> Vec<Sample> {
             more: "Learn more",
             lang: "en",
             articles: [
-                ("Call for proposals closes Friday", "Talks, workshops and lightning talks - first-time speakers welcome.", "/cfp"),
-                ("Early-bird tickets are almost gone", "Save 30% until the end of the month.", "/tickets"),
-                ("Travel grants for students", "Apply by April 15 for travel and accommodation support.", "/grants"),
+                (
+                    "Call for proposals closes Friday",
+                    "Talks, workshops and lightning talks - first-time speakers welcome.",
+                    "/cfp",
+                ),
+                (
+                    "Early-bird tickets are almost gone",
+                    "Save 30% until the end of the month.",
+                    "/tickets",
+                ),
+                (
+                    "Travel grants for students",
+                    "Apply by April 15 for travel and accommodation support.",
+                    "/grants",
+                ),
             ],
             footer: "RustConf, 548 Market St, San Francisco, CA 94104",
         },
@@ -3183,9 +3964,21 @@ fn newsletter() -> Vec<Sample> {
             more: "Read on Substack",
             lang: "en",
             articles: [
-                ("What we learned running Postfix at 40k messages a second", "Queue tuning, qmgr limits, and why the bottleneck was DNS.", "https://github.com/example-ops/postfix-tuning"),
-                ("DMARC reports are finally useful", "A small parser and three dashboards that changed how we look at our mail.", "https://dmarc-notes.example/2025/03/reports"),
-                ("Links of the week", "Tokio 1.44, a new QUIC stack, and a long read on ARC.", "https://tokio.rs/blog"),
+                (
+                    "What we learned running Postfix at 40k messages a second",
+                    "Queue tuning, qmgr limits, and why the bottleneck was DNS.",
+                    "https://github.com/example-ops/postfix-tuning",
+                ),
+                (
+                    "DMARC reports are finally useful",
+                    "A small parser and three dashboards that changed how we look at our mail.",
+                    "https://dmarc-notes.example/2025/03/reports",
+                ),
+                (
+                    "Links of the week",
+                    "Tokio 1.44, a new QUIC stack, and a long read on ARC.",
+                    "https://tokio.rs/blog",
+                ),
             ],
             footer: "You're on the free list for Systems Notes.\nSubstack Inc., 548 Market Street PMB 72296, San Francisco, CA 94104",
         },
@@ -3199,9 +3992,21 @@ fn newsletter() -> Vec<Sample> {
             more: "View",
             lang: "en",
             articles: [
-                ("Priya Raman shared a post", "Excited to announce that Fabrikam Engineering has opened a new office in Munich!", "https://www.linkedin.com/comm/feed/update/urn:li:activity:7305512983401234567"),
-                ("You appeared in 9 searches this week", "See who's looking for people like you.", "https://www.linkedin.com/comm/me/search-appearances"),
-                ("Jobs you may be interested in", "Finance Manager at Tailspin Logistics - Rotterdam (Hybrid)", "https://www.linkedin.com/comm/jobs/view/4178820193"),
+                (
+                    "Priya Raman shared a post",
+                    "Excited to announce that Fabrikam Engineering has opened a new office in Munich!",
+                    "https://www.linkedin.com/comm/feed/update/urn:li:activity:7305512983401234567",
+                ),
+                (
+                    "You appeared in 9 searches this week",
+                    "See who's looking for people like you.",
+                    "https://www.linkedin.com/comm/me/search-appearances",
+                ),
+                (
+                    "Jobs you may be interested in",
+                    "Finance Manager at Tailspin Logistics - Rotterdam (Hybrid)",
+                    "https://www.linkedin.com/comm/jobs/view/4178820193",
+                ),
             ],
             footer: "This email was intended for you. Learn why we included this.\n© 2025 LinkedIn Corporation, 1000 West Maude Avenue, Sunnyvale, CA 94085.",
         },
@@ -3215,9 +4020,21 @@ fn newsletter() -> Vec<Sample> {
             more: "Learn more",
             lang: "en",
             articles: [
-                ("New in Dropbox: faster file requests", "Collect files from anyone, even if they don't have a Dropbox account.", "https://www.dropbox.com/features/share/file-requests"),
-                ("Replay for video review", "Get frame-accurate feedback on video projects.", "https://www.dropbox.com/replay"),
-                ("Your storage at a glance", "You're using 61% of your 2 TB plan.", "https://www.dropbox.com/account/plan"),
+                (
+                    "New in Dropbox: faster file requests",
+                    "Collect files from anyone, even if they don't have a Dropbox account.",
+                    "https://www.dropbox.com/features/share/file-requests",
+                ),
+                (
+                    "Replay for video review",
+                    "Get frame-accurate feedback on video projects.",
+                    "https://www.dropbox.com/replay",
+                ),
+                (
+                    "Your storage at a glance",
+                    "You're using 61% of your 2 TB plan.",
+                    "https://www.dropbox.com/account/plan",
+                ),
             ],
             footer: "Dropbox, Inc., PO Box 77767, San Francisco, CA 94107",
         },
@@ -3231,9 +4048,21 @@ fn newsletter() -> Vec<Sample> {
             more: "Weiterlesen",
             lang: "de",
             articles: [
-                ("Neue Phishing-Welle zielt auf Buchhaltungen", "Angreifer geben sich als Lieferanten aus und melden eine geänderte Bankverbindung - so schützen Sie sich.", "/artikel/phishing-buchhaltung"),
-                ("Windows 11: Update schließt 57 Lücken", "Darunter zwei Zero-Days, die bereits ausgenutzt werden.", "/artikel/patchday-maerz"),
-                ("Test: Fünf Dokumentenscanner für das Büro", "Vom Einsteigergerät bis zum Netzwerkscanner mit OCR.", "/tests/dokumentenscanner"),
+                (
+                    "Neue Phishing-Welle zielt auf Buchhaltungen",
+                    "Angreifer geben sich als Lieferanten aus und melden eine geänderte Bankverbindung - so schützen Sie sich.",
+                    "/artikel/phishing-buchhaltung",
+                ),
+                (
+                    "Windows 11: Update schließt 57 Lücken",
+                    "Darunter zwei Zero-Days, die bereits ausgenutzt werden.",
+                    "/artikel/patchday-maerz",
+                ),
+                (
+                    "Test: Fünf Dokumentenscanner für das Büro",
+                    "Vom Einsteigergerät bis zum Netzwerkscanner mit OCR.",
+                    "/tests/dokumentenscanner",
+                ),
             ],
             footer: "Sie erhalten diesen Newsletter, weil Sie ihn auf tech-rundschau.example abonniert haben.\nTech-Rundschau Verlag GmbH, Karlstraße 12, 80333 München. Amtsgericht München HRB 219384",
         },
@@ -3247,9 +4076,21 @@ fn newsletter() -> Vec<Sample> {
             more: "Lire la suite",
             lang: "fr",
             articles: [
-                ("Facturation électronique : le calendrier se précise", "Toutes les entreprises devront pouvoir recevoir des factures électroniques dès septembre 2026.", "/fiscalite/facturation-electronique"),
-                ("Export : les PME misent sur l'Espagne", "Les échanges franco-espagnols progressent de 6 % en 2024.", "/international/export-espagne"),
-                ("Fraude au président : les bons réflexes", "Un virement urgent et confidentiel demandé par e-mail ? Vérifiez par téléphone.", "/securite/fraude-president"),
+                (
+                    "Facturation électronique : le calendrier se précise",
+                    "Toutes les entreprises devront pouvoir recevoir des factures électroniques dès septembre 2026.",
+                    "/fiscalite/facturation-electronique",
+                ),
+                (
+                    "Export : les PME misent sur l'Espagne",
+                    "Les échanges franco-espagnols progressent de 6 % en 2024.",
+                    "/international/export-espagne",
+                ),
+                (
+                    "Fraude au président : les bons réflexes",
+                    "Un virement urgent et confidentiel demandé par e-mail ? Vérifiez par téléphone.",
+                    "/securite/fraude-president",
+                ),
             ],
             footer: "Vous recevez cette lettre car vous êtes inscrit(e) sur courrier-commerce.example.\nÉditions du Commerce SAS, 18 rue de la République, 69002 Lyon",
         },
@@ -3263,9 +4104,21 @@ fn newsletter() -> Vec<Sample> {
             more: "Leer más",
             lang: "es",
             articles: [
-                ("Kit Digital: nueva convocatoria abierta", "Ayudas de hasta 12.000 euros para digitalizar pequeñas empresas.", "/ayudas/kit-digital"),
-                ("Cómo negociar plazos de pago con proveedores", "La ley de morosidad y cinco consejos prácticos.", "/finanzas/plazos-de-pago"),
-                ("Agenda: ferias de marzo", "Logística, alimentación y tecnología en Madrid y Barcelona.", "/agenda/marzo"),
+                (
+                    "Kit Digital: nueva convocatoria abierta",
+                    "Ayudas de hasta 12.000 euros para digitalizar pequeñas empresas.",
+                    "/ayudas/kit-digital",
+                ),
+                (
+                    "Cómo negociar plazos de pago con proveedores",
+                    "La ley de morosidad y cinco consejos prácticos.",
+                    "/finanzas/plazos-de-pago",
+                ),
+                (
+                    "Agenda: ferias de marzo",
+                    "Logística, alimentación y tecnología en Madrid y Barcelona.",
+                    "/agenda/marzo",
+                ),
             ],
             footer: "Recibes este boletín porque te suscribiste en boletinpyme.example.\nBoletín Pyme S.L., Calle de Alcalá 95, 28009 Madrid",
         },
@@ -3279,9 +4132,21 @@ fn newsletter() -> Vec<Sample> {
             more: "Zum Angebot",
             lang: "de",
             articles: [
-                ("Druckerpapier A4: 20 % Rabatt", "Nur diese Woche auf alle Markenpapiere.", "/papier/a4"),
-                ("Ergonomische Bürostühle", "Jetzt 30 Tage kostenlos testen.", "/moebel/buerostuehle"),
-                ("Toner-Rückgabe leicht gemacht", "Kostenloses Rücksende-Etikett im Kundenkonto.", "/service/toner-rueckgabe"),
+                (
+                    "Druckerpapier A4: 20 % Rabatt",
+                    "Nur diese Woche auf alle Markenpapiere.",
+                    "/papier/a4",
+                ),
+                (
+                    "Ergonomische Bürostühle",
+                    "Jetzt 30 Tage kostenlos testen.",
+                    "/moebel/buerostuehle",
+                ),
+                (
+                    "Toner-Rückgabe leicht gemacht",
+                    "Kostenloses Rücksende-Etikett im Kundenkonto.",
+                    "/service/toner-rueckgabe",
+                ),
             ],
             footer: "Hartmann Office Supplies GmbH, Industriestraße 8, 70565 Stuttgart. Geschäftsführer: K. Hartmann",
         },
@@ -3295,7 +4160,11 @@ fn newsletter() -> Vec<Sample> {
         let issue = 100 + i * 3;
         let mut arts = String::new();
         for (n, (head, blurb, path)) in p.articles.iter().enumerate() {
-            let target = if path.starts_with("http") { path.to_string() } else { format!("{}{path}", p.site) };
+            let target = if path.starts_with("http") {
+                path.to_string()
+            } else {
+                format!("{}{path}", p.site)
+            };
             let href = track(p.tracking, &mut rng, &target);
             // Every other issue shows the article's address as the link
             // text, as many newsletters do; the href is still the tracker.
@@ -3319,11 +4188,22 @@ fn newsletter() -> Vec<Sample> {
             ));
         }
         let unsub = match p.tracking {
-            Tracking::Mailchimp(acct) => format!("https://{acct}.us21.list-manage.com/unsubscribe?u={}&amp;id={}", rng.hex(25), rng.hex(10)),
-            Tracking::Substack => format!("https://systemsnotes.substack.com/action/disable_email?token={}", rng.alnum(60)),
+            Tracking::Mailchimp(acct) => format!(
+                "https://{acct}.us21.list-manage.com/unsubscribe?u={}&amp;id={}",
+                rng.hex(25),
+                rng.hex(10)
+            ),
+            Tracking::Substack => format!(
+                "https://systemsnotes.substack.com/action/disable_email?token={}",
+                rng.alnum(60)
+            ),
             _ => format!("{}/newsletter/unsubscribe?t={}", p.site, rng.alnum(32)),
         };
-        let view = track(p.tracking, &mut rng, &format!("{}/newsletter/{issue}", p.site));
+        let view = track(
+            p.tracking,
+            &mut rng,
+            &format!("{}/newsletter/{issue}", p.site),
+        );
         let (view_label, unsub_label) = match p.lang {
             "de" => ("Im Browser ansehen", "Abmelden"),
             "fr" => ("Voir la version en ligne", "Se désinscrire"),
@@ -3355,19 +4235,40 @@ fn newsletter() -> Vec<Sample> {
             mailbox(p.title, p.from),
             rcpt.1.to_string(),
             &subject,
-            date(i / 2, 6 * 60 + (i * 37) % 300, i * 7, pick(&["+0000", "-0500", "+0100"], i)),
+            date(
+                i / 2,
+                6 * 60 + (i * 37) % 300,
+                i * 7,
+                pick(&["+0000", "-0500", "+0100"], i),
+            ),
             alternative(vec![plain(&html_to_text(&body)), html(&body)]),
         )
         .header(
             "List-Unsubscribe",
-            &format!("<{}>, <mailto:unsubscribe-{}@{}>", unsub.replace("&amp;", "&"), rng.hex(16), domain_of(&mail_from)),
+            &format!(
+                "<{}>, <mailto:unsubscribe-{}@{}>",
+                unsub.replace("&amp;", "&"),
+                rng.hex(16),
+                domain_of(&mail_from)
+            ),
         )
         .header("List-Unsubscribe-Post", "List-Unsubscribe=One-Click")
         .header("Precedence", "bulk")
-        .header("Feedback-ID", &format!("{}:{}:newsletter:{}", rng.digits(6), rng.digits(4), domain_of(p.from)));
+        .header(
+            "Feedback-ID",
+            &format!(
+                "{}:{}:newsletter:{}",
+                rng.digits(6),
+                rng.digits(4),
+                domain_of(p.from)
+            ),
+        );
         if let Tracking::Mailchimp(acct) = p.tracking {
             let list = rng.hex(20);
-            m = m.header("List-ID", &format!("{acct} <{list}.{}.list-id.mcsv.net>", rng.digits(6)));
+            m = m.header(
+                "List-ID",
+                &format!("{acct} <{list}.{}.list-id.mcsv.net>", rng.digits(6)),
+            );
             m = m.header("X-Mailer", "Mailchimp Mailer - **CID7d3f0a1e2b**");
         }
         let env = service_env(&mail_from, p.helo, Auth::Aligned, i % 3 != 2);
@@ -3387,32 +4288,109 @@ fn mailing_list() -> Vec<Sample> {
         tag: &'static str,
     }
     let lists = [
-        List { name: "rust-users", addr: "rust-users@lists.example.net", desc: "Rust users discussion", tag: "[rust-users]" },
-        List { name: "mta-ops", addr: "mta-ops@lists.example.net", desc: "Mail server operators", tag: "[mta-ops]" },
-        List { name: "finance-peers", addr: "finance-peers@lists.example.net", desc: "Finance peer group (Rhine-Main)", tag: "[finance-peers]" },
+        List {
+            name: "rust-users",
+            addr: "rust-users@lists.example.net",
+            desc: "Rust users discussion",
+            tag: "[rust-users]",
+        },
+        List {
+            name: "mta-ops",
+            addr: "mta-ops@lists.example.net",
+            desc: "Mail server operators",
+            tag: "[mta-ops]",
+        },
+        List {
+            name: "finance-peers",
+            addr: "finance-peers@lists.example.net",
+            desc: "Finance peer group (Rhine-Main)",
+            tag: "[finance-peers]",
+        },
     ];
     let posters: [(&str, &str, Mailer); 7] = [
-        ("Ana Ruiz", "ana.ruiz@uni-valencia.example", Mailer::Thunderbird),
+        (
+            "Ana Ruiz",
+            "ana.ruiz@uni-valencia.example",
+            Mailer::Thunderbird,
+        ),
         ("Tomasz Nowak", "tnowak.dev@gmail.com", Mailer::Gmail),
         ("Kenji Sato", "k.sato@sato-lab.example", Mailer::AppleMail),
         ("Rebecca Hill", "rhill@fastmail.com", Mailer::Thunderbird),
         ("Lukas Brenner", "lukas@brenner-it.example", Mailer::Outlook),
-        ("Olu Adeyemi", "olu@adeyemi-consulting.example", Mailer::Gmail),
-        ("Marie Dubois", "marie.dubois@laposte.net", Mailer::Thunderbird),
+        (
+            "Olu Adeyemi",
+            "olu@adeyemi-consulting.example",
+            Mailer::Gmail,
+        ),
+        (
+            "Marie Dubois",
+            "marie.dubois@laposte.net",
+            Mailer::Thunderbird,
+        ),
     ];
     // (list index, subject, body); a body starting with "Re:" in its subject
     // is an answer and quotes.
     let threads: [(usize, &str, &str, &str); 10] = [
-        (0, "tokio task starvation with blocking DNS lookups", "Hi all,\n\nWe have a service that resolves MX records for every outgoing message and under load the whole runtime stalls for seconds at a time. I suspect getaddrinfo is being called on a worker thread somewhere deep in a dependency.\n\nIs there a good way to find which task is blocking? tokio-console shows the busy workers but not the call site.\n\nThanks,\n", ""),
-        (0, "Re: tokio task starvation with blocking DNS lookups", "Have a look at the `tokio::task::block_in_place` calls in your resolver crate, or switch to hickory-resolver which is async all the way down. tokio-console's \"busy duration\" per task should point at the culprit if you enable `tokio_unstable` and name your tasks.\n\nWe had the same thing with a logging sink doing synchronous file writes.\n", "Hi all,\n\nWe have a service that resolves MX records for every outgoing message and under load the whole runtime stalls for seconds at a time.\n"),
-        (0, "Announcing mailparse-lite 0.4", "Hello,\n\nI've just published mailparse-lite 0.4 on crates.io. Highlights:\n\n- RFC 2231 continuations in parameters\n- lenient handling of bare LF line endings\n- 30% faster header parsing\n\nRelease notes: https://github.com/ksato/mailparse-lite/releases/tag/v0.4.0\n\nFeedback welcome.\n", ""),
-        (1, "DKIM signing fails after key rotation", "Hello list,\n\nAfter rotating our DKIM keys yesterday, receivers report dkim=fail (body hash did not verify) for about 5% of our messages. The new selector is published and opendkim-testkey says the key is OK.\n\nThe failing messages all seem to pass through our disclaimer milter. Could the order of milters matter here?\n\nRegards,\n", ""),
-        (1, "Re: DKIM signing fails after key rotation", "Yes - if the disclaimer milter runs after the signer, it changes the body after it was signed. Put the signing milter last in smtpd_milters (and non_smtpd_milters).\n\nAlso check that nothing re-encodes 8bit parts to quoted-printable downstream.\n", "After rotating our DKIM keys yesterday, receivers report dkim=fail (body hash did not verify) for about 5% of our messages.\n"),
-        (1, "Postscreen and IPv6 greylisting", "Is anyone running postscreen deep protocol tests on IPv6? We see legitimate senders from large providers hop across a /64 between attempts and never get through. Would you whitelist by /64 or just disable the after-220 tests for v6?\n", ""),
-        (1, "Re: Password reset mails landing in spam at a big provider", "We saw the same last month. In our case the reset links used a URL shortener, which the provider's filter scores heavily. Once we linked directly to our own domain the problem went away.\n\nAlso make sure the From domain and the link domain match - that helps a lot.\n", "Our password reset emails started going to spam at one large provider, although SPF, DKIM and DMARC all pass.\n"),
-        (2, "Payment fraud attempt - heads-up", "Dear colleagues,\n\nA short warning: this week our accounts payable team received an email that looked like it came from one of our long-standing suppliers, announcing new bank details. The domain differed by one letter. We only noticed because our policy requires a call-back to the number on file.\n\nIf you don't have such a policy yet, I can share ours.\n\nBest regards,\n", ""),
-        (2, "Re: Payment fraud attempt - heads-up", "Thank you for sharing. We introduced a mandatory call-back for any change of bank details last year, plus a second approval for new payees above EUR 10,000. It has already stopped two attempts.\n\nI'd be happy to see your policy as well.\n", "A short warning: this week our accounts payable team received an email that looked like it came from one of our long-standing suppliers, announcing new bank details.\n"),
-        (2, "Next meeting: 3 April, Frankfurt", "Dear all,\n\nOur next meeting takes place on 3 April at 17:00 at the Chamber of Commerce in Frankfurt. Topics: e-invoicing obligations from 2025, and experiences with treasury management systems.\n\nPlease register by 28 March: https://finance-peers.example.net/events/2025-04\n\nKind regards,\n", ""),
+        (
+            0,
+            "tokio task starvation with blocking DNS lookups",
+            "Hi all,\n\nWe have a service that resolves MX records for every outgoing message and under load the whole runtime stalls for seconds at a time. I suspect getaddrinfo is being called on a worker thread somewhere deep in a dependency.\n\nIs there a good way to find which task is blocking? tokio-console shows the busy workers but not the call site.\n\nThanks,\n",
+            "",
+        ),
+        (
+            0,
+            "Re: tokio task starvation with blocking DNS lookups",
+            "Have a look at the `tokio::task::block_in_place` calls in your resolver crate, or switch to hickory-resolver which is async all the way down. tokio-console's \"busy duration\" per task should point at the culprit if you enable `tokio_unstable` and name your tasks.\n\nWe had the same thing with a logging sink doing synchronous file writes.\n",
+            "Hi all,\n\nWe have a service that resolves MX records for every outgoing message and under load the whole runtime stalls for seconds at a time.\n",
+        ),
+        (
+            0,
+            "Announcing mailparse-lite 0.4",
+            "Hello,\n\nI've just published mailparse-lite 0.4 on crates.io. Highlights:\n\n- RFC 2231 continuations in parameters\n- lenient handling of bare LF line endings\n- 30% faster header parsing\n\nRelease notes: https://github.com/ksato/mailparse-lite/releases/tag/v0.4.0\n\nFeedback welcome.\n",
+            "",
+        ),
+        (
+            1,
+            "DKIM signing fails after key rotation",
+            "Hello list,\n\nAfter rotating our DKIM keys yesterday, receivers report dkim=fail (body hash did not verify) for about 5% of our messages. The new selector is published and opendkim-testkey says the key is OK.\n\nThe failing messages all seem to pass through our disclaimer milter. Could the order of milters matter here?\n\nRegards,\n",
+            "",
+        ),
+        (
+            1,
+            "Re: DKIM signing fails after key rotation",
+            "Yes - if the disclaimer milter runs after the signer, it changes the body after it was signed. Put the signing milter last in smtpd_milters (and non_smtpd_milters).\n\nAlso check that nothing re-encodes 8bit parts to quoted-printable downstream.\n",
+            "After rotating our DKIM keys yesterday, receivers report dkim=fail (body hash did not verify) for about 5% of our messages.\n",
+        ),
+        (
+            1,
+            "Postscreen and IPv6 greylisting",
+            "Is anyone running postscreen deep protocol tests on IPv6? We see legitimate senders from large providers hop across a /64 between attempts and never get through. Would you whitelist by /64 or just disable the after-220 tests for v6?\n",
+            "",
+        ),
+        (
+            1,
+            "Re: Password reset mails landing in spam at a big provider",
+            "We saw the same last month. In our case the reset links used a URL shortener, which the provider's filter scores heavily. Once we linked directly to our own domain the problem went away.\n\nAlso make sure the From domain and the link domain match - that helps a lot.\n",
+            "Our password reset emails started going to spam at one large provider, although SPF, DKIM and DMARC all pass.\n",
+        ),
+        (
+            2,
+            "Payment fraud attempt - heads-up",
+            "Dear colleagues,\n\nA short warning: this week our accounts payable team received an email that looked like it came from one of our long-standing suppliers, announcing new bank details. The domain differed by one letter. We only noticed because our policy requires a call-back to the number on file.\n\nIf you don't have such a policy yet, I can share ours.\n\nBest regards,\n",
+            "",
+        ),
+        (
+            2,
+            "Re: Payment fraud attempt - heads-up",
+            "Thank you for sharing. We introduced a mandatory call-back for any change of bank details last year, plus a second approval for new payees above EUR 10,000. It has already stopped two attempts.\n\nI'd be happy to see your policy as well.\n",
+            "A short warning: this week our accounts payable team received an email that looked like it came from one of our long-standing suppliers, announcing new bank details.\n",
+        ),
+        (
+            2,
+            "Next meeting: 3 April, Frankfurt",
+            "Dear all,\n\nOur next meeting takes place on 3 April at 17:00 at the Chamber of Commerce in Frankfurt. Topics: e-invoicing obligations from 2025, and experiences with treasury management systems.\n\nPlease register by 28 March: https://finance-peers.example.net/events/2025-04\n\nKind regards,\n",
+            "",
+        ),
     ];
     let mut out = Vec::new();
     for i in 0..25 {
@@ -3435,8 +4413,8 @@ fn mailing_list() -> Vec<Sample> {
             list.name, list.addr, list.name
         );
         let full = format!("{body_text}{footer}");
-        let tagged = if subject.starts_with("Re: ") {
-            format!("Re: {} {}", list.tag, &subject[4..])
+        let tagged = if let Some(rest) = subject.strip_prefix("Re: ") {
+            format!("Re: {} {rest}", list.tag)
         } else {
             format!("{} {subject}", list.tag)
         };
@@ -3454,31 +4432,76 @@ fn mailing_list() -> Vec<Sample> {
             from,
             list.addr.to_string(),
             &tagged,
-            date(i / 2 + 1, 7 * 60 + i * 41, i * 3, pick(&["+0100", "+0900", "-0800", "+0000", "+0200"], i)),
+            date(
+                i / 2 + 1,
+                7 * 60 + i * 41,
+                i * 3,
+                pick(&["+0100", "+0900", "-0800", "+0000", "+0200"], i),
+            ),
             plain(&full),
         )
-        .header("List-Id", &format!("{} <{}>", list.desc, list.addr.replace('@', ".")))
-        .header("List-Archive", &format!("<https://lists.example.net/archives/list/{}/>", list.addr))
-        .header("List-Help", &format!("<mailto:{}-request@lists.example.net?subject=help>", list.name))
-        .header("List-Owner", &format!("<mailto:{}-owner@lists.example.net>", list.name))
+        .header(
+            "List-Id",
+            &format!("{} <{}>", list.desc, list.addr.replace('@', ".")),
+        )
+        .header(
+            "List-Archive",
+            &format!("<https://lists.example.net/archives/list/{}/>", list.addr),
+        )
+        .header(
+            "List-Help",
+            &format!(
+                "<mailto:{}-request@lists.example.net?subject=help>",
+                list.name
+            ),
+        )
+        .header(
+            "List-Owner",
+            &format!("<mailto:{}-owner@lists.example.net>", list.name),
+        )
         .header("List-Post", &format!("<mailto:{}>", list.addr))
-        .header("List-Subscribe", &format!("<mailto:{}-join@lists.example.net>", list.name))
-        .header("List-Unsubscribe", &format!("<mailto:{}-leave@lists.example.net>", list.name))
+        .header(
+            "List-Subscribe",
+            &format!("<mailto:{}-join@lists.example.net>", list.name),
+        )
+        .header(
+            "List-Unsubscribe",
+            &format!("<mailto:{}-leave@lists.example.net>", list.name),
+        )
         .header("Precedence", "list");
         m = if munged {
-            m.header("Reply-To", &mailbox(pname, paddr)).header("Cc", list.addr)
+            // The poster's client named the message; the list kept the ID.
+            m.message_id(&other_id(&name, mailer, domain_of(paddr)))
+                .header("Reply-To", &mailbox(pname, paddr))
+                .header("Cc", list.addr)
         } else {
             m.header("Reply-To", list.addr)
         };
         if subject.starts_with("Re: ") {
-            let parent = other_id(&format!("{name}-parent"), Mailer::Thunderbird, "lists.example.net");
-            m = m.header("In-Reply-To", &parent).header("References", &parent);
+            let parent = other_id(
+                &format!("{name}-parent"),
+                Mailer::Thunderbird,
+                "lists.example.net",
+            );
+            m = m
+                .header("In-Reply-To", &parent)
+                .header("References", &parent);
         }
         let env = Env {
-            mail_from: format!("{}-bounces+{}@lists.example.net", list.name, rcpt.1.replace('@', "=")),
+            mail_from: format!(
+                "{}-bounces+{}@lists.example.net",
+                list.name,
+                rcpt.1.replace('@', "=")
+            ),
             ip: world_ip("lists.example.net"),
             helo: "mail.lists.example.net".into(),
-            auth: if munged { Auth::Aligned } else { Auth::Forwarded { via: "lists.example.net".into() } },
+            auth: if munged {
+                Auth::Aligned
+            } else {
+                Auth::Forwarded {
+                    via: "lists.example.net".into(),
+                }
+            },
             known: i % 5 == 0,
         };
         out.push(sample(KIND, i, false, rcpt.1, env, m.render()));
@@ -3502,30 +4525,176 @@ fn forwarded() -> Vec<Sample> {
         footer: Option<&'static str>,
     }
     let fwds = [
-        Fwd { via: "uni-valencia.example", alias: "carla.nunez@uni-valencia.example", to: CARLA, tag: Some("[EXTERNO] "), footer: None },
-        Fwd { via: "alumni.kit.example", alias: "dieter.mueller@alumni.kit.example", to: DIETER, tag: None, footer: Some("\n--\nWeitergeleitet durch den KIT-Alumni-Maildienst. Einstellungen: https://alumni.kit.example/mail\n") },
-        Fwd { via: "members.ifr-association.example", alias: "alice.martin@members.ifr-association.example", to: ALICE, tag: None, footer: Some("\n-- \nThis message was relayed by the IFR member alias service.\n") },
+        Fwd {
+            via: "uni-valencia.example",
+            alias: "carla.nunez@uni-valencia.example",
+            to: CARLA,
+            tag: Some("[EXTERNO] "),
+            footer: None,
+        },
+        Fwd {
+            via: "alumni.kit.example",
+            alias: "dieter.mueller@alumni.kit.example",
+            to: DIETER,
+            tag: None,
+            footer: Some(
+                "\n--\nWeitergeleitet durch den KIT-Alumni-Maildienst. Einstellungen: https://alumni.kit.example/mail\n",
+            ),
+        },
+        Fwd {
+            via: "members.ifr-association.example",
+            alias: "alice.martin@members.ifr-association.example",
+            to: ALICE,
+            tag: None,
+            footer: Some("\n-- \nThis message was relayed by the IFR member alias service.\n"),
+        },
     ];
     // (forwarder, sender name, sender address, mailer, subject, text)
     let mails: [(usize, &str, &str, Mailer, &str, &str); 18] = [
-        (0, "Lucía Fernández", "lucia.fernandez@uni-valencia.example", Mailer::Thunderbird, "Capítulo 3 de la tesis", "Hola Carla,\n\nTe envío el enlace a la versión revisada del capítulo 3. He incorporado tus comentarios sobre la metodología y he ampliado la sección de resultados.\n\nhttps://nube.uni-valencia.example/s/Xk29fLq8\n\n¿Podríamos comentarlo el jueves después de clase?\n\nUn saludo,\nLucía\n"),
-        (0, "Secretaría del Departamento", "secretaria.deptfin@uni-valencia.example", Mailer::Outlook, "Reunión de departamento - 27 de marzo", "Estimados/as profesores/as:\n\nOs convocamos a la reunión ordinaria del departamento el jueves 27 de marzo a las 13:00 en la sala de juntas.\n\nOrden del día:\n1. Aprobación del acta anterior\n2. Plan de ordenación docente 2025-26\n3. Ruegos y preguntas\n\nUn saludo,\nSecretaría del Departamento de Finanzas\n"),
-        (0, "Pablo Ortega", "pablo.ortega78@gmail.com", Mailer::Gmail, "Cena del sábado", "¡Hola Carla!\n\n¿Sigue en pie la cena del sábado? Hemos reservado en el sitio de siempre a las 21:30. Dime si venís los dos.\n\nBesos,\nPablo\n"),
-        (0, "CIBSE 2025", "cibse2025@congresos-ibero.example", Mailer::Esp, "CIBSE 2025: ampliación del plazo de envío", "Estimada Dra. Núñez:\n\nLe informamos de que el plazo de envío de comunicaciones para CIBSE 2025 se ha ampliado hasta el 4 de abril.\n\nPuede enviar su trabajo a través de la plataforma: https://cibse2025.congresos-ibero.example/envios\n\nAtentamente,\nComité organizador\n"),
-        (0, "Revista de Contabilidad", "editorial@revista-contabilidad.example", Mailer::Esp, "Invitación a revisar el manuscrito RC-2025-0142", "Estimada Dra. Núñez:\n\nEn vista de su experiencia, nos gustaría invitarla a revisar el manuscrito \"Determinantes de la morosidad en pymes industriales\".\n\nPara aceptar o rechazar la invitación, acceda a: https://revista-contabilidad.example/review/RC-2025-0142\n\nLe agradeceríamos una respuesta en un plazo de 7 días.\n\nAtentamente,\nEquipo editorial\n"),
-        (0, "Marta Gil", "marta.gil@uni-valencia.example", Mailer::AppleMail, "Notas del examen parcial", "Carla, ya están subidas las notas del parcial de Finanzas II al aula virtual. Hay tres alumnos que piden revisión, te reenvío sus correos mañana.\n\nMarta\n"),
-        (1, "Stefan Weber", "stefan.weber@web.de", Mailer::Thunderbird, "Klassentreffen Maschinenbau 2005", "Hallo zusammen,\n\nwie versprochen hier die Infos zum 20-jährigen Jubiläum: Wir treffen uns am 24. Mai ab 18 Uhr im Vogelbräu in Karlsruhe. Bitte gebt mir bis Ende April Bescheid, ob ihr kommt.\n\nViele Grüße\nStefan\n"),
-        (1, "KIT Alumni", "alumni@kit.example", Mailer::Esp, "Einladung: Alumni-Abend in Stuttgart", "Liebe Alumnae und Alumni,\n\nwir laden Sie herzlich zum Alumni-Abend am 10. April in Stuttgart ein. Nach einem Vortrag zur Zukunft der Mobilität gibt es Zeit für Gespräche.\n\nAnmeldung: https://alumni.kit.example/veranstaltungen/stuttgart-2025\n\nIhr Alumni-Team\n"),
-        (1, "Jens Hoffmann", "jens.hoffmann@t-online.de", Mailer::Thunderbird, "Re: Fotos vom Wandern", "Hi Dieter,\n\ndanke für die Fotos! Das Gipfelbild ist super geworden. Nächstes Mal nehmen wir die längere Route.\n\nGruß Jens\n"),
-        (1, "Prof. Dr. Anke Roth", "anke.roth@kit.example", Mailer::Outlook, "Gastvortrag im Sommersemester", "Lieber Herr Müller,\n\nhätten Sie Interesse, im Sommersemester einen Gastvortrag in meiner Vorlesung \"Produktionsmanagement\" zu halten? Ein Termin im Juni wäre ideal. Das Thema könnten Sie frei wählen, gern etwas aus der Praxis.\n\nMit freundlichen Grüßen\nAnke Roth\n"),
-        (1, "VDI Bezirksverein", "info@vdi-karlsruhe.example", Mailer::Esp, "Mitgliederversammlung 2025", "Sehr geehrte Mitglieder,\n\nhiermit laden wir Sie zur ordentlichen Mitgliederversammlung am 8. April 2025 um 18:30 Uhr ein. Die Tagesordnung finden Sie unter https://vdi-karlsruhe.example/mv2025.\n\nMit freundlichen Grüßen\nDer Vorstand\n"),
-        (1, "Sabine Müller", "sabine.mueller@gmx.de", Mailer::Gmail, "Geburtstag Mama", "Hallo Dieter,\n\nfür Mamas Geburtstag hab ich jetzt den Gutschein für das Wellness-Wochenende gekauft, 280 Euro. Wenn du mir deine Hälfte überweisen kannst, wäre super - IBAN hast du ja.\n\nLiebe Grüße\nSabine\n"),
-        (2, "IFR Events", "events@ifr-association.example", Mailer::Esp, "Spring Forum: programme and registration", "Dear Alice,\n\nThe programme for the IFR Spring Forum in Paris (15-16 May) is now online. Sessions include cross-border payroll, pay transparency directive readiness, and HR analytics.\n\nRegister before 15 April for the member rate: https://www.ifr-association.example/spring-forum\n\nBest regards,\nIFR Events Team\n"),
-        (2, "Claire Fontaine", "claire.fontaine@orange.fr", Mailer::Thunderbird, "Question sur la transparence salariale", "Bonjour Alice,\n\nSuite à notre échange lors du dernier forum, je me permets de vous écrire : comment avez-vous préparé la mise en conformité avec la directive sur la transparence salariale ? Nous commençons tout juste.\n\nBien cordialement,\nClaire Fontaine\nDRH, Atelier Fontaine\n"),
-        (2, "IFR Membership", "membership@ifr-association.example", Mailer::Esp, "Your membership renewal", "Dear Alice Martin,\n\nYour IFR membership expires on 30 April 2025. You can renew online in your member area: https://www.ifr-association.example/account/renew\n\nThank you for being part of our community.\n\nIFR Membership Services\n"),
-        (2, "Hannah Brooks", "h.brooks@brooks-hr.example", Mailer::Gmail, "Slides from the webinar", "Hi Alice,\n\nThanks again for joining the panel yesterday. Here are the slides and the recording as promised:\n\nhttps://drive.google.com/drive/folders/1aB2cD3eF4gH5iJ6kL7mN8oP9qR0sT1uV\n\nBest,\nHannah\n"),
-        (2, "Mathilde Roux", "mathilde.roux@free.fr", Mailer::Thunderbird, "Covoiturage pour le forum", "Coucou Alice,\n\nJe descends à Paris en voiture pour le forum, il me reste deux places si tu veux. Départ de Lyon le 14 au soir.\n\nBises,\nMathilde\n"),
-        (2, "IFR Journal", "journal@ifr-association.example", Mailer::Esp, "Call for contributions: autumn issue", "Dear members,\n\nThe IFR Journal invites short practitioner articles (1,500-2,500 words) for its autumn issue on remote and hybrid work policies. Submission deadline: 30 June.\n\nGuidelines: https://www.ifr-association.example/journal/guidelines\n\nThe editors\n"),
+        (
+            0,
+            "Lucía Fernández",
+            "lucia.fernandez.phd@gmail.com",
+            Mailer::Gmail,
+            "Capítulo 3 de la tesis",
+            "Hola Carla,\n\nTe envío el enlace a la versión revisada del capítulo 3. He incorporado tus comentarios sobre la metodología y he ampliado la sección de resultados.\n\nhttps://nube.uni-valencia.example/s/Xk29fLq8\n\n¿Podríamos comentarlo el jueves después de clase?\n\nUn saludo,\nLucía\n",
+        ),
+        (
+            0,
+            "Asociación Española de Contabilidad",
+            "secretaria@aecon-asociacion.example",
+            Mailer::Outlook,
+            "Asamblea general - 27 de marzo",
+            "Estimados/as socios/as:\n\nOs convocamos a la asamblea general ordinaria el jueves 27 de marzo a las 13:00 en la Facultad de Economía de Valencia y por videoconferencia.\n\nOrden del día:\n1. Aprobación del acta anterior\n2. Cuentas del ejercicio 2024\n3. Ruegos y preguntas\n\nUn saludo,\nSecretaría de la Asociación\n",
+        ),
+        (
+            0,
+            "Pablo Ortega",
+            "pablo.ortega78@gmail.com",
+            Mailer::Gmail,
+            "Cena del sábado",
+            "¡Hola Carla!\n\n¿Sigue en pie la cena del sábado? Hemos reservado en el sitio de siempre a las 21:30. Dime si venís los dos.\n\nBesos,\nPablo\n",
+        ),
+        (
+            0,
+            "CIBSE 2025",
+            "cibse2025@congresos-ibero.example",
+            Mailer::Esp,
+            "CIBSE 2025: ampliación del plazo de envío",
+            "Estimada Dra. Núñez:\n\nLe informamos de que el plazo de envío de comunicaciones para CIBSE 2025 se ha ampliado hasta el 4 de abril.\n\nPuede enviar su trabajo a través de la plataforma: https://cibse2025.congresos-ibero.example/envios\n\nAtentamente,\nComité organizador\n",
+        ),
+        (
+            0,
+            "Revista de Contabilidad",
+            "editorial@revista-contabilidad.example",
+            Mailer::Esp,
+            "Invitación a revisar el manuscrito RC-2025-0142",
+            "Estimada Dra. Núñez:\n\nEn vista de su experiencia, nos gustaría invitarla a revisar el manuscrito \"Determinantes de la morosidad en pymes industriales\".\n\nPara aceptar o rechazar la invitación, acceda a: https://revista-contabilidad.example/review/RC-2025-0142\n\nLe agradeceríamos una respuesta en un plazo de 7 días.\n\nAtentamente,\nEquipo editorial\n",
+        ),
+        (
+            0,
+            "Marta Gil",
+            "marta.gil@upv.example",
+            Mailer::AppleMail,
+            "Tribunal de tesis",
+            "Carla, ¿puedes formar parte del tribunal de la tesis de Jorge el 9 de mayo? Sería por la mañana, en la UPV. Dime algo esta semana si puedes.\n\nMarta\n",
+        ),
+        (
+            1,
+            "Stefan Weber",
+            "stefan.weber@web.de",
+            Mailer::Thunderbird,
+            "Klassentreffen Maschinenbau 2005",
+            "Hallo zusammen,\n\nwie versprochen hier die Infos zum 20-jährigen Jubiläum: Wir treffen uns am 24. Mai ab 18 Uhr im Vogelbräu in Karlsruhe. Bitte gebt mir bis Ende April Bescheid, ob ihr kommt.\n\nViele Grüße\nStefan\n",
+        ),
+        (
+            1,
+            "KIT Alumni",
+            "alumni@kit.example",
+            Mailer::Esp,
+            "Einladung: Alumni-Abend in Stuttgart",
+            "Liebe Alumnae und Alumni,\n\nwir laden Sie herzlich zum Alumni-Abend am 10. April in Stuttgart ein. Nach einem Vortrag zur Zukunft der Mobilität gibt es Zeit für Gespräche.\n\nAnmeldung: https://alumni.kit.example/veranstaltungen/stuttgart-2025\n\nIhr Alumni-Team\n",
+        ),
+        (
+            1,
+            "Jens Hoffmann",
+            "jens.hoffmann@t-online.de",
+            Mailer::Thunderbird,
+            "Re: Fotos vom Wandern",
+            "Hi Dieter,\n\ndanke für die Fotos! Das Gipfelbild ist super geworden. Nächstes Mal nehmen wir die längere Route.\n\nGruß Jens\n",
+        ),
+        (
+            1,
+            "Prof. Dr. Anke Roth",
+            "anke.roth@kit.example",
+            Mailer::Outlook,
+            "Gastvortrag im Sommersemester",
+            "Lieber Herr Müller,\n\nhätten Sie Interesse, im Sommersemester einen Gastvortrag in meiner Vorlesung \"Produktionsmanagement\" zu halten? Ein Termin im Juni wäre ideal. Das Thema könnten Sie frei wählen, gern etwas aus der Praxis.\n\nMit freundlichen Grüßen\nAnke Roth\n",
+        ),
+        (
+            1,
+            "VDI Bezirksverein",
+            "info@vdi-karlsruhe.example",
+            Mailer::Esp,
+            "Mitgliederversammlung 2025",
+            "Sehr geehrte Mitglieder,\n\nhiermit laden wir Sie zur ordentlichen Mitgliederversammlung am 8. April 2025 um 18:30 Uhr ein. Die Tagesordnung finden Sie unter https://vdi-karlsruhe.example/mv2025.\n\nMit freundlichen Grüßen\nDer Vorstand\n",
+        ),
+        (
+            1,
+            "Sabine Müller",
+            "sabine.mueller@gmx.de",
+            Mailer::Gmail,
+            "Geburtstag Mama",
+            "Hallo Dieter,\n\nfür Mamas Geburtstag hab ich jetzt den Gutschein für das Wellness-Wochenende gekauft, 280 Euro. Wenn du mir deine Hälfte überweisen kannst, wäre super - IBAN hast du ja.\n\nLiebe Grüße\nSabine\n",
+        ),
+        (
+            2,
+            "IFR Events",
+            "events@ifr-association.example",
+            Mailer::Esp,
+            "Spring Forum: programme and registration",
+            "Dear Alice,\n\nThe programme for the IFR Spring Forum in Paris (15-16 May) is now online. Sessions include cross-border payroll, pay transparency directive readiness, and HR analytics.\n\nRegister before 15 April for the member rate: https://www.ifr-association.example/spring-forum\n\nBest regards,\nIFR Events Team\n",
+        ),
+        (
+            2,
+            "Claire Fontaine",
+            "claire.fontaine@orange.fr",
+            Mailer::Thunderbird,
+            "Question sur la transparence salariale",
+            "Bonjour Alice,\n\nSuite à notre échange lors du dernier forum, je me permets de vous écrire : comment avez-vous préparé la mise en conformité avec la directive sur la transparence salariale ? Nous commençons tout juste.\n\nBien cordialement,\nClaire Fontaine\nDRH, Atelier Fontaine\n",
+        ),
+        (
+            2,
+            "IFR Membership",
+            "membership@ifr-association.example",
+            Mailer::Esp,
+            "Your membership renewal",
+            "Dear Alice Martin,\n\nYour IFR membership expires on 30 April 2025. You can renew online in your member area: https://www.ifr-association.example/account/renew\n\nThank you for being part of our community.\n\nIFR Membership Services\n",
+        ),
+        (
+            2,
+            "Hannah Brooks",
+            "h.brooks@brooks-hr.example",
+            Mailer::Gmail,
+            "Slides from the webinar",
+            "Hi Alice,\n\nThanks again for joining the panel yesterday. Here are the slides and the recording as promised:\n\nhttps://drive.google.com/drive/folders/1aB2cD3eF4gH5iJ6kL7mN8oP9qR0sT1uV\n\nBest,\nHannah\n",
+        ),
+        (
+            2,
+            "Mathilde Roux",
+            "mathilde.roux@free.fr",
+            Mailer::Thunderbird,
+            "Covoiturage pour le forum",
+            "Coucou Alice,\n\nJe descends à Paris en voiture pour le forum, il me reste deux places si tu veux. Départ de Lyon le 14 au soir.\n\nBises,\nMathilde\n",
+        ),
+        (
+            2,
+            "IFR Journal",
+            "journal@ifr-association.example",
+            Mailer::Esp,
+            "Call for contributions: autumn issue",
+            "Dear members,\n\nThe IFR Journal invites short practitioner articles (1,500-2,500 words) for its autumn issue on remote and hybrid work policies. Submission deadline: 30 June.\n\nGuidelines: https://www.ifr-association.example/journal/guidelines\n\nThe editors\n",
+        ),
     ];
     let mut out = Vec::new();
     for (i, (fi, sname, saddr, mailer, subject, text)) in mails.into_iter().enumerate() {
@@ -3545,21 +4714,39 @@ fn forwarded() -> Vec<Sample> {
             mailbox(sname, saddr),
             f.alias.to_string(),
             &full_subject,
-            date(i, 8 * 60 + i * 47, i * 5, pick(&["+0100", "+0200", "+0000"], i)),
+            date(
+                i,
+                8 * 60 + i * 47,
+                i * 5,
+                pick(&["+0100", "+0200", "+0000"], i),
+            ),
             body,
         );
         if subject.starts_with("Re:") {
-            let parent = other_id(&format!("{name}-p"), Mailer::Thunderbird, domain_of(f.alias));
-            m = m.header("In-Reply-To", &parent).header("References", &parent);
+            let parent = other_id(
+                &format!("{name}-p"),
+                Mailer::Thunderbird,
+                domain_of(f.alias),
+            );
+            m = m
+                .header("In-Reply-To", &parent)
+                .header("References", &parent);
         }
         let sdom = domain_of(saddr);
         let local = saddr.split('@').next().unwrap_or("");
         let mut rng = Rng::new(&name);
         let env = Env {
-            mail_from: format!("SRS0={}={}={sdom}={local}@{}", rng.alnum(4), rng.alnum(2).to_uppercase(), f.via),
+            mail_from: format!(
+                "SRS0={}={}={sdom}={local}@{}",
+                rng.alnum(4),
+                rng.alnum(2).to_uppercase(),
+                f.via
+            ),
             ip: world_ip(f.via),
             helo: format!("mx{}.{}", i % 2 + 1, f.via),
-            auth: Auth::Forwarded { via: f.via.to_string() },
+            auth: Auth::Forwarded {
+                via: f.via.to_string(),
+            },
             known: i % 3 != 1,
         };
         out.push(sample(KIND, i, false, f.to.1, env, m.render()));
@@ -3646,7 +4833,11 @@ fn ics(e: &Event) -> String {
     lines.extend([
         format!(
             "DESCRIPTION:{}",
-            description.replace('\\', "\\\\").replace(',', "\\,").replace(';', "\\;").replace('\n', "\\n")
+            description
+                .replace('\\', "\\\\")
+                .replace(',', "\\,")
+                .replace(';', "\\;")
+                .replace('\n', "\\n")
         ),
         format!("LOCATION:{}", location.replace(',', "\\,")),
         "SEQUENCE:0".into(),
@@ -3674,16 +4865,56 @@ fn ics(e: &Event) -> String {
 fn calendar_invite() -> Vec<Sample> {
     const KIND: &str = "calendar-invite";
     let meetings: [(&str, &str, usize); 10] = [
-        ("Quarterly business review", "Agenda:\n1. Volumes and service levels Q1\n2. Open issues and claims\n3. Forecast Q2/Q3", 60),
-        ("Contract renewal 2025-2027", "Let's go through the draft renewal and the updated price schedule.", 45),
-        ("Kick-off: warehouse label project", "Introductions, scope, timeline and next steps.", 60),
-        ("Weekly sync", "Standing weekly call - status and blockers.", 30),
-        ("Demo: new customer portal", "A walkthrough of the new ordering portal and Q&A.", 45),
-        ("Abstimmung Liefertermine KW 14", "Abstimmung der Liefertermine und Kapazitäten für KW 14.", 30),
-        ("Point mensuel facturation", "Revue des factures en attente et des litiges.", 30),
-        ("Revisión del presupuesto 2025", "Revisamos juntos el presupuesto actualizado.", 60),
-        ("Audit preparation", "Documents required for the annual supplier audit.", 90),
-        ("Lunch & learn: e-invoicing", "Short intro to Peppol e-invoicing and what changes for us.", 60),
+        (
+            "Quarterly business review",
+            "Agenda:\n1. Volumes and service levels Q1\n2. Open issues and claims\n3. Forecast Q2/Q3",
+            60,
+        ),
+        (
+            "Contract renewal 2025-2027",
+            "Let's go through the draft renewal and the updated price schedule.",
+            45,
+        ),
+        (
+            "Kick-off: warehouse label project",
+            "Introductions, scope, timeline and next steps.",
+            60,
+        ),
+        (
+            "Weekly sync",
+            "Standing weekly call - status and blockers.",
+            30,
+        ),
+        (
+            "Demo: new customer portal",
+            "A walkthrough of the new ordering portal and Q&A.",
+            45,
+        ),
+        (
+            "Abstimmung Liefertermine KW 14",
+            "Abstimmung der Liefertermine und Kapazitäten für KW 14.",
+            30,
+        ),
+        (
+            "Point mensuel facturation",
+            "Revue des factures en attente et des litiges.",
+            30,
+        ),
+        (
+            "Revisión del presupuesto 2025",
+            "Revisamos juntos el presupuesto actualizado.",
+            60,
+        ),
+        (
+            "Audit preparation",
+            "Documents required for the annual supplier audit.",
+            90,
+        ),
+        (
+            "Lunch & learn: e-invoicing",
+            "Short intro to Peppol e-invoicing and what changes for us.",
+            60,
+        ),
     ];
     let mut out = Vec::new();
     for i in 0..20 {
@@ -3706,13 +4937,35 @@ fn calendar_invite() -> Vec<Sample> {
                 rng.alnum(48),
                 rng.hex(32)
             ),
-            1 => format!("https://meet.google.com/{}-{}-{}", rng.from_alphabet(b"abcdefghijkmnopqrstuvwxyz", 3), rng.from_alphabet(b"abcdefghijkmnopqrstuvwxyz", 4), rng.from_alphabet(b"abcdefghijkmnopqrstuvwxyz", 3)),
-            _ => format!("https://us02web.zoom.us/j/{}?pwd={}", rng.digits(11), rng.alnum(32)),
+            1 => format!(
+                "https://meet.google.com/{}-{}-{}",
+                rng.chars_from(b"abcdefghijkmnopqrstuvwxyz", 3),
+                rng.chars_from(b"abcdefghijkmnopqrstuvwxyz", 4),
+                rng.chars_from(b"abcdefghijkmnopqrstuvwxyz", 3)
+            ),
+            _ => format!(
+                "https://us02web.zoom.us/j/{}?pwd={}",
+                rng.digits(11),
+                rng.alnum(32)
+            ),
         };
-        let when_text = format!("{} {:02}:{:02}-{:02}:{:02} (CET)", long_date(day), start_min / 60, start_min % 60, end_min / 60, end_min % 60);
+        let when_text = format!(
+            "{} {:02}:{:02}-{:02}:{:02} (CET)",
+            long_date(day),
+            start_min / 60,
+            start_min % 60,
+            end_min / 60,
+            end_min % 60
+        );
         let (subject, text, html_body, prodid, mailer) = match style {
             0 => {
-                let meeting_id = format!("{} {} {} {}", rng.digits(3), rng.digits(3), rng.digits(3), rng.digits(3));
+                let meeting_id = format!(
+                    "{} {} {} {}",
+                    rng.digits(3),
+                    rng.digits(3),
+                    rng.digits(3),
+                    rng.digits(3)
+                );
                 let code = rng.alnum(6);
                 let text = format!(
                     "{desc}\n\n________________________________________________________________________________\nMicrosoft Teams Need help?<https://aka.ms/JoinTeamsMeeting?omkt=en-US>\nJoin the meeting now<{join}>\nMeeting ID: {meeting_id}\nPasscode: {code}\n________________________________\nFor organizers: Meeting options<https://teams.microsoft.com/meetingOptions/>\n________________________________________________________________________________\n"
@@ -3722,7 +4975,13 @@ fn calendar_invite() -> Vec<Sample> {
                     esc(desc).replace('\n', "<br>"),
                     rng.hex(32)
                 );
-                (summary.to_string(), text, h, "Microsoft Exchange Server 2010", Mailer::Outlook)
+                (
+                    summary.to_string(),
+                    text,
+                    h,
+                    "Microsoft Exchange Server 2010",
+                    Mailer::Outlook,
+                )
             }
             1 => {
                 let subj = format!("Invitation: {summary} @ {} ({})", when_text, rcpt.1);
@@ -3739,10 +4998,23 @@ fn calendar_invite() -> Vec<Sample> {
                     esc(desc).replace('\n', "<br>"),
                     p.contact_addr
                 );
-                (subj, text, h, "-//Google Inc//Google Calendar 70.9054//EN", Mailer::Gmail)
+                (
+                    subj,
+                    text,
+                    h,
+                    "-//Google Inc//Google Calendar 70.9054//EN",
+                    Mailer::Gmail,
+                )
             }
             _ => {
-                let mid = join.split('/').next_back().unwrap_or("").split('?').next().unwrap_or("").to_string();
+                let mid = join
+                    .split('/')
+                    .next_back()
+                    .unwrap_or("")
+                    .split('?')
+                    .next()
+                    .unwrap_or("")
+                    .to_string();
                 let text = format!(
                     "{} is inviting you to a scheduled Zoom meeting.\n\nTopic: {summary}\nTime: {when_text}\n\nJoin Zoom Meeting\n{join}\n\nMeeting ID: {} {} {}\nPasscode: {}\n\n{desc}\n",
                     p.contact,
@@ -3752,12 +5024,21 @@ fn calendar_invite() -> Vec<Sample> {
                     rng.digits(6)
                 );
                 let h = outlook_html(&text);
-                (summary.to_string(), text, h, "Microsoft Exchange Server 2010", Mailer::Outlook)
+                (
+                    summary.to_string(),
+                    text,
+                    h,
+                    "Microsoft Exchange Server 2010",
+                    Mailer::Outlook,
+                )
             }
         };
         let uid = match style {
             1 => format!("{}@google.com", rng.alnum(26).to_lowercase()),
-            _ => format!("040000008200E00074C5B7101A82E008000000{}", rng.hex_upper(56)),
+            _ => format!(
+                "040000008200E00074C5B7101A82E008000000{}",
+                rng.hex_upper(56)
+            ),
         };
         let calendar = ics(&Event {
             uid: &uid,
@@ -3777,11 +5058,19 @@ fn calendar_invite() -> Vec<Sample> {
         });
         let body = if style == 1 {
             mixed(vec![
-                alternative(vec![plain(&text), html(&html_body), calendar_part(&calendar, "REQUEST")]),
+                alternative(vec![
+                    plain(&text),
+                    html(&html_body),
+                    calendar_part(&calendar, "REQUEST"),
+                ]),
                 attachment("application/ics", "invite.ics", calendar.as_bytes()),
             ])
         } else {
-            alternative(vec![plain(&text), html(&html_body), calendar_part(&calendar, "REQUEST")])
+            alternative(vec![
+                plain(&text),
+                html(&html_body),
+                calendar_part(&calendar, "REQUEST"),
+            ])
         };
         let m = msg(
             &name,
@@ -3789,10 +5078,23 @@ fn calendar_invite() -> Vec<Sample> {
             mailbox(p.contact, p.contact_addr),
             person(rcpt),
             &subject,
-            date(i / 2, 10 * 60 + i * 17, i * 9, if p.lang == "en" && i % 2 == 0 { "+0000" } else { "+0100" }),
+            date(
+                i / 2,
+                10 * 60 + i * 17,
+                i * 9,
+                if p.lang == "en" && i % 2 == 0 {
+                    "+0000"
+                } else {
+                    "+0100"
+                },
+            ),
             body,
         );
-        let auth = if i % 5 == 4 { Auth::SpfOnly } else { Auth::Aligned };
+        let auth = if i % 5 == 4 {
+            Auth::SpfOnly
+        } else {
+            Auth::Aligned
+        };
         let env = org_env(p.contact_addr, i, auth, i % 4 != 3);
         out.push(sample(KIND, i, false, rcpt.1, env, m.render()));
     }
@@ -3807,17 +5109,66 @@ struct Service {
     helo: &'static str,
 }
 
-const GITHUB: Service = Service { display: "GitHub", from: "noreply@github.com", mail_from: "noreply@github.com", helo: "out-21.smtp.github.com" };
-const GOOGLE: Service = Service { display: "Google", from: "no-reply@accounts.google.com", mail_from: "3vq8kZwgTCmAwu4-p4kxx7EwqlCF.z7756szpu1xlpq.d70@gaia.bounces.google.com", helo: "mail-sor-f69.google.com" };
-const MSA: Service = Service { display: "Microsoft account team", from: "account-security-noreply@accountprotection.microsoft.com", mail_from: "account-security-noreply@accountprotection.microsoft.com", helo: "BN8PR05CU002.outbound.protection.outlook.com" };
-const AMAZON: Service = Service { display: "Amazon.com", from: "account-update@amazon.com", mail_from: "2025031409150054c8a1f3e27b4f0d9e2b71c3a8f6e5d4@bounces.amazon.com", helo: "a8-31.smtp-out.amazonses.com" };
-const DROPBOX: Service = Service { display: "Dropbox", from: "no-reply@dropbox.com", mail_from: "bounces+8823@em-s.dropbox.com", helo: "mail-s1.dropbox.com" };
-const SLACK: Service = Service { display: "Slack", from: "feedback@slack.com", mail_from: "bounces@email.slack.com", helo: "o1.email.slack.com" };
-const ZOOM: Service = Service { display: "Zoom", from: "no-reply@zoom.us", mail_from: "bounce@mail.zoom.us", helo: "o2.mail.zoom.us" };
-const LINKEDIN: Service = Service { display: "LinkedIn", from: "security-noreply@linkedin.com", mail_from: "s-2ar8xuqk4u0ts@bounce.linkedin.com", helo: "mailb-af.linkedin.com" };
-const APPLE: Service = Service { display: "Apple", from: "noreply@email.apple.com", mail_from: "noreply@email.apple.com", helo: "rn2-txn-msbadger05104.apple.com" };
-const PAYPAL: Service = Service { display: "PayPal", from: "service@paypal.com", mail_from: "service@paypal.com", helo: "mx0.slc.paypal.com" };
-const ATLASSIAN: Service = Service { display: "Atlassian", from: "noreply@id.atlassian.com", mail_from: "bounces@id.atlassian.com", helo: "mail.id.atlassian.com" };
+const GITHUB: Service = Service {
+    display: "GitHub",
+    from: "noreply@github.com",
+    mail_from: "noreply@github.com",
+    helo: "out-21.smtp.github.com",
+};
+const GOOGLE: Service = Service {
+    display: "Google",
+    from: "no-reply@accounts.google.com",
+    mail_from: "3vq8kZwgTCmAwu4-p4kxx7EwqlCF.z7756szpu1xlpq.d70@gaia.bounces.google.com",
+    helo: "mail-sor-f69.google.com",
+};
+const MSA: Service = Service {
+    display: "Microsoft account team",
+    from: "account-security-noreply@accountprotection.microsoft.com",
+    mail_from: "account-security-noreply@accountprotection.microsoft.com",
+    helo: "BN8PR05CU002.outbound.protection.outlook.com",
+};
+const AMAZON: Service = Service {
+    display: "Amazon.com",
+    from: "account-update@amazon.com",
+    mail_from: "2025031409150054c8a1f3e27b4f0d9e2b71c3a8f6e5d4@bounces.amazon.com",
+    helo: "a8-31.smtp-out.amazonses.com",
+};
+const DROPBOX: Service = Service {
+    display: "Dropbox",
+    from: "no-reply@dropbox.com",
+    mail_from: "bounces+8823@em-s.dropbox.com",
+    helo: "mail-s1.dropbox.com",
+};
+const SLACK: Service = Service {
+    display: "Slack",
+    from: "feedback@slack.com",
+    mail_from: "bounces@email.slack.com",
+    helo: "o1.email.slack.com",
+};
+const ZOOM: Service = Service {
+    display: "Zoom",
+    from: "no-reply@zoom.us",
+    mail_from: "bounce@mail.zoom.us",
+    helo: "o2.mail.zoom.us",
+};
+const LINKEDIN: Service = Service {
+    display: "LinkedIn",
+    from: "security-noreply@linkedin.com",
+    mail_from: "s-2ar8xuqk4u0ts@bounce.linkedin.com",
+    helo: "mailb-af.linkedin.com",
+};
+const APPLE: Service = Service {
+    display: "Apple",
+    from: "noreply@email.apple.com",
+    mail_from: "noreply@email.apple.com",
+    helo: "rn2-txn-msbadger05104.apple.com",
+};
+const ATLASSIAN: Service = Service {
+    display: "Atlassian",
+    from: "noreply@id.atlassian.com",
+    mail_from: "bounces@id.atlassian.com",
+    helo: "mail.id.atlassian.com",
+};
 
 /// A login handle as services show it, "bo*****@example.org".
 fn masked(addr: &str) -> String {
@@ -3826,7 +5177,13 @@ fn masked(addr: &str) -> String {
 }
 
 /// A plain, centred transactional HTML layout with one button.
-fn service_html(brand: &str, color: &str, paras: &[String], button: Option<(&str, &str)>, footer: &str) -> String {
+fn service_html(
+    brand: &str,
+    color: &str,
+    paras: &[String],
+    button: Option<(&str, &str)>,
+    footer: &str,
+) -> String {
     let mut out = format!(
         "<!DOCTYPE html><html><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width\"></head><body style=\"margin:0;background:#ffffff;font-family:-apple-system,BlinkMacSystemFont,'Segoe UI',Helvetica,Arial,sans-serif;font-size:14px;color:#24292f\"><table width=\"100%\" cellpadding=\"0\" cellspacing=\"0\"><tr><td align=\"center\"><table width=\"544\" cellpadding=\"16\"><tr><td style=\"font-size:20px;font-weight:600;color:{color}\">{brand}</td></tr>"
     );
@@ -3857,81 +5214,186 @@ fn password_reset() -> Vec<Sample> {
             0 => {
                 let token = rng.alnum(60);
                 let link = format!("https://github.com/password_reset/{token}");
-                let text = format!("We heard that you lost your GitHub password. Sorry about that!\n\nBut don't worry! You can use the following button to reset your password:\n\n{link}\n\nIf you don't use this link within 3 hours, it will expire. To get a new password reset link, visit: https://github.com/password_reset\n\nThanks,\nThe GitHub Team\n");
-                let h = service_html("GitHub", "#1f883d", &["We heard that you lost your GitHub password. Sorry about that!".into(), "But don’t worry! You can use the following button to reset your password:".into()], Some(("Reset your password", &link)), "If you don’t use this link within 3 hours, it will expire. To get a new password reset link, visit: <a href=\"https://github.com/password_reset\">https://github.com/password_reset</a><br><br>Thanks,<br>The GitHub Team<br><br>GitHub, Inc. ・88 Colin P Kelly Jr Street ・San Francisco, CA 94107");
-                (GITHUB, "[GitHub] Please reset your password".into(), alt(&text, &h))
+                let text = format!(
+                    "We heard that you lost your GitHub password. Sorry about that!\n\nBut don't worry! You can use the following button to reset your password:\n\n{link}\n\nIf you don't use this link within 3 hours, it will expire. To get a new password reset link, visit: https://github.com/password_reset\n\nThanks,\nThe GitHub Team\n"
+                );
+                let h = service_html(
+                    "GitHub",
+                    "#1f883d",
+                    &[
+                        "We heard that you lost your GitHub password. Sorry about that!".into(),
+                        "But don’t worry! You can use the following button to reset your password:"
+                            .into(),
+                    ],
+                    Some(("Reset your password", &link)),
+                    "If you don’t use this link within 3 hours, it will expire. To get a new password reset link, visit: <a href=\"https://github.com/password_reset\">https://github.com/password_reset</a><br><br>Thanks,<br>The GitHub Team<br><br>GitHub, Inc. ・88 Colin P Kelly Jr Street ・San Francisco, CA 94107",
+                );
+                (
+                    GITHUB,
+                    "[GitHub] Please reset your password".into(),
+                    alt(&text, &h),
+                )
             }
             1 => {
-                let link = format!("https://www.dropbox.com/password_reset?cont={}", rng.alnum(48));
+                let link = format!(
+                    "https://www.dropbox.com/password_reset?cont={}",
+                    rng.alnum(48)
+                );
                 let paras = vec![
                     format!("Hi {first},"),
                     "Someone recently requested a password change for your Dropbox account. If this was you, you can set a new password here:".into(),
                 ];
-                let h = service_html("Dropbox", "#0061fe", &paras, Some(("Reset password", &link)), "If you don't want to change your password or didn't request this, just ignore and delete this message.<br><br>To keep your account secure, please don't forward this email to anyone. See our <a href=\"https://help.dropbox.com/security\">Help Center</a> for more security tips.<br><br>Happy Dropboxing!");
-                (DROPBOX, "Reset your Dropbox password".into(), alt(&html_to_text(&h), &h))
+                let h = service_html(
+                    "Dropbox",
+                    "#0061fe",
+                    &paras,
+                    Some(("Reset password", &link)),
+                    "If you don't want to change your password or didn't request this, just ignore and delete this message.<br><br>To keep your account secure, please don't forward this email to anyone. See our <a href=\"https://help.dropbox.com/security\">Help Center</a> for more security tips.<br><br>Happy Dropboxing!",
+                );
+                (
+                    DROPBOX,
+                    "Reset your Dropbox password".into(),
+                    alt(&html_to_text(&h), &h),
+                )
             }
             2 => {
                 let code = rng.digits(6);
-                let text = format!("To authenticate, please use the following One Time Password (OTP):\n\n{code}\n\nDon't share this OTP with anyone. Our customer service team will never ask you for your password, OTP, credit card, or banking info.\n\nWe hope to see you again soon.\n");
+                let text = format!(
+                    "To authenticate, please use the following One Time Password (OTP):\n\n{code}\n\nDon't share this OTP with anyone. Our customer service team will never ask you for your password, OTP, credit card, or banking info.\n\nWe hope to see you again soon.\n"
+                );
                 let h = service_html("amazon", "#232f3e", &[
                     "To authenticate, please use the following One Time Password (OTP):".into(),
                     format!("<span style=\"font-size:24px;font-weight:bold\">{code}</span>"),
                     "Don't share this OTP with anyone. Our customer service team will never ask you for your password, OTP, credit card, or banking info.".into(),
                     "We hope to see you again soon.".into(),
                 ], None, "© 2025 Amazon.com, Inc. or its affiliates. Amazon and all related marks are trademarks of Amazon.com, Inc. or its affiliates. Amazon.com, Inc. 410 Terry Avenue N., Seattle, WA 98109.");
-                (AMAZON, "amazon.com: Password assistance".into(), alt(&text, &h))
+                (
+                    AMAZON,
+                    "amazon.com: Password assistance".into(),
+                    alt(&text, &h),
+                )
             }
             3 => {
                 let code = rng.digits(6);
                 let remove = format!("https://account.live.com/dp?ft={}", rng.alnum(80));
-                let text = format!("Microsoft account\n\nPassword reset code\n\nPlease use this code to reset the password for the Microsoft account {}.\n\nHere is your code: {code}\n\nIf you don't recognize the Microsoft account {}, you can click {remove} to remove your email address from that account.\n\nThanks,\nThe Microsoft account team\n", masked(rcpt.1), masked(rcpt.1));
-                let h = service_html("Microsoft account", "#0078d4", &[
-                    "<span style=\"font-size:28px;color:#2672ec\">Password reset code</span>".into(),
-                    format!("Please use this code to reset the password for the Microsoft account <a href=\"mailto:{0}\">{1}</a>.", rcpt.1, masked(rcpt.1)),
-                    format!("Here is your code: <b>{code}</b>"),
-                    format!("If you don't recognize the Microsoft account {}, you can <a href=\"{remove}\">click here</a> to remove your email address from that account.", masked(rcpt.1)),
-                    "Thanks,<br>The Microsoft account team".into(),
-                ], None, "<a href=\"https://go.microsoft.com/fwlink/?LinkId=521839\">Privacy Statement</a><br>Microsoft Corporation, One Microsoft Way, Redmond, WA 98052");
-                (MSA, "Microsoft account password reset".into(), alt(&text, &h))
+                let text = format!(
+                    "Microsoft account\n\nPassword reset code\n\nPlease use this code to reset the password for the Microsoft account {}.\n\nHere is your code: {code}\n\nIf you don't recognize the Microsoft account {}, you can click {remove} to remove your email address from that account.\n\nThanks,\nThe Microsoft account team\n",
+                    masked(rcpt.1),
+                    masked(rcpt.1)
+                );
+                let h = service_html(
+                    "Microsoft account",
+                    "#0078d4",
+                    &[
+                        "<span style=\"font-size:28px;color:#2672ec\">Password reset code</span>"
+                            .into(),
+                        format!(
+                            "Please use this code to reset the password for the Microsoft account <a href=\"mailto:{0}\">{1}</a>.",
+                            rcpt.1,
+                            masked(rcpt.1)
+                        ),
+                        format!("Here is your code: <b>{code}</b>"),
+                        format!(
+                            "If you don't recognize the Microsoft account {}, you can <a href=\"{remove}\">click here</a> to remove your email address from that account.",
+                            masked(rcpt.1)
+                        ),
+                        "Thanks,<br>The Microsoft account team".into(),
+                    ],
+                    None,
+                    "<a href=\"https://go.microsoft.com/fwlink/?LinkId=521839\">Privacy Statement</a><br>Microsoft Corporation, One Microsoft Way, Redmond, WA 98052",
+                );
+                (
+                    MSA,
+                    "Microsoft account password reset".into(),
+                    alt(&text, &h),
+                )
             }
             4 => {
                 let link = format!("https://example-org.slack.com/reset/{}", rng.alnum(40));
                 let paras = vec![
-                    format!("We've received a request to reset the password for the Slack account associated with {}. No changes have been made to your account yet.", rcpt.1),
+                    format!(
+                        "We've received a request to reset the password for the Slack account associated with {}. No changes have been made to your account yet.",
+                        rcpt.1
+                    ),
                     "You can reset your password by clicking the link below:".into(),
                 ];
-                let h = service_html("slack", "#611f69", &paras, Some(("Reset your password", &link)), "If you did not request a new password, please let us know immediately by replying to this email.<br><br>You can find answers to most questions and get in touch with us at <a href=\"https://slack.com/help\">slack.com/help</a>. We're here to help you at any step along the way.<br><br>— The team at Slack<br>Slack Technologies, LLC, a Salesforce company. 415 Mission Street, 3rd Floor, San Francisco, CA 94105");
-                (SLACK, "Slack password reset for Example Org".into(), alt(&html_to_text(&h), &h))
+                let h = service_html(
+                    "slack",
+                    "#611f69",
+                    &paras,
+                    Some(("Reset your password", &link)),
+                    "If you did not request a new password, please let us know immediately by replying to this email.<br><br>You can find answers to most questions and get in touch with us at <a href=\"https://slack.com/help\">slack.com/help</a>. We're here to help you at any step along the way.<br><br>— The team at Slack<br>Slack Technologies, LLC, a Salesforce company. 415 Mission Street, 3rd Floor, San Francisco, CA 94105",
+                );
+                (
+                    SLACK,
+                    "Slack password reset for Example Org".into(),
+                    alt(&html_to_text(&h), &h),
+                )
             }
             5 => {
                 let link = format!("https://zoom.us/resetpassword?token={}", rng.alnum(64));
-                let paras = vec![format!("Hello {first},"), "Click the button below to reset your Zoom account password.".into()];
+                let paras = vec![
+                    format!("Hello {first},"),
+                    "Click the button below to reset your Zoom account password.".into(),
+                ];
                 let h = service_html(
                     "zoom",
                     "#0b5cff",
                     &paras,
                     Some(("Reset Password", &link)),
-                    &format!("If the button above does not work, paste this into your browser:<br>{link}<br><br>This link expires in 60 minutes. If you did not request a password reset, you can ignore this email.<br><br>Copyright ©2025 Zoom Communications, Inc. All rights reserved."),
+                    &format!(
+                        "If the button above does not work, paste this into your browser:<br>{link}<br><br>This link expires in 60 minutes. If you did not request a password reset, you can ignore this email.<br><br>Copyright ©2025 Zoom Communications, Inc. All rights reserved."
+                    ),
                 );
-                (ZOOM, "Reset your Zoom password".into(), alt(&html_to_text(&h), &h))
+                (
+                    ZOOM,
+                    "Reset your Zoom password".into(),
+                    alt(&html_to_text(&h), &h),
+                )
             }
             6 => {
-                let link = format!("https://www.linkedin.com/e/v2?e={}&lipi=urn%3Ali%3Apage%3Aemail_security_reset_password&t=plh&ek=security_reset_password&a=checkpoint-password-reset", rng.alnum(24));
+                let link = format!(
+                    "https://www.linkedin.com/e/v2?e={}&lipi=urn%3Ali%3Apage%3Aemail_security_reset_password&t=plh&ek=security_reset_password&a=checkpoint-password-reset",
+                    rng.alnum(24)
+                );
                 let paras = vec![
                     format!("Hi {first},"),
                     "We received a request to reset the password for your LinkedIn account. You can reset your password here:".into(),
                 ];
-                let h = service_html("LinkedIn", "#0a66c2", &paras, Some(("Reset password", &link.replace('&', "&amp;"))), "This link will expire in 1 day. If you didn't request a password reset, you can safely ignore this email.<br><br>This email was intended for you. © 2025 LinkedIn Corporation, 1000 West Maude Avenue, Sunnyvale, CA 94085.");
-                (LINKEDIN, format!("{first}, here's the link to reset your password"), alt(&html_to_text(&h), &h))
+                let h = service_html(
+                    "LinkedIn",
+                    "#0a66c2",
+                    &paras,
+                    Some(("Reset password", &link.replace('&', "&amp;"))),
+                    "This link will expire in 1 day. If you didn't request a password reset, you can safely ignore this email.<br><br>This email was intended for you. © 2025 LinkedIn Corporation, 1000 West Maude Avenue, Sunnyvale, CA 94085.",
+                );
+                (
+                    LINKEDIN,
+                    format!("{first}, here's the link to reset your password"),
+                    alt(&html_to_text(&h), &h),
+                )
             }
             _ => {
-                let link = format!("https://id.atlassian.com/login/resetpassword?token={}", rng.alnum(72));
+                let link = format!(
+                    "https://id.atlassian.com/login/resetpassword?token={}",
+                    rng.alnum(72)
+                );
                 let paras = vec![
                     format!("Hi {},", rcpt.0),
                     "We received a request to reset the password for your Atlassian account. Click the button below to choose a new one.".into(),
                 ];
-                let h = service_html("Atlassian", "#0c66e4", &paras, Some(("Reset password", &link)), "This link expires in 24 hours. If you didn't ask to reset your password, you can ignore this email - your password won't change.<br><br>Atlassian, 350 Bush Street, Floor 13, San Francisco, CA 94104");
-                (ATLASSIAN, "Reset your Atlassian password".into(), alt(&html_to_text(&h), &h))
+                let h = service_html(
+                    "Atlassian",
+                    "#0c66e4",
+                    &paras,
+                    Some(("Reset password", &link)),
+                    "This link expires in 24 hours. If you didn't ask to reset your password, you can ignore this email - your password won't change.<br><br>Atlassian, 350 Bush Street, Floor 13, San Francisco, CA 94104",
+                );
+                (
+                    ATLASSIAN,
+                    "Reset your Atlassian password".into(),
+                    alt(&html_to_text(&h), &h),
+                )
             }
         };
         let m = msg(
@@ -3953,8 +5415,20 @@ fn password_reset() -> Vec<Sample> {
 /// with their genuine wording.
 fn signin_alert() -> Vec<Sample> {
     const KIND: &str = "signin-alert";
-    let devices = [("Windows", "Chrome"), ("Mac", "Safari"), ("iPhone", "Safari"), ("Linux", "Firefox"), ("Android", "Chrome")];
-    let places = [("Germany", "Frankfurt"), ("Spain", "Valencia"), ("Netherlands", "Amsterdam"), ("United Kingdom", "London"), ("France", "Lyon")];
+    let devices = [
+        ("Windows", "Chrome"),
+        ("Mac", "Safari"),
+        ("iPhone", "Safari"),
+        ("Linux", "Firefox"),
+        ("Android", "Chrome"),
+    ];
+    let places = [
+        ("Germany", "Frankfurt"),
+        ("Spain", "Valencia"),
+        ("Netherlands", "Amsterdam"),
+        ("United Kingdom", "London"),
+        ("France", "Lyon"),
+    ];
     let mut out = Vec::new();
     for i in 0..16 {
         let name = format!("{KIND}-{i:02}");
@@ -3972,11 +5446,26 @@ fn signin_alert() -> Vec<Sample> {
                     rng.digits(2),
                     rng.digits(19)
                 );
-                let h = service_html("Google", "#1a73e8", &[
-                    format!("<span style=\"font-size:24px\">A new sign-in on {os}</span><br>{}", rcpt.1),
-                    format!("We noticed a new sign-in to your Google Account on a {os} device. If this was you, you don’t need to do anything. If not, we’ll help you secure your account."),
-                ], Some(("Check activity", &chooser)), "You can also see security activity at<br>https://myaccount.google.com/notifications<br><br>You received this email to let you know about important changes to your Google Account and services.<br>© 2025 Google LLC, 1600 Amphitheatre Parkway, Mountain View, CA 94043, USA");
-                (GOOGLE, "Security alert".to_string(), alt(&html_to_text(&h), &h))
+                let h = service_html(
+                    "Google",
+                    "#1a73e8",
+                    &[
+                        format!(
+                            "<span style=\"font-size:24px\">A new sign-in on {os}</span><br>{}",
+                            rcpt.1
+                        ),
+                        format!(
+                            "We noticed a new sign-in to your Google Account on a {os} device. If this was you, you don’t need to do anything. If not, we’ll help you secure your account."
+                        ),
+                    ],
+                    Some(("Check activity", &chooser)),
+                    "You can also see security activity at<br>https://myaccount.google.com/notifications<br><br>You received this email to let you know about important changes to your Google Account and services.<br>© 2025 Google LLC, 1600 Amphitheatre Parkway, Mountain View, CA 94043, USA",
+                );
+                (
+                    GOOGLE,
+                    "Security alert".to_string(),
+                    alt(&html_to_text(&h), &h),
+                )
             }
             1 => {
                 let text = format!(
@@ -3990,7 +5479,11 @@ fn signin_alert() -> Vec<Sample> {
                     format!("<b>Sign-in details</b><br>Country/region: {country}<br>IP address: {ip}<br>Date: {} (GMT)<br>Platform: {os}<br>Browser: {browser}", mdy(i)),
                     "Please go to your recent activity page to let us know whether or not this was you. If this wasn't you, we'll help you secure your account. If this was you, we'll trust similar activity in the future.".into(),
                 ], Some(("Review recent activity", "https://account.live.com/Activity")), "To opt out or change where you receive security notifications, <a href=\"https://account.live.com/SecurityNotifications/Update\">click here</a>.<br><br>Thanks,<br>The Microsoft account team");
-                (MSA, "Microsoft account unusual sign-in activity".into(), alt(&text, &h))
+                (
+                    MSA,
+                    "Microsoft account unusual sign-in activity".into(),
+                    alt(&text, &h),
+                )
             }
             2 => {
                 let code = rng.digits(6);
@@ -3998,7 +5491,11 @@ fn signin_alert() -> Vec<Sample> {
                 let text = format!(
                     "Hey {login}!\n\nA sign in attempt requires further verification because we did not recognize your device. To complete the sign in, enter the verification code on the unrecognized device.\n\nDevice: {browser} on {os}\nVerification code: {code}\n\nIf you did not attempt to sign in to your account, your password may be compromised. Visit https://github.com/settings/security to create a new, strong password for your GitHub account.\n\nIf you'd like to automatically verify devices in the future, consider enabling two-factor authentication on your account. Visit https://docs.github.com/articles/configuring-two-factor-authentication to learn about two-factor authentication.\n\nIf you decide to enable two-factor authentication, ensure you retain access to one or more account recovery methods. See https://docs.github.com/articles/configuring-two-factor-authentication-recovery-methods in the GitHub Help.\n\nThanks,\nThe GitHub Team\n"
                 );
-                (GITHUB, "[GitHub] Please verify your device".into(), plain(&text))
+                (
+                    GITHUB,
+                    "[GitHub] Please verify your device".into(),
+                    plain(&text),
+                )
             }
             3 => {
                 let text = format!(
@@ -4010,7 +5507,11 @@ fn signin_alert() -> Vec<Sample> {
                     (i * 7) % 60
                 );
                 let h = service_html("", "#1d1d1f", &text.trim_end().split("\n\n").map(|p| esc(p).replace("https://account.apple.com", "<a href=\"https://account.apple.com\">https://account.apple.com</a>")).collect::<Vec<_>>(), None, "<a href=\"https://support.apple.com/\">Apple Support</a> | <a href=\"https://www.apple.com/legal/privacy/\">Privacy Policy</a><br>Copyright © 2025 Apple Distribution International Ltd. All rights reserved.");
-                (APPLE, "Your Apple Account was used to sign in to iCloud via a web browser".into(), alt(&text, &h))
+                (
+                    APPLE,
+                    "Your Apple Account was used to sign in to iCloud via a web browser".into(),
+                    alt(&text, &h),
+                )
             }
             4 => {
                 let link = "https://example-org.slack.com/account/sessions";
@@ -4019,7 +5520,11 @@ fn signin_alert() -> Vec<Sample> {
                     format!("We noticed a new sign-in to your Slack account in the <b>Example Org</b> workspace from <b>{browser} on {os}</b> near {country}."),
                     "If this was you, there's nothing else you need to do. If you don't recognise this sign-in, you should change your password and sign out of all other sessions.".into(),
                 ], Some(("View sessions", link)), "Slack Technologies, LLC, a Salesforce company. 415 Mission Street, 3rd Floor, San Francisco, CA 94105");
-                (SLACK, format!("New sign-in to Slack from {browser} on {os}"), alt(&html_to_text(&h), &h))
+                (
+                    SLACK,
+                    format!("New sign-in to Slack from {browser} on {os}"),
+                    alt(&html_to_text(&h), &h),
+                )
             }
             _ => {
                 let h = service_html("LinkedIn", "#0a66c2", &[
@@ -4027,7 +5532,14 @@ fn signin_alert() -> Vec<Sample> {
                     format!("We noticed a new sign-in to your LinkedIn account.<br><br><b>Device:</b> {browser} on {os}<br><b>Location:</b> {country}<br><b>Time:</b> {}", long_date(i)),
                     "If this was you, you can safely ignore this email. If you don't recognise this activity, change your password right away.".into(),
                 ], Some(("Change password", "https://www.linkedin.com/psettings/change-password")), "This email was intended for you. © 2025 LinkedIn Corporation, 1000 West Maude Avenue, Sunnyvale, CA 94085.");
-                (LINKEDIN, format!("{}, a new device signed in to your account", first_name(rcpt)), alt(&html_to_text(&h), &h))
+                (
+                    LINKEDIN,
+                    format!(
+                        "{}, a new device signed in to your account",
+                        first_name(rcpt)
+                    ),
+                    alt(&html_to_text(&h), &h),
+                )
             }
         };
         let m = msg(
@@ -4048,16 +5560,42 @@ fn signin_alert() -> Vec<Sample> {
 /// A partner's signature block.
 fn signature(p: &Partner) -> String {
     match p.lang {
-        "de" => format!("Mit freundlichen Grüßen\n\n{}\n{}\n{}\nTel. +49 711 {} 0", p.contact, p.company, p.city, 2000 + hash(p.domain) % 7000),
-        "fr" => format!("Cordialement,\n\n{}\n{}\n{}\nTél. +33 4 72 {:02} {:02} {:02}", p.contact, p.company, p.city, hash(p.domain) % 90 + 10, hash(p.city) % 90 + 10, hash(p.contact) % 90 + 10),
-        "es" => format!("Un saludo,\n\n{}\n{}\n{}\nTel. +34 963 {:03} {:03}", p.contact, p.company, p.city, hash(p.domain) % 1000, hash(p.city) % 1000),
-        _ => format!("Kind regards,\n\n{}\n{}\n{}\nwww.{}", p.contact, p.company, p.city, p.domain),
+        "de" => format!(
+            "Mit freundlichen Grüßen\n\n{}\n{}\n{}\nTel. +49 711 {} 0",
+            p.contact,
+            p.company,
+            p.city,
+            2000 + hash(p.domain) % 7000
+        ),
+        "fr" => format!(
+            "Cordialement,\n\n{}\n{}\n{}\nTél. +33 4 72 {:02} {:02} {:02}",
+            p.contact,
+            p.company,
+            p.city,
+            hash(p.domain) % 90 + 10,
+            hash(p.city) % 90 + 10,
+            hash(p.contact) % 90 + 10
+        ),
+        "es" => format!(
+            "Un saludo,\n\n{}\n{}\n{}\nTel. +34 963 {:03} {:03}",
+            p.contact,
+            p.company,
+            p.city,
+            hash(p.domain) % 1000,
+            hash(p.city) % 1000
+        ),
+        _ => format!(
+            "Kind regards,\n\n{}\n{}\n{}\nwww.{}",
+            p.contact, p.company, p.city, p.domain
+        ),
     }
 }
 
 fn partner_mailer(p: &Partner) -> Mailer {
     match p.domain {
-        "acme-supplies.example" | "northwind.example" | "tailspin-logistics.example" => Mailer::Outlook,
+        "acme-supplies.example" | "northwind.example" | "tailspin-logistics.example" => {
+            Mailer::Outlook
+        }
         "schmidt-buerotechnik.example" => Mailer::Thunderbird,
         "papeterie-dupont.example" | "lucerne-publishing.example" => Mailer::AppleMail,
         _ => Mailer::Gmail,
@@ -4069,29 +5607,114 @@ fn thread_reply() -> Vec<Sample> {
     const KIND: &str = "thread-reply";
     // (subject, what the employee wrote, the partner's answer, attachment name)
     let en: [(&str, &str, &str, Option<&str>); 8] = [
-        ("Delivery schedule for PO 45821", "Hi {c},\n\nCould you confirm the delivery date for PO 45821? Our warehouse needs to plan the unloading slot.\n\nThanks,\n{e}", "Hi {e},\n\nThe goods left our warehouse this morning; expected delivery is Thursday between 8:00 and 12:00. I'll send the tracking number once the carrier has scanned the pallets.\n\nSorry again for the delay last week - our own supplier was late with the labels.", None),
-        ("Quote Q-2025-117", "Hi {c},\n\nThanks for the quote. Is there any room on the unit price if we commit to 12 months?\n\nBest,\n{e}", "Hi {e},\n\nWe can do 4% off the unit price for a 12-month commitment - revised quote attached. Payment terms stay at 30 days net, and prices are fixed for the full term.\n\nLet me know if you'd like to go ahead and I'll prepare the order confirmation.", Some("Quote_Q-2025-117_rev2.pdf")),
-        ("Invoice INV-2025-0412 - quantity", "Hi {c},\n\nInvoice INV-2025-0412 shows 120 units, but we received 112 (see delivery note). Could you issue a credit note for the difference?\n\nRegards,\n{e}", "Hi {e},\n\nYou're right, apologies for that. Credit note CN-0087 for the 8 missing units is attached - please deduct it from your next payment.", Some("Credit_Note_CN-0087.pdf")),
-        ("Next steps after Tuesday's meeting", "Hi {c},\n\nThanks for your time on Tuesday. Could you send over the notes and the list of open points?\n\n{e}", "Hi {e},\n\nHere's a summary:\n\n1. We send the updated specification by Friday.\n2. You confirm the forecast for Q3 by end of month.\n3. Joint review of the SLA report in April.\n\nShout if I missed anything.", None),
-        ("Shipment held at customs", "Hi {c},\n\nOur shipment from last week still hasn't arrived and the tracking says \"held at customs\". Do you know what's going on?\n\n{e}", "Hi {e},\n\nI checked with our broker: customs need the commercial invoice with your EORI number. Could you send it today, if possible? Otherwise the shipment will sit there over the weekend.\n\nI'm sorry for the hassle - this is new since the rule change in January.", None),
-        ("Access to your supplier portal", "Hi {c},\n\nCould you give me access to your supplier portal? I'd like to download our order history.\n\nThanks,\n{e}", "Hi {e},\n\nDone - I've created an account for you. You'll get a separate email from our portal with a link to set your password; it's valid for 48 hours. Let me know if it doesn't arrive.", None),
-        ("Framework agreement - draft v3", "Hi {c},\n\nOur legal team has reviewed v2, comments are in the attached document. Main points are liability caps and the termination clause.\n\n{e}", "Hi {e},\n\nThanks for the quick review. Attached is v3 with our responses. We accepted the liability cap; on termination we propose 6 months instead of 3. Happy to discuss on a call.", Some("Framework_Agreement_v3.pdf")),
-        ("Payment received", "Hi {c},\n\nJust to let you know the payment for invoices 2025-031 and 2025-036 went out today.\n\n{e}", "Hi {e},\n\nConfirming we received your payment of EUR 12,480.00 today. Thanks for the quick turnaround - both invoices are now closed on our side.", None),
+        (
+            "Delivery schedule for PO 45821",
+            "Hi {c},\n\nCould you confirm the delivery date for PO 45821? Our warehouse needs to plan the unloading slot.\n\nThanks,\n{e}",
+            "Hi {e},\n\nThe goods left our warehouse this morning; expected delivery is Thursday between 8:00 and 12:00. I'll send the tracking number once the carrier has scanned the pallets.\n\nSorry again for the delay last week - our own supplier was late with the labels.",
+            None,
+        ),
+        (
+            "Quote Q-2025-117",
+            "Hi {c},\n\nThanks for the quote. Is there any room on the unit price if we commit to 12 months?\n\nBest,\n{e}",
+            "Hi {e},\n\nWe can do 4% off the unit price for a 12-month commitment - revised quote attached. Payment terms stay at 30 days net, and prices are fixed for the full term.\n\nLet me know if you'd like to go ahead and I'll prepare the order confirmation.",
+            Some("Quote_Q-2025-117_rev2.pdf"),
+        ),
+        (
+            "Invoice INV-2025-0412 - quantity",
+            "Hi {c},\n\nInvoice INV-2025-0412 shows 120 units, but we received 112 (see delivery note). Could you issue a credit note for the difference?\n\nRegards,\n{e}",
+            "Hi {e},\n\nYou're right, apologies for that. Credit note CN-0087 for the 8 missing units is attached - please deduct it from your next payment.",
+            Some("Credit_Note_CN-0087.pdf"),
+        ),
+        (
+            "Next steps after Tuesday's meeting",
+            "Hi {c},\n\nThanks for your time on Tuesday. Could you send over the notes and the list of open points?\n\n{e}",
+            "Hi {e},\n\nHere's a summary:\n\n1. We send the updated specification by Friday.\n2. You confirm the forecast for Q3 by end of month.\n3. Joint review of the SLA report in April.\n\nShout if I missed anything.",
+            None,
+        ),
+        (
+            "Shipment held at customs",
+            "Hi {c},\n\nOur shipment from last week still hasn't arrived and the tracking says \"held at customs\". Do you know what's going on?\n\n{e}",
+            "Hi {e},\n\nI checked with our broker: customs need the commercial invoice with your EORI number. Could you send it today, if possible? Otherwise the shipment will sit there over the weekend.\n\nI'm sorry for the hassle - this is new since the rule change in January.",
+            None,
+        ),
+        (
+            "Access to your supplier portal",
+            "Hi {c},\n\nCould you give me access to your supplier portal? I'd like to download our order history.\n\nThanks,\n{e}",
+            "Hi {e},\n\nDone - I've created an account for you. You'll get a separate email from our portal with a link to set your password; it's valid for 48 hours. Let me know if it doesn't arrive.",
+            None,
+        ),
+        (
+            "Framework agreement - draft v3",
+            "Hi {c},\n\nOur legal team has reviewed v2, comments are in the attached document. Main points are liability caps and the termination clause.\n\n{e}",
+            "Hi {e},\n\nThanks for the quick review. Attached is v3 with our responses. We accepted the liability cap; on termination we propose 6 months instead of 3. Happy to discuss on a call.",
+            Some("Framework_Agreement_v3.pdf"),
+        ),
+        (
+            "Payment received",
+            "Hi {c},\n\nJust to let you know the payment for invoices 2025-031 and 2025-036 went out today.\n\n{e}",
+            "Hi {e},\n\nConfirming we received your payment of EUR 12,480.00 today. Thanks for the quick turnaround - both invoices are now closed on our side.",
+            None,
+        ),
     ];
     let de: [(&str, &str, &str, Option<&str>); 3] = [
-        ("Lieferung KW 12", "Hallo {c},\n\nkönnen Sie mir bitte den Liefertermin für unsere Bestellung 4471 bestätigen?\n\nViele Grüße\n{e}", "Hallo {e},\n\ndie Ware wird am Mittwoch, 19.03., zwischen 9 und 12 Uhr geliefert. Der Lieferschein liegt der Sendung bei.", None),
-        ("Angebot Wartungsvertrag", "Hallo {c},\n\nvielen Dank für das Angebot. Ist der Vor-Ort-Service in der Pauschale enthalten?\n\nGruß\n{e}", "Hallo {e},\n\nja, zwei Vor-Ort-Einsätze pro Jahr sind enthalten, jeder weitere wird nach Aufwand berechnet. Das überarbeitete Angebot finden Sie im Anhang.", Some("Angebot_Wartung_2025.pdf")),
-        ("Rechnung 2025-0318 - Rückfrage", "Hallo {c},\n\nauf der Rechnung 2025-0318 fehlt unsere Bestellnummer. Können Sie die Rechnung bitte korrigieren?\n\nDanke und Gruß\n{e}", "Hallo {e},\n\nentschuldigen Sie bitte. Anbei die korrigierte Rechnung mit Ihrer Bestellnummer 4502. Betrag und Zahlungsziel bleiben unverändert.", Some("Rechnung_2025-0318_korrigiert.pdf")),
+        (
+            "Lieferung KW 12",
+            "Hallo {c},\n\nkönnen Sie mir bitte den Liefertermin für unsere Bestellung 4471 bestätigen?\n\nViele Grüße\n{e}",
+            "Hallo {e},\n\ndie Ware wird am Mittwoch, 19.03., zwischen 9 und 12 Uhr geliefert. Der Lieferschein liegt der Sendung bei.",
+            None,
+        ),
+        (
+            "Angebot Wartungsvertrag",
+            "Hallo {c},\n\nvielen Dank für das Angebot. Ist der Vor-Ort-Service in der Pauschale enthalten?\n\nGruß\n{e}",
+            "Hallo {e},\n\nja, zwei Vor-Ort-Einsätze pro Jahr sind enthalten, jeder weitere wird nach Aufwand berechnet. Das überarbeitete Angebot finden Sie im Anhang.",
+            Some("Angebot_Wartung_2025.pdf"),
+        ),
+        (
+            "Rechnung 2025-0318 - Rückfrage",
+            "Hallo {c},\n\nauf der Rechnung 2025-0318 fehlt unsere Bestellnummer. Können Sie die Rechnung bitte korrigieren?\n\nDanke und Gruß\n{e}",
+            "Hallo {e},\n\nentschuldigen Sie bitte. Anbei die korrigierte Rechnung mit Ihrer Bestellnummer 4502. Betrag und Zahlungsziel bleiben unverändert.",
+            Some("Rechnung_2025-0318_korrigiert.pdf"),
+        ),
     ];
     let fr: [(&str, &str, &str, Option<&str>); 3] = [
-        ("Commande n° 4587", "Bonjour {c},\n\nPourriez-vous me confirmer la date de livraison de la commande 4587 ?\n\nMerci,\n{e}", "Bonjour {e},\n\nLa commande 4587 sera livrée mardi prochain dans la matinée. Je vous envoie le numéro de suivi dès l'expédition.", None),
-        ("Devis révisé", "Bonjour {c},\n\nMerci pour le devis. Serait-il possible d'ajouter 500 enveloppes C4 ?\n\nCordialement,\n{e}", "Bonjour {e},\n\nVoici le devis révisé avec les enveloppes C4. Le délai de livraison reste de 5 jours ouvrés.", Some("Devis_D-2025-088_v2.pdf")),
-        ("Relevé de compte", "Bonjour {c},\n\nPouvez-vous nous envoyer un relevé de compte à jour ?\n\n{e}", "Bonjour {e},\n\nVous trouverez ci-joint votre relevé de compte au 28 février. Tout est à jour de notre côté, aucune facture en retard.", Some("Releve_compte_2025-02.pdf")),
+        (
+            "Commande n° 4587",
+            "Bonjour {c},\n\nPourriez-vous me confirmer la date de livraison de la commande 4587 ?\n\nMerci,\n{e}",
+            "Bonjour {e},\n\nLa commande 4587 sera livrée mardi prochain dans la matinée. Je vous envoie le numéro de suivi dès l'expédition.",
+            None,
+        ),
+        (
+            "Devis révisé",
+            "Bonjour {c},\n\nMerci pour le devis. Serait-il possible d'ajouter 500 enveloppes C4 ?\n\nCordialement,\n{e}",
+            "Bonjour {e},\n\nVoici le devis révisé avec les enveloppes C4. Le délai de livraison reste de 5 jours ouvrés.",
+            Some("Devis_D-2025-088_v2.pdf"),
+        ),
+        (
+            "Relevé de compte",
+            "Bonjour {c},\n\nPouvez-vous nous envoyer un relevé de compte à jour ?\n\n{e}",
+            "Bonjour {e},\n\nVous trouverez ci-joint votre relevé de compte au 28 février. Tout est à jour de notre côté, aucune facture en retard.",
+            Some("Releve_compte_2025-02.pdf"),
+        ),
     ];
     let es: [(&str, &str, &str, Option<&str>); 3] = [
-        ("Pedido 2025-118", "Hola {c},\n\n¿Me puedes confirmar cuándo sale el pedido 2025-118?\n\nGracias,\n{e}", "Hola {e},\n\nEl pedido sale mañana por la mañana y llegará el jueves. Te paso el número de seguimiento en cuanto lo tenga.", None),
-        ("Presupuesto actualizado", "Hola {c},\n\n¿Podéis actualizar el presupuesto con las nuevas cantidades?\n\nUn saludo,\n{e}", "Hola {e},\n\nTe adjunto el presupuesto actualizado con las cantidades nuevas. Las condiciones de pago siguen siendo a 60 días.", Some("Presupuesto_P-2025-0419.pdf")),
-        ("Reunión del jueves", "Hola {c},\n\n¿Te va bien el jueves a las 10:00 para revisar el contrato?\n\n{e}", "Hola {e},\n\nPerfecto, el jueves a las 10:00 me va bien. Te llamo al fijo de la oficina.", None),
+        (
+            "Pedido 2025-118",
+            "Hola {c},\n\n¿Me puedes confirmar cuándo sale el pedido 2025-118?\n\nGracias,\n{e}",
+            "Hola {e},\n\nEl pedido sale mañana por la mañana y llegará el jueves. Te paso el número de seguimiento en cuanto lo tenga.",
+            None,
+        ),
+        (
+            "Presupuesto actualizado",
+            "Hola {c},\n\n¿Podéis actualizar el presupuesto con las nuevas cantidades?\n\nUn saludo,\n{e}",
+            "Hola {e},\n\nTe adjunto el presupuesto actualizado con las cantidades nuevas. Las condiciones de pago siguen siendo a 60 días.",
+            Some("Presupuesto_P-2025-0419.pdf"),
+        ),
+        (
+            "Reunión del jueves",
+            "Hola {c},\n\n¿Te va bien el jueves a las 10:00 para revisar el contrato?\n\n{e}",
+            "Hola {e},\n\nPerfecto, el jueves a las 10:00 me va bien. Te llamo al fijo de la oficina.",
+            None,
+        ),
     ];
     let mut out = Vec::new();
     for i in 0..30 {
@@ -4112,9 +5735,19 @@ fn thread_reply() -> Vec<Sample> {
         let mailer = partner_mailer(p);
         let sent_day = i / 2;
         let quoted = if mailer == Mailer::Outlook {
-            quote_outlook(&mailbox(rcpt.0, rcpt.1), &date(sent_day, 9 * 60 + i, 0, "+0100"), &mailbox(p.contact, p.contact_addr), subject, &asked)
+            quote_outlook(
+                &mailbox(rcpt.0, rcpt.1),
+                &date(sent_day, 9 * 60 + i, 0, "+0100"),
+                &mailbox(p.contact, p.contact_addr),
+                subject,
+                &asked,
+            )
         } else {
-            quote_gmail(&when(sent_day, 9 * 60 + i), &mailbox(rcpt.0, rcpt.1), &asked)
+            quote_gmail(
+                &when(sent_day, 9 * 60 + i),
+                &mailbox(rcpt.0, rcpt.1),
+                &asked,
+            )
         };
         let re = match p.lang {
             "de" => "AW: ",
@@ -4123,30 +5756,84 @@ fn thread_reply() -> Vec<Sample> {
             _ => "Re: ",
         };
         let text = format!("{answer}\n\n{}\n\n{quoted}", signature(p));
-        let text_body = body_for(mailer, &text);
+        // Outlook users' signatures carry the company logo inline.
+        let text_body = if mailer == Mailer::Outlook && i % 2 == 0 {
+            let cid = format!(
+                "image001.jpg@01DB94{:02}.{}",
+                i,
+                Rng::new(&name).hex_upper(8)
+            );
+            let logo = outlook_html(&text).replace(
+                "</div>\n</body>",
+                &format!("<p class=\"MsoNormal\"><img width=\"120\" height=\"40\" src=\"cid:{cid}\" alt=\"{}\"></p>\n</div>\n</body>", p.company),
+            );
+            alternative(vec![
+                plain(&text),
+                related(vec![
+                    html(&logo),
+                    inline_image(&cid, "image001.jpg", &jpeg(p.domain)),
+                ]),
+            ])
+        } else {
+            body_for(mailer, &text)
+        };
         let body = match attach {
             Some(file) => mixed(vec![
                 text_body,
-                attachment("application/pdf", file, &pdf(&[p.company, subject, &format!("{} / {}", p.city, dmy(sent_day))])),
+                attachment(
+                    "application/pdf",
+                    file,
+                    &pdf(&[
+                        p.company,
+                        subject,
+                        &format!("{} / {}", p.city, dmy(sent_day)),
+                    ]),
+                ),
             ]),
             None => text_body,
         };
         let parent = other_id(&format!("{name}-parent"), Mailer::Outlook, "example.org");
         let root = other_id(&format!("{name}-root"), mailer, p.domain);
-        let refs = if i % 3 == 0 { format!("{root} {parent}") } else { parent.clone() };
+        let refs = if i % 3 == 0 {
+            format!("{root} {parent}")
+        } else {
+            parent.clone()
+        };
         let m = msg(
             &name,
             mailer,
             mailbox(p.contact, p.contact_addr),
             mailbox(rcpt.0, rcpt.1),
             &format!("{re}{subject}"),
-            date(sent_day + 1, 8 * 60 + i * 29, i * 11, if p.lang == "en" && p.city != "Austin" { "+0000" } else if p.city == "Austin" { "-0500" } else { "+0100" }),
+            date(
+                sent_day + 1,
+                8 * 60 + i * 29,
+                i * 11,
+                if p.lang == "en" && p.city != "Austin" {
+                    "+0000"
+                } else if p.city == "Austin" {
+                    "-0500"
+                } else {
+                    "+0100"
+                },
+            ),
             body,
         )
         .header("In-Reply-To", &parent)
         .header("References", &refs);
-        let auth = if i % 7 == 3 { Auth::SpfOnly } else { Auth::Aligned };
-        out.push(sample(KIND, i, false, rcpt.1, org_env(p.contact_addr, i, auth, true), m.render()));
+        let auth = if i % 7 == 3 {
+            Auth::SpfOnly
+        } else {
+            Auth::Aligned
+        };
+        out.push(sample(
+            KIND,
+            i,
+            false,
+            rcpt.1,
+            org_env(p.contact_addr, i, auth, true),
+            m.render(),
+        ));
     }
     out
 }
@@ -4156,7 +5843,9 @@ fn thread_reply() -> Vec<Sample> {
 fn xlsx(title: &str) -> Vec<u8> {
     let ct = "<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"yes\"?>\n<Types xmlns=\"http://schemas.openxmlformats.org/package/2006/content-types\"><Default Extension=\"rels\" ContentType=\"application/vnd.openxmlformats-package.relationships+xml\"/><Default Extension=\"xml\" ContentType=\"application/xml\"/><Override PartName=\"/xl/workbook.xml\" ContentType=\"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml\"/><Override PartName=\"/xl/worksheets/sheet1.xml\" ContentType=\"application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml\"/></Types>";
     let rels = "<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"yes\"?>\n<Relationships xmlns=\"http://schemas.openxmlformats.org/package/2006/relationships\"><Relationship Id=\"rId1\" Type=\"http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument\" Target=\"xl/workbook.xml\"/></Relationships>";
-    let wb = format!("<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"yes\"?>\n<workbook xmlns=\"http://schemas.openxmlformats.org/spreadsheetml/2006/main\" xmlns:r=\"http://schemas.openxmlformats.org/officeDocument/2006/relationships\"><sheets><sheet name=\"{title}\" sheetId=\"1\" r:id=\"rId1\"/></sheets></workbook>");
+    let wb = format!(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"yes\"?>\n<workbook xmlns=\"http://schemas.openxmlformats.org/spreadsheetml/2006/main\" xmlns:r=\"http://schemas.openxmlformats.org/officeDocument/2006/relationships\"><sheets><sheet name=\"{title}\" sheetId=\"1\" r:id=\"rId1\"/></sheets></workbook>"
+    );
     let wbrels = "<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"yes\"?>\n<Relationships xmlns=\"http://schemas.openxmlformats.org/package/2006/relationships\"><Relationship Id=\"rId1\" Type=\"http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet\" Target=\"worksheets/sheet1.xml\"/></Relationships>";
     let sheet = "<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"yes\"?>\n<worksheet xmlns=\"http://schemas.openxmlformats.org/spreadsheetml/2006/main\"><sheetData><row r=\"1\"><c r=\"A1\" t=\"inlineStr\"><is><t>Item</t></is></c><c r=\"B1\" t=\"inlineStr\"><is><t>Q1</t></is></c></row><row r=\"2\"><c r=\"A2\" t=\"inlineStr\"><is><t>Revenue</t></is></c><c r=\"B2\"><v>1284000</v></c></row></sheetData></worksheet>";
     zip(&[
@@ -4174,22 +5863,112 @@ const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.
 fn internal() -> Vec<Sample> {
     const KIND: &str = "internal";
     // (from, to, subject, text, attachment)
-    let topics: [((&str, &str), (&str, &str), &str, &str, Option<&str>); 15] = [
-        (BOB, ALICE, "Lunch tomorrow?", "Hi Alice,\n\nAre you around for lunch tomorrow? The new Thai place on Kirchstraße opened this week.\n\nBob", None),
-        (ALICE, BOB, "Updated travel policy", "Hi Bob,\n\nAttached is the updated travel policy that applies from 1 April. The main change: rail is now mandatory for trips under 4 hours.\n\nLet me know if you have questions.\n\nBest,\nAlice", Some("Travel_Policy_2025.pdf")),
-        (CFO, AP, "Payment run Thursday - approved", "Hi team,\n\nI've approved the payment run for Thursday:\n\n- Acme Supplies: INV-20417, INV-20433\n- Northwind Traders: NW-88412\n- Schmidt Bürotechnik: 2025-0318\n\nPlease process as usual via the bank portal and send me the confirmation once it's released.\n\nThanks,\nJohn", None),
-        (IT, BOB, "Planned maintenance Saturday 22:00-02:00", "Hello,\n\nOn Saturday, 22 March, from 22:00 to 02:00 we will update the mail servers. Email may be delayed during this window; nothing will be lost.\n\nNo action is needed on your side.\n\nIT Helpdesk\nExample Org - ext. 4357", None),
-        (IT, CARLA, "Password policy change from 1 April", "Hello,\n\nFrom 1 April, passwords must be at least 14 characters long. The next time your password expires you'll be asked to choose a new one when you sign in at https://sso.example.org.\n\nReminder: IT will never ask for your password by email or phone. If you get a message that does, please forward it to it@example.org.\n\nThanks,\nIT Helpdesk", None),
-        (DIETER, CARLA, "Q1 numbers by region", "Hi Carla,\n\nHere are the Q1 numbers by region as discussed. DACH is slightly below plan, Iberia well above - nice work!\n\nDieter", Some("Q1_by_region.xlsx")),
-        (DIETER, ALICE, "Urlaubsantrag Ostern", "Hallo Alice,\n\nich möchte vom 14. bis 22. April Urlaub nehmen. Der Antrag ist im Portal, kannst du ihn bitte freigeben?\n\nDanke und viele Grüße\nDieter", None),
-        (CEO, CFO, "Board pack", "John,\n\nCan you send me the draft board pack by Wednesday evening? I'd like to go through it before Thursday's prep call.\n\nThanks,\nJane", None),
-        (AP, CFO, "Payment run executed", "Hi John,\n\nThe payment run has been executed: 14 payments, EUR 86,214.37 in total. Remittance advices went out to all suppliers. The bank confirmation is attached.\n\nBest regards,\nAccounts Payable", Some("Payment_Run_2025-03-13.pdf")),
-        (ALICE, CARLA, "Onboarding for the new analyst", "Hi Carla,\n\nYour new analyst starts on Monday. Laptop and badge are ready; could you plan someone to show her around in the afternoon?\n\nThanks,\nAlice", None),
-        (BOB, IT, "Docking station not working", "Hi IT,\n\nSince yesterday's update my docking station doesn't detect the second monitor. Tried another cable, same thing. Could someone have a look?\n\nThanks,\nBob (room 2.14)", None),
-        (CARLA, AP, "Expense report March", "Hi,\n\nPlease find my March expense report attached, including the receipts for the Madrid trip. Total EUR 642.80.\n\nThanks,\nCarla", Some("Expenses_March_CNunez.pdf")),
-        (CFO, CEO, "Bank signatories update", "Jane,\n\nThe bank needs the updated list of authorised signatories after the board resolution. I've prepared the form - it needs your signature and mine. Could we do it after the leadership meeting tomorrow?\n\nJohn", None),
-        (CARLA, DIETER, "Visit to Valencia supplier", "Hi Dieter,\n\nI'll visit Suministros García next Tuesday. Anything you want me to raise with them? I was going to bring up the late deliveries in February.\n\nCarla", None),
-        (CEO, BOB, "Thanks for the customer demo", "Bob,\n\nGreat job on the demo for Fabrikam yesterday - Priya called me afterwards and was very positive. Let's talk next week about the proposal.\n\nJane", None),
+    let topics = [
+        (
+            BOB,
+            ALICE,
+            "Lunch tomorrow?",
+            "Hi Alice,\n\nAre you around for lunch tomorrow? The new Thai place on Kirchstraße opened this week.\n\nBob",
+            None,
+        ),
+        (
+            ALICE,
+            BOB,
+            "Updated travel policy",
+            "Hi Bob,\n\nAttached is the updated travel policy that applies from 1 April. The main change: rail is now mandatory for trips under 4 hours.\n\nLet me know if you have questions.\n\nBest,\nAlice",
+            Some("Travel_Policy_2025.pdf"),
+        ),
+        (
+            CFO,
+            AP,
+            "Payment run Thursday - approved",
+            "Hi team,\n\nI've approved the payment run for Thursday:\n\n- Acme Supplies: INV-20417, INV-20433\n- Northwind Traders: NW-88412\n- Schmidt Bürotechnik: 2025-0318\n\nPlease process as usual via the bank portal and send me the confirmation once it's released.\n\nThanks,\nJohn",
+            None,
+        ),
+        (
+            IT,
+            BOB,
+            "Planned maintenance Saturday 22:00-02:00",
+            "Hello,\n\nOn Saturday, 22 March, from 22:00 to 02:00 we will update the mail servers. Email may be delayed during this window; nothing will be lost.\n\nNo action is needed on your side.\n\nIT Helpdesk\nExample Org - ext. 4357",
+            None,
+        ),
+        (
+            IT,
+            CARLA,
+            "Password policy change from 1 April",
+            "Hello,\n\nFrom 1 April, passwords must be at least 14 characters long. The next time your password expires you'll be asked to choose a new one when you sign in at https://sso.example.org.\n\nReminder: IT will never ask for your password by email or phone. If you get a message that does, please forward it to it@example.org.\n\nThanks,\nIT Helpdesk",
+            None,
+        ),
+        (
+            DIETER,
+            CARLA,
+            "Q1 numbers by region",
+            "Hi Carla,\n\nHere are the Q1 numbers by region as discussed. DACH is slightly below plan, Iberia well above - nice work!\n\nDieter",
+            Some("Q1_by_region.xlsx"),
+        ),
+        (
+            DIETER,
+            ALICE,
+            "Urlaubsantrag Ostern",
+            "Hallo Alice,\n\nich möchte vom 14. bis 22. April Urlaub nehmen. Der Antrag ist im Portal, kannst du ihn bitte freigeben?\n\nDanke und viele Grüße\nDieter",
+            None,
+        ),
+        (
+            CEO,
+            CFO,
+            "Board pack",
+            "John,\n\nCan you send me the draft board pack by Wednesday evening? I'd like to go through it before Thursday's prep call.\n\nThanks,\nJane",
+            None,
+        ),
+        (
+            AP,
+            CFO,
+            "Payment run executed",
+            "Hi John,\n\nThe payment run has been executed: 14 payments, EUR 86,214.37 in total. Remittance advices went out to all suppliers. The bank's report and the payment list are in the attached archive.\n\nBest regards,\nAccounts Payable",
+            Some("Payment_Run_2025-03-13.zip"),
+        ),
+        (
+            ALICE,
+            CARLA,
+            "Onboarding for the new analyst",
+            "Hi Carla,\n\nYour new analyst starts on Monday. Laptop and badge are ready; could you plan someone to show her around in the afternoon?\n\nThanks,\nAlice",
+            None,
+        ),
+        (
+            BOB,
+            IT,
+            "Docking station not working",
+            "Hi IT,\n\nSince yesterday's update my docking station doesn't detect the second monitor. Tried another cable, same thing. Could someone have a look?\n\nThanks,\nBob (room 2.14)",
+            None,
+        ),
+        (
+            CARLA,
+            AP,
+            "Expense report March",
+            "Hi,\n\nPlease find my March expense report attached, including the receipts for the Madrid trip. Total EUR 642.80.\n\nThanks,\nCarla",
+            Some("Expenses_March_CNunez.pdf"),
+        ),
+        (
+            CFO,
+            CEO,
+            "Bank signatories update",
+            "Jane,\n\nThe bank needs the updated list of authorised signatories after the board resolution. I've prepared the form - it needs your signature and mine. Could we do it after the leadership meeting tomorrow?\n\nJohn",
+            None,
+        ),
+        (
+            CARLA,
+            DIETER,
+            "Visit to Valencia supplier",
+            "Hi Dieter,\n\nI'll visit Suministros García next Tuesday. Anything you want me to raise with them? I was going to bring up the late deliveries in February.\n\nCarla",
+            None,
+        ),
+        (
+            CEO,
+            BOB,
+            "Thanks for the customer demo",
+            "Bob,\n\nGreat job on the demo for Fabrikam yesterday - Priya called me afterwards and was very positive. Let's talk next week about the proposal.\n\nJane",
+            None,
+        ),
     ];
     let replies = [
         "Thanks, will do.",
@@ -4204,7 +5983,11 @@ fn internal() -> Vec<Sample> {
         let (from, to, subject, text, attach) = topics[i % topics.len()];
         let reply = i >= topics.len();
         let (sender, rcpt) = if reply { (to, from) } else { (from, to) };
-        let mailer = if i % 4 == 3 { Mailer::Thunderbird } else { Mailer::Outlook };
+        let mailer = if i % 4 == 3 {
+            Mailer::Thunderbird
+        } else {
+            Mailer::Outlook
+        };
         let day = i % 15 + 1;
         let mut full = text.to_string();
         let mut subj = subject.to_string();
@@ -4213,14 +5996,34 @@ fn internal() -> Vec<Sample> {
             let sign = first_name(sender);
             full = format!(
                 "{r}\n\n{sign}\n\n{}",
-                quote_outlook(&mailbox(from.0, from.1), &date(day, 9 * 60 + i * 7, 0, "+0100"), &mailbox(to.0, to.1), subject, text)
+                quote_outlook(
+                    &mailbox(from.0, from.1),
+                    &date(day, 9 * 60 + i * 7, 0, "+0100"),
+                    &mailbox(to.0, to.1),
+                    subject,
+                    text
+                )
             );
             subj = format!("RE: {subject}");
         }
         let text_body = body_for(mailer, &format!("{full}\n"));
         let body = match (attach, reply) {
-            (Some(file), false) if file.ends_with(".xlsx") => mixed(vec![text_body, attachment(XLSX, file, &xlsx("Q1"))]),
-            (Some(file), false) => mixed(vec![text_body, attachment("application/pdf", file, &pdf(&["Example Org", subject]))]),
+            (Some(file), false) if file.ends_with(".xlsx") => {
+                mixed(vec![text_body, attachment(XLSX, file, &xlsx("Q1"))])
+            }
+            (Some(file), false) if file.ends_with(".zip") => {
+                let report = pdf(&["Payment run 2025-03-13", "14 payments, EUR 86,214.37"]);
+                let list = pdf(&["Payment list", "Acme Supplies Ltd", "Northwind Traders"]);
+                let archive = zip(&[("report.pdf", &report), ("payment_list.pdf", &list)]);
+                mixed(vec![
+                    text_body,
+                    attachment("application/zip", file, &archive),
+                ])
+            }
+            (Some(file), false) => mixed(vec![
+                text_body,
+                attachment("application/pdf", file, &pdf(&["Example Org", subject])),
+            ]),
             _ => text_body,
         };
         let mut m = msg(
@@ -4235,11 +6038,24 @@ fn internal() -> Vec<Sample> {
         if reply {
             // The message answered is in this corpus: its Message-ID.
             let j = i % topics.len();
-            let parent_mailer = if j % 4 == 3 { Mailer::Thunderbird } else { Mailer::Outlook };
+            let parent_mailer = if j % 4 == 3 {
+                Mailer::Thunderbird
+            } else {
+                Mailer::Outlook
+            };
             let parent = other_id(&format!("{KIND}-{j:02}"), parent_mailer, "example.org");
-            m = m.header("In-Reply-To", &parent).header("References", &parent);
+            m = m
+                .header("In-Reply-To", &parent)
+                .header("References", &parent);
         }
-        out.push(sample(KIND, i, false, rcpt.1, internal_env(sender.1, i), m.render()));
+        out.push(sample(
+            KIND,
+            i,
+            false,
+            rcpt.1,
+            internal_env(sender.1, i),
+            m.render(),
+        ));
     }
     out
 }
@@ -4248,14 +6064,46 @@ fn internal() -> Vec<Sample> {
 fn billing(p: &Partner) -> (&'static str, &'static str, &'static str) {
     // (invoice prefix, bank line, currency)
     match p.domain {
-        "acme-supplies.example" => ("INV-", "Barclays Bank plc, sort code 20-45-77, account 43917752", "GBP"),
-        "northwind.example" => ("NW-", "Bank of Ireland, IBAN IE29 BOFI 9000 1712 3456 78, BIC BOFIIE2D", "EUR"),
-        "schmidt-buerotechnik.example" => ("2025-", "BW-Bank, IBAN DE89 6005 0101 0002 2815 04, BIC SOLADEST600", "EUR"),
-        "papeterie-dupont.example" => ("FA-2025-", "LCL Lyon Bellecour, IBAN FR14 3000 2005 5000 0015 7845 Z02, BIC CRLYFRPP", "EUR"),
-        "suministros-garcia.example" => ("F-2025/", "Banco Sabadell, IBAN ES80 0081 0216 7300 0123 4567, BIC BSABESBB", "EUR"),
-        "fabrikam.example" => ("FAB-", "Frost Bank, ABA 114000093, account 5021873364", "USD"),
-        "tailspin-logistics.example" => ("TL-", "ABN AMRO, IBAN NL91 ABNA 0417 1643 00, BIC ABNANL2A", "EUR"),
-        _ => ("R-", "Luzerner Kantonalbank, IBAN CH93 0077 8000 0123 4567 8, BIC LUKBCH2260A", "CHF"),
+        "acme-supplies.example" => (
+            "INV-",
+            "Barclays Bank plc, sort code 20-45-77, account 43917752",
+            "GBP",
+        ),
+        "northwind.example" => (
+            "NW-",
+            "Bank of Ireland, IBAN IE29 BOFI 9000 1712 3456 78, BIC BOFIIE2D",
+            "EUR",
+        ),
+        "schmidt-buerotechnik.example" => (
+            "2025-",
+            "BW-Bank, IBAN DE89 6005 0101 0002 2815 04, BIC SOLADEST600",
+            "EUR",
+        ),
+        "papeterie-dupont.example" => (
+            "FA-2025-",
+            "LCL Lyon Bellecour, IBAN FR14 3000 2005 5000 0015 7845 Z02, BIC CRLYFRPP",
+            "EUR",
+        ),
+        "suministros-garcia.example" => (
+            "F-2025/",
+            "Banco Sabadell, IBAN ES80 0081 0216 7300 0123 4567, BIC BSABESBB",
+            "EUR",
+        ),
+        "fabrikam.example" => (
+            "FAB-",
+            "Frost Bank, ABA 114000093, account 5021873364",
+            "USD",
+        ),
+        "tailspin-logistics.example" => (
+            "TL-",
+            "ABN AMRO, IBAN NL91 ABNA 0417 1643 00, BIC ABNANL2A",
+            "EUR",
+        ),
+        _ => (
+            "R-",
+            "Luzerner Kantonalbank, IBAN CH93 0077 8000 0123 4567 8, BIC LUKBCH2260A",
+            "CHF",
+        ),
     }
 }
 
@@ -4296,35 +6144,73 @@ fn supplier_invoice() -> Vec<Sample> {
         let (subject, text) = match (p.lang, reminder) {
             ("de", false) => (
                 format!("Rechnung {number}"),
-                format!("Sehr geehrte Damen und Herren,\n\nanbei erhalten Sie unsere Rechnung {number} vom {} über {amount}.\n\nZahlungsziel: 30 Tage netto (bis {}).\nBankverbindung: {bank}\n\nBei Fragen zur Rechnung erreichen Sie uns unter {}.\n\n{}", dmy(day), dmy(due), p.billing, signature(p)),
+                format!(
+                    "Sehr geehrte Damen und Herren,\n\nanbei erhalten Sie unsere Rechnung {number} vom {} über {amount}.\n\nZahlungsziel: 30 Tage netto (bis {}).\nBankverbindung: {bank}\n\nBei Fragen zur Rechnung erreichen Sie uns unter {}.\n\n{}",
+                    dmy(day),
+                    dmy(due),
+                    p.billing,
+                    signature(p)
+                ),
             ),
             ("de", true) => (
                 format!("Zahlungserinnerung Rechnung {number}"),
-                format!("Sehr geehrte Damen und Herren,\n\nsicher ist es Ihrer Aufmerksamkeit entgangen: Unsere Rechnung {number} über {amount} war am {} fällig. Bitte überweisen Sie den Betrag in den nächsten Tagen auf unser bekanntes Konto ({bank}).\n\nSollten Sie die Zahlung bereits veranlasst haben, betrachten Sie dieses Schreiben bitte als gegenstandslos.\n\n{}", dmy(day), signature(p)),
+                format!(
+                    "Sehr geehrte Damen und Herren,\n\nsicher ist es Ihrer Aufmerksamkeit entgangen: Unsere Rechnung {number} über {amount} war am {} fällig. Bitte überweisen Sie den Betrag in den nächsten Tagen auf unser bekanntes Konto ({bank}).\n\nSollten Sie die Zahlung bereits veranlasst haben, betrachten Sie dieses Schreiben bitte als gegenstandslos.\n\n{}",
+                    dmy(day),
+                    signature(p)
+                ),
             ),
             ("fr", false) => (
                 format!("Facture {number}"),
-                format!("Madame, Monsieur,\n\nVeuillez trouver ci-joint notre facture {number} du {} d'un montant de {amount}.\n\nConditions de paiement : 30 jours net (échéance le {}).\nCoordonnées bancaires : {bank}\n\nNous restons à votre disposition pour toute question.\n\n{}", dmy(day), dmy(due), signature(p)),
+                format!(
+                    "Madame, Monsieur,\n\nVeuillez trouver ci-joint notre facture {number} du {} d'un montant de {amount}.\n\nConditions de paiement : 30 jours net (échéance le {}).\nCoordonnées bancaires : {bank}\n\nNous restons à votre disposition pour toute question.\n\n{}",
+                    dmy(day),
+                    dmy(due),
+                    signature(p)
+                ),
             ),
             ("fr", true) => (
                 format!("Relance : facture {number} échue"),
-                format!("Madame, Monsieur,\n\nSauf erreur de notre part, la facture {number} d'un montant de {amount}, échue le {}, reste impayée à ce jour. Nous vous remercions de bien vouloir procéder à son règlement sur notre compte habituel.\n\nSi le paiement a déjà été effectué, merci de ne pas tenir compte de ce message.\n\n{}", dmy(day), signature(p)),
+                format!(
+                    "Madame, Monsieur,\n\nSauf erreur de notre part, la facture {number} d'un montant de {amount}, échue le {}, reste impayée à ce jour. Nous vous remercions de bien vouloir procéder à son règlement sur notre compte habituel.\n\nSi le paiement a déjà été effectué, merci de ne pas tenir compte de ce message.\n\n{}",
+                    dmy(day),
+                    signature(p)
+                ),
             ),
             ("es", false) => (
                 format!("Factura {number}"),
-                format!("Estimados señores:\n\nAdjuntamos la factura {number} de fecha {} por importe de {amount}.\n\nForma de pago: transferencia a 60 días (vencimiento {}).\nDatos bancarios: {bank}\n\nQuedamos a su disposición para cualquier consulta.\n\n{}", dmy(day), dmy(day + 60), signature(p)),
+                format!(
+                    "Estimados señores:\n\nAdjuntamos la factura {number} de fecha {} por importe de {amount}.\n\nForma de pago: transferencia a 60 días (vencimiento {}).\nDatos bancarios: {bank}\n\nQuedamos a su disposición para cualquier consulta.\n\n{}",
+                    dmy(day),
+                    dmy(day + 60),
+                    signature(p)
+                ),
             ),
             ("es", true) => (
                 format!("Recordatorio de pago - factura {number}"),
-                format!("Estimados señores:\n\nLes recordamos que la factura {number} por importe de {amount} venció el {}. Les rogamos que procedan a su pago en la cuenta habitual.\n\nSi ya han realizado el pago, por favor ignoren este mensaje.\n\n{}", dmy(day), signature(p)),
+                format!(
+                    "Estimados señores:\n\nLes recordamos que la factura {number} por importe de {amount} venció el {}. Les rogamos que procedan a su pago en la cuenta habitual.\n\nSi ya han realizado el pago, por favor ignoren este mensaje.\n\n{}",
+                    dmy(day),
+                    signature(p)
+                ),
             ),
             (_, false) => (
                 format!("Invoice {number} from {}", p.company),
-                format!("Dear Accounts Payable,\n\nPlease find attached invoice {number} dated {} for {amount}.\n\nPayment terms: 30 days net (due {}).\nBank details: {bank}\n\nIf you have any questions about this invoice, please contact us at {}.\n\n{}", long_date(day), long_date(due), p.billing, signature(p)),
+                format!(
+                    "Dear Accounts Payable,\n\nPlease find attached invoice {number} dated {} for {amount}.\n\nPayment terms: 30 days net (due {}).\nBank details: {bank}\n\nIf you have any questions about this invoice, please contact us at {}.\n\n{}",
+                    long_date(day),
+                    long_date(due),
+                    p.billing,
+                    signature(p)
+                ),
             ),
             (_, true) => (
                 format!("Payment reminder: invoice {number} overdue"),
-                format!("Dear Accounts Payable,\n\nOur records show that invoice {number} for {amount}, due on {}, is still outstanding. We'd be grateful if you could arrange payment at your earliest convenience, or let us know if there is any issue with the invoice.\n\nIf you have already paid, please disregard this reminder.\n\n{}", long_date(day), signature(p)),
+                format!(
+                    "Dear Accounts Payable,\n\nOur records show that invoice {number} for {amount}, due on {}, is still outstanding. We'd be grateful if you could arrange payment at your earliest convenience, or let us know if there is any issue with the invoice.\n\nIf you have already paid, please disregard this reminder.\n\n{}",
+                    long_date(day),
+                    signature(p)
+                ),
             ),
         };
         let file = format!("{}.pdf", number.replace('/', "-"));
@@ -4356,20 +6242,40 @@ fn supplier_invoice() -> Vec<Sample> {
                     AP.1.to_string(),
                     &format!("Invoice {number} from {} for Example Org", p.company),
                     date(day, 14 * 60 + i * 11, i, "+0000"),
-                    mixed(vec![alt(&html_to_text(&h), &h), attachment("application/pdf", &file, &invoice_pdf)]),
+                    mixed(vec![
+                        alt(&html_to_text(&h), &h),
+                        attachment("application/pdf", &file, &invoice_pdf),
+                    ]),
                 )
                 .header("Reply-To", &mailbox(p.company, p.billing));
-                (m, service_env("bounces+7721@post.xero.com", "outbound-2.post.xero.com", Auth::Aligned, true))
+                (
+                    m,
+                    service_env(
+                        "bounces+7721@post.xero.com",
+                        "outbound-2.post.xero.com",
+                        Auth::Aligned,
+                        true,
+                    ),
+                )
             }
             "quickbooks" => {
-                let link = format!("https://connect.intuit.com/portal/app/CommerceNetwork/view/scs-v1-{}", Rng::new(&name).hex(64));
+                let link = format!(
+                    "https://connect.intuit.com/portal/app/CommerceNetwork/view/scs-v1-{}",
+                    Rng::new(&name).hex(64)
+                );
                 let h = service_html(
                     p.company,
                     "#2ca01c",
                     &[
-                        format!("<span style=\"font-size:12px;color:#6b6c72\">INVOICE {number} DETAILS</span><br><span style=\"font-size:28px\">{amount}</span><br>Due {}", long_date(due)),
+                        format!(
+                            "<span style=\"font-size:12px;color:#6b6c72\">INVOICE {number} DETAILS</span><br><span style=\"font-size:28px\">{amount}</span><br>Due {}",
+                            long_date(due)
+                        ),
                         "Dear Example Org,".into(),
-                        format!("We appreciate your business. Please find your invoice details here. Feel free to contact us if you have any questions.<br><br>Have a great day!<br>{}", p.company),
+                        format!(
+                            "We appreciate your business. Please find your invoice details here. Feel free to contact us if you have any questions.<br><br>Have a great day!<br>{}",
+                            p.company
+                        ),
                     ],
                     Some(("Review and pay", &link)),
                     "Powered by QuickBooks. Intuit Inc., 2700 Coast Avenue, Mountain View, CA 94043",
@@ -4381,27 +6287,88 @@ fn supplier_invoice() -> Vec<Sample> {
                     AP.1.to_string(),
                     &format!("Invoice {number} from {}", p.company),
                     date(day, 15 * 60 + i * 11, i, "-0500"),
-                    mixed(vec![alt(&html_to_text(&h), &h), attachment("application/pdf", &file, &invoice_pdf)]),
+                    mixed(vec![
+                        alt(&html_to_text(&h), &h),
+                        attachment("application/pdf", &file, &invoice_pdf),
+                    ]),
                 )
                 .header("Reply-To", p.billing);
-                (m, service_env("quickbooks@notification.intuit.com", "mx-out-4.notification.intuit.com", Auth::Aligned, true))
+                (
+                    m,
+                    service_env(
+                        "quickbooks@notification.intuit.com",
+                        "mx-out-4.notification.intuit.com",
+                        Auth::Aligned,
+                        true,
+                    ),
+                )
             }
             _ => {
-                let mailer = if i % 4 == 0 { Mailer::Php } else { partner_mailer(p) };
-                let text_body = if mailer == Mailer::Php { plain(&text) } else { body_for(mailer, &text) };
+                let mailer = if i % 4 == 0 {
+                    Mailer::Php
+                } else {
+                    partner_mailer(p)
+                };
+                let text_body = if mailer == Mailer::Php {
+                    plain(&text)
+                } else {
+                    body_for(mailer, &text)
+                };
                 let m = msg(
                     &name,
                     mailer,
-                    mailbox(&format!("{} - {}", p.company, if p.lang == "de" { "Buchhaltung" } else if p.lang == "fr" { "Comptabilité" } else if p.lang == "es" { "Administración" } else { "Accounts" }), p.billing),
+                    mailbox(
+                        &format!(
+                            "{} - {}",
+                            p.company,
+                            if p.lang == "de" {
+                                "Buchhaltung"
+                            } else if p.lang == "fr" {
+                                "Comptabilité"
+                            } else if p.lang == "es" {
+                                "Administración"
+                            } else {
+                                "Accounts"
+                            }
+                        ),
+                        p.billing,
+                    ),
                     person(rcpt),
                     &subject,
-                    date(day, 10 * 60 + i * 13, i * 3, if p.lang == "en" { "+0000" } else { "+0100" }),
-                    mixed(vec![text_body, attachment("application/pdf", &file, &invoice_pdf)]),
+                    date(
+                        day,
+                        10 * 60 + i * 13,
+                        i * 3,
+                        if p.lang == "en" { "+0000" } else { "+0100" },
+                    ),
+                    mixed(vec![
+                        text_body,
+                        attachment("application/pdf", &file, &invoice_pdf),
+                    ]),
                 );
-                (m, org_env(p.billing, i, if i % 8 == 6 { Auth::SpfOnly } else { Auth::Aligned }, true))
+                (
+                    m,
+                    org_env(
+                        p.billing,
+                        i,
+                        if i % 8 == 6 {
+                            Auth::SpfOnly
+                        } else {
+                            Auth::Aligned
+                        },
+                        true,
+                    ),
+                )
             }
         };
-        out.push(sample(KIND, i, false, if via == "direct" { rcpt.1 } else { AP.1 }, env, m.render()));
+        out.push(sample(
+            KIND,
+            i,
+            false,
+            if via == "direct" { rcpt.1 } else { AP.1 },
+            env,
+            m.render(),
+        ));
     }
 
     // A genuine notice of a bank change from a long-standing supplier, which
@@ -4421,7 +6388,14 @@ fn supplier_invoice() -> Vec<Sample> {
         date(12, 11 * 60 + 4, 19, "+0100"),
         outlook_body(&text),
     );
-    out.push(sample(KIND, i, false, AP.1, org_env(TAILSPIN.billing, i, Auth::Aligned, true), m.render()));
+    out.push(sample(
+        KIND,
+        i,
+        false,
+        AP.1,
+        org_env(TAILSPIN.billing, i, Auth::Aligned, true),
+        m.render(),
+    ));
     out
 }
 
@@ -4443,55 +6417,147 @@ fn order_shipping() -> Vec<Sample> {
         let rcpt = PEOPLE[(i * 3 + 1) % PEOPLE.len()];
         let (item, cents) = items[i % items.len()];
         let day = i + 1;
-        let (svc_from, display, mail_from, helo, subject, body, zone): (String, String, String, String, String, Part, &str) = match i % 7 {
+        let (svc_from, display, mail_from, helo, subject, body, zone): (
+            String,
+            String,
+            String,
+            String,
+            String,
+            Part,
+            &str,
+        ) = match i % 7 {
             0 => {
                 let order = format!("112-{}-{}", rng.digits(7), rng.digits(7));
-                let link = format!("https://www.amazon.com/gp/css/order-details?orderID={order}&amp;ref_=pe_3122081_1004520701_TE_simp_od");
-                let h = service_html("amazon", "#232f3e", &[
-                    format!("Hello {},", rcpt.0),
-                    format!("Thank you for your order. We'll send a confirmation when your item ships. Your estimated delivery date is indicated below.<br><br><b>Order #{order}</b><br>Arriving: {}", long_date(day + 3)),
-                    format!("{item}<br>Quantity: 1<br>{}", money_en("$", cents)),
-                    format!("Order Total: <b>{}</b>", money_en("$", cents + cents / 10)),
-                ], Some(("View or manage order", &link)), "We hope to see you again soon.<br>Amazon.com<br><br>This email was sent from a notification-only address that cannot accept incoming email. Please do not reply to this message.");
-                ("auto-confirm@amazon.com".into(), "Amazon.com".into(), format!("2025{}@bounces.amazon.com", rng.hex(40)), "a9-12.smtp-out.amazonses.com".into(), format!("Your Amazon.com order #{order}"), alt(&html_to_text(&h), &h), "+0000")
+                let link = format!(
+                    "https://www.amazon.com/gp/css/order-details?orderID={order}&amp;ref_=pe_3122081_1004520701_TE_simp_od"
+                );
+                let h = service_html(
+                    "amazon",
+                    "#232f3e",
+                    &[
+                        format!("Hello {},", rcpt.0),
+                        format!(
+                            "Thank you for your order. We'll send a confirmation when your item ships. Your estimated delivery date is indicated below.<br><br><b>Order #{order}</b><br>Arriving: {}",
+                            long_date(day + 3)
+                        ),
+                        format!("{item}<br>Quantity: 1<br>{}", money_en("$", cents)),
+                        format!("Order Total: <b>{}</b>", money_en("$", cents + cents / 10)),
+                    ],
+                    Some(("View or manage order", &link)),
+                    "We hope to see you again soon.<br>Amazon.com<br><br>This email was sent from a notification-only address that cannot accept incoming email. Please do not reply to this message.",
+                );
+                (
+                    "auto-confirm@amazon.com".into(),
+                    "Amazon.com".into(),
+                    format!("2025{}@bounces.amazon.com", rng.hex(40)),
+                    "a9-12.smtp-out.amazonses.com".into(),
+                    format!("Your Amazon.com order #{order}"),
+                    alt(&html_to_text(&h), &h),
+                    "+0000",
+                )
             }
             1 => {
                 let order = format!("302-{}-{}", rng.digits(7), rng.digits(7));
-                let link = format!("https://www.amazon.de/gp/your-account/ship-track?orderId={order}");
-                let h = service_html("amazon.de", "#232f3e", &[
-                    format!("Hallo {},", rcpt.0),
-                    format!("Ihre Sendung ist unterwegs. Voraussichtliche Zustellung: <b>{}</b>", dmy(day + 2)),
-                    format!("Bestellung #{order}<br>{item}"),
-                ], Some(("Sendung verfolgen", &link)), "Wir hoffen, Sie bald wiederzusehen.<br>Amazon.de<br><br>Diese E-Mail wurde von einer Adresse gesendet, die keine eingehenden E-Mails empfangen kann.");
-                ("versandbestaetigung@amazon.de".into(), "Amazon.de".into(), format!("2025{}@bounces.amazon.de", rng.hex(40)), "a4-3.smtp-out.eu-west-1.amazonses.com".into(), format!("Versandbestätigung: Ihr Amazon.de-Paket mit \"{}...\" ist unterwegs", &item[..item.len().min(30)]), alt(&html_to_text(&h), &h), "+0100")
+                let link =
+                    format!("https://www.amazon.de/gp/your-account/ship-track?orderId={order}");
+                let h = service_html(
+                    "amazon.de",
+                    "#232f3e",
+                    &[
+                        format!("Hallo {},", rcpt.0),
+                        format!(
+                            "Ihre Sendung ist unterwegs. Voraussichtliche Zustellung: <b>{}</b>",
+                            dmy(day + 2)
+                        ),
+                        format!("Bestellung #{order}<br>{item}"),
+                    ],
+                    Some(("Sendung verfolgen", &link)),
+                    "Wir hoffen, Sie bald wiederzusehen.<br>Amazon.de<br><br>Diese E-Mail wurde von einer Adresse gesendet, die keine eingehenden E-Mails empfangen kann.",
+                );
+                (
+                    "versandbestaetigung@amazon.de".into(),
+                    "Amazon.de".into(),
+                    format!("2025{}@bounces.amazon.de", rng.hex(40)),
+                    "a4-3.smtp-out.eu-west-1.amazonses.com".into(),
+                    format!(
+                        "Versandbestätigung: Ihr Amazon.de-Paket mit \"{}...\" ist unterwegs",
+                        &item[..item.len().min(30)]
+                    ),
+                    alt(&html_to_text(&h), &h),
+                    "+0100",
+                )
             }
             2 => {
                 let code = format!("00340434{}", rng.digits(12));
-                let link = format!("https://www.dhl.de/de/privatkunden/pakete-empfangen/verfolgen.html?piececode={code}");
+                let link = format!(
+                    "https://www.dhl.de/de/privatkunden/pakete-empfangen/verfolgen.html?piececode={code}"
+                );
                 let h = service_html("DHL", "#d40511", &[
                     "Guten Tag,".into(),
                     format!("Ihr Paket kommt heute zwischen 10:30 und 13:30 Uhr.<br><br>Sendungsnummer: <b>{code}</b><br>Absender: Hartmann Office Supplies GmbH"),
                     "Sie sind nicht zu Hause? Sie können Ihr Paket bis 1 Stunde vor Zustellung an einen Ablageort umleiten.".into(),
                 ], Some(("Sendung verfolgen", &link)), "Deutsche Post AG, Charles-de-Gaulle-Str. 20, 53113 Bonn<br>Diese E-Mail wurde automatisch erstellt. Bitte antworten Sie nicht auf diese E-Mail.");
-                ("noreply@dhl.de".into(), "DHL Paket".into(), "bounce@mailing.dhl.de".into(), "mailout3.dhl.de".into(), "Ihr DHL Paket kommt heute".into(), alt(&html_to_text(&h), &h), "+0100")
+                (
+                    "noreply@dhl.de".into(),
+                    "DHL Paket".into(),
+                    "bounce@mailing.dhl.de".into(),
+                    "mailout3.dhl.de".into(),
+                    "Ihr DHL Paket kommt heute".into(),
+                    alt(&html_to_text(&h), &h),
+                    "+0100",
+                )
             }
             3 => {
-                let track = format!("1Z{}{}", rng.from_alphabet(b"0123456789ABCDEFGHJKLMNPRSTUVWXYZ", 6), rng.digits(10));
-                let link = format!("https://www.ups.com/track?loc=en_US&amp;tracknum={track}&amp;requester=ST/trackdetails");
+                let track = format!(
+                    "1Z{}{}",
+                    rng.chars_from(b"0123456789ABCDEFGHJKLMNPRSTUVWXYZ", 6),
+                    rng.digits(10)
+                );
+                let link = format!(
+                    "https://www.ups.com/track?loc=en_US&amp;tracknum={track}&amp;requester=ST/trackdetails"
+                );
                 let h = service_html("UPS", "#351c15", &[
                     format!("Hello, your package is scheduled for delivery today.<br><br><b>Tracking Number:</b> <a href=\"{link}\">{track}</a><br><b>Ship To:</b> Example Org<br><b>Number of Packages:</b> 1<br><b>Scheduled Delivery:</b> {}, by end of day", long_date(day)),
                     "Want to change your delivery? Get UPS My Choice® to reschedule, redirect, or hold your package.".into(),
                 ], Some(("Track Package", &link)), "© 2025 United Parcel Service of America, Inc. UPS, the UPS brandmark, and the color brown are trademarks of United Parcel Service of America, Inc. All rights reserved.<br>Do not reply directly to this email. UPS will not receive any reply message.");
-                ("mcinfo@ups.com".into(), "UPS".into(), "bounce-mcinfo@ups.com".into(), "out6.ups.com".into(), "UPS Update: Package Scheduled for Delivery Today".into(), alt(&html_to_text(&h), &h), "-0500")
+                (
+                    "mcinfo@ups.com".into(),
+                    "UPS".into(),
+                    "bounce-mcinfo@ups.com".into(),
+                    "out6.ups.com".into(),
+                    "UPS Update: Package Scheduled for Delivery Today".into(),
+                    alt(&html_to_text(&h), &h),
+                    "-0500",
+                )
             }
             4 => {
                 let track = rng.digits(12);
-                let link = format!("https://www.fedex.com/fedextrack/?trknbr={track}&amp;trkqual=12027~{track}~FDEG");
-                let h = service_html("FedEx", "#4d148c", &[
-                    "Hi. Your package is on its way.".into(),
-                    format!("<b>Scheduled delivery:</b> {}<br><b>Tracking ID:</b> {track}<br><b>From:</b> Fabrikam Engineering Inc., Austin, TX<br><b>Ship date:</b> {}", long_date(day + 4), long_date(day)),
-                ], Some(("TRACK YOUR PACKAGE", &link)), "This tracking update has been sent to you by FedEx on behalf of the requestor. FedEx does not validate the authenticity of the requestor and does not validate, guarantee or warrant the authenticity of the request, the requestor's message, or the accuracy of this tracking update.<br>© 2025 Federal Express Corporation.");
-                ("TrackingUpdates@fedex.com".into(), "FedEx".into(), "TrackingUpdates@fedex.com".into(), "mx-out3.fedex.com".into(), format!("Your package is on the way: Tracking ID {track}"), alt(&html_to_text(&h), &h), "-0600")
+                let link = format!(
+                    "https://www.fedex.com/fedextrack/?trknbr={track}&amp;trkqual=12027~{track}~FDEG"
+                );
+                let h = service_html(
+                    "FedEx",
+                    "#4d148c",
+                    &[
+                        "Hi. Your package is on its way.".into(),
+                        format!(
+                            "<b>Scheduled delivery:</b> {}<br><b>Tracking ID:</b> {track}<br><b>From:</b> Fabrikam Engineering Inc., Austin, TX<br><b>Ship date:</b> {}",
+                            long_date(day + 4),
+                            long_date(day)
+                        ),
+                    ],
+                    Some(("TRACK YOUR PACKAGE", &link)),
+                    "This tracking update has been sent to you by FedEx on behalf of the requestor. FedEx does not validate the authenticity of the requestor and does not validate, guarantee or warrant the authenticity of the request, the requestor's message, or the accuracy of this tracking update.<br>© 2025 Federal Express Corporation.",
+                );
+                (
+                    "TrackingUpdates@fedex.com".into(),
+                    "FedEx".into(),
+                    "TrackingUpdates@fedex.com".into(),
+                    "mx-out3.fedex.com".into(),
+                    format!("Your package is on the way: Tracking ID {track}"),
+                    alt(&html_to_text(&h), &h),
+                    "-0600",
+                )
             }
             5 => {
                 let order = format!("HO-{}", 250_300 + i * 11);
@@ -4503,7 +6569,15 @@ fn order_shipping() -> Vec<Sample> {
                     eur_de(cents),
                     eur_de(cents)
                 );
-                ("bestellung@hartmann-office.example".into(), "Hartmann Office Supplies".into(), "shop-bounce@hartmann-office.example".into(), "mailout2.hartmann-office.example".into(), format!("Ihre Bestellung {order}"), plain(&text), "+0100")
+                (
+                    "bestellung@hartmann-office.example".into(),
+                    "Hartmann Office Supplies".into(),
+                    "shop-bounce@hartmann-office.example".into(),
+                    "mailout2.hartmann-office.example".into(),
+                    format!("Ihre Bestellung {order}"),
+                    plain(&text),
+                    "+0100",
+                )
             }
             _ => {
                 let order = format!("NW-SO-{}", 77_100 + i);
@@ -4512,10 +6586,26 @@ fn order_shipping() -> Vec<Sample> {
                     format!("Your order <b>{order}</b> has been dispatched from our Dublin warehouse.<br>Carrier: DHL Express<br>Tracking: <a href=\"https://www.dhl.com/ie-en/home/tracking.html?tracking-id={0}\">{0}</a>", rng.digits(10)),
                     "The invoice will follow separately by email from billing@northwind.example.".into(),
                 ], Some(("View order", &format!("https://portal.northwind.example/orders/{order}"))), "Northwind Traders Ltd, 14 Docklands Quay, Dublin 1, Ireland");
-                ("orders@northwind.example".into(), "Northwind Traders".into(), "orders@northwind.example".into(), "mail.northwind.example".into(), format!("Dispatched: order {order}"), alt(&html_to_text(&h), &h), "+0000")
+                (
+                    "orders@northwind.example".into(),
+                    "Northwind Traders".into(),
+                    "orders@northwind.example".into(),
+                    "mail.northwind.example".into(),
+                    format!("Dispatched: order {order}"),
+                    alt(&html_to_text(&h), &h),
+                    "+0000",
+                )
             }
         };
-        let m = msg(&name, Mailer::Esp, mailbox(&display, &svc_from), rcpt.1.to_string(), &subject, date(day, 7 * 60 + i * 31, i * 2, zone), body);
+        let m = msg(
+            &name,
+            Mailer::Esp,
+            mailbox(&display, &svc_from),
+            rcpt.1.to_string(),
+            &subject,
+            date(day, 7 * 60 + i * 31, i * 2, zone),
+            body,
+        );
         let env = service_env(&mail_from, &helo, Auth::Aligned, i % 3 == 0);
         out.push(sample(KIND, i, false, rcpt.1, env, m.render()));
     }
@@ -4599,7 +6689,15 @@ fn bank_notice() -> Vec<Sample> {
                 "+0100",
             ),
         };
-        let m = msg(&name, Mailer::Esp, mailbox(display, from), rcpt.1.to_string(), &subject, date(day, 5 * 60 + i * 43, i, zone), alt(&html_to_text(&h), &h));
+        let m = msg(
+            &name,
+            Mailer::Esp,
+            mailbox(display, from),
+            rcpt.1.to_string(),
+            &subject,
+            date(day, 5 * 60 + i * 43, i, zone),
+            alt(&html_to_text(&h), &h),
+        );
         let env = service_env(mail_from, helo, Auth::Aligned, true);
         out.push(sample(KIND, i, false, rcpt.1, env, m.render()));
     }
@@ -4621,30 +6719,246 @@ fn non_english() -> Vec<Sample> {
         zone: &'static str,
     }
     let vs = [
-        V { lang: "de", display: "Petra Schmidt", addr: "p.schmidt@schmidt-buerotechnik.example", to: DIETER, subject: "Neue Preisliste ab 1. April", text: "Hallo Herr Müller,\n\nanbei wie angekündigt unsere neue Preisliste, gültig ab dem 1. April. Die meisten Preise bleiben stabil; bei Toner und Papier gibt es leichte Anpassungen.\n\nFür Ihre laufenden Rahmenverträge ändert sich nichts.\n\nMit freundlichen Grüßen\nPetra Schmidt\nSchmidt Bürotechnik GmbH", mailer: Mailer::Thunderbird, zone: "+0100" },
-        V { lang: "de", display: "Annika Frei", addr: "annika.frei@lucerne-publishing.example", to: DIETER, subject: "Korrekturfahnen Katalog 2025", text: "Grüezi Herr Müller\n\nDie Korrekturfahnen für Ihren Katalog 2025 sind bereit. Sie finden sie unter folgendem Link:\nhttps://dateien.lucerne-publishing.example/s/katalog-2025-korrektur\n\nWir bitten um Freigabe bis Ende nächster Woche.\n\nFreundliche Grüsse\nAnnika Frei", mailer: Mailer::AppleMail, zone: "+0100" },
-        V { lang: "de", display: "IHK Stuttgart", addr: "newsletter@ihk-stuttgart.example", to: DIETER, subject: "Einladung: Informationsabend E-Rechnung", text: "Sehr geehrte Damen und Herren,\n\nseit dem 1. Januar 2025 müssen Unternehmen E-Rechnungen empfangen können. Wir laden Sie herzlich zu unserem Informationsabend am 2. April um 18 Uhr ein.\n\nAnmeldung unter https://www.ihk-stuttgart.example/e-rechnung\n\nMit freundlichen Grüßen\nIhre IHK", mailer: Mailer::Esp, zone: "+0100" },
-        V { lang: "de", display: "Markus Lehmann", addr: "m.lehmann@lehmann-spedition.example", to: DIETER, subject: "Abholung Palettenware Donnerstag", text: "Hallo Dieter,\n\nwir holen die 6 Paletten am Donnerstag gegen 14 Uhr ab. Bitte die Lieferpapiere bereitlegen. Falls sich etwas ändert, ruf mich einfach auf dem Handy an.\n\nGruß\nMarkus", mailer: Mailer::Outlook, zone: "+0100" },
-        V { lang: "fr", display: "Sophie Laurent", addr: "s.laurent@papeterie-dupont.example", to: ALICE, subject: "Catalogue printemps et nouveautés", text: "Bonjour Madame Martin,\n\nJ'ai le plaisir de vous adresser notre catalogue de printemps. Vous y trouverez notamment notre nouvelle gamme de papier recyclé.\n\nN'hésitez pas à me contacter pour toute commande ou demande d'échantillons.\n\nBien cordialement,\nSophie Laurent\nPapeterie Dupont SARL", mailer: Mailer::AppleMail, zone: "+0100" },
-        V { lang: "fr", display: "Julien Moreau", addr: "julien.moreau@cabinet-moreau-avocats.example", to: CEO, subject: "Projet de contrat de distribution", text: "Madame,\n\nComme convenu lors de notre entretien, je vous prie de trouver ci-dessous le lien vers le projet de contrat de distribution révisé :\nhttps://partage.cabinet-moreau-avocats.example/d/contrat-distribution-v4\n\nJe reste à votre disposition pour en discuter jeudi.\n\nJe vous prie d'agréer, Madame, l'expression de mes salutations distinguées.\n\nJulien Moreau\nAvocat associé", mailer: Mailer::Outlook, zone: "+0100" },
-        V { lang: "fr", display: "Camille Bernard", addr: "camille.bernard@gmail.com", to: ALICE, subject: "Photos de la soirée", text: "Coucou Alice !\n\nVoici le lien vers les photos de samedi, il y en a quelques-unes très réussies :)\nhttps://photos.app.goo.gl/Yx7kP2sQm9WcR4hT8\n\nÀ bientôt,\nCamille", mailer: Mailer::Gmail, zone: "+0100" },
-        V { lang: "fr", display: "Service Formation", addr: "formation@cci-lyon.example", to: ALICE, subject: "Confirmation d'inscription - Formation paie", text: "Madame Martin,\n\nNous vous confirmons votre inscription à la formation « Actualité de la paie 2025 » qui se tiendra le 10 avril de 9h00 à 17h00 dans nos locaux.\n\nLa convocation et le programme détaillé vous seront envoyés une semaine avant la session.\n\nCordialement,\nLe service formation", mailer: Mailer::Esp, zone: "+0100" },
-        V { lang: "es", display: "Javier García", addr: "javier.garcia@suministros-garcia.example", to: CARLA, subject: "Visita del martes", text: "Hola Carla:\n\nTe confirmo la visita del martes a las 10:00. Te esperamos en la nave de Paterna; pregunta por mí en recepción.\n\nAprovecharemos para revisar las entregas de febrero y la previsión para el segundo trimestre.\n\nUn abrazo,\nJavier", mailer: Mailer::Gmail, zone: "+0100" },
-        V { lang: "es", display: "Lucía Romero", addr: "lucia.romero@eventos-valencia.example", to: CARLA, subject: "Presupuesto para la convención de mayo", text: "Estimada Carla:\n\nGracias por su interés. Le adjunto el enlace al presupuesto para la convención de mayo (sala para 80 personas, café y almuerzo):\nhttps://eventos-valencia.example/presupuestos/P-0519\n\nLa reserva se mantiene hasta el 31 de marzo. Quedo a su disposición.\n\nSaludos cordiales,\nLucía Romero", mailer: Mailer::Outlook, zone: "+0100" },
-        V { lang: "es", display: "Mamá", addr: "rosa.nunez.lopez@hotmail.es", to: CARLA, subject: "Domingo", text: "Hola hija,\n\n¿Venís el domingo a comer? Haré paella. Dile a tu hermano que traiga el postre.\n\nBesos,\nMamá", mailer: Mailer::IPhone, zone: "+0100" },
-        V { lang: "es", display: "Colegio de Economistas", addr: "comunicacion@economistas-valencia.example", to: CARLA, subject: "Jornada sobre facturación electrónica", text: "Estimada colegiada:\n\nLe invitamos a la jornada sobre la nueva obligación de facturación electrónica, que tendrá lugar el 3 de abril en la sede del Colegio.\n\nInscripción gratuita: https://economistas-valencia.example/jornadas/facturae\n\nAtentamente,\nDepartamento de Comunicación", mailer: Mailer::Esp, zone: "+0100" },
-        V { lang: "ja", display: "田中 健一", addr: "k.tanaka@sakura-seiki.example", to: BOB, subject: "お見積りの件（サクラ精機）", text: "Example Org\nBob Keller 様\n\nいつも大変お世話になっております。\nサクラ精機の田中でございます。\n\n先日ご依頼いただきました精密部品のお見積りにつきまして、\n下記のとおりご案内申し上げます。\n\n・品番：SK-2040（200個）\n・単価：1,850円\n・納期：ご発注後約4週間\n\nご不明な点がございましたら、お気軽にお問い合わせください。\n何卒よろしくお願い申し上げます。\n\n――――――――――――――\n株式会社サクラ精機 営業部\n田中 健一\nTEL: 052-123-4567\n――――――――――――――", mailer: Mailer::Outlook, zone: "+0900" },
-        V { lang: "ja", display: "鈴木 美咲", addr: "m.suzuki@sakura-seiki.example", to: BOB, subject: "Re: 来週のオンライン会議について", text: "Bob Keller 様\n\nお世話になっております。サクラ精機の鈴木です。\n\n来週のオンライン会議ですが、3月20日（木）17時（日本時間）でいかがでしょうか。\n会議のリンクは別途お送りいたします。\n\n引き続きよろしくお願いいたします。\n\n鈴木 美咲", mailer: Mailer::Outlook, zone: "+0900" },
-        V { lang: "ja", display: "東京国際展示会 事務局", addr: "info@tokyo-expo-office.example", to: BOB, subject: "【ご案内】出展者説明会の開催について", text: "出展者各位\n\n平素より格別のご高配を賜り、厚く御礼申し上げます。\n\n出展者説明会を下記の日程で開催いたします。\n\n日時：2025年4月8日（火）14:00〜16:00\n会場：東京国際展示場 会議棟 101会議室\n\n詳細は出展者専用ページをご確認ください。\nhttps://www.tokyo-expo-office.example/exhibitors/briefing\n\n事務局", mailer: Mailer::Esp, zone: "+0900" },
-        V { lang: "ja", display: "山本 翔太", addr: "shota.yamamoto@gmail.com", to: BOB, subject: "久しぶり！", text: "ボブさん\n\nお久しぶりです！山本です。\n来月ドイツに出張で行くことになりました。\nもし時間があれば、一緒に食事でもどうですか？\n\n山本", mailer: Mailer::Gmail, zone: "+0900" },
-        V { lang: "ar", display: "خالد المنصوري", addr: "khalid@gulf-trading.example", to: CFO, subject: "بخصوص عرض السعر", text: "السيد جون سميث المحترم،\n\nتحية طيبة وبعد،\n\nنشكركم على اهتمامكم بمنتجاتنا. نرفق لكم عرض السعر المحدث للطلبية رقم 2025/044، ويشمل الأسعار وشروط التسليم.\n\nيسعدنا الرد على أي استفسار.\n\nمع خالص التحية،\nخالد المنصوري\nمدير المبيعات\nشركة الخليج للتجارة - دبي", mailer: Mailer::Outlook, zone: "+0400" },
-        V { lang: "ar", display: "فاطمة الزهراء", addr: "fatima.z@gulf-trading.example", to: CFO, subject: "موعد الاجتماع القادم", text: "السيد جون،\n\nنود تأكيد موعد الاجتماع يوم الأربعاء القادم الساعة الحادية عشرة صباحاً بتوقيت دبي عبر الإنترنت.\n\nسنرسل رابط الاجتماع قبل الموعد بيوم.\n\nمع التحية،\nفاطمة الزهراء\nقسم المشتريات", mailer: Mailer::Gmail, zone: "+0400" },
-        V { lang: "ar", display: "غرفة التجارة العربية الألمانية", addr: "info@ghorfa-events.example", to: DIETER, subject: "دعوة: منتدى الأعمال العربي الألماني", text: "السادة الكرام،\n\nيسرنا دعوتكم لحضور منتدى الأعمال العربي الألماني في برلين يومي 12 و13 مايو 2025.\n\nللتسجيل: https://www.ghorfa-events.example/forum2025\n\nمع أطيب التحيات،\nفريق المنتدى", mailer: Mailer::Esp, zone: "+0100" },
-        V { lang: "ar", display: "يوسف حداد", addr: "youssef.haddad@gmail.com", to: CARLA, subject: "شكراً على الزيارة", text: "مرحباً كارلا،\n\nشكراً جزيلاً على زيارتكم الأسبوع الماضي. كان لقاءً مثمراً جداً، ونتطلع إلى التعاون معكم.\n\nتحياتي،\nيوسف", mailer: Mailer::Gmail, zone: "+0200" },
-        V { lang: "he", display: "נועה לוי", addr: "noa.levi@negev-tech.example", to: BOB, subject: "סיכום הפגישה", text: "שלום בוב,\n\nתודה על הפגישה היום. מצרפת סיכום קצר:\n\n1. נשלח את המפרט המעודכן עד יום חמישי.\n2. אתם תאשרו את לוח הזמנים לפיילוט.\n3. פגישת המשך בעוד שבועיים.\n\nבברכה,\nנועה לוי\nנגב טק בע\"מ", mailer: Mailer::Outlook, zone: "+0200" },
-        V { lang: "he", display: "אבי כהן", addr: "avi.cohen@negev-tech.example", to: BOB, subject: "הצעת מחיר לרישוי", text: "היי בוב,\n\nבהמשך לשיחתנו, הצעת המחיר לרישוי השנתי זמינה בקישור הבא:\nhttps://negev-tech.example/quotes/EO-2025-07\n\nאשמח לענות על כל שאלה.\n\nאבי", mailer: Mailer::Gmail, zone: "+0200" },
-        V { lang: "he", display: "כנס טכנולוגיה תל אביב", addr: "info@tlv-tech-conf.example", to: BOB, subject: "הזמנה להרצות בכנס", text: "שלום רב,\n\nנשמח להזמין אותך להרצות בכנס הטכנולוגיה השנתי שיתקיים בתל אביב ביוני.\n\nפרטים נוספים והגשת תקציר: https://tlv-tech-conf.example/cfp\n\nבברכה,\nצוות הכנס", mailer: Mailer::Esp, zone: "+0200" },
-        V { lang: "he", display: "דנה אברהם", addr: "dana.avraham@walla.co.il", to: BOB, subject: "ארוחת ערב בשבוע הבא", text: "היי בוב!\n\nאנחנו מגיעים לברלין בשבוע הבא. בא לך לאכול איתנו ארוחת ערב ביום שלישי?\n\nדנה", mailer: Mailer::Gmail, zone: "+0200" },
+        V {
+            lang: "de",
+            display: "Petra Schmidt",
+            addr: "p.schmidt@schmidt-buerotechnik.example",
+            to: DIETER,
+            subject: "Neue Preisliste ab 1. April",
+            text: "Hallo Herr Müller,\n\nanbei wie angekündigt unsere neue Preisliste, gültig ab dem 1. April. Die meisten Preise bleiben stabil; bei Toner und Papier gibt es leichte Anpassungen.\n\nFür Ihre laufenden Rahmenverträge ändert sich nichts.\n\nMit freundlichen Grüßen\nPetra Schmidt\nSchmidt Bürotechnik GmbH",
+            mailer: Mailer::Thunderbird,
+            zone: "+0100",
+        },
+        V {
+            lang: "de",
+            display: "Annika Frei",
+            addr: "annika.frei@lucerne-publishing.example",
+            to: DIETER,
+            subject: "Korrekturfahnen Katalog 2025",
+            text: "Grüezi Herr Müller\n\nDie Korrekturfahnen für Ihren Katalog 2025 sind bereit. Sie finden sie unter folgendem Link:\nhttps://dateien.lucerne-publishing.example/s/katalog-2025-korrektur\n\nWir bitten um Freigabe bis Ende nächster Woche.\n\nFreundliche Grüsse\nAnnika Frei",
+            mailer: Mailer::AppleMail,
+            zone: "+0100",
+        },
+        V {
+            lang: "de",
+            display: "IHK Stuttgart",
+            addr: "newsletter@ihk-stuttgart.example",
+            to: DIETER,
+            subject: "Einladung: Informationsabend E-Rechnung",
+            text: "Sehr geehrte Damen und Herren,\n\nseit dem 1. Januar 2025 müssen Unternehmen E-Rechnungen empfangen können. Wir laden Sie herzlich zu unserem Informationsabend am 2. April um 18 Uhr ein.\n\nAnmeldung unter https://www.ihk-stuttgart.example/e-rechnung\n\nMit freundlichen Grüßen\nIhre IHK",
+            mailer: Mailer::Esp,
+            zone: "+0100",
+        },
+        V {
+            lang: "de",
+            display: "Markus Lehmann",
+            addr: "m.lehmann@lehmann-spedition.example",
+            to: DIETER,
+            subject: "Abholung Palettenware Donnerstag",
+            text: "Hallo Dieter,\n\nwir holen die 6 Paletten am Donnerstag gegen 14 Uhr ab. Bitte die Lieferpapiere bereitlegen. Falls sich etwas ändert, ruf mich einfach auf dem Handy an.\n\nGruß\nMarkus",
+            mailer: Mailer::Outlook,
+            zone: "+0100",
+        },
+        V {
+            lang: "fr",
+            display: "Sophie Laurent",
+            addr: "s.laurent@papeterie-dupont.example",
+            to: ALICE,
+            subject: "Catalogue printemps et nouveautés",
+            text: "Bonjour Madame Martin,\n\nJ'ai le plaisir de vous adresser notre catalogue de printemps. Vous y trouverez notamment notre nouvelle gamme de papier recyclé.\n\nN'hésitez pas à me contacter pour toute commande ou demande d'échantillons.\n\nBien cordialement,\nSophie Laurent\nPapeterie Dupont SARL",
+            mailer: Mailer::AppleMail,
+            zone: "+0100",
+        },
+        V {
+            lang: "fr",
+            display: "Julien Moreau",
+            addr: "julien.moreau@cabinet-moreau-avocats.example",
+            to: CEO,
+            subject: "Projet de contrat de distribution",
+            text: "Madame,\n\nComme convenu lors de notre entretien, je vous prie de trouver ci-dessous le lien vers le projet de contrat de distribution révisé :\nhttps://partage.cabinet-moreau-avocats.example/d/contrat-distribution-v4\n\nJe reste à votre disposition pour en discuter jeudi.\n\nJe vous prie d'agréer, Madame, l'expression de mes salutations distinguées.\n\nJulien Moreau\nAvocat associé",
+            mailer: Mailer::Outlook,
+            zone: "+0100",
+        },
+        V {
+            lang: "fr",
+            display: "Camille Bernard",
+            addr: "camille.bernard@gmail.com",
+            to: ALICE,
+            subject: "Photos de la soirée",
+            text: "Coucou Alice !\n\nVoici le lien vers les photos de samedi, il y en a quelques-unes très réussies :)\nhttps://photos.app.goo.gl/Yx7kP2sQm9WcR4hT8\n\nÀ bientôt,\nCamille",
+            mailer: Mailer::Gmail,
+            zone: "+0100",
+        },
+        V {
+            lang: "fr",
+            display: "Service Formation",
+            addr: "formation@cci-lyon.example",
+            to: ALICE,
+            subject: "Confirmation d'inscription - Formation paie",
+            text: "Madame Martin,\n\nNous vous confirmons votre inscription à la formation « Actualité de la paie 2025 » qui se tiendra le 10 avril de 9h00 à 17h00 dans nos locaux.\n\nLa convocation et le programme détaillé vous seront envoyés une semaine avant la session.\n\nCordialement,\nLe service formation",
+            mailer: Mailer::Esp,
+            zone: "+0100",
+        },
+        V {
+            lang: "es",
+            display: "Javier García",
+            addr: "javier.garcia@suministros-garcia.example",
+            to: CARLA,
+            subject: "Visita del martes",
+            text: "Hola Carla:\n\nTe confirmo la visita del martes a las 10:00. Te esperamos en la nave de Paterna; pregunta por mí en recepción.\n\nAprovecharemos para revisar las entregas de febrero y la previsión para el segundo trimestre.\n\nUn abrazo,\nJavier",
+            mailer: Mailer::Gmail,
+            zone: "+0100",
+        },
+        V {
+            lang: "es",
+            display: "Lucía Romero",
+            addr: "lucia.romero@eventos-valencia.example",
+            to: CARLA,
+            subject: "Presupuesto para la convención de mayo",
+            text: "Estimada Carla:\n\nGracias por su interés. Le adjunto el enlace al presupuesto para la convención de mayo (sala para 80 personas, café y almuerzo):\nhttps://eventos-valencia.example/presupuestos/P-0519\n\nLa reserva se mantiene hasta el 31 de marzo. Quedo a su disposición.\n\nSaludos cordiales,\nLucía Romero",
+            mailer: Mailer::Outlook,
+            zone: "+0100",
+        },
+        V {
+            lang: "es",
+            display: "Mamá",
+            addr: "rosa.nunez.lopez@hotmail.es",
+            to: CARLA,
+            subject: "Domingo",
+            text: "Hola hija,\n\n¿Venís el domingo a comer? Haré paella. Dile a tu hermano que traiga el postre.\n\nBesos,\nMamá",
+            mailer: Mailer::IPhone,
+            zone: "+0100",
+        },
+        V {
+            lang: "es",
+            display: "Colegio de Economistas",
+            addr: "comunicacion@economistas-valencia.example",
+            to: CARLA,
+            subject: "Jornada sobre facturación electrónica",
+            text: "Estimada colegiada:\n\nLe invitamos a la jornada sobre la nueva obligación de facturación electrónica, que tendrá lugar el 3 de abril en la sede del Colegio.\n\nInscripción gratuita: https://economistas-valencia.example/jornadas/facturae\n\nAtentamente,\nDepartamento de Comunicación",
+            mailer: Mailer::Esp,
+            zone: "+0100",
+        },
+        V {
+            lang: "ja",
+            display: "田中 健一",
+            addr: "k.tanaka@sakura-seiki.example",
+            to: BOB,
+            subject: "お見積りの件（サクラ精機）",
+            text: "Example Org\nBob Keller 様\n\nいつも大変お世話になっております。\nサクラ精機の田中でございます。\n\n先日ご依頼いただきました精密部品のお見積りにつきまして、\n下記のとおりご案内申し上げます。\n\n・品番：SK-2040（200個）\n・単価：1,850円\n・納期：ご発注後約4週間\n\nご不明な点がございましたら、お気軽にお問い合わせください。\n何卒よろしくお願い申し上げます。\n\n――――――――――――――\n株式会社サクラ精機 営業部\n田中 健一\nTEL: 052-123-4567\n――――――――――――――",
+            mailer: Mailer::Outlook,
+            zone: "+0900",
+        },
+        V {
+            lang: "ja",
+            display: "鈴木 美咲",
+            addr: "m.suzuki@sakura-seiki.example",
+            to: BOB,
+            subject: "Re: 来週のオンライン会議について",
+            text: "Bob Keller 様\n\nお世話になっております。サクラ精機の鈴木です。\n\n来週のオンライン会議ですが、3月20日（木）17時（日本時間）でいかがでしょうか。\n会議のリンクは別途お送りいたします。\n\n引き続きよろしくお願いいたします。\n\n鈴木 美咲",
+            mailer: Mailer::Outlook,
+            zone: "+0900",
+        },
+        V {
+            lang: "ja",
+            display: "東京国際展示会 事務局",
+            addr: "info@tokyo-expo-office.example",
+            to: BOB,
+            subject: "【ご案内】出展者説明会の開催について",
+            text: "出展者各位\n\n平素より格別のご高配を賜り、厚く御礼申し上げます。\n\n出展者説明会を下記の日程で開催いたします。\n\n日時：2025年4月8日（火）14:00〜16:00\n会場：東京国際展示場 会議棟 101会議室\n\n詳細は出展者専用ページをご確認ください。\nhttps://www.tokyo-expo-office.example/exhibitors/briefing\n\n事務局",
+            mailer: Mailer::Esp,
+            zone: "+0900",
+        },
+        V {
+            lang: "ja",
+            display: "山本 翔太",
+            addr: "shota.yamamoto@gmail.com",
+            to: BOB,
+            subject: "久しぶり！",
+            text: "ボブさん\n\nお久しぶりです！山本です。\n来月ドイツに出張で行くことになりました。\nもし時間があれば、一緒に食事でもどうですか？\n\n山本",
+            mailer: Mailer::Gmail,
+            zone: "+0900",
+        },
+        V {
+            lang: "ar",
+            display: "خالد المنصوري",
+            addr: "khalid@gulf-trading.example",
+            to: CFO,
+            subject: "بخصوص عرض السعر",
+            text: "السيد جون سميث المحترم،\n\nتحية طيبة وبعد،\n\nنشكركم على اهتمامكم بمنتجاتنا. نرفق لكم عرض السعر المحدث للطلبية رقم 2025/044، ويشمل الأسعار وشروط التسليم.\n\nيسعدنا الرد على أي استفسار.\n\nمع خالص التحية،\nخالد المنصوري\nمدير المبيعات\nشركة الخليج للتجارة - دبي",
+            mailer: Mailer::Outlook,
+            zone: "+0400",
+        },
+        V {
+            lang: "ar",
+            display: "فاطمة الزهراء",
+            addr: "fatima.z@gulf-trading.example",
+            to: CFO,
+            subject: "موعد الاجتماع القادم",
+            text: "السيد جون،\n\nنود تأكيد موعد الاجتماع يوم الأربعاء القادم الساعة الحادية عشرة صباحاً بتوقيت دبي عبر الإنترنت.\n\nسنرسل رابط الاجتماع قبل الموعد بيوم.\n\nمع التحية،\nفاطمة الزهراء\nقسم المشتريات",
+            mailer: Mailer::Gmail,
+            zone: "+0400",
+        },
+        V {
+            lang: "ar",
+            display: "غرفة التجارة العربية الألمانية",
+            addr: "info@ghorfa-events.example",
+            to: DIETER,
+            subject: "دعوة: منتدى الأعمال العربي الألماني",
+            text: "السادة الكرام،\n\nيسرنا دعوتكم لحضور منتدى الأعمال العربي الألماني في برلين يومي 12 و13 مايو 2025.\n\nللتسجيل: https://www.ghorfa-events.example/forum2025\n\nمع أطيب التحيات،\nفريق المنتدى",
+            mailer: Mailer::Esp,
+            zone: "+0100",
+        },
+        V {
+            lang: "ar",
+            display: "يوسف حداد",
+            addr: "youssef.haddad@gmail.com",
+            to: CARLA,
+            subject: "شكراً على الزيارة",
+            text: "مرحباً كارلا،\n\nشكراً جزيلاً على زيارتكم الأسبوع الماضي. كان لقاءً مثمراً جداً، ونتطلع إلى التعاون معكم.\n\nتحياتي،\nيوسف",
+            mailer: Mailer::Gmail,
+            zone: "+0200",
+        },
+        V {
+            lang: "he",
+            display: "נועה לוי",
+            addr: "noa.levi@negev-tech.example",
+            to: BOB,
+            subject: "סיכום הפגישה",
+            text: "שלום בוב,\n\nתודה על הפגישה היום. מצרפת סיכום קצר:\n\n1. נשלח את המפרט המעודכן עד יום חמישי.\n2. אתם תאשרו את לוח הזמנים לפיילוט.\n3. פגישת המשך בעוד שבועיים.\n\nבברכה,\nנועה לוי\nנגב טק בע\"מ",
+            mailer: Mailer::Outlook,
+            zone: "+0200",
+        },
+        V {
+            lang: "he",
+            display: "אבי כהן",
+            addr: "avi.cohen@negev-tech.example",
+            to: BOB,
+            subject: "הצעת מחיר לרישוי",
+            text: "היי בוב,\n\nבהמשך לשיחתנו, הצעת המחיר לרישוי השנתי זמינה בקישור הבא:\nhttps://negev-tech.example/quotes/EO-2025-07\n\nאשמח לענות על כל שאלה.\n\nאבי",
+            mailer: Mailer::Gmail,
+            zone: "+0200",
+        },
+        V {
+            lang: "he",
+            display: "כנס טכנולוגיה תל אביב",
+            addr: "info@tlv-tech-conf.example",
+            to: BOB,
+            subject: "הזמנה להרצות בכנס",
+            text: "שלום רב,\n\nנשמח להזמין אותך להרצות בכנס הטכנולוגיה השנתי שיתקיים בתל אביב ביוני.\n\nפרטים נוספים והגשת תקציר: https://tlv-tech-conf.example/cfp\n\nבברכה,\nצוות הכנס",
+            mailer: Mailer::Esp,
+            zone: "+0200",
+        },
+        V {
+            lang: "he",
+            display: "דנה אברהם",
+            addr: "dana.avraham@walla.co.il",
+            to: BOB,
+            subject: "ארוחת ערב בשבוע הבא",
+            text: "היי בוב!\n\nאנחנו מגיעים לברלין בשבוע הבא. בא לך לאכול איתנו ארוחת ערב ביום שלישי?\n\nדנה",
+            mailer: Mailer::Gmail,
+            zone: "+0200",
+        },
     ];
     let mut out = Vec::new();
     for (i, v) in vs.into_iter().enumerate() {
@@ -4667,7 +6981,10 @@ fn non_english() -> Vec<Sample> {
             }
         } else if v.lang == "ja" {
             if i % 2 == 0 {
-                alternative(vec![text_b64("plain", v.text), text_b64("html", &outlook_html(v.text))])
+                alternative(vec![
+                    text_b64("plain", v.text),
+                    text_b64("html", &outlook_html(v.text)),
+                ])
             } else {
                 body_for(v.mailer, v.text)
             }
@@ -4681,8 +6998,14 @@ fn non_english() -> Vec<Sample> {
                         let p = esc(p).replace('\n', "<br>");
                         match p.find("https://") {
                             Some(at) => {
-                                let url: String = p[at..].chars().take_while(|c| !c.is_whitespace() && *c != '<').collect();
-                                format!("<p>{}</p>", p.replacen(&url, &format!("<a href=\"{url}\">{url}</a>"), 1))
+                                let url: String = p[at..]
+                                    .chars()
+                                    .take_while(|c| !c.is_whitespace() && *c != '<')
+                                    .collect();
+                                format!(
+                                    "<p>{}</p>",
+                                    p.replacen(&url, &format!("<a href=\"{url}\">{url}</a>"), 1)
+                                )
                             }
                             None => format!("<p>{p}</p>"),
                         }
@@ -4705,27 +7028,46 @@ fn non_english() -> Vec<Sample> {
             body,
         );
         if v.mailer == Mailer::Outlook {
-            m = m.header("Content-Language", match v.lang {
-                "ja" => "ja-JP",
-                "ar" => "ar-AE",
-                "he" => "he-IL",
-                "fr" => "fr-FR",
-                "es" => "es-ES",
-                _ => "de-DE",
-            });
+            m = m.header(
+                "Content-Language",
+                match v.lang {
+                    "ja" => "ja-JP",
+                    "ar" => "ar-AE",
+                    "he" => "he-IL",
+                    "fr" => "fr-FR",
+                    "es" => "es-ES",
+                    _ => "de-DE",
+                },
+            );
         }
         if v.subject.starts_with("Re:") {
             let parent = other_id(&format!("{name}-p"), Mailer::Outlook, "example.org");
-            m = m.header("In-Reply-To", &parent).header("References", &parent);
+            m = m
+                .header("In-Reply-To", &parent)
+                .header("References", &parent);
         }
         let free = ["gmail.com", "hotmail.es", "walla.co.il"].contains(&domain_of(v.addr));
         let known = !v.mailer.eq(&Mailer::Esp) && i % 4 != 3;
         let env = if free {
             freemail_env(v.addr, i, known)
         } else if v.mailer == Mailer::Esp {
-            service_env(&format!("bounce@{}", domain_of(v.addr)), &format!("mail.{}", domain_of(v.addr)), Auth::Aligned, false)
+            service_env(
+                &format!("bounce@{}", domain_of(v.addr)),
+                &format!("mail.{}", domain_of(v.addr)),
+                Auth::Aligned,
+                false,
+            )
         } else {
-            org_env(v.addr, i, if i % 5 == 2 { Auth::SpfOnly } else { Auth::Aligned }, known)
+            org_env(
+                v.addr,
+                i,
+                if i % 5 == 2 {
+                    Auth::SpfOnly
+                } else {
+                    Auth::Aligned
+                },
+                known,
+            )
         };
         out.push(sample(KIND, i, false, v.to.1, env, m.render()));
     }
@@ -4758,8 +7100,18 @@ fn automated_notification() -> Vec<Sample> {
         let (m, env) = match i % 7 {
             0 => {
                 let (key, title) = issues[(i / 7) % issues.len()];
-                let actor = pick(&[("Priya Raman", "priya"), ("Alice Martin", "alice"), ("Dieter Müller", "dieter")], i);
-                let link = format!("https://example-org.atlassian.net/browse/{key}?atlOrigin={}", rng.alnum(40));
+                let actor = pick(
+                    &[
+                        ("Priya Raman", "priya"),
+                        ("Alice Martin", "alice"),
+                        ("Dieter Müller", "dieter"),
+                    ],
+                    i,
+                );
+                let link = format!(
+                    "https://example-org.atlassian.net/browse/{key}?atlOrigin={}",
+                    rng.alnum(40)
+                );
                 let h = format!(
                     "<html><body style=\"font-family:-apple-system,'Segoe UI',Roboto,sans-serif;font-size:14px;color:#172b4d\"><p><b>{}</b> changed the status to <b>In Review</b></p><p><a href=\"{link}\" style=\"font-size:18px;color:#0c66e4\">{key}: {}</a></p><table style=\"font-size:13px\"><tr><td style=\"color:#6b778c\">Status</td><td>In Progress &rarr; In Review</td></tr><tr><td style=\"color:#6b778c\">Assignee</td><td>{}</td></tr></table><p><a href=\"{link}\" style=\"background:#0c66e4;color:#fff;padding:6px 12px;border-radius:3px;text-decoration:none\">View issue</a></p><p style=\"font-size:12px;color:#6b778c\">Get Jira notifications on your phone! Download the Jira Cloud app for <a href=\"https://play.google.com/store/apps/details?id=com.atlassian.android.jira.core\">Android</a> or <a href=\"https://apps.apple.com/app/jira-cloud-by-atlassian/id1006972087\">iOS</a>.<br>This message was sent by Atlassian Jira (v1001.0.0-SNAPSHOT#100282-sha1:{}).</p></body></html>\n",
                     esc(actor.0),
@@ -4767,20 +7119,50 @@ fn automated_notification() -> Vec<Sample> {
                     rcpt.0,
                     rng.hex(7)
                 );
-                let m = msg(&name, Mailer::Esp, mailbox(&format!("{} (Jira)", actor.0), "jira@example-org.atlassian.net"), rcpt.1.to_string(), &format!("[JIRA] ({key}) {title}"), date(day, 9 * 60 + i * 17, i, "+0000"), alt(&html_to_text(&h), &h))
-                    .header("Auto-Submitted", "auto-generated")
-                    .header("Precedence", "bulk");
-                (m, service_env("bounces@example-org.atlassian.net", "mail-outbound-3.atlassian.net", Auth::Aligned, true))
+                let m = msg(
+                    &name,
+                    Mailer::Esp,
+                    mailbox(
+                        &format!("{} (Jira)", actor.0),
+                        "jira@example-org.atlassian.net",
+                    ),
+                    rcpt.1.to_string(),
+                    &format!("[JIRA] ({key}) {title}"),
+                    date(day, 9 * 60 + i * 17, i, "+0000"),
+                    alt(&html_to_text(&h), &h),
+                )
+                .header("Auto-Submitted", "auto-generated")
+                .header("Precedence", "bulk");
+                (
+                    m,
+                    service_env(
+                        "bounces@example-org.atlassian.net",
+                        "mail-outbound-3.atlassian.net",
+                        Auth::Aligned,
+                        true,
+                    ),
+                )
             }
             1 => {
                 let (num, title) = prs[(i / 7) % prs.len()];
-                let who = pick(&["alice-martin", "dieter-mueller", "kenji-sato", "dependabot[bot]"], i);
+                let who = pick(
+                    &[
+                        "alice-martin",
+                        "dieter-mueller",
+                        "kenji-sato",
+                        "dependabot[bot]",
+                    ],
+                    i,
+                );
                 let text = format!(
                     "@{who} commented on this pull request.\n\nLooks good overall. One question on the weight for free-mail Reply-To: should mailing lists with a List-Id be exempt, since they set Reply-To to the list on purpose?\n\n-- \nReply to this email directly, view it on GitHub:\nhttps://github.com/example-org/postwarden/pull/{num}#issuecomment-{}\nYou are receiving this because you were mentioned.\n\nMessage ID: <example-org/postwarden/pull/{num}/c{}@github.com>\n",
                     rng.digits(10),
                     rng.digits(10)
                 );
-                let reply = format!("reply+{}@reply.github.com", rng.from_alphabet(b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567", 60));
+                let reply = format!(
+                    "reply+{}@reply.github.com",
+                    rng.chars_from(b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567", 60)
+                );
                 let m = msg(&name, Mailer::Esp, mailbox(who, "notifications@github.com"), "example-org/postwarden <postwarden@noreply.github.com>".into(), &format!("Re: [example-org/postwarden] {title} (PR #{num})"), date(day, 11 * 60 + i * 13, i, "-0800"), plain(&text))
                     .message_id(&format!("<example-org/postwarden/pull/{num}/c{}@github.com>", rng.digits(10)))
                     .header("Reply-To", &format!("example-org/postwarden <{reply}>"))
@@ -4790,17 +7172,44 @@ fn automated_notification() -> Vec<Sample> {
                     .header("List-Archive", "https://github.com/example-org/postwarden")
                     .header("List-Unsubscribe", &format!("<mailto:unsub+{}@reply.github.com>, <https://github.com/notifications/unsubscribe/{}>", rng.alnum(40), rng.alnum(40)))
                     .header("X-GitHub-Reason", "mention");
-                (m, service_env("noreply@github.com", "out-26.smtp.github.com", Auth::Aligned, true))
+                (
+                    m,
+                    service_env(
+                        "noreply@github.com",
+                        "out-26.smtp.github.com",
+                        Auth::Aligned,
+                        true,
+                    ),
+                )
             }
             2 => {
-                let alert = pick(&["DiskSpaceLow", "MailQueueGrowing", "HighErrorRate", "CertificateExpiresSoon"], i / 7);
-                let host = pick(&["mx1.example.org", "mx2.example.org", "web01.example.org"], i);
+                let alert = pick(
+                    &[
+                        "DiskSpaceLow",
+                        "MailQueueGrowing",
+                        "HighErrorRate",
+                        "CertificateExpiresSoon",
+                    ],
+                    i / 7,
+                );
+                let host = pick(
+                    &["mx1.example.org", "mx2.example.org", "web01.example.org"],
+                    i,
+                );
                 let text = format!(
                     "[FIRING:1] {alert} {host} (critical)\n\nLabels:\n - alertname = {alert}\n - instance = {host}:9100\n - job = node\n - severity = critical\nAnnotations:\n - summary = {alert} on {host}\n - runbook_url = https://wiki.example.org/runbooks/{}\nSource: http://192.0.2.15:9090/graph?g0.expr=node_filesystem_avail_bytes&g0.tab=1\nSilence: http://192.0.2.15:9093/#/silences/new?filter=%7Balertname%3D%22{alert}%22%7D\n",
                     alert.to_lowercase()
                 );
-                let m = msg(&name, Mailer::Mta, mailbox("Alertmanager", "alertmanager@example.org"), mailbox(IT.0, IT.1), &format!("[FIRING:1] {alert} {host} (critical)"), date(day, (i * 97) % 1440, i, "+0000"), plain(&text))
-                    .header("Auto-Submitted", "auto-generated");
+                let m = msg(
+                    &name,
+                    Mailer::Mta,
+                    mailbox("Alertmanager", "alertmanager@example.org"),
+                    mailbox(IT.0, IT.1),
+                    &format!("[FIRING:1] {alert} {host} (critical)"),
+                    date(day, (i * 97) % 1440, i, "+0000"),
+                    plain(&text),
+                )
+                .header("Auto-Submitted", "auto-generated");
                 let mut env = internal_env("alertmanager@example.org", i);
                 env.helo = "monitor01.example.org".into();
                 (m, env)
@@ -4808,22 +7217,72 @@ fn automated_notification() -> Vec<Sample> {
             3 => {
                 let id = 4800 + i;
                 let svc = pick(&["api", "mail-gateway", "web"], i);
-                let link = format!("https://example-org.pagerduty.com/incidents/Q{}", rng.from_alphabet(b"ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789", 13));
-                let h = service_html("PagerDuty", "#06ac38", &[
-                    format!("<b>[Triggered] #{id}</b> {svc}: error rate above 5% for 10 minutes"),
-                    format!("Service: {svc}<br>Urgency: High<br>Escalation policy: Ops on-call"),
-                ], Some(("Acknowledge", &format!("{link}/acknowledge"))), &format!("<a href=\"{link}\">View incident</a> | PagerDuty, Inc., 600 Townsend St., San Francisco, CA 94103"));
-                let m = msg(&name, Mailer::Esp, mailbox("PagerDuty", "no-reply@pagerduty.com"), rcpt.1.to_string(), &format!("[PagerDuty ALERT] You have 1 TRIGGERED Incident (#{id})"), date(day, (i * 131) % 1440, i, "+0000"), alt(&html_to_text(&h), &h));
-                (m, service_env("bounces@pagerduty.com", "mail1.pagerduty.com", Auth::Aligned, true))
+                let link = format!(
+                    "https://example-org.pagerduty.com/incidents/Q{}",
+                    rng.chars_from(b"ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789", 13)
+                );
+                let h = service_html(
+                    "PagerDuty",
+                    "#06ac38",
+                    &[
+                        format!(
+                            "<b>[Triggered] #{id}</b> {svc}: error rate above 5% for 10 minutes"
+                        ),
+                        format!(
+                            "Service: {svc}<br>Urgency: High<br>Escalation policy: Ops on-call"
+                        ),
+                    ],
+                    Some(("Acknowledge", &format!("{link}/acknowledge"))),
+                    &format!(
+                        "<a href=\"{link}\">View incident</a> | PagerDuty, Inc., 600 Townsend St., San Francisco, CA 94103"
+                    ),
+                );
+                let m = msg(
+                    &name,
+                    Mailer::Esp,
+                    mailbox("PagerDuty", "no-reply@pagerduty.com"),
+                    rcpt.1.to_string(),
+                    &format!("[PagerDuty ALERT] You have 1 TRIGGERED Incident (#{id})"),
+                    date(day, (i * 131) % 1440, i, "+0000"),
+                    alt(&html_to_text(&h), &h),
+                );
+                (
+                    m,
+                    service_env(
+                        "bounces@pagerduty.com",
+                        "mail1.pagerduty.com",
+                        Auth::Aligned,
+                        true,
+                    ),
+                )
             }
             4 => {
-                let host = pick(&["mail.example.org", "www.example.org", "sso.example.org"], i);
+                let host = pick(
+                    &["mail.example.org", "www.example.org", "sso.example.org"],
+                    i,
+                );
                 let text = format!(
                     "Hello,\n\nYour certificate (or certificates) for the names listed below will expire in 10 days (on {} UTC). Please make sure to renew your certificate before then, or visitors to your web site will encounter errors.\n\nWe recommend renewing certificates automatically when they have a third of their total lifetime left. For Let's Encrypt's current 90-day certificates, that means renewing 30 days before expiration. See https://letsencrypt.org/docs/integration-guide/ for details.\n\n{host}\n\nFor any questions or support, please visit https://community.letsencrypt.org/.\n\nRegards,\nThe Let's Encrypt Team\n",
                     long_date(day + 10)
                 );
-                let m = msg(&name, Mailer::Esp, mailbox("Let's Encrypt Expiry Bot", "expiry@letsencrypt.org"), IT.1.to_string(), &format!("Let's Encrypt certificate expiration notice for domain \"{host}\""), date(day, 2 * 60 + i, i, "+0000"), plain(&text));
-                (m, service_env("expiry@letsencrypt.org", "mail-out.letsencrypt.org", Auth::Aligned, true))
+                let m = msg(
+                    &name,
+                    Mailer::Esp,
+                    mailbox("Let's Encrypt Expiry Bot", "expiry@letsencrypt.org"),
+                    IT.1.to_string(),
+                    &format!("Let's Encrypt certificate expiration notice for domain \"{host}\""),
+                    date(day, 2 * 60 + i, i, "+0000"),
+                    plain(&text),
+                );
+                (
+                    m,
+                    service_env(
+                        "expiry@letsencrypt.org",
+                        "mail-out.letsencrypt.org",
+                        Auth::Aligned,
+                        true,
+                    ),
+                )
             }
             5 => {
                 let text = format!(
@@ -4835,27 +7294,132 @@ fn automated_notification() -> Vec<Sample> {
                     200 + i * 7,
                     14 + i % 9
                 );
-                let m = msg(&name, Mailer::Mta, "root@backup01.example.org (Cron Daemon)".into(), "it@example.org".into(), "Cron <root@backup01> /usr/local/bin/nightly-backup.sh", date(day, 2 * 60 + 31, i, "+0100"), plain(&text))
-                    .header("Auto-Submitted", "auto-generated")
-                    .header("X-Cron-Env", "<SHELL=/bin/sh>");
+                let m = msg(
+                    &name,
+                    Mailer::Mta,
+                    "root@backup01.example.org (Cron Daemon)".into(),
+                    "it@example.org".into(),
+                    "Cron <root@backup01> /usr/local/bin/nightly-backup.sh",
+                    date(day, 2 * 60 + 31, i, "+0100"),
+                    plain(&text),
+                )
+                .header("Auto-Submitted", "auto-generated")
+                .header("X-Cron-Env", "<SHELL=/bin/sh>");
                 let mut env = internal_env("root@backup01.example.org", i);
                 env.helo = "backup01.example.org".into();
                 (m, env)
             }
             _ => {
-                let err = pick(&["TimeoutError: request to spamd timed out after 30s", "KeyError: 'X-Original-To'", "ConnectionResetError: [Errno 104] Connection reset by peer"], i);
-                let link = format!("https://example-org.sentry.io/issues/{}/?referrer=alert_email&amp;alert_type=email&amp;notification_uuid={}", rng.digits(10), rng.hex(32));
-                let h = service_html("Sentry", "#362d59", &[
-                    format!("<b>New issue</b> in <b>postwarden-web</b><br><code>{}</code>", esc(err)),
-                    format!("Environment: production<br>Release: postwarden@0.1.{}<br>Events: {}", i, 3 + i % 17),
-                ], Some(("View on Sentry", &link)), "You are receiving this email due to matching rules in your Sentry alert settings.<br>Functional Software, Inc. dba Sentry, 45 Fremont Street, 8th Floor, San Francisco, CA 94105");
-                let m = msg(&name, Mailer::Esp, mailbox("Sentry", "noreply@md.getsentry.com"), rcpt.1.to_string(), &format!("[Sentry] POSTWARDEN-WEB-{}: {}", 40 + i, err), date(day, 13 * 60 + i * 7, i, "+0000"), alt(&html_to_text(&h), &h));
-                (m, service_env("bounce@md.getsentry.com", "mail.md.getsentry.com", Auth::Aligned, true))
+                let err = pick(
+                    &[
+                        "TimeoutError: request to spamd timed out after 30s",
+                        "KeyError: 'X-Original-To'",
+                        "ConnectionResetError: [Errno 104] Connection reset by peer",
+                    ],
+                    i,
+                );
+                let link = format!(
+                    "https://example-org.sentry.io/issues/{}/?referrer=alert_email&amp;alert_type=email&amp;notification_uuid={}",
+                    rng.digits(10),
+                    rng.hex(32)
+                );
+                let h = service_html(
+                    "Sentry",
+                    "#362d59",
+                    &[
+                        format!(
+                            "<b>New issue</b> in <b>postwarden-web</b><br><code>{}</code>",
+                            esc(err)
+                        ),
+                        format!(
+                            "Environment: production<br>Release: postwarden@0.1.{}<br>Events: {}",
+                            i,
+                            3 + i % 17
+                        ),
+                    ],
+                    Some(("View on Sentry", &link)),
+                    "You are receiving this email due to matching rules in your Sentry alert settings.<br>Functional Software, Inc. dba Sentry, 45 Fremont Street, 8th Floor, San Francisco, CA 94105",
+                );
+                let m = msg(
+                    &name,
+                    Mailer::Esp,
+                    mailbox("Sentry", "noreply@md.getsentry.com"),
+                    rcpt.1.to_string(),
+                    &format!("[Sentry] POSTWARDEN-WEB-{}: {}", 40 + i, err),
+                    date(day, 13 * 60 + i * 7, i, "+0000"),
+                    alt(&html_to_text(&h), &h),
+                );
+                (
+                    m,
+                    service_env(
+                        "bounce@md.getsentry.com",
+                        "mail.md.getsentry.com",
+                        Auth::Aligned,
+                        true,
+                    ),
+                )
             }
         };
-        let to = if i % 7 == 2 || i % 7 == 4 || i % 7 == 5 { IT.1 } else { rcpt.1 };
+        let to = if i % 7 == 2 || i % 7 == 4 || i % 7 == 5 {
+            IT.1
+        } else {
+            rcpt.1
+        };
         out.push(sample(KIND, i, false, to, env, m.render()));
     }
+
+    // DMARC aggregate reports: a zip of XML from a mailbox provider.
+    for (n, day) in [(25usize, 3usize), (26, 4), (27, 5)] {
+        let name = format!("{KIND}-{n:02}");
+        let begin = 1_741_046_400 + (day - 3) * 86_400;
+        let end = begin + 86_399;
+        let id = Rng::new(&name).digits(20);
+        let xml = format!(
+            "<?xml version=\"1.0\" encoding=\"UTF-8\" ?>\n<feedback>\n  <report_metadata>\n    <org_name>google.com</org_name>\n    <email>noreply-dmarc-support@google.com</email>\n    <extra_contact_info>https://support.google.com/a/answer/2466580</extra_contact_info>\n    <report_id>{id}</report_id>\n    <date_range>\n      <begin>{begin}</begin>\n      <end>{end}</end>\n    </date_range>\n  </report_metadata>\n  <policy_published>\n    <domain>example.org</domain>\n    <adkim>r</adkim>\n    <aspf>r</aspf>\n    <p>reject</p>\n    <sp>reject</sp>\n    <pct>100</pct>\n  </policy_published>\n  <record>\n    <row>\n      <source_ip>192.0.2.11</source_ip>\n      <count>{}</count>\n      <policy_evaluated>\n        <disposition>none</disposition>\n        <dkim>pass</dkim>\n        <spf>pass</spf>\n      </policy_evaluated>\n    </row>\n    <identifiers>\n      <header_from>example.org</header_from>\n    </identifiers>\n    <auth_results>\n      <dkim>\n        <domain>example.org</domain>\n        <result>pass</result>\n        <selector>s2025</selector>\n      </dkim>\n      <spf>\n        <domain>example.org</domain>\n        <result>pass</result>\n      </spf>\n    </auth_results>\n  </record>\n</feedback>\n",
+            140 + n * 3
+        );
+        let file = format!("google.com!example.org!{begin}!{end}");
+        let archive = zip(&[(&format!("{file}.xml"), xml.as_bytes())]);
+        let m = msg(
+            &name,
+            Mailer::Esp,
+            "noreply-dmarc-support@google.com".into(),
+            "dmarc@example.org".into(),
+            &format!("Report domain: example.org Submitter: google.com Report-ID: {id}"),
+            date(day, 23 * 60 + 59, 59, "-0800"),
+            mixed(vec![
+                plain("\n"),
+                attachment("application/zip", &format!("{file}.zip"), &archive),
+            ]),
+        );
+        let env = service_env(
+            "noreply-dmarc-support@google.com",
+            "mail-yw1-f201.google.com",
+            Auth::Aligned,
+            true,
+        );
+        out.push(sample(KIND, n, false, IT.1, env, m.render()));
+    }
+
+    // A weekly report attached as an HTML file, as some dashboards send it.
+    let name = format!("{KIND}-28");
+    let report = "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>Mail flow - week 11</title></head><body style=\"font-family:Arial\"><h1>Mail flow - week 11</h1><table border=\"1\" cellpadding=\"4\"><tr><th>Day</th><th>Accepted</th><th>Quarantined</th><th>Rejected</th></tr><tr><td>Mon</td><td>4812</td><td>37</td><td>1290</td></tr><tr><td>Tue</td><td>5120</td><td>41</td><td>1344</td></tr><tr><td>Wed</td><td>4987</td><td>29</td><td>1188</td></tr></table><p>Generated by Grafana Reporting.</p></body></html>\n";
+    let text = "Hi,\n\nPlease find attached the weekly mail-flow report.\n\nView the dashboard: https://grafana.example.org/d/mailflow/mail-flow?orgId=1\n\nGrafana\n";
+    let m = msg(
+        &name,
+        Mailer::Esp,
+        mailbox("Grafana", "grafana@example.org"),
+        person(IT),
+        "Weekly report: Mail flow - week 11",
+        date(14, 7 * 60, 0, "+0100"),
+        mixed(vec![
+            plain(text),
+            attachment("text/html", "Mail_flow_week_11.html", report.as_bytes()),
+        ]),
+    );
+    let mut env = internal_env("grafana@example.org", 28);
+    env.helo = "monitor01.example.org".into();
+    out.push(sample(KIND, 28, false, IT.1, env, m.render()));
     out
 }
 
@@ -4870,8 +7434,24 @@ fn bounce() -> Vec<Sample> {
         let sender = PEOPLE[(i * 5 + 3) % PEOPLE.len()];
         let p = &PARTNERS[i % PARTNERS.len()];
         let day = i + 2;
-        let bad_rcpt = format!("{}@{}", pick(&["m.lopez", "info-old", "j.garcia", "sales", "pr1ya.raman"], i), p.domain);
-        let orig_subject = pick(&["Re: Delivery schedule for PO 45821", "Quote request", "Meeting notes", "Updated contract", "Invoice query"], i);
+        let bad_rcpt = format!(
+            "{}@{}",
+            pick(
+                &["m.lopez", "info-old", "j.garcia", "sales", "pr1ya.raman"],
+                i
+            ),
+            p.domain
+        );
+        let orig_subject = pick(
+            &[
+                "Re: Delivery schedule for PO 45821",
+                "Quote request",
+                "Meeting notes",
+                "Updated contract",
+                "Invoice query",
+            ],
+            i,
+        );
         let orig_id = other_id(&format!("{name}-orig"), Mailer::Outlook, "example.org");
         let orig_date = date(day, 9 * 60 + i * 11, 0, "+0100");
         let orig_headers = format!(
@@ -4886,9 +7466,15 @@ fn bounce() -> Vec<Sample> {
                 let delayed = i % 4 == 3;
                 let host = format!("mail.{}", p.domain);
                 let text = if delayed {
-                    format!("This is the mail system at host {host}.\n\n####################################################################\n# THIS IS A WARNING ONLY.  YOU DO NOT NEED TO RESEND YOUR MESSAGE. #\n####################################################################\n\nYour message could not be delivered for more than 4 hour(s).\nIt will be retried until it is 5 day(s) old.\n\nFor further assistance, please send mail to postmaster.\n\nIf you do so, please include this problem report. You can\ndelete your own text from the attached returned message.\n\n                   The mail system\n\n<{bad_rcpt}>: connect to backend.{}[198.51.100.77]:25: Connection timed out\n", p.domain)
+                    format!(
+                        "This is the mail system at host {host}.\n\n####################################################################\n# THIS IS A WARNING ONLY.  YOU DO NOT NEED TO RESEND YOUR MESSAGE. #\n####################################################################\n\nYour message could not be delivered for more than 4 hour(s).\nIt will be retried until it is 5 day(s) old.\n\nFor further assistance, please send mail to postmaster.\n\nIf you do so, please include this problem report. You can\ndelete your own text from the attached returned message.\n\n                   The mail system\n\n<{bad_rcpt}>: connect to backend.{}[198.51.100.77]:25: Connection timed out\n",
+                        p.domain
+                    )
                 } else {
-                    format!("This is the mail system at host {host}.\n\nI'm sorry to have to inform you that your message could not\nbe delivered to one or more recipients. It's attached below.\n\nFor further assistance, please send mail to postmaster.\n\nIf you do so, please include this problem report. You can\ndelete your own text from the attached returned message.\n\n                   The mail system\n\n<{bad_rcpt}>: host backend.{}[198.51.100.77] said: 550 5.1.1\n    <{bad_rcpt}>: Recipient address rejected: User unknown in virtual\n    mailbox table (in reply to RCPT TO command)\n", p.domain)
+                    format!(
+                        "This is the mail system at host {host}.\n\nI'm sorry to have to inform you that your message could not\nbe delivered to one or more recipients. It's attached below.\n\nFor further assistance, please send mail to postmaster.\n\nIf you do so, please include this problem report. You can\ndelete your own text from the attached returned message.\n\n                   The mail system\n\n<{bad_rcpt}>: host backend.{}[198.51.100.77] said: 550 5.1.1\n    <{bad_rcpt}>: Recipient address rejected: User unknown in virtual\n    mailbox table (in reply to RCPT TO command)\n",
+                        p.domain
+                    )
                 };
                 let status = if delayed { "4.4.1" } else { "5.1.1" };
                 let action = if delayed { "delayed" } else { "failed" };
@@ -4897,16 +7483,56 @@ fn bounce() -> Vec<Sample> {
                     rng.hex_upper(10),
                     sender.1,
                     p.domain,
-                    if delayed { "connect: Connection timed out".to_string() } else { format!("550 5.1.1 <{bad_rcpt}>: Recipient address rejected: User unknown in virtual mailbox table") }
+                    if delayed {
+                        "connect: Connection timed out".to_string()
+                    } else {
+                        format!(
+                            "550 5.1.1 <{bad_rcpt}>: Recipient address rejected: User unknown in virtual mailbox table"
+                        )
+                    }
                 );
-                let subj = if delayed { "Delayed Mail (still being retried)" } else { "Undelivered Mail Returned to Sender" };
+                let subj = if delayed {
+                    "Delayed Mail (still being retried)"
+                } else {
+                    "Undelivered Mail Returned to Sender"
+                };
                 let parts = report(vec![
-                    Part::Leaf { headers: vec!["Content-Description: Notification".into(), "Content-Type: text/plain; charset=us-ascii".into()], body: crlf(&text) },
-                    Part::Leaf { headers: vec!["Content-Description: Delivery report".into(), "Content-Type: message/delivery-status".into()], body: crlf(&dsn) },
-                    Part::Leaf { headers: vec!["Content-Description: Undelivered Message Headers".into(), "Content-Type: text/rfc822-headers".into()], body: crlf(&orig_headers) },
+                    Part::Leaf {
+                        headers: vec![
+                            "Content-Description: Notification".into(),
+                            "Content-Type: text/plain; charset=us-ascii".into(),
+                        ],
+                        body: crlf(&text),
+                    },
+                    Part::Leaf {
+                        headers: vec![
+                            "Content-Description: Delivery report".into(),
+                            "Content-Type: message/delivery-status".into(),
+                        ],
+                        body: crlf(&dsn),
+                    },
+                    Part::Leaf {
+                        headers: vec![
+                            "Content-Description: Undelivered Message Headers".into(),
+                            "Content-Type: text/rfc822-headers".into(),
+                        ],
+                        body: crlf(&orig_headers),
+                    },
                 ]);
-                let env = Env { mail_from: String::new(), ip: world_ip(p.domain), helo: host.clone(), auth: Auth::Unauthenticated, known: false };
-                (format!("MAILER-DAEMON@{host} (Mail Delivery System)"), subj.to_string(), parts, env, Mailer::Mta)
+                let env = Env {
+                    mail_from: String::new(),
+                    ip: world_ip(p.domain),
+                    helo: host.clone(),
+                    auth: Auth::Unauthenticated,
+                    known: false,
+                };
+                (
+                    format!("MAILER-DAEMON@{host} (Mail Delivery System)"),
+                    subj.to_string(),
+                    parts,
+                    env,
+                    Mailer::Mta,
+                )
             }
             1 => {
                 let text = format!(
@@ -4920,26 +7546,54 @@ fn bounce() -> Vec<Sample> {
                     p.domain
                 );
                 let parts = report(vec![
-                    alternative(vec![plain(&text), html(&format!("<html><head></head><body><table cellpadding=\"0\" cellspacing=\"0\"><tr><td style=\"font-family:Google Sans,Roboto,Arial;font-size:22px\">Address not found</td></tr><tr><td style=\"font-family:Roboto,Arial;font-size:14px\">Your message wasn't delivered to <b>{bad_rcpt}</b> because the address couldn't be found, or is unable to receive mail.<br><br><a href=\"https://support.google.com/mail/?p=NoSuchUser\">LEARN MORE</a></td></tr></table></body></html>\n"))]),
+                    alternative(vec![
+                        plain(&text),
+                        html(&format!(
+                            "<html><head></head><body><table cellpadding=\"0\" cellspacing=\"0\"><tr><td style=\"font-family:Google Sans,Roboto,Arial;font-size:22px\">Address not found</td></tr><tr><td style=\"font-family:Roboto,Arial;font-size:14px\">Your message wasn't delivered to <b>{bad_rcpt}</b> because the address couldn't be found, or is unable to receive mail.<br><br><a href=\"https://support.google.com/mail/?p=NoSuchUser\">LEARN MORE</a></td></tr></table></body></html>\n"
+                        )),
+                    ]),
                     raw_part("message/delivery-status", &dsn),
                     raw_part("text/rfc822-headers", &orig_headers),
                 ]);
-                let env = Env { mail_from: String::new(), ip: world_ip("googlemail.com"), helo: "mail-sor-f41.google.com".into(), auth: Auth::Aligned, known: false };
-                (mailbox("Mail Delivery Subsystem", "mailer-daemon@googlemail.com"), "Delivery Status Notification (Failure)".to_string(), parts, env, Mailer::Gmail)
+                let env = Env {
+                    mail_from: String::new(),
+                    ip: world_ip("googlemail.com"),
+                    helo: "mail-sor-f41.google.com".into(),
+                    auth: Auth::Aligned,
+                    known: false,
+                };
+                (
+                    mailbox("Mail Delivery Subsystem", "mailer-daemon@googlemail.com"),
+                    "Delivery Status Notification (Failure)".to_string(),
+                    parts,
+                    env,
+                    Mailer::Gmail,
+                )
             }
             _ => {
                 let german = p.lang == "de";
                 let (subj, intro) = if german {
-                    (format!("Unzustellbar: {orig_subject}"), "Ihre Nachricht hat {r} nicht erreicht, da die E-Mail-Adresse nicht gefunden wurde. Überprüfen Sie die Adresse, und versuchen Sie es erneut.")
+                    (
+                        format!("Unzustellbar: {orig_subject}"),
+                        "Ihre Nachricht hat {r} nicht erreicht, da die E-Mail-Adresse nicht gefunden wurde. Überprüfen Sie die Adresse, und versuchen Sie es erneut.",
+                    )
                 } else {
-                    (format!("Undeliverable: {orig_subject}"), "Your message to {r} couldn't be delivered. {r} wasn't found at {d}.")
+                    (
+                        format!("Undeliverable: {orig_subject}"),
+                        "Your message to {r} couldn't be delivered. {r} wasn't found at {d}.",
+                    )
                 };
                 let intro = intro.replace("{r}", &bad_rcpt).replace("{d}", p.domain);
                 let h = format!(
                     "<html><head><meta http-equiv=\"Content-Type\" content=\"text/html; charset=utf-8\"></head><body><div style=\"font-family:'Segoe UI',Frutiger,Arial;font-size:16px;color:#212121\">{}</div><br><div style=\"font-size:14px;color:#c00000\">{}</div><br><div style=\"font-family:'Segoe UI';font-size:14px\">Office 365<br><b>Action Required</b><br>Unknown To address</div><br><div style=\"font-size:12px;color:#666\">Diagnostic information for administrators:<br>Generating server: {}<br>{bad_rcpt}<br>Remote server returned '550 5.1.10 RESOLVER.ADR.RecipientNotFound; Recipient not found by SMTP address lookup'</div></body></html>\n",
                     esc(&intro),
-                    esc(sender.1),
-                    Mailer::Outlook.message_id(&mut rng, "x").split('@').nth(1).unwrap_or("").trim_end_matches('>')
+                    esc(&bad_rcpt),
+                    Mailer::Outlook
+                        .message_id(&mut rng, "x")
+                        .split('@')
+                        .nth(1)
+                        .unwrap_or("")
+                        .trim_end_matches('>')
                 );
                 let dsn = format!(
                     "Reporting-MTA: dns;{}\nReceived-From-MTA: dns;smtp-out1.example.org\nArrival-Date: {orig_date}\n\nFinal-Recipient: rfc822;{bad_rcpt}\nAction: failed\nStatus: 5.1.10\nDiagnostic-Code: smtp;550 5.1.10 RESOLVER.ADR.RecipientNotFound; Recipient not found by SMTP address lookup\n",
@@ -4950,14 +7604,34 @@ fn bounce() -> Vec<Sample> {
                     raw_part("message/delivery-status", &dsn),
                     raw_part("text/rfc822-headers", &orig_headers),
                 ]);
-                let env = Env { mail_from: String::new(), ip: world_ip(&format!("{}-eop", p.domain)), helo: "EUR05-AM6-obe.outbound.protection.outlook.com".into(), auth: Auth::Aligned, known: false };
-                (mailbox("Microsoft Outlook", &format!("postmaster@{}", p.domain)), subj, parts, env, Mailer::Outlook)
+                let env = Env {
+                    mail_from: String::new(),
+                    ip: world_ip(&format!("{}-eop", p.domain)),
+                    helo: "EUR05-AM6-obe.outbound.protection.outlook.com".into(),
+                    auth: Auth::Aligned,
+                    known: false,
+                };
+                (
+                    mailbox("Microsoft Outlook", &format!("postmaster@{}", p.domain)),
+                    subj,
+                    parts,
+                    env,
+                    Mailer::Outlook,
+                )
             }
         };
-        let m = msg(&name, mailer, from, person(sender), &subject, date(day, 9 * 60 + i * 11 + 2, 30, "+0000"), parts)
-            .header("Auto-Submitted", "auto-replied")
-            .header("In-Reply-To", &orig_id)
-            .header("References", &orig_id);
+        let m = msg(
+            &name,
+            mailer,
+            from,
+            person(sender),
+            &subject,
+            date(day, 9 * 60 + i * 11 + 2, 30, "+0000"),
+            parts,
+        )
+        .header("Auto-Submitted", "auto-replied")
+        .header("In-Reply-To", &orig_id)
+        .header("References", &orig_id);
         out.push(sample(KIND, i, false, sender.1, env, m.render()));
     }
     out
@@ -4972,19 +7646,653 @@ fn auto_reply() -> Vec<Sample> {
         let p = &PARTNERS[i % PARTNERS.len()];
         let rcpt = pick(&[AP, BOB, CFO, DIETER, CARLA, ALICE], i);
         let back = long_date(i + 12);
-        let orig = pick(&["Invoice query", "Delivery schedule for PO 45821", "Meeting next week", "Updated forecast"], i);
+        let orig = pick(
+            &[
+                "Invoice query",
+                "Delivery schedule for PO 45821",
+                "Meeting next week",
+                "Updated forecast",
+            ],
+            i,
+        );
         let (prefix, text) = match p.lang {
-            "de" => ("Automatische Antwort: ", format!("Vielen Dank für Ihre Nachricht. Ich bin bis einschließlich {} nicht im Büro und habe nur eingeschränkt Zugriff auf meine E-Mails.\n\nIn dringenden Fällen wenden Sie sich bitte an info@{}.\n\nMit freundlichen Grüßen\n{}", dmy(i + 12), p.domain, p.contact)),
-            "fr" => ("Réponse automatique : ", format!("Bonjour,\n\nJe suis absente du bureau jusqu'au {} inclus, avec un accès limité à mes e-mails. Pour toute demande urgente, merci de contacter contact@{}.\n\nCordialement,\n{}", dmy(i + 12), p.domain, p.contact)),
-            "es" => ("Respuesta automática: ", format!("Gracias por su mensaje. Estaré fuera de la oficina hasta el {} con acceso limitado al correo.\n\nPara asuntos urgentes, pueden escribir a info@{}.\n\nUn saludo,\n{}", dmy(i + 12), p.domain, p.contact)),
-            _ => ("Automatic reply: ", format!("Thank you for your email. I'm out of the office until {back} with limited access to email.\n\nFor anything urgent, please contact our team at info@{} or call the main office.\n\nBest regards,\n{}", p.domain, p.contact)),
+            "de" => (
+                "Automatische Antwort: ",
+                format!(
+                    "Vielen Dank für Ihre Nachricht. Ich bin bis einschließlich {} nicht im Büro und habe nur eingeschränkt Zugriff auf meine E-Mails.\n\nIn dringenden Fällen wenden Sie sich bitte an info@{}.\n\nMit freundlichen Grüßen\n{}",
+                    dmy(i + 12),
+                    p.domain,
+                    p.contact
+                ),
+            ),
+            "fr" => (
+                "Réponse automatique : ",
+                format!(
+                    "Bonjour,\n\nJe suis absente du bureau jusqu'au {} inclus, avec un accès limité à mes e-mails. Pour toute demande urgente, merci de contacter contact@{}.\n\nCordialement,\n{}",
+                    dmy(i + 12),
+                    p.domain,
+                    p.contact
+                ),
+            ),
+            "es" => (
+                "Respuesta automática: ",
+                format!(
+                    "Gracias por su mensaje. Estaré fuera de la oficina hasta el {} con acceso limitado al correo.\n\nPara asuntos urgentes, pueden escribir a info@{}.\n\nUn saludo,\n{}",
+                    dmy(i + 12),
+                    p.domain,
+                    p.contact
+                ),
+            ),
+            _ => (
+                "Automatic reply: ",
+                format!(
+                    "Thank you for your email. I'm out of the office until {back} with limited access to email.\n\nFor anything urgent, please contact our team at info@{} or call the main office.\n\nBest regards,\n{}",
+                    p.domain, p.contact
+                ),
+            ),
         };
         let mailer = partner_mailer(p);
-        let m = msg(&name, mailer, mailbox(p.contact, p.contact_addr), mailbox(rcpt.0, rcpt.1), &format!("{prefix}{orig}"), date(i + 1, 10 * 60 + i * 37, i, "+0100"), body_for(mailer, &format!("{text}\n")))
-            .header("Auto-Submitted", "auto-replied")
-            .header("X-Auto-Response-Suppress", "All")
-            .header("In-Reply-To", &other_id(&format!("{name}-o"), Mailer::Outlook, "example.org"));
-        let env = org_env(p.contact_addr, i, if i % 6 == 5 { Auth::SpfOnly } else { Auth::Aligned }, true);
+        let m = msg(
+            &name,
+            mailer,
+            mailbox(p.contact, p.contact_addr),
+            mailbox(rcpt.0, rcpt.1),
+            &format!("{prefix}{orig}"),
+            date(i + 1, 10 * 60 + i * 37, i, "+0100"),
+            body_for(mailer, &format!("{text}\n")),
+        )
+        .header("Auto-Submitted", "auto-replied")
+        .header("X-Auto-Response-Suppress", "All")
+        .header(
+            "In-Reply-To",
+            &other_id(&format!("{name}-o"), Mailer::Outlook, "example.org"),
+        );
+        let env = org_env(
+            p.contact_addr,
+            i,
+            if i % 6 == 5 {
+                Auth::SpfOnly
+            } else {
+                Auth::Aligned
+            },
+            true,
+        );
+        out.push(sample(KIND, i, false, rcpt.1, env, m.render()));
+    }
+    out
+}
+
+/// Strangers writing for the first time: quotation requests, partnership
+/// and sales pitches, recruiters, students, journalists.
+fn first_contact() -> Vec<Sample> {
+    const KIND: &str = "first-contact";
+    struct V {
+        display: &'static str,
+        addr: &'static str,
+        to: (&'static str, &'static str),
+        subject: &'static str,
+        text: &'static str,
+        mailer: Mailer,
+        brochure: Option<&'static str>,
+    }
+    let vs = [
+        V {
+            display: "Helena Vasquez",
+            addr: "h.vasquez@meridian-foods.example",
+            to: BOB,
+            subject: "Request for quotation - industrial labels",
+            text: "Dear Mr. Keller,\n\nI came across Example Org at the LogiMAT fair and would like to request a quotation for thermal transfer labels (100 x 150 mm, approx. 250,000 per year).\n\nCould you let me know your prices, lead times and payment terms? We usually work with 30 days net.\n\nKind regards,\nHelena Vasquez\nProcurement Manager\nMeridian Foods Ltd\nwww.meridian-foods.example",
+            mailer: Mailer::Outlook,
+            brochure: None,
+        },
+        V {
+            display: "Oliver Grant",
+            addr: "oliver.grant@brightpath-consulting.example",
+            to: CEO,
+            subject: "Introduction - Brightpath Consulting",
+            text: "Dear Ms. Doe,\n\nI lead the manufacturing practice at Brightpath Consulting. We recently helped two companies of Example Org's size reduce procurement costs by 8-12% within a year.\n\nWould you be open to a 20-minute call in the coming weeks? I've attached a short overview of our approach.\n\nBest regards,\nOliver Grant\nPartner, Brightpath Consulting\nhttps://www.linkedin.com/in/olivergrant-brightpath",
+            mailer: Mailer::Outlook,
+            brochure: Some("Brightpath_Overview_2025.pdf"),
+        },
+        V {
+            display: "Sarah Kim",
+            addr: "sarah.kim@talentbridge-recruiting.example",
+            to: ALICE,
+            subject: "Finance roles - candidates available",
+            text: "Hi Alice,\n\nI noticed Example Org is hiring a financial controller. We currently represent three qualified candidates with manufacturing backgrounds who are available at short notice.\n\nIf you're open to it, I'd be happy to share anonymised profiles. Our fee is only due on successful placement.\n\nBest,\nSarah Kim\nTalentBridge Recruiting",
+            mailer: Mailer::Gmail,
+            brochure: None,
+        },
+        V {
+            display: "Lena Hofmann",
+            addr: "lena.hofmann.studium@gmail.com",
+            to: ALICE,
+            subject: "Bewerbung Praktikum Controlling",
+            text: "Sehr geehrte Frau Martin,\n\nich studiere Betriebswirtschaft an der Universität Mannheim und interessiere mich sehr für ein sechsmonatiges Praktikum im Controlling bei Example Org ab September.\n\nMeinen Lebenslauf und meine Zeugnisse habe ich angehängt. Über eine Rückmeldung würde ich mich sehr freuen.\n\nMit freundlichen Grüßen\nLena Hofmann",
+            mailer: Mailer::Gmail,
+            brochure: Some("Lebenslauf_Lena_Hofmann.pdf"),
+        },
+        V {
+            display: "David Osei",
+            addr: "d.osei@tradejournal-europe.example",
+            to: CEO,
+            subject: "Interview request - Trade Journal Europe",
+            text: "Dear Ms. Doe,\n\nI'm writing a feature on mid-sized European distributors adapting to new e-invoicing rules and would love to include Example Org's perspective.\n\nWould you or a colleague be available for a 30-minute interview next week? The piece runs in our April issue.\n\nMany thanks,\nDavid Osei\nSenior Reporter, Trade Journal Europe",
+            mailer: Mailer::Outlook,
+            brochure: None,
+        },
+        V {
+            display: "Marc Lefèvre",
+            addr: "marc.lefevre@atelier-lefevre.example",
+            to: ALICE,
+            subject: "Demande de partenariat",
+            text: "Bonjour Madame Martin,\n\nNous sommes un atelier de reliure artisanale basé à Lyon et nous aimerions vous proposer un partenariat pour vos coffrets clients de fin d'année.\n\nSeriez-vous disponible pour un échange téléphonique dans les prochaines semaines ? Vous trouverez notre plaquette en pièce jointe.\n\nBien cordialement,\nMarc Lefèvre",
+            mailer: Mailer::Thunderbird,
+            brochure: Some("Plaquette_Atelier_Lefevre.pdf"),
+        },
+        V {
+            display: "Andrés Molina",
+            addr: "andres.molina@logistica-levante.example",
+            to: CARLA,
+            subject: "Propuesta de servicios logísticos",
+            text: "Estimada Sra. Núñez:\n\nMe pongo en contacto con usted para presentarle nuestros servicios de almacenaje y distribución en la Comunidad Valenciana. Trabajamos con varias empresas de su sector.\n\n¿Le vendría bien una breve llamada la próxima semana?\n\nUn cordial saludo,\nAndrés Molina\nDirector Comercial",
+            mailer: Mailer::Outlook,
+            brochure: None,
+        },
+        V {
+            display: "Tom Reilly",
+            addr: "tom@cloudledger.example",
+            to: CFO,
+            subject: "Quick question about your AP process",
+            text: "Hi John,\n\nQuick question - how is your team handling invoice approvals today? Most finance teams we talk to spend 10+ hours a week chasing approvals by email.\n\nCloudLedger automates matching and approvals, and flags changed supplier bank details before payment. Worth a 15-minute demo?\n\nhttps://cloudledger.example/demo?ref=jsmith\n\nCheers,\nTom Reilly\nAccount Executive, CloudLedger\n\nIf you'd rather not hear from me, just let me know.",
+            mailer: Mailer::Gmail,
+            brochure: None,
+        },
+        V {
+            display: "Yuki Tanabe",
+            addr: "y.tanabe@hoshino-trading.example",
+            to: BOB,
+            subject: "Inquiry about distribution in Japan",
+            text: "Dear Mr. Keller,\n\nWe are a trading company in Osaka specialising in office and logistics supplies. We are interested in distributing your products in Japan.\n\nCould you kindly send us your product catalogue and export price list?\n\nBest regards,\nYuki Tanabe\nHoshino Trading Co., Ltd.",
+            mailer: Mailer::Outlook,
+            brochure: None,
+        },
+        V {
+            display: "Event Team",
+            addr: "speakers@futureofsupplychain.example",
+            to: DIETER,
+            subject: "Speaking invitation: Future of Supply Chain Summit",
+            text: "Dear Mr. Müller,\n\nOn behalf of the programme committee, I'd like to invite you to speak at the Future of Supply Chain Summit in Hamburg on 17 June. We'd be delighted to hear about Example Org's experience with supplier risk management.\n\nSpeakers receive a complimentary full-conference pass. Please let us know by 15 April whether you're interested.\n\nKind regards,\nEvent Team",
+            mailer: Mailer::Esp,
+            brochure: None,
+        },
+    ];
+    let mut out = Vec::new();
+    for i in 0..20 {
+        let v = &vs[i % vs.len()];
+        let name = format!("{KIND}-{i:02}");
+        // The second round: the same people following up once, as they do.
+        let follow = i >= vs.len();
+        let subject = if follow {
+            format!("Re: {}", v.subject)
+        } else {
+            v.subject.to_string()
+        };
+        let text = if follow {
+            let nudge = match domain_of(v.addr) {
+                d if d.contains("atelier") => {
+                    "Bonjour,\n\nJe me permets de revenir vers vous concernant mon message ci-dessous. Seriez-vous intéressée ?\n\nCordialement,"
+                }
+                d if d.contains("levante") => {
+                    "Estimada Sra. Núñez:\n\nLe escribo de nuevo por si no le llegó mi mensaje anterior.\n\nUn saludo,"
+                }
+                "gmail.com" if v.text.starts_with("Sehr") => {
+                    "Sehr geehrte Frau Martin,\n\nich wollte mich kurz erkundigen, ob Sie meine Bewerbung erhalten haben.\n\nMit freundlichen Grüßen"
+                }
+                _ => {
+                    "Hi,\n\nJust following up on my note below in case it got buried. Happy to work around your schedule.\n\nBest,"
+                }
+            };
+            format!(
+                "{nudge}\n{}\n\n{}",
+                v.display,
+                quote_gmail(
+                    &when(i - vs.len() + 1, 10 * 60),
+                    &mailbox(v.display, v.addr),
+                    v.text
+                )
+            )
+        } else {
+            v.text.to_string()
+        };
+        let body = match (v.brochure, follow) {
+            (Some(file), false) => mixed(vec![
+                body_for(v.mailer, &text),
+                attachment("application/pdf", file, &pdf(&[v.display, v.subject])),
+            ]),
+            _ => body_for(v.mailer, &text),
+        };
+        let mut m = msg(
+            &name,
+            v.mailer,
+            mailbox(v.display, v.addr),
+            mailbox(v.to.0, v.to.1),
+            &subject,
+            date(
+                i + 1,
+                9 * 60 + i * 41,
+                i * 5,
+                pick(&["+0000", "+0100", "-0500", "+0900"], i),
+            ),
+            body,
+        );
+        if follow {
+            let parent = other_id(
+                &format!("{KIND}-{:02}", i - vs.len()),
+                v.mailer,
+                domain_of(v.addr),
+            );
+            m = m
+                .header("In-Reply-To", &parent)
+                .header("References", &parent);
+        }
+        let env = if domain_of(v.addr) == "gmail.com" {
+            freemail_env(v.addr, i, false)
+        } else if v.mailer == Mailer::Esp {
+            service_env(
+                &format!("bounces@{}", domain_of(v.addr)),
+                &format!("mail.{}", domain_of(v.addr)),
+                Auth::SpfOnly,
+                false,
+            )
+        } else {
+            org_env(
+                v.addr,
+                i,
+                if i % 2 == 0 {
+                    Auth::SpfOnly
+                } else {
+                    Auth::Unauthenticated
+                },
+                false,
+            )
+        };
+        out.push(sample(KIND, i, false, v.to.1, env, m.render()));
+    }
+    out
+}
+
+/// Friends and family writing from free-mail accounts.
+fn personal_freemail() -> Vec<Sample> {
+    const KIND: &str = "personal-freemail";
+    struct V {
+        display: &'static str,
+        addr: &'static str,
+        to: (&'static str, &'static str),
+        subject: &'static str,
+        text: &'static str,
+        mailer: Mailer,
+        photos: usize,
+    }
+    let vs = [
+        V {
+            display: "Emma Keller",
+            addr: "emma.keller88@gmail.com",
+            to: BOB,
+            subject: "Dinner Saturday?",
+            text: "Hey,\n\nAre you and Sam free on Saturday? We're thinking of trying the new Italian place near the station, around 7.\n\nEmma",
+            mailer: Mailer::Gmail,
+            photos: 0,
+        },
+        V {
+            display: "Paul Martin",
+            addr: "paul.martin62@orange.fr",
+            to: ALICE,
+            subject: "Photos de Noël",
+            text: "Coucou ma chérie,\n\nVoici enfin les photos de Noël. Ta mère te fait des bisous.\n\nPapa",
+            mailer: Mailer::Thunderbird,
+            photos: 3,
+        },
+        V {
+            display: "Sabine Müller",
+            addr: "sabine.mueller@gmx.de",
+            to: DIETER,
+            subject: "Geschenk für Mama",
+            text: "Hallo Dieter,\n\nich hab jetzt das Geschenk für Mama besorgt (Wellness-Gutschein, 280 €). Kannst du mir deine Hälfte überweisen? 140 € reichen, IBAN hast du ja noch.\n\nLiebe Grüße\nSabine",
+            mailer: Mailer::Gmail,
+            photos: 0,
+        },
+        V {
+            display: "Rosa López",
+            addr: "rosa.lopez.valencia@hotmail.com",
+            to: CARLA,
+            subject: "Fotos de la boda",
+            text: "¡Hola Carla!\n\nTe mando algunas fotos de la boda de Marta. ¡Salisteis guapísimos!\n\nUn beso,\nRosa",
+            mailer: Mailer::Outlook,
+            photos: 2,
+        },
+        V {
+            display: "Mike Smith",
+            addr: "mike.smith.1975@yahoo.com",
+            to: CFO,
+            subject: "Fantasy league",
+            text: "John,\n\nDraft is set for Sunday 8pm. Don't forget to pay the $20 entry into the pot - Venmo is fine.\n\nMike",
+            mailer: Mailer::Yahoo,
+            photos: 0,
+        },
+        V {
+            display: "Claire Doe",
+            addr: "claire.doe@icloud.com",
+            to: CEO,
+            subject: "Flight details",
+            text: "Hi Mum,\n\nHere are my flight details for Easter: LH 1234, arriving Frankfurt Friday 18:40. Can someone pick me up?\n\nLove,\nClaire\n\nSent from my iPhone",
+            mailer: Mailer::IPhone,
+            photos: 0,
+        },
+        V {
+            display: "Jonas Weber",
+            addr: "jonas.weber@web.de",
+            to: DIETER,
+            subject: "Laufgruppe Sonntag",
+            text: "Moin Dieter,\n\nSonntag 9 Uhr am Seeufer wie immer? Diesmal 15 km, Tempo locker.\n\nJonas",
+            mailer: Mailer::Thunderbird,
+            photos: 0,
+        },
+        V {
+            display: "Ana Núñez",
+            addr: "ana.nunez.garcia@gmail.com",
+            to: CARLA,
+            subject: "Regalo para papá",
+            text: "Hola hermana,\n\nHe pensado en regalarle a papá una tarjeta regalo de El Corte Inglés para su cumpleaños, ¿te parece? Ponemos 50 euros cada una.\n\nBesos,\nAna",
+            mailer: Mailer::Gmail,
+            photos: 0,
+        },
+        V {
+            display: "Tim Baker",
+            addr: "tim.baker@outlook.com",
+            to: BOB,
+            subject: "Photos from the hike",
+            text: "Bob,\n\nGreat day on Saturday! Attached a zip with the best photos, the rest are in the shared album.\n\nTim",
+            mailer: Mailer::Outlook,
+            photos: 9,
+        },
+        V {
+            display: "Lucie Martin",
+            addr: "lucie.martin@free.fr",
+            to: ALICE,
+            subject: "Anniversaire de Léo",
+            text: "Salut Alice,\n\nOn fête les 6 ans de Léo samedi 29 à partir de 15h. Vous venez avec les enfants ?\n\nBisous,\nLucie",
+            mailer: Mailer::Thunderbird,
+            photos: 0,
+        },
+    ];
+    let replies_to_us = [
+        "Sounds great, see you then!",
+        "Merci beaucoup !",
+        "Perfekt, danke dir!",
+        "¡Gracias!",
+        "Count me in.",
+    ];
+    let mut out = Vec::new();
+    for i in 0..20 {
+        let v = &vs[i % vs.len()];
+        let name = format!("{KIND}-{i:02}");
+        let second = i >= vs.len();
+        // Second round: the same people answering the employee's reply.
+        let (subject, text) = if second {
+            let ours = match v.to.1 {
+                "alice@example.org" => "Merci, c'est noté !",
+                "dieter@example.org" => "Klar, mache ich heute Abend.",
+                "carla@example.org" => "¡Me parece genial!",
+                _ => "Sure, sounds good.",
+            };
+            (
+                format!("Re: {}", v.subject),
+                format!(
+                    "{}\n\n{}",
+                    replies_to_us[i % replies_to_us.len()],
+                    quote_gmail(&when(i, 19 * 60), &mailbox(v.to.0, v.to.1), ours)
+                ),
+            )
+        } else {
+            (v.subject.to_string(), v.text.to_string())
+        };
+        let text_body = body_for(v.mailer, &format!("{text}\n"));
+        let body = if second || v.photos == 0 {
+            text_body
+        } else if v.photos > 3 {
+            let imgs: Vec<(String, Vec<u8>)> = (0..v.photos)
+                .map(|n| {
+                    (
+                        format!("IMG_{:04}.jpg", 4120 + n),
+                        jpeg(&format!("{name}{n}")),
+                    )
+                })
+                .collect();
+            let entries: Vec<(&str, &[u8])> = imgs
+                .iter()
+                .map(|(n, d)| (n.as_str(), d.as_slice()))
+                .collect();
+            mixed(vec![
+                text_body,
+                attachment("application/zip", "photos.zip", &zip(&entries)),
+            ])
+        } else {
+            let mut parts = vec![text_body];
+            for n in 0..v.photos {
+                parts.push(attachment(
+                    "image/jpeg",
+                    &format!("IMG_{:04}.jpg", 2210 + n * 3),
+                    &jpeg(&format!("{name}{n}")),
+                ));
+            }
+            mixed(parts)
+        };
+        let mut m = msg(
+            &name,
+            v.mailer,
+            mailbox(v.display, v.addr),
+            mailbox(v.to.0, v.to.1),
+            &subject,
+            date(
+                i / 2 + 3,
+                18 * 60 + i * 19,
+                i * 7,
+                pick(&["+0100", "+0000", "-0500"], i),
+            ),
+            body,
+        );
+        if second {
+            let parent = other_id(&format!("{name}-p"), Mailer::Outlook, "example.org");
+            m = m
+                .header("In-Reply-To", &parent)
+                .header("References", &parent);
+        }
+        out.push(sample(
+            KIND,
+            i,
+            false,
+            v.to.1,
+            freemail_env(v.addr, i, true),
+            m.render(),
+        ));
+    }
+    out
+}
+
+/// Company-wide announcements from the CEO's real address.
+fn ceo_announcement() -> Vec<Sample> {
+    const KIND: &str = "ceo-announcement";
+    let notes: [(&str, &str); 8] = [
+        (
+            "All-hands meeting on Thursday",
+            "Dear all,\n\nPlease join our quarterly all-hands on Thursday at 15:00 in the main meeting room or via Teams. We'll review Q1, welcome new colleagues and take your questions.\n\nThe Teams link is in the calendar invitation.\n\nBest,\nJane",
+        ),
+        (
+            "Welcome John Smith, our new CFO",
+            "Dear all,\n\nI'm delighted to announce that John Smith joins Example Org as Chief Financial Officer on Monday. John brings fifteen years of experience in finance leadership at industrial distributors.\n\nPlease give him a warm welcome.\n\nJane",
+        ),
+        (
+            "Office move - update",
+            "Dear all,\n\nThe move to our new office at Hafenstraße 12 is confirmed for the weekend of 26-27 April. Please pack your desks by Friday 25 April at noon; boxes will be delivered on Monday.\n\nFacilities will send a detailed plan next week.\n\nJane",
+        ),
+        (
+            "Mandatory security awareness training",
+            "Dear all,\n\nAs part of our ISO 27001 certification, everyone must complete the 30-minute security awareness training by 31 March. It covers phishing, payment fraud and safe handling of customer data.\n\nYou'll find the course here: https://example-org.trainingportal.example/courses/security-2025\n\nSign in with your usual company account. Thanks for taking the time - it matters.\n\nJane",
+        ),
+        (
+            "Q1 results",
+            "Dear all,\n\nA quick note on Q1: revenue grew 7% year on year, and we signed two important new customers in Spain. Thank you all for your hard work.\n\nDetails will follow at Thursday's all-hands.\n\nJane",
+        ),
+        (
+            "Strictly confidential: agreement to acquire Lucerne Publishing's logistics unit",
+            "Dear leadership team,\n\nI'm pleased to share that we have signed an agreement to acquire the logistics unit of Lucerne Publishing AG. The transaction is expected to close in Q2, subject to regulatory approval.\n\nPlease keep this strictly confidential until the public announcement on Monday morning. John will share the integration plan at Tuesday's leadership meeting.\n\nJane",
+        ),
+        (
+            "Easter holidays",
+            "Dear all,\n\nA reminder that the office will be closed on Good Friday and Easter Monday. Enjoy the long weekend with your families!\n\nJane",
+        ),
+        (
+            "Betriebsausflug im Juni",
+            "Liebe Kolleginnen und Kollegen,\n\nunser diesjähriger Betriebsausflug findet am Freitag, 20. Juni, statt. Es geht an den Bodensee. Bitte tragt euch bis Ende April in die Teilnehmerliste im Intranet ein.\n\nIch freue mich auf einen schönen Tag mit euch!\n\nJane",
+        ),
+    ];
+    let mut out = Vec::new();
+    for i in 0..15 {
+        let name = format!("{KIND}-{i:02}");
+        let (subject, text) = notes[i % notes.len()];
+        let rcpt = pick(&[BOB, ALICE, CARLA, DIETER, CFO, AP, IT], i);
+        let to = if subject.starts_with("Strictly") {
+            "Leadership Team <leadership@example.org>"
+        } else {
+            "All Staff <all@example.org>"
+        };
+        let m = msg(
+            &name,
+            Mailer::Outlook,
+            person(CEO),
+            to.into(),
+            subject,
+            date(i + 1, 8 * 60 + 30 + i * 3, i, "+0100"),
+            outlook_body(&format!(
+                "{text}\n\n--\nJane Doe\nChief Executive Officer\nExample Org\n"
+            )),
+        );
+        out.push(sample(
+            KIND,
+            i,
+            false,
+            rcpt.1,
+            internal_env(CEO.1, i),
+            m.render(),
+        ));
+    }
+    out
+}
+
+/// Partners' support desks: ticket updates with Reply-To the desk, some
+/// hosted on a helpdesk SaaS domain.
+fn partner_support() -> Vec<Sample> {
+    const KIND: &str = "partner-support";
+    let desks: [(&str, &str, &str, &str, &str); 4] = [
+        // (display, from, reply-to, envelope, helo)
+        (
+            "Northwind Support",
+            "notifications@northwind.example",
+            "Northwind Support <support@northwind.example>",
+            "bounces@northwind.example",
+            "mail.northwind.example",
+        ),
+        (
+            "Acme Supplies Support",
+            "support@acme-supplies.zendesk.com",
+            "Acme Supplies Support <support@acme-supplies.example>",
+            "support@acme-supplies.zendesk.com",
+            "out-3.smtp.zendesk.com",
+        ),
+        (
+            "Tailspin Customer Care",
+            "care@tailspin-logistics.freshdesk.com",
+            "Tailspin Customer Care <care@tailspin-logistics.example>",
+            "care@tailspin-logistics.freshdesk.com",
+            "mx-out1.freshdesk.com",
+        ),
+        (
+            "Fabrikam Service Desk",
+            "servicedesk@fabrikam.example",
+            "Fabrikam Service Desk <servicedesk@fabrikam.example>",
+            "servicedesk@fabrikam.example",
+            "mail.fabrikam.example",
+        ),
+    ];
+    let updates = [
+        (
+            "Delivery delay for order 7781",
+            "We're sorry for the delay. The order was split into two shipments; the second pallet leaves our warehouse tomorrow morning. We'll update this ticket with the tracking number.",
+        ),
+        (
+            "Damaged goods on delivery 2025-0311",
+            "Thank you for the photos. We've approved a replacement for the 4 damaged boxes; they will ship with your next order at no charge. No need to return the damaged items.",
+        ),
+        (
+            "Portal login not working",
+            "We've reset the access for your user on our customer portal. You should receive an email from the portal shortly with a link to choose a new password. If it doesn't arrive within an hour, reply to this ticket.",
+        ),
+        (
+            "Request for certificate of origin",
+            "Please find the certificates of origin for shipment SH-44127 attached to this ticket in our portal. Let us know if customs need anything else.",
+        ),
+        (
+            "Change of delivery address",
+            "Your delivery address for future orders has been updated to Hafenstraße 12. Orders already in transit will still go to the old address.",
+        ),
+    ];
+    let mut out = Vec::new();
+    for i in 0..15 {
+        let name = format!("{KIND}-{i:02}");
+        let (display, from, reply_to, mail_from, helo) = desks[i % desks.len()];
+        let (topic, update) = updates[(i + i / 4) % updates.len()];
+        let rcpt = pick(&[BOB, AP, CARLA, DIETER, ALICE], i);
+        let ticket = 48_200 + i * 37;
+        let agent = pick(
+            &["Sean Murphy", "Maria Lopez", "Kees de Vries", "Jordan Lee"],
+            i,
+        );
+        let mut rng = Rng::new(&name);
+        let portal = format!(
+            "https://{}/hc/requests/{ticket}",
+            if from.contains("zendesk") {
+                "acme-supplies.zendesk.com"
+            } else if from.contains("freshdesk") {
+                "tailspin-logistics.freshdesk.com"
+            } else {
+                domain_of(from)
+            }
+        );
+        let h = format!(
+            "<html><body style=\"font-family:'Lucida Grande',Verdana,Arial,sans-serif;font-size:14px;color:#2b2e2f\"><div style=\"color:#b5b5b5\">##- Please type your reply above this line -##</div><p>Your request ({ticket}) has been updated. To add additional comments, reply to this email.</p><hr style=\"border:none;border-top:1px solid #ddd\"><p><b>{agent}</b> ({display})<br><span style=\"color:#bbb;font-size:13px\">{}</span></p><p>Hello {},</p><p>{update}</p><p>Best regards,<br>{agent}</p><hr style=\"border:none;border-top:1px solid #ddd\"><p style=\"font-size:12px;color:#888\">You can also view this request online: <a href=\"{portal}\">{portal}</a></p><div style=\"color:#aaa;font-size:10px\">[{}]</div></body></html>\n",
+            long_date(i + 2),
+            first_name(rcpt),
+            rng.chars_from(b"ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789", 6)
+                + "-"
+                + &rng.chars_from(b"ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789", 5)
+        );
+        let m = msg(
+            &name,
+            Mailer::Esp,
+            mailbox(&format!("{agent} ({display})"), from),
+            mailbox(rcpt.0, rcpt.1),
+            &format!("[{display}] Re: {topic} [#{ticket}]"),
+            date(i + 2, 10 * 60 + i * 29, i, "+0000"),
+            alt(&html_to_text(&h), &h),
+        )
+        .header("Reply-To", reply_to)
+        .header("Auto-Submitted", "auto-generated")
+        .header(
+            "In-Reply-To",
+            &format!("<{}_{ticket}@{}>", rng.alnum(12), domain_of(from)),
+        );
+        let env = service_env(mail_from, helo, Auth::Aligned, true);
         out.push(sample(KIND, i, false, rcpt.1, env, m.render()));
     }
     out
