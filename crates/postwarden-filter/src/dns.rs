@@ -159,13 +159,33 @@ mod tests {
     #[test]
     fn an_entry_lives_until_its_time_and_no_longer() {
         let cache: Cache<Box<str>, u32> = Cache::new(NonZeroUsize::new(2).unwrap());
-        cache.insert("a.example.".into(), 1, Instant::now() + Duration::from_secs(60));
-        cache.insert("b.example.".into(), 2, Instant::now() - Duration::from_secs(1));
+        cache.insert(
+            "a.example.".into(),
+            1,
+            Instant::now() + Duration::from_secs(60),
+        );
+        cache.insert(
+            "b.example.".into(),
+            2,
+            Instant::now() - Duration::from_secs(1),
+        );
         assert_eq!(cache.get("a.example."), Some(1));
         assert_eq!(cache.get("b.example."), None, "expired");
-        cache.insert("c.example.".into(), 3, Instant::now() + Duration::from_secs(60));
-        cache.insert("d.example.".into(), 4, Instant::now() + Duration::from_secs(60));
-        assert_eq!(cache.get("a.example."), None, "the least recently used went first");
+        cache.insert(
+            "c.example.".into(),
+            3,
+            Instant::now() + Duration::from_secs(60),
+        );
+        cache.insert(
+            "d.example.".into(),
+            4,
+            Instant::now() + Duration::from_secs(60),
+        );
+        assert_eq!(
+            cache.get("a.example."),
+            None,
+            "the least recently used went first"
+        );
         assert_eq!(cache.remove("d.example."), Some(4));
     }
 }

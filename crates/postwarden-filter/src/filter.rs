@@ -13,10 +13,10 @@
 mod held;
 
 use crate::dsn;
+use crate::evidence::PhishingScores;
 use crate::headers::{Marking, header_safe, mark};
 use crate::message::Scanned;
 use crate::policy::{Decision, decide, user_findings};
-use crate::evidence::PhishingScores;
 use crate::processors::{Environment, Processor, ProcessorError};
 use crate::quarantine::Quarantine;
 use crate::recorder::Recorder;
@@ -252,9 +252,7 @@ impl Filter {
             decisions = self.decisions(&scanned, &findings, &users);
             routes::apply_overrides(&mut decisions, &answers);
         }
-        let reply = self
-            .act(&id, &scanned, &facts, &findings, &decisions)
-            .await;
+        let reply = self.act(&id, &scanned, &facts, &findings, &decisions).await;
         Outcome {
             id,
             findings,
@@ -571,8 +569,20 @@ fn events(record: &MessageRecord, outcome: &Outcome) -> Vec<Event> {
             .collect()
     };
     let found = |tag| with(&|d: &Decision| d.found.contains(&tag));
-    raise("mail.virus", Severity::Critical, found(Tag::Virus), "virus", None);
-    raise("mail.spam", Severity::Notice, found(Tag::Spam), "spam", None);
+    raise(
+        "mail.virus",
+        Severity::Critical,
+        found(Tag::Virus),
+        "virus",
+        None,
+    );
+    raise(
+        "mail.spam",
+        Severity::Notice,
+        found(Tag::Spam),
+        "spam",
+        None,
+    );
     raise(
         "mail.blocked",
         Severity::Notice,

@@ -100,9 +100,12 @@ pub fn mark(message: &[u8], marking: &Marking<'_>) -> Vec<u8> {
             continue;
         }
         if let Some(id) = marking.authserv_id
-            && name.trim_ascii().eq_ignore_ascii_case(b"authentication-results")
+            && name
+                .trim_ascii()
+                .eq_ignore_ascii_case(b"authentication-results")
             && crate::processors::auth::claims_authserv_id(
-                &String::from_utf8_lossy(field.get(name.len() + 1..).unwrap_or_default()).replace(['\r', '\n'], ""),
+                &String::from_utf8_lossy(field.get(name.len() + 1..).unwrap_or_default())
+                    .replace(['\r', '\n'], ""),
                 id,
             )
         {
@@ -232,7 +235,10 @@ mod tests {
             "{out}"
         );
         assert!(!out.contains("dkim=pass header.d=bank.example"), "{out}");
-        assert!(out.contains("Authentication-Results: relay.example.net; spf=pass\r\n"), "{out}");
+        assert!(
+            out.contains("Authentication-Results: relay.example.net; spf=pass\r\n"),
+            "{out}"
+        );
         assert_eq!(out.matches("\r\nBcc:").count(), 0, "{out}");
     }
 

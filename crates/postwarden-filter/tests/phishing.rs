@@ -46,11 +46,22 @@ fn from_domain(message: &[u8]) -> String {
         .lines()
         .find(|l| l.to_ascii_lowercase().starts_with("from:"))
         .unwrap_or_default();
-    let address = match line.rsplit_once('<') {
-        Some((_, rest)) => rest.split('>').next().unwrap_or_default(),
-        None => line[5..].trim(),
+    // Comments go first: `From: root@host.example (Cron Daemon)`.
+    let mut plain = String::new();
+    let mut depth = 0u32;
+    for c in line[5..].chars() {
+        match c {
+            '(' => depth += 1,
+            ')' if depth > 0 => depth -= 1,
+            _ if depth == 0 => plain.push(c),
+            _ => {}
+        }
+    }
+    let address = match plain.rsplit_once('<') {
+        Some((_, rest)) => rest.split('>').next().unwrap_or_default().to_string(),
+        None => plain.trim().to_string(),
     };
-    domain_of(address)
+    domain_of(&address)
 }
 
 /// The zones every sample's authentication needs: SPF per domain (all the addresses its
@@ -91,7 +102,11 @@ fn zones(samples: &[&Sample]) -> (Zones, BTreeSet<String>) {
     let mut zones = Zones::new();
     for (domain, ips) in &spf {
         let ips: Vec<IpAddr> = ips.iter().copied().collect();
-        let dmarc = if reject.contains(domain) { "reject" } else { "none" };
+        let dmarc = if reject.contains(domain) {
+            "reject"
+        } else {
+            "none"
+        };
         zones = senders::publish(zones, domain, &ips, Some(dmarc));
     }
     for domain in reject.iter().filter(|d| !spf.contains_key(*d)) {
@@ -128,13 +143,21 @@ async fn history(store: &Store, samples: &[&Sample]) {
 async fn phishing_and_bec_scores_separate_the_corpus() {
     let bad = corpus::bad();
     let good = corpus::legitimate();
-    assert!(bad.len() >= 40 && good.len() >= 300, "{} bad, {} good", bad.len(), good.len());
+    assert!(
+        bad.len() >= 40 && good.len() >= 300,
+        "{} bad, {} good",
+        bad.len(),
+        good.len()
+    );
     let all: Vec<&Sample> = bad.iter().chain(good.iter()).collect();
     let (zones, sealers) = zones(&all);
     let dns = DnsServer::start(zones).await;
 
     let dir = tempfile::tempdir().unwrap();
-    let url = Secret::new(format!("sqlite://{}?mode=rwc", dir.path().join("pw.db").display()));
+    let url = Secret::new(format!(
+        "sqlite://{}?mode=rwc",
+        dir.path().join("pw.db").display()
+    ));
     let store = Store::connect(&url, 2).await.unwrap();
     store.migrate().await.unwrap();
     for (address, name) in PEOPLE {
@@ -199,7 +222,13 @@ async fn phishing_and_bec_scores_separate_the_corpus() {
             .iter()
             .map(|f| format!("{}: {}", f.processor, f.reason))
             .collect();
-        rows.push((sample.name.clone(), sample.kind, sample.bad, top, why.join(" | ")));
+        rows.push((
+            sample.name.clone(),
+            sample.kind,
+            sample.bad,
+            top,
+            why.join(" | "),
+        ));
     }
 
     let caught = rows.iter().filter(|r| r.2 && r.3 >= 0.8).count();
@@ -212,7 +241,11 @@ async fn phishing_and_bec_scores_separate_the_corpus() {
         caught as f64 / bad.len() as f64,
         good.len(),
         false_alarms.len(),
-        if flagged == 0 { 1.0 } else { caught as f64 / flagged as f64 }
+        if flagged == 0 {
+            1.0
+        } else {
+            caught as f64 / flagged as f64
+        }
     );
     let mut by_kind: BTreeMap<(&str, bool), (usize, usize, f64)> = BTreeMap::new();
     for (_, kind, is_bad, top, _) in &rows {
@@ -221,18 +254,37 @@ async fn phishing_and_bec_scores_separate_the_corpus() {
         if (*is_bad && *top >= 0.8) || (!*is_bad && *top < 0.5) {
             entry.1 += 1;
         }
-        entry.2 = if *is_bad { entry.2.min(*top) } else { entry.2.min(1.0 - top) };
+        entry.2 = if *is_bad {
+            entry.2.min(*top)
+        } else {
+            entry.2.min(1.0 - top)
+        };
     }
     for ((kind, is_bad), (n, right, _)) in &by_kind {
-        println!("{:<4} {kind:<32} {right}/{n}", if *is_bad { "bad" } else { "good" });
+        println!(
+            "{:<4} {kind:<32} {right}/{n}",
+            if *is_bad { "bad" } else { "good" }
+        );
     }
     let misses: Vec<String> = rows
         .iter()
         .filter(|r| (r.2 && r.3 < 0.8) || (!r.2 && r.3 >= 0.5))
         .map(|r| format!("{} {:.2}: {}", r.0, r.3, r.4))
         .collect();
-    assert!(caught >= 40, "only {caught} bad at >= 0.8; misses:\n{}", misses.join("\n"));
-    assert!(clean >= 300, "only {clean} legitimate below 0.5; misses:\n{}", misses.join("\n"));
-    assert!(false_alarms.is_empty(), "legitimate at >= 0.8:\n{}", misses.join("\n"));
+    assert!(
+        caught >= 40,
+        "only {caught} bad at >= 0.8; misses:\n{}",
+        misses.join("\n")
+    );
+    assert!(
+        clean >= 300,
+        "only {clean} legitimate below 0.5; misses:\n{}",
+        misses.join("\n")
+    );
+    assert!(
+        false_alarms.is_empty(),
+        "legitimate at >= 0.8:\n{}",
+        misses.join("\n")
+    );
     println!("{}", misses.join("\n"));
 }

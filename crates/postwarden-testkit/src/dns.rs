@@ -91,7 +91,11 @@ impl Zones {
                     if data.record_type() == question.query_type
                         || question.query_type == RecordType::ANY
                     {
-                        reply.add_answer(Record::from_rdata(question.name.clone(), 300, data.clone()));
+                        reply.add_answer(Record::from_rdata(
+                            question.name.clone(),
+                            300,
+                            data.clone(),
+                        ));
                     }
                 }
             }

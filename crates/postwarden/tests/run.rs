@@ -777,7 +777,11 @@ own_domains = ["example.org"]
         sms[0].body
     );
     let mails = dumped(&sink_dir);
-    assert_eq!(mails.len(), 1, "the mail copy to the admin, and no delivery: {mails:#?}");
+    assert_eq!(
+        mails.len(),
+        1,
+        "the mail copy to the admin, and no delivery: {mails:#?}"
+    );
     assert!(mails[0].contains("admin@example.org"), "{}", mails[0]);
     let log = daemon.stop();
     assert!(!log.contains(KEY));

@@ -17,9 +17,7 @@ use crate::message::Scanned;
 use mail_auth::dmarc::Policy;
 use mail_auth::dmarc::verify::DmarcParameters;
 use mail_auth::spf::verify::SpfParameters;
-use mail_auth::{
-    AuthenticatedMessage, AuthenticationResults, DkimResult, DmarcResult, SpfResult,
-};
+use mail_auth::{AuthenticatedMessage, AuthenticationResults, DkimResult, DmarcResult, SpfResult};
 use postwarden_core::config::AuthCheckConfig;
 use postwarden_core::{Finding, Tag};
 use std::net::IpAddr;
@@ -110,7 +108,9 @@ impl Auth {
         }
         header = header.with_dmarc_result(&dmarc);
 
-        let spf_result = spf.as_ref().map_or(CheckResult::None, |s| spf_check(s.result()));
+        let spf_result = spf
+            .as_ref()
+            .map_or(CheckResult::None, |s| spf_check(s.result()));
         let dkim_results: Vec<(String, CheckResult)> = dkim
             .iter()
             .map(|out| {
@@ -312,13 +312,22 @@ mod tests {
 
     #[test]
     fn our_id_is_recognised_with_comments_and_versions() {
-        assert!(claims_authserv_id("mx.example.org; spf=pass", "mx.example.org"));
+        assert!(claims_authserv_id(
+            "mx.example.org; spf=pass",
+            "mx.example.org"
+        ));
         assert!(claims_authserv_id(
             " MX.example.org (forged) 1; dkim=pass",
             "mx.example.org"
         ));
-        assert!(claims_authserv_id("(c) mx.example.org; none", "mx.example.org"));
-        assert!(!claims_authserv_id("mx.example.net; spf=pass", "mx.example.org"));
+        assert!(claims_authserv_id(
+            "(c) mx.example.org; none",
+            "mx.example.org"
+        ));
+        assert!(!claims_authserv_id(
+            "mx.example.net; spf=pass",
+            "mx.example.org"
+        ));
         assert!(!claims_authserv_id(
             "mx.example.org.evil; spf=pass",
             "mx.example.org"

@@ -266,7 +266,9 @@ mod tests {
     #[test]
     fn clean_mail_and_greylisting_ask_for_nothing() {
         for action in ["no action", "greylist"] {
-            let body = format!(r#"{{"score":1.0,"required_score":15,"action":"{action}","symbols":{{}}}}"#);
+            let body = format!(
+                r#"{{"score":1.0,"required_score":15,"action":"{action}","symbols":{{}}}}"#
+            );
             let finding = parse_reply(body.as_bytes()).unwrap().finding();
             assert_eq!((finding.action, finding.tags), (None, vec![]), "{action}");
         }

@@ -27,13 +27,42 @@ pub fn key() -> &'static (Vec<u8>, String) {
         let dir = tempfile::tempdir().unwrap();
         let private = dir.path().join("key.pem");
         let run = |args: &[&str]| {
-            let out = Command::new("openssl").args(args).output().expect("openssl");
-            assert!(out.status.success(), "openssl {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+            let out = Command::new("openssl")
+                .args(args)
+                .output()
+                .expect("openssl");
+            assert!(
+                out.status.success(),
+                "openssl {args:?}: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
             out.stdout
         };
-        run(&["genpkey", "-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2048", "-out", private.to_str().unwrap()]);
-        let public = run(&["pkey", "-in", private.to_str().unwrap(), "-pubout", "-outform", "DER"]);
-        let der = run(&["rsa", "-in", private.to_str().unwrap(), "-traditional", "-outform", "DER"]);
+        run(&[
+            "genpkey",
+            "-algorithm",
+            "RSA",
+            "-pkeyopt",
+            "rsa_keygen_bits:2048",
+            "-out",
+            private.to_str().unwrap(),
+        ]);
+        let public = run(&[
+            "pkey",
+            "-in",
+            private.to_str().unwrap(),
+            "-pubout",
+            "-outform",
+            "DER",
+        ]);
+        let der = run(&[
+            "rsa",
+            "-in",
+            private.to_str().unwrap(),
+            "-traditional",
+            "-outform",
+            "DER",
+        ]);
         (der, base64(&public))
     })
 }
@@ -43,7 +72,11 @@ fn base64(bytes: &[u8]) -> String {
     const TABLE: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
     let mut out = String::new();
     for chunk in bytes.chunks(3) {
-        let b = [chunk[0], *chunk.get(1).unwrap_or(&0), *chunk.get(2).unwrap_or(&0)];
+        let b = [
+            chunk[0],
+            *chunk.get(1).unwrap_or(&0),
+            *chunk.get(2).unwrap_or(&0),
+        ];
         let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
         for i in 0..4 {
             if i <= chunk.len() {
@@ -78,7 +111,10 @@ pub fn publish(zones: Zones, domain: &str, ips: &[IpAddr], dmarc: Option<&str>) 
             &format!("v=DKIM1; k=rsa; p={}", key().1),
         );
     if let Some(policy) = dmarc {
-        zones = zones.txt(&format!("_dmarc.{domain}"), &format!("v=DMARC1; p={policy}"));
+        zones = zones.txt(
+            &format!("_dmarc.{domain}"),
+            &format!("v=DMARC1; p={policy}"),
+        );
     }
     zones
 }

@@ -61,9 +61,36 @@ pub fn mixed_script(host: &str) -> bool {
         .any(|label| !label.is_ascii() && !label.is_single_script())
 }
 
-/// How `host` imitates `protected` (both hosts or registered domains), if it does:
-/// a short explanation for the finding's reason.
-pub fn imitates(host: &str, protected: &str) -> Option<&'static str> {
+/// How one domain imitates another.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Imitation {
+    /// `example.com` for `example.org`: brands and partners own many suffixes, so only
+    /// our own domains count this one.
+    OtherSuffix,
+    /// The same UTS #39 skeleton: `examp1e`, `exarnple`, Cyrillic `а`.
+    Confusable,
+    /// The protected domain in front of another one: `example.org.login.top`.
+    Subdomain,
+    /// The protected name as one part of the name: `paypal-secure.com`, `netfiix-billing`.
+    Inside,
+    /// A small edit distance: `exmaple.org`.
+    Misspelling,
+}
+
+impl Imitation {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::OtherSuffix => "the same name under another suffix",
+            Self::Confusable => "confusable characters",
+            Self::Subdomain => "our domain as a subdomain of another",
+            Self::Inside => "our name inside another domain",
+            Self::Misspelling => "a small misspelling",
+        }
+    }
+}
+
+/// How `host` imitates `protected` (both hosts or registered domains), if it does.
+pub fn imitates(host: &str, protected: &str) -> Option<Imitation> {
     let host = unicode_host(host);
     let candidate = registered(&host);
     let protected = registered(protected);
@@ -77,29 +104,38 @@ pub fn imitates(host: &str, protected: &str) -> Option<&'static str> {
     let (name_skel, target_skel) = (skel(name), skel(target));
     if name_skel == target_skel {
         return Some(if name == target {
-            "the same name under another suffix"
+            Imitation::OtherSuffix
         } else {
-            "confusable characters"
+            Imitation::Confusable
         });
     }
-    // The protected domain in front of another one: example.org.login.top.
     if host.starts_with(&format!("{protected}.")) {
-        return Some("our domain as a subdomain of another");
+        return Some(Imitation::Subdomain);
     }
-    // The protected name as one part of a hyphenated or dotted name: paypal-secure.com.
-    if name_skel
-        .split(['-', '.', '_'])
-        .any(|part| part == target_skel)
-    {
-        return Some("our name inside another domain");
-    }
-    let distance = edit_distance(&name_skel, &target_skel).min(edit_distance(name, target));
-    let allowed = match target_skel.chars().count() {
-        0..=4 => 0,
-        5..=8 => 1,
-        _ => 2,
+    let close = |a: &str, b: &str, raw_a: &str, raw_b: &str| {
+        let allowed = match b.chars().count() {
+            0..=4 => 0,
+            5..=8 => 1,
+            _ => 2,
+        };
+        edit_distance(a, b).min(edit_distance(raw_a, raw_b)) <= allowed
     };
-    (distance <= allowed).then_some("a small misspelling")
+    if close(&name_skel, &target_skel, name, target) {
+        return Some(Imitation::Misspelling);
+    }
+    // One part of a hyphenated or dotted name: the name itself, a misspelling of it, or
+    // the name with letters added (`docusigned`) when the name is long enough to be sure.
+    let parts = name.split(['-', '.', '_']).filter(|p| !p.is_empty());
+    for part in parts {
+        let part_skel = skel(part);
+        if part_skel == target_skel
+            || (part != name && close(&part_skel, &target_skel, part, target))
+            || (target_skel.chars().count() >= 6 && part_skel.starts_with(&target_skel))
+        {
+            return Some(Imitation::Inside);
+        }
+    }
+    None
 }
 
 /// Damerau–Levenshtein (optimal string alignment) distance, in characters.
@@ -111,8 +147,8 @@ pub fn edit_distance(a: &str, b: &str) -> usize {
     for (i, row) in d.iter_mut().enumerate() {
         row[0] = i;
     }
-    for j in 0..=m {
-        d[0][j] = j;
+    for (j, cell) in d[0].iter_mut().enumerate() {
+        *cell = j;
     }
     for i in 1..=n {
         for j in 1..=m {
@@ -143,23 +179,27 @@ mod tests {
 
     #[test]
     fn look_alikes_are_caught_and_explained() {
+        use Imitation::*;
         let cases = [
-            ("examp1e.org", "example.org", Some("confusable characters")),
-            ("exarnple.org", "example.org", Some("confusable characters")),
-            ("example.com", "example.org", Some("the same name under another suffix")),
-            ("xn--pypal-4ve.com", "paypal.com", Some("confusable characters")),
-            ("paypal-secure.com", "paypal.com", Some("our name inside another domain")),
-            ("example.org.login.top", "example.org", Some("our domain as a subdomain of another")),
-            ("exmaple.org", "example.org", Some("a small misspelling")),
-            ("micros0ft-support.com", "microsoft.com", Some("our name inside another domain")),
+            ("examp1e.org", "example.org", Some(Confusable)),
+            ("exarnple.org", "example.org", Some(Confusable)),
+            ("example.com", "example.org", Some(OtherSuffix)),
+            ("xn--pypal-4ve.com", "paypal.com", Some(Confusable)),
+            ("paypal-secure.com", "paypal.com", Some(Inside)),
+            ("netfiix-billing.example", "netflix.com", Some(Inside)),
+            ("docusigned-mail.example", "docusign.net", Some(Inside)),
+            ("example.org.login.top", "example.org", Some(Subdomain)),
+            ("exmaple.org", "example.org", Some(Misspelling)),
+            ("micros0ft-support.com", "microsoft.com", Some(Inside)),
             ("mail.example.org", "example.org", None),
-            ("examples.org.uk", "example.org", Some("a small misspelling")),
+            ("examples.org.uk", "example.org", Some(Misspelling)),
             ("northwind.co.uk", "example.org", None),
             ("sample.org", "example.org", None),
             ("northwind.example", "example.org", None),
             ("github.com", "example.org", None),
-            ("dhl.com", "dhl.de", Some("the same name under another suffix")),
+            ("dhl.com", "dhl.de", Some(OtherSuffix)),
             ("ups.com", "dhl.com", None),
+            ("hups-logistics.com", "ups.com", None),
         ];
         for (host, protected, expected) in cases {
             assert_eq!(imitates(host, protected), expected, "{host} vs {protected}");

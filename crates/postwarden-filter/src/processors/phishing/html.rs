@@ -36,7 +36,9 @@ pub fn scan(html: &str) -> Html {
         }
         // Comments are skipped whole.
         if html[lt..].starts_with("<!--") {
-            at = html[lt + 4..].find("-->").map_or(bytes.len(), |i| lt + 4 + i + 3);
+            at = html[lt + 4..]
+                .find("-->")
+                .map_or(bytes.len(), |i| lt + 4 + i + 3);
             continue;
         }
         let Some(gt) = tag_end(bytes, lt + 1) else {
@@ -60,15 +62,16 @@ pub fn scan(html: &str) -> Html {
                 }
             }
             (false, "form") => out.form = true,
-            (false, "input") => {
-                if attribute(attributes, "type").is_some_and(|t| t.eq_ignore_ascii_case("password"))
-                {
-                    out.password_field = true;
-                }
+            (false, "input")
+                if attribute(attributes, "type")
+                    .is_some_and(|t| t.eq_ignore_ascii_case("password")) =>
+            {
+                out.password_field = true;
             }
             (false, "img") => {
                 // An image link shows its alt text.
-                if let (Some((_, text)), Some(alt)) = (open.as_mut(), attribute(attributes, "alt")) {
+                if let (Some((_, text)), Some(alt)) = (open.as_mut(), attribute(attributes, "alt"))
+                {
                     text.push(' ');
                     text.push_str(&alt);
                 }
@@ -228,10 +231,8 @@ pub fn url_host(url: &str) -> Option<(String, bool)> {
         &url[8..]
     } else if lower.starts_with("http://") {
         &url[7..]
-    } else if url.starts_with("//") {
-        &url[2..]
     } else {
-        return None;
+        url.strip_prefix("//")?
     };
     let authority = rest.split(['/', '?', '#', '\\']).next().unwrap_or_default();
     let (userinfo, host_port) = match authority.rsplit_once('@') {
@@ -250,7 +251,9 @@ pub fn url_host(url: &str) -> Option<(String, bool)> {
 /// The domain a link's text shows, if it shows one (`www.paypal.com`,
 /// `https://login.microsoftonline.com/…`, `paypal.com/signin`); plain words give none.
 pub fn shown_host(text: &str) -> Option<String> {
-    let text = text.trim().trim_matches(['<', '>', '(', ')', '[', ']', '"', '\'']);
+    let text = text
+        .trim()
+        .trim_matches(['<', '>', '(', ')', '[', ']', '"', '\'']);
     if text.is_empty() || text.contains(char::is_whitespace) {
         return None;
     }
@@ -269,9 +272,9 @@ pub fn shown_host(text: &str) -> Option<String> {
 fn looks_like_domain(host: &str) -> bool {
     let labels: Vec<&str> = host.split('.').collect();
     labels.len() >= 2
-        && labels.iter().all(|l| {
-            !l.is_empty() && l.chars().all(|c| c.is_alphanumeric() || c == '-')
-        })
+        && labels
+            .iter()
+            .all(|l| !l.is_empty() && l.chars().all(|c| c.is_alphanumeric() || c == '-'))
         && labels
             .last()
             .is_some_and(|tld| tld.len() >= 2 && tld.chars().all(char::is_alphabetic))
@@ -330,9 +333,15 @@ mod tests {
             url_host("https://paypal.com@evil.example:8443/x"),
             Some(("evil.example".into(), true))
         );
-        assert_eq!(url_host("HTTP://[2001:db8::1]/"), Some(("2001:db8::1".into(), false)));
+        assert_eq!(
+            url_host("HTTP://[2001:db8::1]/"),
+            Some(("2001:db8::1".into(), false))
+        );
         assert_eq!(url_host("mailto:a@b.example"), None);
-        assert_eq!(shown_host("www.PayPal.com/signin"), Some("www.paypal.com".into()));
+        assert_eq!(
+            shown_host("www.PayPal.com/signin"),
+            Some("www.paypal.com".into())
+        );
         assert_eq!(shown_host("Read more"), None);
         assert_eq!(shown_host("support@paypal.com"), None);
         assert_eq!(shown_host("1.5"), None);
@@ -342,7 +351,10 @@ mod tests {
 
     #[test]
     fn entities_are_decoded() {
-        assert_eq!(decode_entities("a&amp;b&#x41;&#66;&bogus;&"), "a&bAB&bogus;&");
+        assert_eq!(
+            decode_entities("a&amp;b&#x41;&#66;&bogus;&"),
+            "a&bAB&bogus;&"
+        );
     }
 
     proptest! {

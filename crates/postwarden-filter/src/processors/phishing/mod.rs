@@ -26,6 +26,7 @@ pub mod words;
 
 use crate::evidence::PhishingScores;
 use crate::message::Scanned;
+use domains::Imitation;
 use mail_parser::{MessageParser, MimeHeaders};
 use postwarden_core::config::PhishingConfig;
 use postwarden_core::{Finding, Tag};
@@ -47,34 +48,34 @@ const MAX_TEXT: usize = 64 * 1024;
 /// A signal: name, weight towards `phishing`, weight towards `bec`.
 pub const SIGNALS: &[(&str, f64, f64)] = &[
     // Who it claims to be.
-    ("vip_display_name", 0.0, 0.70),
+    ("vip_display_name", 0.0, 0.75),
     ("own_domain_lookalike", 0.50, 0.70),
     ("partner_lookalike", 0.30, 0.65),
     ("brand_lookalike", 0.75, 0.20),
     ("mixed_script_domain", 0.60, 0.30),
-    ("brand_display_name", 0.35, 0.0),
+    ("brand_display_name", 0.55, 0.0),
     ("own_domain_unauthenticated", 0.70, 0.60),
     ("brand_unauthenticated", 0.60, 0.0),
     // Where replies go.
     ("reply_to_other_domain", 0.0, 0.30),
     ("reply_to_free_mail", 0.0, 0.50),
-    ("first_time_sender", 0.15, 0.20),
+    ("first_time_sender", 0.20, 0.20),
     // Where the links lead.
     ("link_text_mismatch", 0.55, 0.0),
-    ("link_to_ip", 0.50, 0.0),
+    ("link_to_ip", 0.60, 0.0),
     ("link_to_punycode", 0.45, 0.0),
     ("link_to_lookalike", 0.70, 0.0),
     ("link_with_userinfo", 0.50, 0.0),
     ("html_form", 0.50, 0.0),
     ("password_field", 0.65, 0.0),
     // What it says.
-    ("credential_wording", 0.45, 0.0),
-    ("payment_wording", 0.0, 0.45),
+    ("credential_wording", 0.50, 0.0),
+    ("payment_wording", 0.0, 0.50),
     ("urgency_wording", 0.15, 0.25),
     // What it carries.
-    ("html_attachment", 0.50, 0.0),
-    ("archive_executable", 0.75, 0.0),
-    ("double_extension", 0.70, 0.0),
+    ("html_attachment", 0.65, 0.0),
+    ("archive_executable", 0.80, 0.0),
+    ("double_extension", 0.80, 0.0),
 ];
 
 /// Extensions that run when opened.
@@ -84,8 +85,8 @@ const EXECUTABLE: &[&str] = &[
 ];
 /// Extensions a double extension pretends to be.
 const DOCUMENT: &[&str] = &[
-    "pdf", "doc", "docx", "xls", "xlsx", "ppt", "pptx", "txt", "rtf", "jpg", "jpeg", "png",
-    "gif", "zip", "csv", "odt",
+    "pdf", "doc", "docx", "xls", "xlsx", "ppt", "pptx", "txt", "rtf", "jpg", "jpeg", "png", "gif",
+    "zip", "csv", "odt",
 ];
 const HTML_FILE: &[&str] = &["html", "htm", "shtml", "xhtml", "svg", "mht", "mhtml"];
 
@@ -165,11 +166,7 @@ impl Phishing {
                 (name.len() >= 3).then(|| (name, b.clone()))
             })
             .collect();
-        let vips = config
-            .vips
-            .iter()
-            .filter_map(|v| parse_person(v))
-            .collect();
+        let vips = config.vips.iter().filter_map(|v| parse_person(v)).collect();
         let phrases = |shipped, extra: &[String]| Phrases::new(shipped, extra);
         Ok(Self {
             threshold: config.threshold,
@@ -281,7 +278,10 @@ impl Phishing {
             }
         };
         let parsed = MessageParser::default().parse(&message.bytes);
-        let from = parsed.as_ref().and_then(|p| p.from()).and_then(|a| a.first());
+        let from = parsed
+            .as_ref()
+            .and_then(|p| p.from())
+            .and_then(|a| a.first());
         let from_address = from
             .and_then(|a| a.address())
             .unwrap_or_default()
@@ -311,6 +311,14 @@ impl Phishing {
                 || a.spf == crate::evidence::CheckResult::TempError
         });
         let bulk = message.header("List-Unsubscribe").is_some() && authenticated == Some(true);
+        // What our own authenticated mail links to or carries (a monitoring page on an
+        // internal address, a report as HTML) is ours to judge, not an impostor's lure.
+        let own_trusted = from_ours && authenticated == Some(true);
+        let carried = if own_trusted { 0.5 } else { 1.0 };
+        // An authenticated service we know (a brand, a domain we correspond with) puts
+        // people's names in its display names: "Alice Martin (Jira)".
+        let known_service = authenticated == Some(true)
+            && (self.brands.contains(&from_domain) || directory.partners.contains(&from_domain));
 
         // Who it claims to be.
         if !from_address.is_empty() && !from_ours {
@@ -329,30 +337,36 @@ impl Phishing {
                         person.address,
                         clip(&from_address)
                     ),
-                    if self.free_mail.contains(&from_domain) {
-                        1.0
-                    } else {
-                        0.9
-                    },
+                    if known_service { 0.5 } else { 1.0 },
                 );
             }
         }
-        if !from_domain.is_empty() && !from_ours {
-            if let Some((own, how)) = self
-                .own_domains
-                .iter()
-                .find_map(|d| domains::imitates(&from_host, d).map(|how| (d, how)))
-            {
+        // Brands' and free-mail providers' own domains imitate nothing (googlemail.com).
+        let is_brand = self.brands.contains(&from_domain) || self.free_mail.contains(&from_domain);
+        if !from_domain.is_empty() && !from_ours && !is_brand {
+            // Another suffix of our own name counts unless that domain authenticates
+            // (a sister company's list server); brands and partners own many suffixes.
+            let own =
+                |how: &Imitation| *how != Imitation::OtherSuffix || authenticated != Some(true);
+            let other = |how: &Imitation| *how != Imitation::OtherSuffix;
+            if let Some((own_domain, how)) = self.own_domains.iter().find_map(|d| {
+                domains::imitates(&from_host, d)
+                    .filter(own)
+                    .map(|how| (d, how.as_str()))
+            }) {
                 hit(
                     "own_domain_lookalike",
-                    format!("From domain {} imitates our {own} ({how})", clip(&from_host)),
+                    format!(
+                        "From domain {} imitates our {own_domain} ({how})",
+                        clip(&from_host)
+                    ),
                     1.0,
                 );
-            } else if let Some((brand, how)) = self
-                .brands
-                .iter()
-                .find_map(|b| domains::imitates(&from_host, b).map(|how| (b, how)))
-            {
+            } else if let Some((brand, how)) = self.brands.iter().find_map(|b| {
+                domains::imitates(&from_host, b)
+                    .filter(other)
+                    .map(|how| (b, how.as_str()))
+            }) {
                 hit(
                     "brand_lookalike",
                     format!("From domain {} imitates {brand} ({how})", clip(&from_host)),
@@ -360,7 +374,11 @@ impl Phishing {
                 );
             } else if let Some((partner, how)) = directory.partners.iter().find_map(|p| {
                 (p != &from_domain)
-                    .then(|| domains::imitates(&from_host, p).map(|how| (p, how)))
+                    .then(|| {
+                        domains::imitates(&from_host, p)
+                            .filter(other)
+                            .map(|how| (p, how.as_str()))
+                    })
                     .flatten()
             }) {
                 hit(
@@ -383,13 +401,21 @@ impl Phishing {
                 );
             }
             let name = from_name.to_lowercase();
-            if let Some((brand, domain)) = self.brand_names.iter().find(|(brand, domain)| {
-                *domain != from_domain
-                    && !from_domain.starts_with(brand.as_str())
-                    && name
-                        .split(|c: char| !c.is_alphanumeric())
-                        .any(|word| word == brand)
-            }) {
+            // Mail servers sign their bounces (null sender) with their software's name
+            // ("Microsoft Outlook").
+            let system = message.envelope.mail_from.is_empty();
+            if let Some((brand, domain)) =
+                self.brand_names
+                    .iter()
+                    .filter(|_| !system)
+                    .find(|(brand, domain)| {
+                        *domain != from_domain
+                            && !from_domain.starts_with(brand.as_str())
+                            && name
+                                .split(|c: char| !c.is_alphanumeric())
+                                .any(|word| word == brand)
+                    })
+            {
                 hit(
                     "brand_display_name",
                     format!(
@@ -464,13 +490,22 @@ impl Phishing {
                     hit(
                         "password_field",
                         "the message body asks for a password".into(),
-                        1.0,
+                        carried,
                     );
                 } else if found.form {
-                    hit("html_form", "the message body holds a form".into(), 1.0);
+                    // A newsletter's survey or search box.
+                    let factor = if bulk { 0.5 } else { carried };
+                    hit("html_form", "the message body holds a form".into(), factor);
                 }
                 for link in &found.links {
-                    self.judge_link(&link.href, Some(&link.text), &from_domain, bulk, &mut hit);
+                    self.judge_link(
+                        &link.href,
+                        Some(&link.text),
+                        &from_domain,
+                        bulk,
+                        carried,
+                        &mut hit,
+                    );
                 }
             }
             for (i, _) in parsed.text_bodies().enumerate() {
@@ -479,7 +514,7 @@ impl Phishing {
                 }
                 if let Some(body) = parsed.body_text(i) {
                     for url in plain_urls(&body) {
-                        self.judge_link(url, None, &from_domain, bulk, &mut hit);
+                        self.judge_link(url, None, &from_domain, bulk, carried, &mut hit);
                     }
                     text.push_str(&body);
                     text.push('\n');
@@ -501,8 +536,10 @@ impl Phishing {
             let found = phrases.found(&text);
             if !found.is_empty() {
                 let shown: Vec<String> = found.iter().take(3).map(|p| format!("\"{p}\"")).collect();
-                // Two or more distinct phrases are a stronger sign than one.
-                let factor = if found.len() >= 2 { 1.0 } else { 0.8 };
+                // Two or more distinct phrases are a stronger sign than one; newsletters
+                // from authenticated senders write about anything, fraud included.
+                let factor =
+                    if found.len() >= 2 { 1.0 } else { 0.8 } * if bulk { 0.5 } else { 1.0 };
                 hit(signal, format!("says {}", shown.join(", ")), factor);
             }
         }
@@ -526,24 +563,51 @@ impl Phishing {
                     hit(
                         "html_attachment",
                         format!("an HTML attachment {}", clip(&name)),
-                        1.0,
+                        carried,
                     );
+                    // The lure is often the attachment itself: a login page.
+                    let inside = html::scan(&String::from_utf8_lossy(part.contents()));
+                    if inside.password_field {
+                        hit(
+                            "password_field",
+                            format!("attachment {} asks for a password", clip(&name)),
+                            carried,
+                        );
+                    } else if inside.form {
+                        hit(
+                            "html_form",
+                            format!("attachment {} holds a form", clip(&name)),
+                            carried,
+                        );
+                    }
+                    for link in &inside.links {
+                        self.judge_link(
+                            &link.href,
+                            Some(&link.text),
+                            &from_domain,
+                            false,
+                            carried,
+                            &mut hit,
+                        );
+                    }
                 }
                 if let Some(hidden) = double_extension(&name) {
                     hit(
                         "double_extension",
                         format!("attachment {} hides {hidden}", clip(&name)),
-                        1.0,
+                        carried,
                     );
                 }
                 if archive::is_zip(part.contents()) {
                     for inner in archive::zip_names(part.contents()) {
                         let inner = inner.to_lowercase();
-                        if EXECUTABLE.contains(&extension(&inner)) || HTML_FILE.contains(&extension(&inner)) {
+                        if EXECUTABLE.contains(&extension(&inner))
+                            || HTML_FILE.contains(&extension(&inner))
+                        {
                             hit(
                                 "archive_executable",
                                 format!("archive {} holds {}", clip(&name), clip(&inner)),
-                                1.0,
+                                carried,
                             );
                             break;
                         }
@@ -561,6 +625,7 @@ impl Phishing {
         text: Option<&str>,
         from_domain: &str,
         bulk: bool,
+        carried: f64,
         hit: &mut impl FnMut(&'static str, String, f64),
     ) {
         let Some((host, userinfo)) = html::url_host(href) else {
@@ -571,11 +636,15 @@ impl Phishing {
             hit(
                 "link_with_userinfo",
                 format!("a link hides its host {} behind a user name", clip(&host)),
-                1.0,
+                carried,
             );
         }
         if html::is_ip_literal(&host) {
-            hit("link_to_ip", format!("a link goes to the address {}", clip(&host)), 1.0);
+            hit(
+                "link_to_ip",
+                format!("a link goes to the address {}", clip(&host)),
+                carried,
+            );
         } else if domains::is_punycode(&host) {
             hit(
                 "link_to_punycode",
@@ -584,20 +653,30 @@ impl Phishing {
                     clip(&host),
                     clip(&domains::unicode_host(&host))
                 ),
-                1.0,
+                carried,
             );
         }
-        if target != from_domain
+        let trusted_target = target == from_domain
+            || self.own_domains.contains(&target)
+            || self.brands.contains(&target);
+        if !trusted_target
             && let Some((protected, how)) = self
                 .own_domains
                 .iter()
                 .chain(self.brands.iter())
-                .find_map(|p| domains::imitates(&host, p).map(|how| (p, how)))
+                .find_map(|p| {
+                    domains::imitates(&host, p)
+                        .filter(|how| *how != Imitation::OtherSuffix)
+                        .map(|how| (p, how.as_str()))
+                })
         {
             hit(
                 "link_to_lookalike",
-                format!("a link goes to {} imitating {protected} ({how})", clip(&host)),
-                1.0,
+                format!(
+                    "a link goes to {} imitating {protected} ({how})",
+                    clip(&host)
+                ),
+                carried,
             );
         }
         if let Some(shown) = text.and_then(html::shown_host) {
@@ -607,7 +686,7 @@ impl Phishing {
                     "link_text_mismatch",
                     format!("a link shows {} but goes to {}", clip(&shown), clip(&host)),
                     // Newsletters from authenticated senders track their clicks so.
-                    if bulk { 0.5 } else { 1.0 },
+                    if bulk { 0.5 } else { carried },
                 );
             }
         }
@@ -622,10 +701,17 @@ impl Phishing {
         }
         for recipient in &message.envelope.recipients {
             let key = (sender.clone(), recipient.to_lowercase());
-            if self.known.lock().unwrap_or_else(|e| e.into_inner()).get(&key).is_some() {
+            if self
+                .known
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .get(&key)
+                .is_some()
+            {
                 return None;
             }
-            match tokio::time::timeout(HISTORY_BUDGET, store.have_corresponded(&key.0, &key.1)).await
+            match tokio::time::timeout(HISTORY_BUDGET, store.have_corresponded(&key.0, &key.1))
+                .await
             {
                 Ok(Ok(true)) => {
                     self.known
@@ -644,18 +730,28 @@ impl Phishing {
         }
         Some(Hit {
             signal: "first_time_sender",
-            reason: format!("{} has not corresponded with the recipients before", clip(&sender)),
+            reason: format!(
+                "{} has not corresponded with the recipients before",
+                clip(&sender)
+            ),
             factor: 1.0,
         })
     }
 
     /// The store's names and correspondent domains, re-read every [`DIRECTORY_REFRESH`].
     async fn directory(&self) -> Arc<Directory> {
-        let current = self.directory.read().unwrap_or_else(|e| e.into_inner()).clone();
+        let current = self
+            .directory
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone();
         let Some(store) = &self.store else {
             return current;
         };
-        if current.read.is_some_and(|at| at.elapsed() < DIRECTORY_REFRESH) {
+        if current
+            .read
+            .is_some_and(|at| at.elapsed() < DIRECTORY_REFRESH)
+        {
             return current;
         }
         // One reader at a time; the others use what there is.
@@ -720,7 +816,9 @@ fn parse_person(text: &str) -> Option<Person> {
 /// Lower case, letters and spaces only, `Doe, Jane` turned to `jane doe`.
 fn normalize_name(name: &str) -> String {
     let name = match name.split_once(',') {
-        Some((last, first)) if !first.trim().is_empty() => format!("{} {}", first.trim(), last.trim()),
+        Some((last, first)) if !first.trim().is_empty() => {
+            format!("{} {}", first.trim(), last.trim())
+        }
         _ => name.to_string(),
     };
     name.chars()
@@ -738,8 +836,7 @@ fn names_match(display: &str, person: &str) -> bool {
     if display.is_empty() || !person.contains(' ') {
         return false;
     }
-    display == person
-        || format!(" {display} ").contains(&format!(" {person} "))
+    display == person || format!(" {display} ").contains(&format!(" {person} "))
 }
 
 fn extension(name: &str) -> &str {
@@ -790,12 +887,18 @@ mod tests {
         assert!(!names_match("jane doerr", "jane doe"));
         assert!(!names_match("jane", "jane"));
         let person = parse_person("Jane Doe <CEO@example.org>").unwrap();
-        assert_eq!((person.name.as_str(), person.address.as_str()), ("jane doe", "ceo@example.org"));
+        assert_eq!(
+            (person.name.as_str(), person.address.as_str()),
+            ("jane doe", "ceo@example.org")
+        );
     }
 
     #[test]
     fn double_extensions_and_plain_urls() {
-        assert_eq!(double_extension("invoice.pdf.exe").as_deref(), Some("a .exe behind .pdf"));
+        assert_eq!(
+            double_extension("invoice.pdf.exe").as_deref(),
+            Some("a .exe behind .pdf")
+        );
         assert_eq!(double_extension("archive.tar.gz"), None);
         assert_eq!(double_extension("report.pdf"), None);
         let urls: Vec<&str> =

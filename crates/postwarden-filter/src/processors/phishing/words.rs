@@ -64,7 +64,8 @@ mod tests {
 
     #[test]
     fn whole_words_only_and_each_phrase_once() {
-        let phrases = Phrases::new("# en\nurgent\nwire transfer\n", &["Gift Cards".into()]).unwrap();
+        let phrases =
+            Phrases::new("# en\nurgent\nwire transfer\n", &["Gift Cards".into()]).unwrap();
         assert_eq!(
             phrases.found("urgent: a wire transfer, another wire transfer, gift cards"),
             vec!["urgent", "wire transfer", "gift cards"]
