@@ -100,6 +100,7 @@ postwarden_testkit::on_every_backend!(
     migration_6_indexes_mail_already_stored,
     routes_and_request_status_round_trip,
     the_users_stamp_moves_with_every_change,
+    correspondence_history_in_both_directions,
 );
 
 fn t(secs: i64) -> DateTime<Utc> {
@@ -1890,5 +1891,56 @@ async fn the_users_stamp_moves_with_every_change(backend: Backend) {
     assert_ne!(s.users_stamp().await.unwrap(), two);
     s.delete_user("alice@corp.example").await.unwrap();
     assert_eq!(s.users_stamp().await.unwrap(), (0, 0));
+    db.finish().await;
+}
+
+/// The phishing processor's history: who has written to whom (either way), and the
+/// domains mail comes from, most frequent first.
+async fn correspondence_history_in_both_directions(backend: Backend) {
+    let db = TestDb::open(backend).await;
+    let now = Utc::now();
+    let mail = |id: &str, from: &str, to: &str| {
+        let mut record = message_record(id);
+        record.time = now;
+        record.mail_from = from.into();
+        record.recipients = vec![to.into()];
+        (record, Vec::new())
+    };
+    db.store
+        .record_messages(&[
+            mail("h1", "Partner@Acme.example", "alice@example.org"),
+            mail("h2", "bob@example.org", "someone@northwind.example"),
+            mail("h3", "news@acme.example", "carla@example.org"),
+        ])
+        .await
+        .unwrap();
+    let store = &db.store;
+    assert!(
+        store
+            .have_corresponded("partner@acme.example", "ALICE@example.org")
+            .await
+            .unwrap()
+    );
+    assert!(
+        store
+            .have_corresponded("someone@northwind.example", "bob@example.org")
+            .await
+            .unwrap(),
+        "bob wrote to them first: a reply is not a first contact"
+    );
+    assert!(
+        !store
+            .have_corresponded("partner@acme.example", "bob@example.org")
+            .await
+            .unwrap()
+    );
+    assert!(
+        !store
+            .have_corresponded("stranger@evil.example", "alice@example.org")
+            .await
+            .unwrap()
+    );
+    let domains = store.correspondent_domains(10).await.unwrap();
+    assert_eq!(domains, vec!["acme.example", "example.org"]);
     db.finish().await;
 }
