@@ -138,6 +138,146 @@ pub fn imitates(host: &str, protected: &str) -> Option<Imitation> {
     None
 }
 
+/// A protected domain prepared once: its registered domain, name and skeleton.
+#[derive(Debug, Clone)]
+pub struct Protected {
+    pub domain: String,
+    name: String,
+    skel: String,
+}
+
+impl Protected {
+    pub fn new(domain: &str) -> Self {
+        let domain = registered(domain);
+        let name = name_part(&domain).to_string();
+        let skel = skel(&name);
+        Self { domain, name, skel }
+    }
+}
+
+/// A host under suspicion prepared once: what [`imitates`] computes of it, so one host
+/// is compared with many protected domains at the cost of string comparisons.
+#[derive(Debug, Clone)]
+pub struct Candidate {
+    host: String,
+    registered: String,
+    name: String,
+    skel: String,
+    /// The name's hyphen-, dot- and underscore-separated parts, each with its skeleton.
+    parts: Vec<(String, String)>,
+}
+
+impl Candidate {
+    pub fn new(host: &str) -> Self {
+        let host = unicode_host(host);
+        let registered = registered(&host);
+        let name = name_part(&registered).to_string();
+        let skel = skel(&name);
+        let parts = name
+            .split(['-', '.', '_'])
+            .filter(|p| !p.is_empty())
+            .map(|p| (p.to_string(), self::skel(p)))
+            .collect();
+        Self {
+            host,
+            registered,
+            name,
+            skel,
+            parts,
+        }
+    }
+
+    pub fn registered(&self) -> &str {
+        &self.registered
+    }
+
+    /// [`imitates`], for prepared values.
+    pub fn imitates(&self, protected: &Protected) -> Option<Imitation> {
+        if self.registered == protected.domain
+            || self.registered.is_empty()
+            || protected.domain.is_empty()
+            || protected.name.len() < 3
+        {
+            return None;
+        }
+        if self.skel == protected.skel {
+            return Some(if self.name == protected.name {
+                Imitation::OtherSuffix
+            } else {
+                Imitation::Confusable
+            });
+        }
+        if self.host.len() > protected.domain.len()
+            && self.host.starts_with(&protected.domain)
+            && self.host.as_bytes()[protected.domain.len()] == b'.'
+        {
+            return Some(Imitation::Subdomain);
+        }
+        if close(&self.skel, &protected.skel, &self.name, &protected.name) {
+            return Some(Imitation::Misspelling);
+        }
+        let long = protected.skel.chars().count() >= 6;
+        for (part, part_skel) in &self.parts {
+            if *part_skel == protected.skel
+                || (*part != self.name && close(part_skel, &protected.skel, part, &protected.name))
+                || (long && part_skel.starts_with(&protected.skel))
+            {
+                return Some(Imitation::Inside);
+            }
+        }
+        None
+    }
+}
+
+/// Whether `a` is within the edit distance allowed for `b`'s length, on skeletons or as
+/// written; lengths too far apart are ruled out before any distance is computed.
+fn close(a: &str, b: &str, raw_a: &str, raw_b: &str) -> bool {
+    let allowed = match b.chars().count() {
+        0..=4 => 0,
+        5..=8 => 1,
+        _ => 2,
+    };
+    within_distance(a, b, allowed) || within_distance(raw_a, raw_b, allowed)
+}
+
+/// Whether [`edit_distance`] of `a` and `b` is at most `max`, giving up as soon as a row
+/// of the table exceeds it (two rows kept, not the whole table).
+fn within_distance(a: &str, b: &str, max: usize) -> bool {
+    if a == b {
+        return true;
+    }
+    let a: Vec<char> = a.chars().collect();
+    let b: Vec<char> = b.chars().collect();
+    if a.len().abs_diff(b.len()) > max {
+        return false;
+    }
+    let m = b.len();
+    let mut before: Vec<usize> = (0..=m).collect();
+    let mut previous: Vec<usize> = (0..=m).collect();
+    let mut current = vec![0usize; m + 1];
+    for i in 1..=a.len() {
+        current[0] = i;
+        let mut lowest = i;
+        for j in 1..=m {
+            let cost = usize::from(a[i - 1] != b[j - 1]);
+            let mut d = (previous[j] + 1)
+                .min(current[j - 1] + 1)
+                .min(previous[j - 1] + cost);
+            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                d = d.min(before[j - 2] + 1);
+            }
+            current[j] = d;
+            lowest = lowest.min(d);
+        }
+        if lowest > max {
+            return false;
+        }
+        std::mem::swap(&mut before, &mut previous);
+        std::mem::swap(&mut previous, &mut current);
+    }
+    previous[m] <= max
+}
+
 /// Damerau–Levenshtein (optimal string alignment) distance, in characters.
 pub fn edit_distance(a: &str, b: &str) -> usize {
     let a: Vec<char> = a.chars().collect();
@@ -203,6 +343,8 @@ mod tests {
         ];
         for (host, protected, expected) in cases {
             assert_eq!(imitates(host, protected), expected, "{host} vs {protected}");
+            let fast = Candidate::new(host).imitates(&Protected::new(protected));
+            assert_eq!(fast, expected, "prepared: {host} vs {protected}");
         }
     }
 
@@ -228,6 +370,17 @@ mod tests {
             let _ = imitates(&host, &other);
             let _ = registered(&host);
             let _ = mixed_script(&host);
+        }
+
+        #[test]
+        fn prepared_values_judge_as_the_plain_version(host in "[a-z0-9\\-]{1,14}\\.(org|com|co\\.uk|example)", target in "(example\\.org|paypal\\.com|dhl\\.de|netflix\\.com)") {
+            let fast = Candidate::new(&host).imitates(&Protected::new(&target));
+            prop_assert_eq!(fast, imitates(&host, &target), "{} vs {}", host, target);
+        }
+
+                #[test]
+        fn the_bounded_distance_agrees_with_the_full_table(a in "[a-e]{0,9}", b in "[a-e]{0,9}", max in 0usize..4) {
+            prop_assert_eq!(within_distance(&a, &b, max), edit_distance(&a, &b) <= max);
         }
 
         #[test]

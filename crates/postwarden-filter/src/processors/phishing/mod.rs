@@ -26,7 +26,7 @@ pub mod words;
 
 use crate::evidence::PhishingScores;
 use crate::message::Scanned;
-use domains::Imitation;
+use domains::{Candidate, Imitation, Protected};
 use mail_parser::{MessageParser, MimeHeaders};
 use postwarden_core::config::PhishingConfig;
 use postwarden_core::{Finding, Tag};
@@ -42,6 +42,8 @@ const NAME: &str = "phishing";
 const DIRECTORY_REFRESH: Duration = Duration::from_secs(300);
 /// Longest wait for the history lookup; slower, and the signal is left out.
 const HISTORY_BUDGET: Duration = Duration::from_millis(200);
+/// How long "they have not corresponded" is believed before the store is asked again.
+const UNKNOWN_TTL: Duration = Duration::from_secs(300);
 /// Text examined for wording (characters): the lure is at the top.
 const MAX_TEXT: usize = 64 * 1024;
 
@@ -102,8 +104,9 @@ struct Person {
 #[derive(Default)]
 struct Directory {
     people: Vec<Person>,
-    /// Registered domains we have received mail from, with their skeleton lengths.
-    partners: Vec<String>,
+    /// Registered domains we have received mail from, prepared for comparison.
+    partners: Vec<Protected>,
+    partner_names: HashSet<String>,
     read: Option<Instant>,
 }
 
@@ -111,7 +114,9 @@ pub struct Phishing {
     threshold: f64,
     weights: HashMap<&'static str, (f64, f64)>,
     own_domains: Vec<String>,
-    brands: Vec<String>,
+    own_protected: Vec<Protected>,
+    brands: HashSet<String>,
+    brand_protected: Vec<Protected>,
     /// A brand's name (`paypal`) and domain, for display names.
     brand_names: Vec<(String, String)>,
     free_mail: HashSet<String>,
@@ -125,6 +130,8 @@ pub struct Phishing {
     refreshing: tokio::sync::Mutex<()>,
     /// Sender and recipient pairs known to have corresponded (they stay known).
     known: Mutex<lru::LruCache<(String, String), ()>>,
+    /// Pairs found not to have corresponded, and when (believed for [`UNKNOWN_TTL`]).
+    unknown: Mutex<lru::LruCache<(String, String), Instant>>,
 }
 
 /// What one signal found.
@@ -155,11 +162,11 @@ impl Phishing {
                 *b = *weight;
             }
         }
-        let brands: Vec<String> = words::entries(words::BRANDS)
+        let brand_list: Vec<String> = words::entries(words::BRANDS)
             .chain(config.brands.iter().map(|b| b.trim().to_lowercase()))
             .map(|b| domains::registered(&b))
             .collect();
-        let brand_names = brands
+        let brand_names = brand_list
             .iter()
             .filter_map(|b| {
                 let name = b.split('.').next()?.to_string();
@@ -168,15 +175,18 @@ impl Phishing {
             .collect();
         let vips = config.vips.iter().filter_map(|v| parse_person(v)).collect();
         let phrases = |shipped, extra: &[String]| Phrases::new(shipped, extra);
+        let own_domains: Vec<String> = config
+            .own_domains
+            .iter()
+            .map(|d| domains::registered(d))
+            .collect();
         Ok(Self {
             threshold: config.threshold,
             weights,
-            own_domains: config
-                .own_domains
-                .iter()
-                .map(|d| domains::registered(d))
-                .collect(),
-            brands,
+            own_protected: own_domains.iter().map(|d| Protected::new(d)).collect(),
+            own_domains,
+            brand_protected: brand_list.iter().map(|b| Protected::new(b)).collect(),
+            brands: brand_list.into_iter().collect(),
             brand_names,
             free_mail: words::entries(words::FREE_MAIL)
                 .chain(config.free_mail.iter().map(|d| d.trim().to_lowercase()))
@@ -190,6 +200,9 @@ impl Phishing {
             directory: RwLock::new(Arc::new(Directory::default())),
             refreshing: tokio::sync::Mutex::new(()),
             known: Mutex::new(lru::LruCache::new(
+                NonZeroUsize::new(65_536).unwrap_or(NonZeroUsize::MIN),
+            )),
+            unknown: Mutex::new(lru::LruCache::new(
                 NonZeroUsize::new(65_536).unwrap_or(NonZeroUsize::MIN),
             )),
         })
@@ -318,7 +331,8 @@ impl Phishing {
         // An authenticated service we know (a brand, a domain we correspond with) puts
         // people's names in its display names: "Alice Martin (Jira)".
         let known_service = authenticated == Some(true)
-            && (self.brands.contains(&from_domain) || directory.partners.contains(&from_domain));
+            && (self.brands.contains(&from_domain)
+                || directory.partner_names.contains(&from_domain));
 
         // Who it claims to be.
         if !from_address.is_empty() && !from_ours {
@@ -349,10 +363,12 @@ impl Phishing {
             let own =
                 |how: &Imitation| *how != Imitation::OtherSuffix || authenticated != Some(true);
             let other = |how: &Imitation| *how != Imitation::OtherSuffix;
-            if let Some((own_domain, how)) = self.own_domains.iter().find_map(|d| {
-                domains::imitates(&from_host, d)
+            let candidate = Candidate::new(&from_host);
+            if let Some((own_domain, how)) = self.own_protected.iter().find_map(|d| {
+                candidate
+                    .imitates(d)
                     .filter(own)
-                    .map(|how| (d, how.as_str()))
+                    .map(|how| (&d.domain, how.as_str()))
             }) {
                 hit(
                     "own_domain_lookalike",
@@ -362,10 +378,11 @@ impl Phishing {
                     ),
                     1.0,
                 );
-            } else if let Some((brand, how)) = self.brands.iter().find_map(|b| {
-                domains::imitates(&from_host, b)
+            } else if let Some((brand, how)) = self.brand_protected.iter().find_map(|b| {
+                candidate
+                    .imitates(b)
                     .filter(other)
-                    .map(|how| (b, how.as_str()))
+                    .map(|how| (&b.domain, how.as_str()))
             }) {
                 hit(
                     "brand_lookalike",
@@ -373,13 +390,10 @@ impl Phishing {
                     1.0,
                 );
             } else if let Some((partner, how)) = directory.partners.iter().find_map(|p| {
-                (p != &from_domain)
-                    .then(|| {
-                        domains::imitates(&from_host, p)
-                            .filter(other)
-                            .map(|how| (p, how.as_str()))
-                    })
-                    .flatten()
+                candidate
+                    .imitates(p)
+                    .filter(other)
+                    .map(|how| (&p.domain, how.as_str()))
             }) {
                 hit(
                     "partner_lookalike",
@@ -476,6 +490,7 @@ impl Phishing {
 
         // Where the links lead.
         let mut text = String::new();
+        let mut seen: HashMap<String, String> = HashMap::new();
         if let Some(subject) = &message.subject {
             text.push_str(subject);
             text.push('\n');
@@ -504,6 +519,7 @@ impl Phishing {
                         &from_domain,
                         bulk,
                         carried,
+                        &mut seen,
                         &mut hit,
                     );
                 }
@@ -514,7 +530,15 @@ impl Phishing {
                 }
                 if let Some(body) = parsed.body_text(i) {
                     for url in plain_urls(&body) {
-                        self.judge_link(url, None, &from_domain, bulk, carried, &mut hit);
+                        self.judge_link(
+                            url,
+                            None,
+                            &from_domain,
+                            bulk,
+                            carried,
+                            &mut seen,
+                            &mut hit,
+                        );
                     }
                     text.push_str(&body);
                     text.push('\n');
@@ -587,6 +611,7 @@ impl Phishing {
                             &from_domain,
                             false,
                             carried,
+                            &mut seen,
                             &mut hit,
                         );
                     }
@@ -626,12 +651,28 @@ impl Phishing {
         from_domain: &str,
         bulk: bool,
         carried: f64,
+        seen: &mut HashMap<String, String>,
         hit: &mut impl FnMut(&'static str, String, f64),
     ) {
         let Some((host, userinfo)) = html::url_host(href) else {
             return;
         };
-        let target = domains::registered(&host);
+        // A host is judged once per message (a newsletter's links share a few hosts).
+        if let Some(target) = seen.get(&host) {
+            if let Some(shown) = text.and_then(html::shown_host)
+                && domains::registered(&shown) != *target
+            {
+                hit(
+                    "link_text_mismatch",
+                    format!("a link shows {} but goes to {}", clip(&shown), clip(&host)),
+                    if bulk { 0.5 } else { carried },
+                );
+            }
+            return;
+        }
+        let candidate = Candidate::new(&host);
+        let target = candidate.registered().to_string();
+        seen.insert(host.clone(), target.clone());
         if userinfo {
             hit(
                 "link_with_userinfo",
@@ -661,13 +702,14 @@ impl Phishing {
             || self.brands.contains(&target);
         if !trusted_target
             && let Some((protected, how)) = self
-                .own_domains
+                .own_protected
                 .iter()
-                .chain(self.brands.iter())
+                .chain(self.brand_protected.iter())
                 .find_map(|p| {
-                    domains::imitates(&host, p)
+                    candidate
+                        .imitates(p)
                         .filter(|how| *how != Imitation::OtherSuffix)
-                        .map(|how| (p, how.as_str()))
+                        .map(|how| (&p.domain, how.as_str()))
                 })
         {
             hit(
@@ -710,6 +752,15 @@ impl Phishing {
             {
                 return None;
             }
+            if self
+                .unknown
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .get(&key)
+                .is_some_and(|at| at.elapsed() < UNKNOWN_TTL)
+            {
+                continue;
+            }
             match tokio::time::timeout(HISTORY_BUDGET, store.have_corresponded(&key.0, &key.1))
                 .await
             {
@@ -720,7 +771,12 @@ impl Phishing {
                         .put(key, ());
                     return None;
                 }
-                Ok(Ok(false)) => {}
+                Ok(Ok(false)) => {
+                    self.unknown
+                        .lock()
+                        .unwrap_or_else(|e| e.into_inner())
+                        .put(key, Instant::now());
+                }
                 Ok(Err(error)) => {
                     tracing::warn!(%error, "phishing: history lookup failed; first-time sender not judged");
                     return None;
@@ -780,13 +836,15 @@ impl Phishing {
         }
         match store.correspondent_domains(2000).await {
             Ok(list) => {
-                fresh.partners = list
+                let mut partners: Vec<String> = list
                     .into_iter()
                     .map(|d| domains::registered(&d))
                     .filter(|d| !self.own_domains.contains(d) && !self.free_mail.contains(d))
                     .collect();
-                fresh.partners.sort();
-                fresh.partners.dedup();
+                partners.sort();
+                partners.dedup();
+                fresh.partners = partners.iter().map(|p| Protected::new(p)).collect();
+                fresh.partner_names = partners.into_iter().collect();
             }
             Err(error) => tracing::warn!(%error, "phishing: cannot read correspondent domains"),
         }
