@@ -20,7 +20,7 @@ use mail_auth::spf::verify::SpfParameters;
 use mail_auth::{AuthenticatedMessage, AuthenticationResults, DkimResult, DmarcResult, SpfResult};
 use postwarden_core::config::AuthCheckConfig;
 use postwarden_core::{Finding, Tag};
-use std::net::IpAddr;
+
 use std::sync::Arc;
 
 const NAME: &str = "auth";
@@ -103,8 +103,6 @@ impl Auth {
             header = header
                 .with_spf_mailfrom_result(spf_output, ip, mail_from, &helo)
                 .with_arc_result(&arc, ip);
-        } else {
-            header = header.with_arc_result(&arc, IpAddr::from([0, 0, 0, 0]));
         }
         header = header.with_dmarc_result(&dmarc);
 
