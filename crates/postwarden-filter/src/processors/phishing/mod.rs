@@ -134,6 +134,15 @@ pub struct Phishing {
     unknown: Mutex<lru::LruCache<(String, String), Instant>>,
 }
 
+/// What judging a message's links needs: whose mail it is, and the hosts judged so far
+/// (each host once per message) with their registered domains.
+struct Links<'a> {
+    from_domain: &'a str,
+    bulk: bool,
+    carried: f64,
+    seen: HashMap<String, String>,
+}
+
 /// What one signal found.
 struct Hit {
     signal: &'static str,
@@ -490,7 +499,12 @@ impl Phishing {
 
         // Where the links lead.
         let mut text = String::new();
-        let mut seen: HashMap<String, String> = HashMap::new();
+        let mut links = Links {
+            from_domain: &from_domain,
+            bulk,
+            carried,
+            seen: HashMap::new(),
+        };
         if let Some(subject) = &message.subject {
             text.push_str(subject);
             text.push('\n');
@@ -513,15 +527,7 @@ impl Phishing {
                     hit("html_form", "the message body holds a form".into(), factor);
                 }
                 for link in &found.links {
-                    self.judge_link(
-                        &link.href,
-                        Some(&link.text),
-                        &from_domain,
-                        bulk,
-                        carried,
-                        &mut seen,
-                        &mut hit,
-                    );
+                    self.judge_link(&link.href, Some(&link.text), &mut links, &mut hit);
                 }
             }
             for (i, _) in parsed.text_bodies().enumerate() {
@@ -530,15 +536,7 @@ impl Phishing {
                 }
                 if let Some(body) = parsed.body_text(i) {
                     for url in plain_urls(&body) {
-                        self.judge_link(
-                            url,
-                            None,
-                            &from_domain,
-                            bulk,
-                            carried,
-                            &mut seen,
-                            &mut hit,
-                        );
+                        self.judge_link(url, None, &mut links, &mut hit);
                     }
                     text.push_str(&body);
                     text.push('\n');
@@ -569,6 +567,12 @@ impl Phishing {
         }
 
         // What it carries.
+        let mut attached = Links {
+            from_domain: &from_domain,
+            bulk: false,
+            carried,
+            seen: HashMap::new(),
+        };
         if let Some(parsed) = &parsed {
             for part in parsed.attachments() {
                 let name = part.attachment_name().unwrap_or_default().to_lowercase();
@@ -605,15 +609,7 @@ impl Phishing {
                         );
                     }
                     for link in &inside.links {
-                        self.judge_link(
-                            &link.href,
-                            Some(&link.text),
-                            &from_domain,
-                            false,
-                            carried,
-                            &mut seen,
-                            &mut hit,
-                        );
+                        self.judge_link(&link.href, Some(&link.text), &mut attached, &mut hit);
                     }
                 }
                 if let Some(hidden) = double_extension(&name) {
@@ -648,12 +644,15 @@ impl Phishing {
         &self,
         href: &str,
         text: Option<&str>,
-        from_domain: &str,
-        bulk: bool,
-        carried: f64,
-        seen: &mut HashMap<String, String>,
+        links: &mut Links<'_>,
         hit: &mut impl FnMut(&'static str, String, f64),
     ) {
+        let Links {
+            from_domain,
+            bulk,
+            carried,
+            ref mut seen,
+        } = *links;
         let Some((host, userinfo)) = html::url_host(href) else {
             return;
         };
