@@ -15,8 +15,6 @@
 pub mod geo;
 pub mod rdns;
 pub mod scope;
-#[cfg(feature = "testing")]
-pub mod testing;
 
 pub use geo::{GeoDb, GeoError, GeoInfo, SourceFormat, SourceInfo, update};
 pub use rdns::{

@@ -793,19 +793,19 @@ async fn non_public_and_disabled_never_query() {
 // ---------------------------------------------------------------- HickoryResolver, for real
 
 /// PTR 8.8.8.8 → dns.google, A dns.google → 8.8.8.8, NXDOMAIN for anything else.
-async fn dns_responder() -> SocketAddr {
-    use postwarden_enrich::testing::{DnsResponder, Zone};
-    let zone = Zone::default()
+async fn dns_responder() -> postwarden_testkit::dns::DnsServer {
+    use postwarden_testkit::dns::{DnsServer, Zones};
+    let zones = Zones::new()
         .ptr(ip("8.8.8.8"), "dns.google")
         .address("dns.google", ip("8.8.8.8"));
-    DnsResponder::start(zone).await.unwrap()
+    DnsServer::start(zones).await
 }
 
 #[tokio::test]
 async fn hickory_resolver_against_a_local_responder() {
     use postwarden_enrich::HickoryResolver;
     let server = dns_responder().await;
-    let resolver = HickoryResolver::with_servers(&[server]).unwrap();
+    let resolver = HickoryResolver::with_servers(&[server.addr()]).unwrap();
     assert_eq!(
         resolver.ptr(ip("8.8.8.8")).await,
         Ok(vec!["dns.google".to_string()])

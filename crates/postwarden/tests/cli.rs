@@ -409,15 +409,16 @@ fn bad_arguments_get_clear_errors() {
 
 #[test]
 fn scan_adds_reverse_dns_from_the_configured_server() {
-    use postwarden_enrich::testing::{DnsResponder, Zone};
+    use postwarden_testkit::dns::{DnsServer, Zones};
     let runtime = tokio::runtime::Runtime::new().unwrap();
     let ip = |s: &str| s.parse().unwrap();
-    let zone = Zone::default()
+    let zone = Zones::new()
         .ptr(ip("8.8.8.8"), "dns.google")
         .address("dns.google", ip("8.8.8.8"))
         .ptr(ip("1.1.1.1"), "one.one.one.one")
         .address("one.one.one.one", ip("1.0.0.1"));
-    let server = runtime.block_on(DnsResponder::start(zone)).unwrap();
+    let dns = runtime.block_on(DnsServer::start(zone));
+    let server = dns.addr();
     let w = Warden::new();
     let dir = tempfile::tempdir().unwrap();
     let config = dir.path().join("postwarden.toml");

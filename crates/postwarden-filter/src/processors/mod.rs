@@ -209,6 +209,19 @@ pub(crate) async fn connect(address: &str, timeout: Duration) -> io::Result<Halv
         })?
 }
 
+/// The finding of a processor that left a message out as larger than its `max_size` (as
+/// spamc does: daemons are slow on, and spam is rarely, that big).
+pub(crate) fn too_large(processor: &'static str, max_size: usize) -> Finding {
+    Finding {
+        processor: processor.into(),
+        score: 0.0,
+        tags: vec![postwarden_core::Tag::Skipped],
+        reason: format!("not scanned: larger than max_size ({max_size} octets)"),
+        recipients: Vec::new(),
+        action: None,
+    }
+}
+
 /// At most the first 120 characters of a peer's text, for error messages.
 pub(crate) fn excerpt(text: &str) -> &str {
     let end = text.char_indices().nth(120).map_or(text.len(), |(i, _)| i);

@@ -163,17 +163,7 @@ impl Rspamd {
 
     pub async fn run(&self, message: &Scanned) -> Result<Vec<Finding>, ProcessorError> {
         if message.bytes.len() > self.config.max_size {
-            return Ok(vec![Finding {
-                processor: NAME.into(),
-                score: 0.0,
-                tags: vec![Tag::Skipped],
-                reason: format!(
-                    "not scanned: larger than max_size ({} octets)",
-                    self.config.max_size
-                ),
-                recipients: Vec::new(),
-                action: None,
-            }]);
+            return Ok(vec![super::too_large(NAME, self.config.max_size)]);
         }
         Ok(vec![self.check(message).await?.finding()])
     }

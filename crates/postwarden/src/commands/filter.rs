@@ -76,8 +76,11 @@ async fn build(config: &Config, store: Store) -> Result<Filter> {
 pub async fn run(args: FilterArgs, paths: &ConfigPaths) -> Result<ExitCode> {
     let config = paths.load()?;
     let listen = args.listen.unwrap_or_else(|| config.filter.listen.clone());
-    let shutdown = async {
-        let _ = tokio::signal::ctrl_c().await;
+    // Listening starts now (a SIGINT before the first session is a clean stop too).
+    let mut interrupt = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::interrupt())
+        .context("cannot listen for SIGINT")?;
+    let shutdown = async move {
+        interrupt.recv().await;
         tracing::info!("shutting down: no new sessions; finishing those in flight");
     };
     let store = open_store(&config).await?;

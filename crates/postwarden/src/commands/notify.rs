@@ -307,9 +307,13 @@ pub async fn dispatch(args: DispatchArgs, paths: &ConfigPaths) -> Result<ExitCod
             ExitCode::SUCCESS
         });
     }
+    // Listening for SIGINT starts now, not when the loop first waits: a SIGINT during the
+    // first pass stops the dispatcher cleanly instead of killing it.
+    let mut interrupt = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::interrupt())
+        .context("cannot listen for SIGINT")?;
     dispatcher
-        .run(async {
-            let _ = tokio::signal::ctrl_c().await;
+        .run(async move {
+            interrupt.recv().await;
         })
         .await;
     Ok(ExitCode::SUCCESS)
