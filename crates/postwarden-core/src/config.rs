@@ -56,6 +56,8 @@ pub struct Config {
     pub mq: MqConfig,
     /// The resolver of the `auth` processor (SPF, DKIM, DMARC, ARC).
     pub dns: DnsConfig,
+    /// The milter mode of the filter (before the queue).
+    pub milter: MilterConfig,
 }
 
 impl Default for Config {
@@ -81,6 +83,7 @@ impl Default for Config {
             auth: AuthConfig::default(),
             mq: MqConfig::default(),
             dns: DnsConfig::default(),
+            milter: MilterConfig::default(),
         }
     }
 }
@@ -104,6 +107,25 @@ impl Config {
 
     fn validate(&self) -> Result<(), ConfigError> {
         let invalid = |key, message: String| Err(ConfigError::Invalid { key, message });
+        if !self.milter.listen.starts_with("unix:")
+            && self.milter.listen.parse::<std::net::SocketAddr>().is_err()
+        {
+            return invalid(
+                "milter.listen",
+                format!(
+                    "`{}`: expected host:port such as 127.0.0.1:11332, or unix:/path",
+                    self.milter.listen
+                ),
+            );
+        }
+        if let Some(mode) = &self.milter.socket_mode
+            && u32::from_str_radix(mode, 8).is_err()
+        {
+            return invalid(
+                "milter.socket_mode",
+                format!("`{mode}`: expected octal permissions such as \"0660\""),
+            );
+        }
         if let Some(url) = &self.database.url {
             let scheme = url.expose().split(':').next().unwrap_or_default();
             if !matches!(
@@ -315,6 +337,29 @@ impl Default for GeoConfig {
     }
 }
 
+/// `[milter]`: the filter's processors and policy before the queue, as a milter Postfix
+/// calls from `smtpd_milters`; verdicts become replies in the sender's own session.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct MilterConfig {
+    /// `host:port` or `unix:/path/to/socket`.
+    pub listen: String,
+    /// Permissions of a unix socket (octal, e.g. `"0660"`): Postfix's smtpd must reach it.
+    pub socket_mode: Option<String>,
+    /// Largest message kept for the processors, in octets; larger ones are refused (552).
+    pub max_message_size: usize,
+}
+
+impl Default for MilterConfig {
+    fn default() -> Self {
+        Self {
+            listen: "127.0.0.1:11332".into(),
+            socket_mode: None,
+            max_message_size: 10_240_000,
+        }
+    }
+}
+
 /// `[dns]`: the resolver the `auth` processor asks (SPF, DKIM keys, DMARC policies).
 #[derive(Debug, Clone, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -450,7 +495,8 @@ pub struct RunConfig {
     /// The components to run: `health` (probes and their alerts), `notify` (the
     /// dispatcher), `reports` (the scheduled `[reports.*]`), `logs` (follows `logs.files`
     /// as `logs follow` does), `filter` (the content filter on `filter.listen`), `web` (the
-    /// console and HTTP API on `web.listen`, with the quarantine digest).
+    /// console and HTTP API on `web.listen`, with the quarantine digest), `milter` (the
+    /// filter before the queue on `milter.listen`).
     pub components: Vec<String>,
     /// How long a shutdown or reload waits for components to finish (SMTP sessions in flight).
     #[serde(deserialize_with = "duration")]
@@ -458,8 +504,9 @@ pub struct RunConfig {
 }
 
 impl RunConfig {
-    pub const COMPONENTS: [&'static str; 6] =
-        ["health", "notify", "reports", "logs", "filter", "web"];
+    pub const COMPONENTS: [&'static str; 7] = [
+        "health", "notify", "reports", "logs", "filter", "web", "milter",
+    ];
 }
 
 impl Default for RunConfig {

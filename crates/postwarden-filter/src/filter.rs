@@ -69,6 +69,15 @@ pub struct Outcome {
     pub facts: Facts,
 }
 
+/// A message scanned and decided, not yet acted on.
+pub struct Judged {
+    pub id: String,
+    pub scanned: Scanned,
+    pub findings: Vec<Finding>,
+    pub decisions: Vec<(String, Decision)>,
+    pub facts: Facts,
+}
+
 /// What the record and events keep of the message itself.
 #[derive(Debug, Clone, Default)]
 pub struct Facts {
@@ -196,6 +205,42 @@ impl Filter {
             Some(cache) => cache.of(&message.envelope.recipients).await,
             None => HashMap::new(),
         }
+    }
+
+    /// Our name in `Authentication-Results`.
+    pub fn authserv_id(&self) -> &str {
+        &self.authserv_id
+    }
+
+    /// Scans and decides, without acting (the milter acts through its session): the
+    /// findings and verdicts, or the id, facts and error when a processor failed.
+    pub async fn judge(
+        &self,
+        envelope: &Envelope,
+        message: Vec<u8>,
+    ) -> Result<Judged, (String, Facts, ProcessorError)> {
+        let id = new_id();
+        let scanned = Scanned::new(envelope.clone(), message);
+        let (found, lookup) = tokio::join!(self.findings(&scanned), async {
+            match &self.users {
+                Some(cache) => cache.lookup(&scanned.envelope.recipients).await,
+                None => Lookup::default(),
+            }
+        });
+        let facts = Facts::of(&scanned);
+        let mut findings = match found {
+            Ok(findings) => findings,
+            Err(error) => return Err((id, facts, error)),
+        };
+        add_user_findings(&scanned, &mut findings, &lookup.settings);
+        let decisions = self.decisions(&scanned, &findings, &lookup.settings);
+        Ok(Judged {
+            id,
+            scanned,
+            findings,
+            decisions,
+            facts,
+        })
     }
 
     /// Scans, decides and acts on one message.
@@ -413,7 +458,12 @@ impl Filter {
     }
 
     /// Quarantines the message for `held` recipients: durable file, then metadata.
-    async fn hold(&self, id: &str, scanned: &Scanned, held: &[Verdict<'_>]) -> Result<(), String> {
+    pub(crate) async fn hold(
+        &self,
+        id: &str,
+        scanned: &Scanned,
+        held: &[Verdict<'_>],
+    ) -> Result<(), String> {
         let digest = self
             .quarantine
             .store(scanned.bytes.clone())
@@ -448,7 +498,7 @@ impl Filter {
 
     /// Stores the message record and its events (grouped with other sessions' by the
     /// [`Recorder`]); a failure is logged, never fatal: the message is already safe.
-    async fn record(&self, envelope: &Envelope, outcome: &Outcome, started: Instant) {
+    pub(crate) async fn record(&self, envelope: &Envelope, outcome: &Outcome, started: Instant) {
         let facts = &outcome.facts;
         let Some(recorder) = &self.recorder else {
             return;
@@ -500,7 +550,7 @@ impl Handler for Filter {
 }
 
 /// Counts the message by result, and its recipients by action, in the metrics.
-fn count(outcome: &Outcome) {
+pub(crate) fn count(outcome: &Outcome) {
     let result = match outcome.reply.code {
         200..=299 => "accepted",
         400..=499 => "tempfailed",

@@ -131,6 +131,64 @@ pub fn mark(message: &[u8], marking: &Marking<'_>) -> Vec<u8> {
     out
 }
 
+/// The headers [`mark`] would add, as (name, value) with values made safe and unfolded:
+/// for the milter, which asks the MTA to add them instead of rewriting the message.
+pub fn additions(marking: &Marking<'_>) -> Vec<(String, String)> {
+    let mut out = vec![
+        (
+            "X-Postwarden-Id".to_string(),
+            header_safe(marking.id, MAX_VALUE),
+        ),
+        (
+            "X-Postwarden-Verdict".to_string(),
+            format!("{} score={:.1}", marking.action.as_str(), marking.score),
+        ),
+    ];
+    if !marking.findings.is_empty() {
+        let findings: Vec<String> = marking
+            .findings
+            .iter()
+            .map(|f| format!("{}={:.1} ({})", f.processor, f.score, f.reason))
+            .collect();
+        out.push((
+            "X-Postwarden-Findings".to_string(),
+            header_safe(&findings.join("; "), MAX_VALUE),
+        ));
+    }
+    if let Some(results) = marking.authentication_results {
+        let lines: Vec<String> = results
+            .split("\r\n")
+            .map(|line| header_safe(line, MAX_VALUE))
+            .filter(|line| !line.is_empty())
+            .collect();
+        out.push(("Authentication-Results".to_string(), lines.join("\r\n\t")));
+    }
+    if marking.action == Action::Tag {
+        out.push(("X-Spam-Flag".to_string(), "YES".to_string()));
+        out.push(("X-Spam-Score".to_string(), format!("{:.1}", marking.score)));
+    }
+    out
+}
+
+/// The incoming headers [`mark`] would remove (ours, and `Authentication-Results` claiming
+/// our authserv-id), as (name, 1-based index among the headers of that name): the milter
+/// deletes them by that index.
+pub fn removals(headers: &[(String, String)], authserv_id: Option<&str>) -> Vec<(String, u32)> {
+    let mut seen: std::collections::HashMap<String, u32> = std::collections::HashMap::new();
+    let mut out = Vec::new();
+    for (name, value) in headers {
+        let lower = name.to_ascii_lowercase();
+        let index = seen.entry(lower.clone()).or_insert(0);
+        *index += 1;
+        let claims = lower == "authentication-results"
+            && authserv_id.is_some_and(|id| crate::processors::auth::claims_authserv_id(value, id));
+        if is_ours(name.as_bytes()) || claims {
+            out.push((name.clone(), *index));
+        }
+    }
+    out
+}
+
 /// Splits at the empty line: (header section with its final CRLF, the rest from the empty
 /// line on). A message with no empty line is all header.
 fn split_header(message: &[u8]) -> (&[u8], &[u8]) {

@@ -13,6 +13,7 @@ pub mod evidence;
 pub mod filter;
 pub mod headers;
 pub mod message;
+pub mod milter;
 pub mod policy;
 pub mod processors;
 pub mod quarantine;

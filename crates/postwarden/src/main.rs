@@ -77,8 +77,10 @@ enum Command {
     Filter(commands::filter::FilterArgs),
     /// Run the filter's processors and policy on a message file and print the verdicts
     Scan(commands::filter::ScanArgs),
+    /// Run the filter before the queue: a milter for Postfix's smtpd_milters
+    Milter(commands::filter::MilterArgs),
     /// Print the main.cf and master.cf lines that put the filter in Postfix's path
-    PostfixConfig,
+    PostfixConfig(commands::filter::PostfixConfigArgs),
     /// List, show, release or delete messages the filter quarantined
     #[command(subcommand)]
     Quarantine(commands::quarantine::QuarantineCommand),
@@ -150,7 +152,8 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Ip(args) => commands::ip::run(args, &paths).await,
         Command::Filter(args) => commands::filter::run(args, &paths).await,
         Command::Scan(args) => commands::filter::scan(args, &paths).await,
-        Command::PostfixConfig => commands::filter::postfix_config(&paths),
+        Command::Milter(args) => commands::filter::milter(args, &paths).await,
+        Command::PostfixConfig(args) => commands::filter::postfix_config(args, &paths),
         Command::Quarantine(cmd) => commands::quarantine::run(cmd, &paths).await,
         Command::Notify(cmd) => commands::notify::run(cmd, &paths).await,
         Command::Dispatch(args) => commands::notify::dispatch(args, &paths).await,

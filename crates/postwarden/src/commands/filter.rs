@@ -24,6 +24,20 @@ pub struct FilterArgs {
 }
 
 #[derive(Debug, Args)]
+pub struct MilterArgs {
+    /// Listen here instead of `milter.listen` (`host:port` or `unix:/path`)
+    #[arg(long)]
+    listen: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct PostfixConfigArgs {
+    /// The lines for the milter (before the queue) instead of the content filter
+    #[arg(long)]
+    milter: bool,
+}
+
+#[derive(Debug, Args)]
 pub struct ScanArgs {
     /// The message (RFC 5322, as in a .eml file)
     file: PathBuf,
@@ -219,10 +233,101 @@ pub async fn scan(args: ScanArgs, paths: &ConfigPaths) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-pub fn postfix_config(paths: &ConfigPaths) -> Result<ExitCode> {
+pub fn postfix_config(args: PostfixConfigArgs, paths: &ConfigPaths) -> Result<ExitCode> {
     let config = paths.load()?;
-    print!("{}", postfix_snippet(&config.filter));
+    if args.milter {
+        print!("{}", milter_snippet(&config.milter));
+    } else {
+        print!("{}", postfix_snippet(&config.filter));
+    }
     Ok(ExitCode::SUCCESS)
+}
+
+/// The main.cf lines that put the milter in smtpd's path (`postwarden postfix-config
+/// --milter`).
+pub fn milter_snippet(milter: &postwarden_core::config::MilterConfig) -> String {
+    let address = match milter.listen.strip_prefix("unix:") {
+        Some(path) => format!("unix:{path}"),
+        None => {
+            let (host, port) = host_and_port(&milter.listen, "11332");
+            if host.contains(':') {
+                format!("inet:[{host}]:{port}")
+            } else {
+                format!("inet:{host}:{port}")
+            }
+        }
+    };
+    format!(
+        "\
+# ---- main.cf: postwarden as a milter of the SMTP server ({listen})
+smtpd_milters = {address}
+# Mail submitted locally (sendmail, pickup) skips it; add it here to scan that too.
+non_smtpd_milters =
+# The milter down or too slow: the client is told to try again (4xx), nothing is accepted
+# unscanned and nothing is lost.
+milter_default_action = tempfail
+milter_protocol = 6
+milter_connect_timeout = 10s
+milter_command_timeout = 30s
+milter_content_timeout = 300s
+# The macros postwarden reads: the queue id, the client's address and name.
+milter_connect_macros = j {{client_addr}} {{client_name}} {{daemon_name}} v
+milter_end_of_data_macros = i {{auth_authen}}
+",
+        listen = milter.listen,
+    )
+}
+
+/// `postwarden milter`: the filter's processors and policy before the queue.
+pub async fn milter(args: MilterArgs, paths: &ConfigPaths) -> Result<ExitCode> {
+    let config = paths.load()?;
+    let listen = args.listen.unwrap_or_else(|| config.milter.listen.clone());
+    let mut interrupt = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::interrupt())
+        .context("cannot listen for SIGINT")?;
+    let mut terminate = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        .context("cannot listen for SIGTERM")?;
+    let store = open_store(&config).await?;
+    let listener = bind_milter(&listen, &config).await?;
+    serve_milter(&config, store, listener, async move {
+        tokio::select! {
+            _ = interrupt.recv() => {}
+            _ = terminate.recv() => {}
+        }
+        tracing::info!("shutting down: no new milter connections; finishing those in flight");
+    })
+    .await?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The milter's socket on `listen`.
+pub async fn bind_milter(
+    listen: &str,
+    config: &Config,
+) -> Result<postwarden_filter::milter::Listener> {
+    let mode = config
+        .milter
+        .socket_mode
+        .as_deref()
+        .map(|m| u32::from_str_radix(m, 8))
+        .transpose()
+        .context("milter.socket_mode")?;
+    postwarden_filter::milter::Listener::bind(listen, mode)
+        .await
+        .with_context(|| format!("cannot listen on {listen} (milter.listen)"))
+}
+
+/// Runs the milter on `listener` until `shutdown`; sessions in flight then finish.
+pub async fn serve_milter(
+    config: &Config,
+    store: Store,
+    listener: postwarden_filter::milter::Listener,
+    shutdown: impl std::future::Future<Output = ()>,
+) -> Result<()> {
+    let filter = Arc::new(build(config, store).await?);
+    tracing::info!(listen = %config.milter.listen, "milter listening");
+    postwarden_filter::milter::serve(listener, filter, config.milter.max_message_size, shutdown)
+        .await;
+    Ok(())
 }
 
 /// The main.cf and master.cf lines that send mail through the filter at `filter.listen`

@@ -245,6 +245,22 @@ fn start(config: &Config, stopped: &watch::Receiver<bool>, shared: &Shared) -> J
                     }
                 }))
             }
+            "milter" => set.spawn_local(supervise("milter", stopped, move |stop| {
+                let (config, store) = (config.clone(), store.clone());
+                async move {
+                    let store = store_for(store, &config).await?;
+                    let listener =
+                        crate::commands::filter::bind_milter(&config.milter.listen, &config)
+                            .await?;
+                    crate::commands::filter::serve_milter(
+                        &config,
+                        store,
+                        listener,
+                        stop_signal(stop),
+                    )
+                    .await
+                }
+            })),
             "web" => set.spawn_local(supervise("web", stopped, move |stop| {
                 let (config, store) = (config.clone(), store.clone());
                 async move {
