@@ -602,3 +602,17 @@ fn quarantine_commands_name_unknown_entries() {
         );
     }
 }
+
+#[test]
+fn postfix_config_prints_the_milter_lines() {
+    let text = Warden::new().stdout(&["postfix-config", "--milter"]);
+    for line in [
+        "smtpd_milters = inet:127.0.0.1:11332",
+        "milter_default_action = tempfail",
+        "milter_connect_macros = j {client_addr} {client_name} {daemon_name} v",
+        "milter_end_of_data_macros = i {auth_authen}",
+    ] {
+        assert!(text.contains(line), "missing `{line}`:\n{text}");
+    }
+    assert!(!text.contains("content_filter"), "{text}");
+}

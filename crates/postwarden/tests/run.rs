@@ -786,3 +786,67 @@ own_domains = ["example.org"]
     let log = daemon.stop();
     assert!(!log.contains(KEY));
 }
+
+/// `postwarden run` with the `milter` component behind a real Postfix (`smtpd_milters`, as
+/// `postfix-config --milter` prints): a blocked sender hears 554 in its own session and
+/// nothing is delivered or bounced; a clean message is delivered with our headers; SIGTERM
+/// stops the component cleanly.
+#[test]
+fn the_milter_component_answers_in_the_senders_session() {
+    let dir = tempfile::tempdir().unwrap();
+    let milter_port = free_port();
+    let postfix = Postfix::start_with(
+        &dir.path().join("pf"),
+        free_port(),
+        free_port(),
+        &["ok.example"],
+        &format!(
+            "content_filter =\nsmtpd_milters = inet:127.0.0.1:{milter_port}\n\
+             milter_default_action = tempfail\nmilter_end_of_data_macros = i\n"
+        ),
+    );
+    let config = format!(
+        r#"data_dir = "{data}"
+[run]
+components = ["milter"]
+shutdown_timeout = "20s"
+[milter]
+listen = "127.0.0.1:{milter_port}"
+[[filter.processors]]
+type = "lists"
+block_senders = ["@blocked.example"]
+"#,
+        data = dir.path().join("data").display(),
+    );
+    let mut daemon = Daemon::start(dir.path(), &config);
+    daemon.wait_log("milter listening");
+    let listen = format!("127.0.0.1:{}", postfix.port);
+    for (sender, code) in [("spam@blocked.example", "554"), ("friend@sender.example", "250")] {
+        let mut smtp = SmtpClient::connect(&listen);
+        smtp.expect("220");
+        for (command, reply) in [
+            ("EHLO client.sender.example\r\n".to_string(), "250"),
+            (format!("MAIL FROM:<{sender}>\r\n"), "250"),
+            ("RCPT TO:<a@ok.example>\r\n".to_string(), "250"),
+            ("DATA\r\n".to_string(), "354"),
+        ] {
+            smtp.send(&command);
+            smtp.expect(reply);
+        }
+        smtp.send(&format!(
+            "From: {sender}\r\nTo: a@ok.example\r\nSubject: from {sender}\r\n\r\nHello.\r\n.\r\n"
+        ));
+        let answer = smtp.expect(code);
+        if code == "554" {
+            assert!(answer.contains("blocked"), "{answer}");
+        }
+        smtp.quit();
+    }
+    postfix.wait_until("the clean message delivered", |p| !p.delivered().is_empty());
+    let delivered = postfix.delivered();
+    assert_eq!(delivered.len(), 1, "{delivered:#?}");
+    assert!(delivered[0].contains("X-Postwarden-Verdict: pass"), "{}", delivered[0]);
+    assert!(delivered[0].contains("friend@sender.example"));
+    let log = daemon.stop();
+    assert!(log.contains("postwarden stopped"), "{log}");
+}
