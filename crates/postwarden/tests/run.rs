@@ -821,7 +821,10 @@ block_senders = ["@blocked.example"]
     let mut daemon = Daemon::start(dir.path(), &config);
     daemon.wait_log("milter listening");
     let listen = format!("127.0.0.1:{}", postfix.port);
-    for (sender, code) in [("spam@blocked.example", "554"), ("friend@sender.example", "250")] {
+    for (sender, code) in [
+        ("spam@blocked.example", "554"),
+        ("friend@sender.example", "250"),
+    ] {
         let mut smtp = SmtpClient::connect(&listen);
         smtp.expect("220");
         for (command, reply) in [
@@ -845,7 +848,11 @@ block_senders = ["@blocked.example"]
     postfix.wait_until("the clean message delivered", |p| !p.delivered().is_empty());
     let delivered = postfix.delivered();
     assert_eq!(delivered.len(), 1, "{delivered:#?}");
-    assert!(delivered[0].contains("X-Postwarden-Verdict: pass"), "{}", delivered[0]);
+    assert!(
+        delivered[0].contains("X-Postwarden-Verdict: pass"),
+        "{}",
+        delivered[0]
+    );
     assert!(delivered[0].contains("friend@sender.example"));
     let log = daemon.stop();
     assert!(log.contains("postwarden stopped"), "{log}");
