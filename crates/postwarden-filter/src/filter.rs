@@ -212,6 +212,39 @@ impl Filter {
         &self.authserv_id
     }
 
+    /// Whether `recipient` is refused already at RCPT (the milter): the lists processors'
+    /// sender, recipient and client entries and the recipient's own lists, decided by the
+    /// policy for that recipient alone — refused only when that decision is `reject`.
+    /// Header entries, which need the message, wait for the end of DATA.
+    pub async fn refused_at_rcpt(&self, envelope: &Envelope, recipient: &str) -> Option<String> {
+        let mut envelope = envelope.clone();
+        envelope.recipients = vec![recipient.to_string()];
+        let scanned = Scanned::new(envelope, Vec::new());
+        let mut findings = Vec::new();
+        for processor in &self.processors {
+            if let Processor::Lists(lists) = processor
+                && let Ok(found) = lists.run(&scanned).await
+            {
+                findings.extend(found);
+            }
+        }
+        let users = match &self.users {
+            Some(cache) => cache.of(&scanned.envelope.recipients).await,
+            None => HashMap::new(),
+        };
+        add_user_findings(&scanned, &mut findings, &users);
+        if findings.is_empty() {
+            return None;
+        }
+        let decision = decide(
+            &self.policy,
+            &findings,
+            recipient,
+            users.get(&recipient.to_lowercase()),
+        );
+        (decision.action == Action::Reject).then_some(decision.reason)
+    }
+
     /// Scans and decides, without acting (the milter acts through its session): the
     /// findings and verdicts, or the id, facts and error when a processor failed.
     pub async fn judge(

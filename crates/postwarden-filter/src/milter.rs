@@ -18,6 +18,9 @@
 //! | `forward` | the recipient replaced by the forward addresses |
 //! | `pass`, `tag` | accepted, our headers added (`X-Postwarden-*`, `Authentication-Results`, for `tag` `X-Spam-Flag`, `X-Spam-Score` and the subject prefix); with recipients of both, the copy is tagged |
 //!
+//! A recipient the lists (and the recipient's own block list) would reject is refused at RCPT
+//! already (550), so the client learns it before sending the message.
+//!
 //! A message larger than `[milter] max_message_size` is refused with 552 (the processors
 //! would not see it whole); the message record and events are written as the filter's.
 
@@ -335,7 +338,16 @@ impl Milter for Session {
     }
 
     async fn rcpt(&mut self, recipient: Recipient) -> Result<MilterAction, Self::Error> {
-        self.recipients.push(unangle(&recipient.recipient()));
+        let recipient = unangle(&recipient.recipient());
+        if let Some(reason) = self
+            .filter
+            .refused_at_rcpt(&self.envelope(), &recipient)
+            .await
+        {
+            let text = format!("Recipient refused: {}", ascii(&header_safe(&reason, 200)));
+            return Ok(Replycode::new([5, 5, 0], [5, 7, 1], &text).into());
+        }
+        self.recipients.push(recipient);
         Ok(Continue.into())
     }
 

@@ -114,7 +114,7 @@ async fn postfix_asks_the_milter_and_the_client_hears_the_verdict() {
         &message("spam@blocked.example", "a@ok.example", "refused"),
     )
     .await;
-    assert_eq!(refused.code, 554, "in the session: {refused}");
+    assert_eq!(refused.code, 550, "at RCPT, in the session: {refused}");
     assert!(refused.to_string().contains("blocked"), "{refused}");
 
     let tagged = send(
