@@ -228,8 +228,9 @@ impl Filter {
                 findings.extend(found);
             }
         }
+        // The settings as last known: no store round trip per RCPT (the end of DATA asks).
         let users = match &self.users {
-            Some(cache) => cache.of(&scanned.envelope.recipients).await,
+            Some(cache) => cache.last_known(&scanned.envelope.recipients),
             None => HashMap::new(),
         };
         add_user_findings(&scanned, &mut findings, &users);

@@ -54,7 +54,6 @@ pub struct Session {
     headers: Vec<(String, String)>,
     body: Vec<u8>,
     size: usize,
-    started: Option<Instant>,
 }
 
 /// A milter session that cannot go on (the protocol library reports it and closes).
@@ -76,7 +75,6 @@ impl Session {
             headers: Vec::new(),
             body: Vec::new(),
             size: 0,
-            started: None,
         }
     }
 
@@ -87,7 +85,6 @@ impl Session {
         self.headers.clear();
         self.body.clear();
         self.size = 0;
-        self.started = None;
     }
 
     fn envelope(&self) -> Envelope {
@@ -126,7 +123,9 @@ impl Session {
     }
 
     async fn verdict(&mut self) -> ModificationResponse {
-        let started = self.started.take().unwrap_or_else(Instant::now);
+        // The record's duration is what the milter adds to the session: from the end of
+        // the message to our answer.
+        let started = Instant::now();
         let envelope = self.envelope();
         if self.size > self.max_size {
             return reply(
@@ -332,7 +331,6 @@ impl Milter for Session {
 
     async fn mail(&mut self, mail: Mail) -> Result<MilterAction, Self::Error> {
         self.reset();
-        self.started = Some(Instant::now());
         self.mail_from = unangle(&mail.sender());
         Ok(Continue.into())
     }

@@ -75,6 +75,20 @@ impl UserSettingsCache {
         self.lookup(recipients).await.settings
     }
 
+    /// The settings of those of `recipients` who are enabled users, as of the last check,
+    /// without waiting for a new one (the milter's RCPT-time refusal: the end of DATA
+    /// checks again).
+    pub fn last_known(&self, recipients: &[String]) -> HashMap<String, UserSettings> {
+        let snapshot = self.read();
+        recipients
+            .iter()
+            .filter_map(|r| {
+                let key = r.to_lowercase();
+                snapshot.settings.get(&key).map(|s| (key, s.clone()))
+            })
+            .collect()
+    }
+
     /// Settings and routes of `recipients`, as of a check that started after this call.
     pub async fn lookup(&self, recipients: &[String]) -> Lookup {
         let (settings, routes) = self.current().await;
