@@ -728,7 +728,7 @@ fn events(record: &MessageRecord, outcome: &Outcome) -> Vec<Event> {
 }
 
 /// `text` with non-ASCII characters replaced, for an SMTP reply line.
-fn ascii(text: &str) -> String {
+pub(crate) fn ascii(text: &str) -> String {
     text.chars()
         .map(|c| {
             if c.is_ascii() && !c.is_ascii_control() {

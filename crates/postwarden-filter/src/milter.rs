@@ -24,7 +24,7 @@
 //! A message larger than `[milter] max_message_size` is refused with 552 (the processors
 //! would not see it whole); the message record and events are written as the filter's.
 
-use crate::filter::{Facts, Filter, Outcome};
+use crate::filter::{Facts, Filter, Outcome, ascii};
 use crate::headers::{Marking, additions, header_safe, removals};
 use crate::policy::Decision;
 use async_trait::async_trait;
@@ -490,18 +490,7 @@ fn crlf(value: &str) -> String {
     value.replace("\r\n", "\n").replace('\n', "\r\n")
 }
 
-/// Printable ASCII only, for an SMTP reply line.
-fn ascii(text: &str) -> String {
-    text.chars()
-        .map(|c| {
-            if c.is_ascii() && !c.is_ascii_control() {
-                c
-            } else {
-                '?'
-            }
-        })
-        .collect()
-}
+
 
 #[cfg(test)]
 mod tests {
