@@ -490,8 +490,6 @@ fn crlf(value: &str) -> String {
     value.replace("\r\n", "\n").replace('\n', "\r\n")
 }
 
-
-
 #[cfg(test)]
 mod tests {
     use super::*;
