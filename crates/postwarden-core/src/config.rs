@@ -286,8 +286,19 @@ impl Default for DatabaseConfig {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct LogsConfig {
+    /// Where Postfix's log is read from: its log files, or the systemd journal.
+    pub source: LogSource,
     /// Log files read by `logs scan` and `logs follow` when none are given on the command line.
     pub files: Vec<PathBuf>,
+    /// `source = "journal"`: a journal directory or file (a copied journal); unset, the
+    /// system's journal.
+    pub journal_path: Option<PathBuf>,
+    /// `source = "journal"`: journalctl matches choosing Postfix's entries (the mail
+    /// facility by default; `_SYSTEMD_UNIT=postfix@-.service` or
+    /// `SYSLOG_IDENTIFIER=postfix/smtpd` …).
+    pub journal_matches: Vec<String>,
+    /// The journalctl program.
+    pub journalctl: String,
     /// Time zone of traditional syslog timestamps: `local`, `UTC` or an IANA name.
     pub timezone: String,
     /// How often `logs follow` polls when file notifications are unavailable.
@@ -300,12 +311,26 @@ pub struct LogsConfig {
 impl Default for LogsConfig {
     fn default() -> Self {
         Self {
+            source: LogSource::Files,
             files: vec![PathBuf::from("/var/log/mail.log")],
+            journal_path: None,
+            journal_matches: vec!["SYSLOG_FACILITY=2".into()],
+            journalctl: "journalctl".into(),
             timezone: "local".into(),
             poll_interval: Duration::from_millis(250),
             backfill_rotated: true,
         }
     }
+}
+
+/// Where `[logs]` reads Postfix's log.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogSource {
+    /// `logs.files` (and their rotated copies).
+    Files,
+    /// The systemd journal (`logs.journal_path`, `logs.journal_matches`).
+    Journal,
 }
 
 /// `[geo]`: country and ASN databases for client IPs.
@@ -348,6 +373,10 @@ pub struct MilterConfig {
     pub socket_mode: Option<String>,
     /// Largest message kept for the processors, in octets; larger ones are refused (552).
     pub max_message_size: usize,
+    /// A client silent this long is dropped (longer than Postfix's `smtpd_timeout`, 300 s
+    /// by default, for the milter connection idles while the SMTP client does).
+    #[serde(deserialize_with = "duration")]
+    pub idle_timeout: Duration,
 }
 
 impl Default for MilterConfig {
@@ -356,6 +385,7 @@ impl Default for MilterConfig {
             listen: "127.0.0.1:11332".into(),
             socket_mode: None,
             max_message_size: 10_240_000,
+            idle_timeout: Duration::from_secs(600),
         }
     }
 }

@@ -2,8 +2,12 @@
 //! tempfail`): what the sending client is told in its own session, and what Postfix
 //! delivers — a clean message with our headers, a tagged one, a refused one (5xx in the
 //! session, no bounce), one held for some recipients and delivered to the others, and the
-//! milter gone (4xx: nothing accepted, nothing lost).
+//! milter gone (4xx: nothing accepted, nothing lost); a shutdown with a message under way
+//! (answered, then the next one deferred). Then clients that misbehave, spoken to in the
+//! milter protocol directly: garbage, a huge length, a close mid-message, a body over the
+//! limit, silence — each gets the protocol's answer and the milter goes on serving.
 
+use postwarden_core::config::MilterConfig;
 use postwarden_core::{Config, Secret};
 use postwarden_filter::Filter;
 use postwarden_filter::milter::{Listener, serve};
@@ -46,41 +50,56 @@ fn message(from: &str, to: &str, subject: &str) -> String {
     )
 }
 
-#[tokio::test(flavor = "multi_thread")]
-async fn postfix_asks_the_milter_and_the_client_hears_the_verdict() {
-    let dir = tempfile::tempdir().unwrap();
-    let config = Config::from_toml(
-        "[[filter.processors]]\ntype = \"lists\"\nblock_senders = [\"@blocked.example\"]\n\
-         [filter.policy]\nsubject_prefix = \"[SUSPECT]\"\n\
-         [filter.policy.domains.\"tag.example\"]\nblocked = \"tag\"\n\
-         [filter.policy.domains.\"hold.example\"]\nblocked = \"quarantine\"\n",
-    )
-    .unwrap();
-    let url = Secret::new(format!(
-        "sqlite://{}?mode=rwc",
-        dir.path().join("pw.db").display()
-    ));
+const CONFIG: &str = "[[filter.processors]]\ntype = \"lists\"\nblock_senders = [\"@blocked.example\"]\n\
+     [filter.policy]\nsubject_prefix = \"[SUSPECT]\"\n\
+     [filter.policy.domains.\"tag.example\"]\nblocked = \"tag\"\n\
+     [filter.policy.domains.\"hold.example\"]\nblocked = \"quarantine\"\n";
+
+/// A filter (lists processor, the policy above) on a fresh SQLite store in `dir`.
+async fn filter(dir: &std::path::Path) -> (Filter, Store) {
+    let config = Config::from_toml(CONFIG).unwrap();
+    let url = Secret::new(format!("sqlite://{}?mode=rwc", dir.join("pw.db").display()));
     let store = Store::connect(&url, 2).await.unwrap();
     store.migrate().await.unwrap();
     let filter = Filter::build(
         &config.filter,
         &config.dns,
         "mx.test.example",
-        Quarantine::new(dir.path().join("quarantine")),
+        Quarantine::new(dir.join("quarantine")),
         Some(store.clone()),
     )
     .await
     .unwrap();
-    let milter_port = free_port();
-    let listener = Listener::bind(&format!("127.0.0.1:{milter_port}"), None)
+    (filter, store)
+}
+
+/// The milter on a free port, running until the sender is used or dropped.
+async fn milter(
+    filter: Filter,
+    config: MilterConfig,
+) -> (
+    u16,
+    tokio::sync::oneshot::Sender<()>,
+    tokio::task::JoinHandle<()>,
+) {
+    let port = free_port();
+    let listener = Listener::bind(&format!("127.0.0.1:{port}"), None)
         .await
         .unwrap();
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let milter = tokio::spawn(serve(listener, Arc::new(filter), 1_000_000, async {
-        let _ = stopped.await;
-    }));
-    let root = dir.path().join("pf");
-    let postfix = tokio::task::spawn_blocking(move || {
+    let running = tokio::spawn(async move {
+        serve(listener, Arc::new(filter), &config, async {
+            let _ = stopped.await;
+        })
+        .await
+    });
+    (port, stop, running)
+}
+
+/// A private Postfix whose smtpd asks the milter on `milter_port`.
+async fn postfix(dir: &std::path::Path, milter_port: u16) -> Postfix {
+    let root = dir.join("pf");
+    tokio::task::spawn_blocking(move || {
         Postfix::start_with(
             &root,
             free_port(),
@@ -95,7 +114,15 @@ async fn postfix_asks_the_milter_and_the_client_hears_the_verdict() {
         )
     })
     .await
-    .unwrap();
+    .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn postfix_asks_the_milter_and_the_client_hears_the_verdict() {
+    let dir = tempfile::tempdir().unwrap();
+    let (filter, store) = filter(dir.path()).await;
+    let (milter_port, stop, milter) = milter(filter, MilterConfig::default()).await;
+    let postfix = postfix(dir.path(), milter_port).await;
     let port = postfix.port;
 
     let clean = send(
@@ -182,4 +209,352 @@ async fn postfix_asks_the_milter_and_the_client_hears_the_verdict() {
     .await;
     assert_eq!(deferred.code / 100, 4, "{deferred}");
     assert_eq!(postfix.delivered().len(), 3);
+}
+
+/// One line of Postfix's SMTP replies (the last line of a multi-line one).
+async fn smtp_reply(reader: &mut (impl tokio::io::AsyncBufRead + Unpin)) -> String {
+    use tokio::io::AsyncBufReadExt;
+    loop {
+        let mut line = String::new();
+        assert!(
+            reader.read_line(&mut line).await.unwrap() > 0,
+            "Postfix closed"
+        );
+        if line.as_bytes().get(3) != Some(&b'-') {
+            return line.trim_end().to_string();
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_message_under_way_at_shutdown_is_answered_and_the_next_one_deferred() {
+    use tokio::io::AsyncWriteExt;
+    let dir = tempfile::tempdir().unwrap();
+    let (filter, _store) = filter(dir.path()).await;
+    let (milter_port, stop, mut milter) = milter(filter, MilterConfig::default()).await;
+    let postfix = postfix(dir.path(), milter_port).await;
+
+    let stream = tokio::net::TcpStream::connect(("127.0.0.1", postfix.port))
+        .await
+        .unwrap();
+    let (read, mut write) = stream.into_split();
+    let mut read = tokio::io::BufReader::new(read);
+    assert!(smtp_reply(&mut read).await.starts_with("220"));
+    for (command, expected) in [
+        ("EHLO client.sender.example", "250"),
+        ("MAIL FROM:<friend@sender.example>", "250"),
+        ("RCPT TO:<a@ok.example>", "250"),
+        ("DATA", "354"),
+    ] {
+        write
+            .write_all(format!("{command}\r\n").as_bytes())
+            .await
+            .unwrap();
+        let reply = smtp_reply(&mut read).await;
+        assert!(reply.starts_with(expected), "{command}: {reply}");
+    }
+    write
+        .write_all(b"From: friend@sender.example\r\nTo: a@ok.example\r\nSubject: in flight\r\n")
+        .await
+        .unwrap();
+
+    // Shutdown while the message is under way: the milter must wait for it.
+    stop.send(()).unwrap();
+    let early = tokio::time::timeout(Duration::from_millis(300), &mut milter).await;
+    assert!(
+        early.is_err(),
+        "the milter stopped with a message under way"
+    );
+
+    write.write_all(b"\r\nStill here.\r\n.\r\n").await.unwrap();
+    let reply = smtp_reply(&mut read).await;
+    assert!(reply.starts_with("250"), "the message in flight: {reply}");
+    tokio::time::timeout(Duration::from_secs(30), milter)
+        .await
+        .expect("the milter stops once the message is answered")
+        .unwrap();
+
+    write
+        .write_all(b"MAIL FROM:<friend@sender.example>\r\n")
+        .await
+        .unwrap();
+    let next = smtp_reply(&mut read).await;
+    assert!(
+        next.starts_with('4'),
+        "the next message is deferred: {next}"
+    );
+
+    postfix.wait_until("the message in flight delivered", |p| {
+        !p.delivered().is_empty()
+    });
+    let delivered = postfix.delivered();
+    assert_eq!(delivered.len(), 1);
+    assert!(
+        delivered[0].contains("Subject: in flight")
+            && delivered[0].contains("X-Postwarden-Verdict: pass"),
+        "{}",
+        delivered[0]
+    );
+}
+
+/// A milter client speaking the protocol by hand (packets: a 4-octet length, a command
+/// letter, its data), as a broken or hostile client might.
+struct Client(tokio::net::TcpStream);
+
+/// Postfix 3's option negotiation: protocol version 6, every action, every protocol flag.
+const OPTNEG: [u8; 12] = [0, 0, 0, 6, 0, 0, 1, 0xff, 0, 0x1f, 0xff, 0xff];
+
+impl Client {
+    async fn connect(port: u16) -> Self {
+        Self(
+            tokio::net::TcpStream::connect(("127.0.0.1", port))
+                .await
+                .unwrap(),
+        )
+    }
+
+    async fn send_raw(&mut self, bytes: &[u8]) {
+        use tokio::io::AsyncWriteExt;
+        self.0.write_all(bytes).await.unwrap();
+    }
+
+    async fn send(&mut self, command: u8, data: &[u8]) {
+        let mut packet = ((data.len() + 1) as u32).to_be_bytes().to_vec();
+        packet.push(command);
+        packet.extend_from_slice(data);
+        self.send_raw(&packet).await;
+    }
+
+    /// The next packet, or `None` once the milter has closed the connection.
+    async fn recv(&mut self) -> Option<(u8, Vec<u8>)> {
+        use tokio::io::AsyncReadExt;
+        let read = async {
+            let mut length = [0u8; 4];
+            self.0.read_exact(&mut length).await.ok()?;
+            let mut packet = vec![0u8; u32::from_be_bytes(length) as usize];
+            self.0.read_exact(&mut packet).await.ok()?;
+            let command = *packet.first()?;
+            Some((command, packet[1..].to_vec()))
+        };
+        tokio::time::timeout(Duration::from_secs(30), read)
+            .await
+            .expect("the milter neither answered nor closed")
+    }
+
+    async fn ask(&mut self, command: u8, data: &[u8]) -> (u8, Vec<u8>) {
+        self.send(command, data).await;
+        self.recv().await.expect("an answer")
+    }
+
+    /// Option negotiation, connection and HELO, as Postfix opens a session.
+    async fn open(port: u16) -> Self {
+        let mut client = Self::connect(port).await;
+        assert_eq!(client.ask(b'O', &OPTNEG).await.0, b'O');
+        assert_eq!(
+            client
+                .ask(b'C', b"client.example\x004\x30\x39192.0.2.1\0")
+                .await
+                .0,
+            b'c'
+        );
+        assert_eq!(client.ask(b'H', b"client.example\0").await.0, b'c');
+        client
+    }
+
+    /// MAIL, RCPT, one header and `body`; then the end of the message: the packets
+    /// answered up to the final action.
+    async fn message(&mut self, body: &[u8]) -> Vec<(u8, Vec<u8>)> {
+        assert_eq!(self.ask(b'M', b"<friend@sender.example>\0").await.0, b'c');
+        assert_eq!(self.ask(b'R', b"<a@ok.example>\0").await.0, b'c');
+        assert_eq!(self.ask(b'L', b"Subject\0hello\0").await.0, b'c');
+        assert_eq!(self.ask(b'N', b"").await.0, b'c');
+        for chunk in body.chunks(60_000) {
+            assert_eq!(self.ask(b'B', chunk).await.0, b'c');
+        }
+        self.send(b'E', b"").await;
+        let mut answers = Vec::new();
+        while let Some((command, data)) = self.recv().await {
+            answers.push((command, data));
+            if matches!(command, b'a' | b'c' | b'd' | b'r' | b't' | b'y') {
+                break;
+            }
+        }
+        answers
+    }
+}
+
+fn final_action(answers: &[(u8, Vec<u8>)]) -> (char, String) {
+    let (command, data) = answers.last().expect("an answer to the end of the message");
+    (
+        char::from(*command),
+        String::from_utf8_lossy(data).into_owned(),
+    )
+}
+
+async fn recorded(store: &Store) -> usize {
+    let query = postwarden_store::MessageQuery {
+        visibility: postwarden_store::Visibility::All,
+        sender: None,
+        recipient: None,
+        action: None,
+        since: None,
+        until: None,
+        id: None,
+        after: None,
+        limit: 100,
+    };
+    store.search_messages(&query).await.unwrap().len()
+}
+
+#[tokio::test]
+async fn garbage_a_huge_length_and_an_unknown_command_close_only_their_connection() {
+    let dir = tempfile::tempdir().unwrap();
+    let (filter, store) = filter(dir.path()).await;
+    let (port, _stop, _milter) = milter(filter, MilterConfig::default()).await;
+
+    let mut http = Client::connect(port).await;
+    http.send_raw(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n").await;
+    assert_eq!(
+        http.recv().await,
+        None,
+        "an HTTP request is not a milter packet"
+    );
+
+    let mut huge = Client::connect(port).await;
+    huge.send_raw(&[0xff, 0xff, 0xff, 0xff, b'B']).await;
+    assert_eq!(huge.recv().await, None, "a 4 GiB packet is refused unread");
+
+    let mut unknown = Client::open(port).await;
+    unknown.send(b'Z', b"what is this").await;
+    assert_eq!(unknown.recv().await, None, "an unknown command");
+
+    let mut fine = Client::open(port).await;
+    let answers = fine.message(b"Hello.\r\n").await;
+    assert_eq!(final_action(&answers).0, 'c', "{answers:?}");
+    assert_eq!(recorded(&store).await, 1);
+}
+
+#[tokio::test]
+async fn a_client_gone_mid_message_leaves_no_record_and_no_quarantine() {
+    let dir = tempfile::tempdir().unwrap();
+    let (filter, store) = filter(dir.path()).await;
+    let (port, _stop, _milter) = milter(filter, MilterConfig::default()).await;
+
+    let mut gone = Client::open(port).await;
+    assert_eq!(gone.ask(b'M', b"<friend@sender.example>\0").await.0, b'c');
+    assert_eq!(gone.ask(b'R', b"<a@ok.example>\0").await.0, b'c');
+    assert_eq!(gone.ask(b'B', b"half a mess").await.0, b'c');
+    drop(gone);
+
+    let mut next = Client::open(port).await;
+    let answers = next.message(b"Whole.\r\n").await;
+    assert_eq!(final_action(&answers).0, 'c', "{answers:?}");
+    assert_eq!(recorded(&store).await, 1, "only the whole message");
+    assert!(store.quarantine_entries(10).await.unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn a_body_over_the_limit_is_refused_with_552_in_the_session() {
+    let dir = tempfile::tempdir().unwrap();
+    let (filter, store) = filter(dir.path()).await;
+    let config = MilterConfig {
+        max_message_size: 100_000,
+        ..MilterConfig::default()
+    };
+    let (port, _stop, _milter) = milter(filter, config).await;
+
+    let mut client = Client::open(port).await;
+    let answers = client.message(&vec![b'x'; 250_000]).await;
+    let (action, text) = final_action(&answers);
+    assert_eq!(action, 'y', "{answers:?}");
+    assert!(text.starts_with("552 5.3.4"), "{text}");
+    assert!(text.contains("100000"), "names the limit: {text}");
+
+    // The connection goes on: the next message is judged.
+    let answers = client.message(b"Small.\r\n").await;
+    assert_eq!(final_action(&answers).0, 'c', "{answers:?}");
+    assert_eq!(recorded(&store).await, 1);
+}
+
+#[tokio::test]
+async fn a_silent_client_is_dropped_after_the_idle_timeout() {
+    let dir = tempfile::tempdir().unwrap();
+    let (filter, _store) = filter(dir.path()).await;
+    let config = MilterConfig {
+        idle_timeout: Duration::from_millis(200),
+        ..MilterConfig::default()
+    };
+    let (port, _stop, _milter) = milter(filter, config).await;
+    let mut silent = Client::connect(port).await;
+    // Half a packet, then nothing.
+    silent.send_raw(&[0, 0, 0, 13, b'O', 0, 0]).await;
+    assert_eq!(silent.recv().await, None);
+}
+
+mod any_packets {
+    //! Whatever packets a client sends, the session answers or ends: never a panic.
+
+    use super::*;
+    use miltr_server::Server;
+    use postwarden_filter::milter::Session;
+    use proptest::prelude::*;
+    use tokio_util::compat::TokioAsyncReadCompatExt;
+
+    fn packet() -> impl Strategy<Value = (u8, Vec<u8>)> {
+        let command = prop_oneof![
+            prop::sample::select(b"OCHMRLNBETDAQKU".to_vec()),
+            any::<u8>(),
+        ];
+        (command, prop::collection::vec(any::<u8>(), 0..48))
+    }
+
+    fn frames(packets: &[(u8, Vec<u8>)], garbage: &[u8]) -> Vec<u8> {
+        let mut out = Vec::new();
+        for (command, data) in packets {
+            out.extend_from_slice(&((data.len() + 1) as u32).to_be_bytes());
+            out.push(*command);
+            out.extend_from_slice(data);
+        }
+        out.extend_from_slice(garbage);
+        out
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(64))]
+        #[test]
+        fn any_sequence_of_packets_is_answered_or_closed(
+            packets in prop::collection::vec(packet(), 0..24),
+            garbage in prop::collection::vec(any::<u8>(), 0..16),
+        ) {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap();
+            runtime.block_on(async {
+                let dir = tempfile::tempdir().unwrap();
+                let (filter, _store) = filter(dir.path()).await;
+                let (ours, theirs) = tokio::io::duplex(1 << 20);
+                let (mut their_read, mut their_write) = tokio::io::split(theirs);
+                let input = frames(&packets, &garbage);
+                let client = tokio::spawn(async move {
+                    use tokio::io::AsyncWriteExt;
+                    their_write.write_all(&input).await.unwrap();
+                    their_write.shutdown().await.unwrap();
+                    let mut answers = Vec::new();
+                    tokio::io::AsyncReadExt::read_to_end(&mut their_read, &mut answers)
+                        .await
+                        .unwrap();
+                });
+                let mut session = Session::new(Arc::new(filter), 10_000);
+                let mut server = Server::default_postfix(&mut session);
+                let ended = tokio::time::timeout(
+                    Duration::from_secs(30),
+                    server.handle_connection(ours.compat()),
+                )
+                .await;
+                assert!(ended.is_ok(), "the session neither ended nor closed");
+                client.await.unwrap();
+            });
+        }
+    }
 }

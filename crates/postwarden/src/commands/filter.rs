@@ -325,8 +325,7 @@ pub async fn serve_milter(
 ) -> Result<()> {
     let filter = Arc::new(build(config, store).await?);
     tracing::info!(listen = %config.milter.listen, "milter listening");
-    postwarden_filter::milter::serve(listener, filter, config.milter.max_message_size, shutdown)
-        .await;
+    postwarden_filter::milter::serve(listener, filter, &config.milter, shutdown).await;
     Ok(())
 }
 

@@ -23,6 +23,11 @@
 //!
 //! A message larger than `[milter] max_message_size` is refused with 552 (the processors
 //! would not see it whole); the message record and events are written as the filter's.
+//!
+//! Connections that misbehave: the protocol library answers a malformed or oversized packet
+//! by closing the connection (Postfix then applies `milter_default_action`, tempfail), a
+//! client silent for `[milter] idle_timeout` is dropped, and on shutdown every message
+//! under way is answered before its connection ends (see [`stream`]).
 
 use crate::filter::{Facts, Filter, Outcome, ascii};
 use crate::headers::{Marking, additions, header_safe, removals};
@@ -40,6 +45,11 @@ use postwarden_smtp::server::Envelope;
 use std::sync::Arc;
 use std::time::Instant;
 use tokio_util::compat::TokioAsyncReadCompatExt;
+use tokio_util::sync::CancellationToken;
+
+mod stream;
+use postwarden_core::config::MilterConfig;
+use stream::{Busy, Guarded};
 
 /// One milter connection: what Postfix told of the client, and the message under way.
 pub struct Session {
@@ -54,6 +64,7 @@ pub struct Session {
     headers: Vec<(String, String)>,
     body: Vec<u8>,
     size: usize,
+    busy: Busy,
 }
 
 /// A milter session that cannot go on (the protocol library reports it and closes).
@@ -63,6 +74,10 @@ pub struct SessionError(String);
 
 impl Session {
     pub fn new(filter: Arc<Filter>, max_size: usize) -> Self {
+        Self::with_busy(filter, max_size, Busy::default())
+    }
+
+    fn with_busy(filter: Arc<Filter>, max_size: usize, busy: Busy) -> Self {
         Self {
             filter,
             max_size,
@@ -75,11 +90,13 @@ impl Session {
             headers: Vec::new(),
             body: Vec::new(),
             size: 0,
+            busy,
         }
     }
 
     /// Forgets the message (a new MAIL FROM, an abort), keeping the connection's facts.
     fn reset(&mut self) {
+        self.busy.set(false);
         self.mail_from.clear();
         self.recipients.clear();
         self.headers.clear();
@@ -331,6 +348,7 @@ impl Milter for Session {
 
     async fn mail(&mut self, mail: Mail) -> Result<MilterAction, Self::Error> {
         self.reset();
+        self.busy.set(true);
         self.mail_from = unangle(&mail.sender());
         Ok(Continue.into())
     }
@@ -379,13 +397,17 @@ impl Milter for Session {
     }
 }
 
-/// Serves milter connections from `listener` until `shutdown`; sessions in flight finish.
+/// Serves milter connections from `listener` until `shutdown`; then no connection is taken,
+/// every message under way is answered, and each connection ends at its next message (which
+/// Postfix then defers: `milter_default_action = tempfail`).
 pub async fn serve(
     listener: Listener,
     filter: Arc<Filter>,
-    max_size: usize,
+    config: &MilterConfig,
     shutdown: impl std::future::Future<Output = ()>,
 ) {
+    let (max_size, idle) = (config.max_message_size, config.idle_timeout);
+    let drain = CancellationToken::new();
     let mut sessions = tokio::task::JoinSet::new();
     tokio::pin!(shutdown);
     loop {
@@ -401,20 +423,43 @@ pub async fn serve(
             }
         };
         let filter = filter.clone();
+        let drain = drain.clone();
         sessions.spawn(async move {
-            let mut session = Session::new(filter, max_size);
+            let busy = Busy::default();
+            let mut session = Session::with_busy(filter, max_size, busy.clone());
             let mut server = Server::default_postfix(&mut session);
             let result = match stream {
-                Stream::Tcp(stream) => server.handle_connection(stream.compat()).await,
-                Stream::Unix(stream) => server.handle_connection(stream.compat()).await,
+                Stream::Tcp(stream) => {
+                    let stream = Guarded::new(stream, busy, &drain, idle);
+                    server.handle_connection(stream.compat()).await
+                }
+                Stream::Unix(stream) => {
+                    let stream = Guarded::new(stream, busy, &drain, idle);
+                    server.handle_connection(stream.compat()).await
+                }
             };
             if let Err(error) = result {
                 tracing::debug!(%error, "milter connection ended");
             }
         });
-        while sessions.try_join_next().is_some() {}
+        while let Some(ended) = sessions.try_join_next() {
+            reap(ended);
+        }
     }
-    while sessions.join_next().await.is_some() {}
+    drain.cancel();
+    while let Some(ended) = sessions.join_next().await {
+        reap(ended);
+    }
+}
+
+/// A session task's end: a panic is a bug to hear of (its connection is gone, and Postfix
+/// applied `milter_default_action` to the client).
+fn reap(ended: Result<(), tokio::task::JoinError>) {
+    if let Err(error) = ended
+        && error.is_panic()
+    {
+        tracing::error!(%error, "milter session panicked; its client was deferred");
+    }
 }
 
 /// Where the milter listens: TCP or a unix socket.
