@@ -6,5 +6,6 @@
 
 pub mod anonymize;
 pub mod detect;
+pub mod journal;
 pub mod parse;
 pub mod reader;

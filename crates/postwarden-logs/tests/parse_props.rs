@@ -139,3 +139,160 @@ proptest! {
         }
     }
 }
+
+/// The header forms a line may come in, each written from one instant.
+#[derive(Debug, Clone, Copy)]
+enum Form {
+    /// `Mar  7 02:09:33` (day space-padded)
+    Syslog,
+    /// `Mar 7 02:09:33` (day not padded, as some daemons and shippers write)
+    SyslogUnpadded,
+    /// `Mar 07 02:09:33`
+    SyslogZeroPadded,
+    /// `<22>Mar  7 02:09:33` (RFC 3164 with its priority)
+    Rfc3164,
+    /// `2026-03-07T02:09:33Z`, `…+01:00`, with or without a fraction
+    Rfc3339,
+    /// `2026-03-07 02:09:33.123+0100`: ISO 8601 with a space
+    IsoSpace,
+    /// `<22>1 2026-03-07T02:09:33.123456Z mx1 postfix/smtpd 77 - - msg`
+    Rfc5424,
+    /// RFC 5424 with structured data holding spaces, an escaped `]` and a BOM
+    Rfc5424Sd,
+}
+
+fn write_line(form: Form, t: chrono::DateTime<chrono::FixedOffset>, micros: u32) -> String {
+    let msg = "warning: unknown[192.0.2.7]: SASL LOGIN authentication failed: UGFzc3dvcmQ6";
+    let frac = t.format("%S").to_string() + &format!(".{micros:06}");
+    match form {
+        Form::Syslog => format!(
+            "{} mx1 postfix/smtpd[77]: {msg}",
+            t.format("%b %e %H:%M:%S")
+        ),
+        Form::SyslogUnpadded => {
+            format!(
+                "{} mx1 postfix/smtpd[77]: {msg}",
+                t.format("%b %-d %H:%M:%S")
+            )
+        }
+        Form::SyslogZeroPadded => {
+            format!(
+                "{} mx1 postfix/smtpd[77]: {msg}",
+                t.format("%b %d %H:%M:%S")
+            )
+        }
+        Form::Rfc3164 => format!(
+            "<22>{} mx1 postfix/smtpd[77]: {msg}",
+            t.format("%b %e %H:%M:%S")
+        ),
+        Form::Rfc3339 if micros.is_multiple_of(2) => format!(
+            "{}{frac}{} mx1 postfix/smtpd[77]: {msg}",
+            t.format("%Y-%m-%dT%H:%M:"),
+            t.format("%:z")
+        ),
+        Form::Rfc3339 => format!(
+            "{}Z mx1 postfix/smtpd[77]: {msg}",
+            t.naive_utc().format("%Y-%m-%dT%H:%M:%S")
+        ),
+        Form::IsoSpace => format!(
+            "{}{frac}{} mx1 postfix/smtpd[77]: {msg}",
+            t.format("%Y-%m-%d %H:%M:"),
+            t.format("%z")
+        ),
+        Form::Rfc5424 => format!(
+            "<22>1 {}{frac}{} mx1 postfix/smtpd 77 - - {msg}",
+            t.format("%Y-%m-%dT%H:%M:"),
+            t.format("%:z")
+        ),
+        Form::Rfc5424Sd => format!(
+            "<22>1 {}{frac}{} mx1 postfix/smtpd 77 ID47 [meta a=\"x y\" b=\"\\]\"][x@1 c=\"d\"] \u{feff}{msg}",
+            t.format("%Y-%m-%dT%H:%M:"),
+            t.format("%:z")
+        ),
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 2000, ..ProptestConfig::default() })]
+
+    /// Every form gives back the instant it was written from (to the second for syslog's,
+    /// to the microsecond for the others), the host, the service, the pid and the message.
+    #[test]
+    fn every_timestamp_form_round_trips(
+        secs in 1_700_000_000i64..1_790_000_000,
+        micros in 0u32..1_000_000,
+        offset_min in -720i32..=840,
+        form in prop::sample::select(vec![
+            Form::Syslog, Form::SyslogUnpadded, Form::SyslogZeroPadded, Form::Rfc3164,
+            Form::Rfc3339, Form::IsoSpace, Form::Rfc5424, Form::Rfc5424Sd,
+        ]),
+    ) {
+        let syslog = matches!(form, Form::Syslog | Form::SyslogUnpadded | Form::SyslogZeroPadded | Form::Rfc3164);
+        // Syslog stamps carry no zone: written and read in UTC.
+        let offset = if syslog { 0 } else { offset_min * 60 };
+        let zone = chrono::FixedOffset::east_opt(offset).unwrap();
+        let t = Utc.timestamp_opt(secs, 0).unwrap().with_timezone(&zone);
+        let line = write_line(form, t, micros);
+        let now = Utc.timestamp_opt(secs + 3600, 0).unwrap();
+        let mut ctx = ParseContext::new(now, Zone::Utc);
+        let r = parse_line(line.as_bytes(), &mut ctx).map_err(|e| TestCaseError::fail(format!("{line}: {e}")))?;
+        let want_us = match form {
+            _ if syslog => secs * 1_000_000,
+            Form::Rfc3339 if !micros.is_multiple_of(2) => secs * 1_000_000,
+            _ => secs * 1_000_000 + i64::from(micros),
+        };
+        prop_assert_eq!(r.time.timestamp_micros(), want_us, "{}", line);
+        prop_assert_eq!(r.host, "mx1");
+        prop_assert_eq!(r.service, "postfix/smtpd");
+        prop_assert_eq!(r.pid, Some(77));
+        prop_assert_eq!(r.kind, Kind::AuthFailed, "{}", line);
+        prop_assert_eq!(r.ip, Some("192.0.2.7".parse::<IpAddr>().unwrap()));
+    }
+}
+
+#[test]
+fn the_forms_users_send_are_read() {
+    let mut ctx = ParseContext::new(
+        Utc.with_ymd_and_hms(2026, 3, 8, 0, 0, 0).unwrap(),
+        Zone::Utc,
+    );
+    for line in [
+        "Mar 7 02:09:33 host postfix/smtpd[1]: connect from unknown[192.0.2.7]",
+        "Mar  7 02:09:33 host postfix/smtpd[1]: connect from unknown[192.0.2.7]",
+        "Mar 07 02:09:33 host postfix/smtpd[1]: connect from unknown[192.0.2.7]",
+        "<22>Mar  7 02:09:33 host postfix/smtpd[1]: connect from unknown[192.0.2.7]",
+        "2026-03-07T02:09:33Z host postfix/smtpd[1]: connect from unknown[192.0.2.7]",
+        "2026-03-07T02:09:33.000000+00:00 host postfix/smtpd[1]: connect from unknown[192.0.2.7]",
+        "2026-03-07 02:09:33 host postfix/smtpd[1]: connect from unknown[192.0.2.7]",
+        "<22>1 2026-03-07T02:09:33Z host postfix/smtpd 1 - - connect from unknown[192.0.2.7]",
+        "<22>1 2026-03-07T03:09:33+01:00 host postfix/smtpd 1 - [x y=\"1\"] connect from unknown[192.0.2.7]",
+    ] {
+        let r = parse_line(line.as_bytes(), &mut ctx).unwrap_or_else(|e| panic!("{line}: {e}"));
+        assert_eq!(r.time.timestamp(), 1_772_849_373, "{line}");
+        assert_eq!(r.kind, Kind::Connect, "{line}");
+    }
+    for (line, why) in [
+        ("Mar 7 2:09:33 host postfix/smtpd[1]: x", "one-digit hour"),
+        (
+            "<22>1 - host postfix/smtpd 1 - - x",
+            "RFC 5424 without a time",
+        ),
+        (
+            "<999>Mar  7 02:09:33 host postfix/smtpd[1]: x",
+            "priority out of range",
+        ),
+        (
+            "<22>1 2026-03-07T02:09:33Z host postfix/smtpd 1 - [unclosed x",
+            "structured data cut",
+        ),
+        (
+            "<22>1 2026-03-07T02:09:33Z host sshd 1 - - x",
+            "not Postfix",
+        ),
+    ] {
+        assert!(
+            parse_line(line.as_bytes(), &mut ctx).is_err(),
+            "{why}: {line}"
+        );
+    }
+}

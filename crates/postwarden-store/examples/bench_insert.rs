@@ -66,6 +66,7 @@ async fn run(label: &str, per_batch: usize) {
                 fingerprint: vec![7; 32],
                 updated: Utc::now(),
             }),
+            journal_state: None,
         })
         .collect();
     let started = Instant::now();

@@ -9,7 +9,7 @@
 
 use crate::backend::truncate_chars;
 use crate::events::{Routing, insert_event_with};
-use crate::model::{FileState, LogBatch, LogRecordRow, TrafficCount};
+use crate::model::{FileState, JournalState, LogBatch, LogRecordRow, TrafficCount};
 use crate::rows::{get, parse_ip, to_asn};
 use crate::time::{from_us, hour_of_us, to_us};
 use crate::{Backend, Store, StoreError};
@@ -66,6 +66,23 @@ impl Store {
         }))
     }
 
+    /// The saved cursor in the journal `source`, if any.
+    pub async fn journal_state(&self, source: &str) -> Result<Option<JournalState>, StoreError> {
+        const CONTEXT: &str = "reading a journal position";
+        let row = self
+            .query("SELECT source, cursor_text, updated_us FROM log_journals WHERE source = ?")
+            .bind(source)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(StoreError::query(CONTEXT))?;
+        let Some(row) = row else { return Ok(None) };
+        Ok(Some(JournalState {
+            source: get(&row, "source", CONTEXT)?,
+            cursor: get(&row, "cursor_text", CONTEXT)?,
+            updated: from_us(get(&row, "updated_us", CONTEXT)?)?,
+        }))
+    }
+
     /// Atomically (one transaction): inserts the records, adds the traffic counts, inserts
     /// the events and saves the file state. Either all of it is stored or, on error, none.
     pub async fn commit_log_batch(&self, batch: &LogBatch) -> Result<(), StoreError> {
@@ -81,6 +98,9 @@ impl Store {
         }
         if let Some(state) = &batch.file_state {
             save_file_state(self.backend, &mut tx, state).await?;
+        }
+        if let Some(state) = &batch.journal_state {
+            save_journal_state(self.backend, &mut tx, state).await?;
         }
         tx.commit()
             .await
@@ -353,6 +373,32 @@ async fn add_traffic(
             .await
             .map_err(StoreError::query("adding traffic counts"))?;
     }
+    Ok(())
+}
+
+async fn save_journal_state(
+    backend: Backend,
+    conn: &mut AnyConnection,
+    state: &JournalState,
+) -> Result<(), StoreError> {
+    let upsert = backend.upsert(
+        "log_journals",
+        "source",
+        &[
+            ("cursor_text", "NEW.cursor_text"),
+            ("updated_us", "NEW.updated_us"),
+        ],
+    );
+    let sql = format!(
+        "INSERT INTO log_journals (source, cursor_text, updated_us) VALUES (?, ?, ?){upsert}"
+    );
+    sqlx::query(AssertSqlSafe(backend.sql(&sql)))
+        .bind(state.source.as_str())
+        .bind(state.cursor.as_str())
+        .bind(to_us(state.updated))
+        .execute(&mut *conn)
+        .await
+        .map_err(StoreError::query("saving a journal position"))?;
     Ok(())
 }
 

@@ -51,6 +51,11 @@ const SQLITE: Source = &[
         "routes",
         include_str!("../migrations/sqlite/0007_routes.sql"),
     ),
+    (
+        8,
+        "journal",
+        include_str!("../migrations/sqlite/0008_journal.sql"),
+    ),
 ];
 const POSTGRES: Source = &[
     (
@@ -88,6 +93,11 @@ const POSTGRES: Source = &[
         "routes",
         include_str!("../migrations/postgres/0007_routes.sql"),
     ),
+    (
+        8,
+        "journal",
+        include_str!("../migrations/postgres/0008_journal.sql"),
+    ),
 ];
 const MYSQL: Source = &[
     (1, "init", include_str!("../migrations/mysql/0001_init.sql")),
@@ -120,6 +130,11 @@ const MYSQL: Source = &[
         7,
         "routes",
         include_str!("../migrations/mysql/0007_routes.sql"),
+    ),
+    (
+        8,
+        "journal",
+        include_str!("../migrations/mysql/0008_journal.sql"),
     ),
 ];
 

@@ -36,7 +36,19 @@ pub struct LogBatch {
     pub records: Vec<LogRecordRow>,
     pub traffic: Vec<TrafficCount>,
     pub events: Vec<Event>,
+    /// Where a log file was read up to (a batch has this or `journal_state`).
     pub file_state: Option<FileState>,
+    /// Where the journal was read up to.
+    pub journal_state: Option<JournalState>,
+}
+
+/// The position in a systemd journal: the cursor of the last entry committed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct JournalState {
+    /// Which journal (`journal:system`, `journal:/path`).
+    pub source: String,
+    pub cursor: String,
+    pub updated: DateTime<Utc>,
 }
 
 /// One classified log line worth keeping: an authentication attempt, a rejection, abuse.

@@ -11,9 +11,10 @@ use chrono::{DateTime, Duration, TimeZone, Utc};
 use postwarden_core::{Event, Secret, Severity};
 use postwarden_core::{Role, UserSettings};
 use postwarden_store::{
-    AuthSummary, Backend, Cursor, FileState, ListEntry, LogBatch, LogRecordRow, MessageQuery,
-    MessageRecord, NewNotification, NewUser, QuarantineQuery, QuarantineRecord, SessionRecord,
-    Store, StoreError, TokenRecord, TopAsn, TopIp, TrafficCount, UserSource, Visibility,
+    AuthSummary, Backend, Cursor, FileState, JournalState, ListEntry, LogBatch, LogRecordRow,
+    MessageQuery, MessageRecord, NewNotification, NewUser, QuarantineQuery, QuarantineRecord,
+    SessionRecord, Store, StoreError, TokenRecord, TopAsn, TopIp, TrafficCount, UserSource,
+    Visibility,
 };
 use postwarden_testkit::database::{TestDatabase, base_url};
 use sqlx::{AnyConnection, AssertSqlSafe, Connection, Executor};
@@ -83,6 +84,7 @@ postwarden_testkit::on_every_backend!(
     event_round_trip,
     events_filter_by_time_and_kind_prefix,
     file_state_upsert,
+    journal_state_upsert,
     log_batch_round_trip_in_many_chunks,
     failed_batch_leaves_nothing,
     traffic_counts_add_up,
@@ -386,6 +388,48 @@ async fn file_state_upsert(backend: Backend) {
     db.finish().await;
 }
 
+async fn journal_state_upsert(backend: Backend) {
+    let db = TestDb::open(backend).await;
+    assert_eq!(
+        db.store.journal_state("journal:system").await.unwrap(),
+        None
+    );
+    let first = JournalState {
+        source: "journal:system".into(),
+        cursor: "s=8b12414d369c46ec8adbf00b7f0d487e;i=2;b=0123;m=3e9;t=64c65a92d7380;x=fb45".into(),
+        updated: t(0),
+    };
+    db.store
+        .commit_log_batch(&LogBatch {
+            journal_state: Some(first.clone()),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(
+        db.store.journal_state(&first.source).await.unwrap(),
+        Some(first.clone())
+    );
+    let second = JournalState {
+        cursor: "s=8b12414d369c46ec8adbf00b7f0d487e;i=9;b=0123;m=3f0;t=64c65a92d7999;x=aa".into(),
+        updated: t(60),
+        ..first.clone()
+    };
+    db.store
+        .commit_log_batch(&LogBatch {
+            journal_state: Some(second.clone()),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(
+        db.store.journal_state(&first.source).await.unwrap(),
+        Some(second)
+    );
+    assert_eq!(db.count("log_journals").await, 1);
+    db.finish().await;
+}
+
 fn record(time: DateTime<Utc>, kind: &str, ip: &str, user: Option<&str>) -> LogRecordRow {
     LogRecordRow {
         time,
@@ -446,6 +490,7 @@ async fn log_batch_round_trip_in_many_chunks(backend: Backend) {
             fingerprint: vec![4],
             updated: t(0),
         }),
+        journal_state: None,
     };
     db.store.commit_log_batch(&batch).await.unwrap();
     let all = db.store.log_records(t(0), false).await.unwrap();
@@ -499,6 +544,7 @@ async fn failed_batch_leaves_nothing(backend: Backend) {
             fingerprint: vec![],
             updated: t(0),
         }),
+        journal_state: None,
     };
     let err = db
         .store

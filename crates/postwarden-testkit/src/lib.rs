@@ -14,6 +14,7 @@ pub mod daemons;
 pub mod database;
 pub mod dns;
 pub mod gpg;
+pub mod journal;
 pub mod postfix;
 pub mod proxy;
 pub mod rabbit;

@@ -16,9 +16,12 @@ use postwarden_core::metrics::metrics;
 use postwarden_core::{Config, Event};
 use postwarden_enrich::{GeoDb, ReverseDns};
 use postwarden_logs::detect::{Detector, Observation};
-use postwarden_logs::parse::{DeliveryStatus, Detail, Kind, ParseContext, Record, parse_line};
+use postwarden_logs::journal::{Entry, EntrySink, Journal, JournalSummary};
+use postwarden_logs::parse::{
+    DeliveryStatus, Detail, Kind, ParseContext, Record, Unparsed, parse_entry, parse_line,
+};
 use postwarden_logs::reader::{self, Checkpoint, ChunkSink, ReadSummary, read_new};
-use postwarden_store::{FileState, LogBatch, LogRecordRow, Store, TrafficCount};
+use postwarden_store::{FileState, JournalState, LogBatch, LogRecordRow, Store, TrafficCount};
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::net::IpAddr;
 use std::path::Path;
@@ -155,10 +158,6 @@ impl Pipeline {
         path: &Path,
         progress: impl FnMut(u64) + Send + 'static,
     ) -> Result<PassOutcome> {
-        let carried = self
-            .carried
-            .take()
-            .context("an earlier pass crashed; restart postwarden")?;
         let key = path.display().to_string();
         let saved = self.store.file_state(&key).await?.map(|s| Checkpoint {
             device: s.device,
@@ -166,17 +165,66 @@ impl Pipeline {
             offset: s.offset,
             fingerprint: s.fingerprint,
         });
+        let (path_owned, backfill) = (path.to_path_buf(), self.backfill_rotated);
+        let (read, counts, records, events) = self
+            .run(key, Box::new(progress), move |classifier| {
+                read_new(&path_owned, saved.as_ref(), backfill, classifier)
+            })
+            .await?;
+        if read.lost_track {
+            tracing::warn!(file = %path.display(), "the file read last time is gone and no rotated copy matches it; lines written to it after the last scan could not be read");
+        }
+        Ok(PassOutcome {
+            read,
+            counts,
+            records,
+            events,
+        })
+    }
+
+    /// Reads the journal's new entries (after the saved cursor) and stores them.
+    pub async fn pass_journal(&mut self, journal: &Journal) -> Result<JournalPass> {
+        let key = journal.location.key();
+        let saved = self.store.journal_state(&key).await?.map(|s| s.cursor);
+        let journal_owned = journal.clone();
+        let (read, counts, records, events) = self
+            .run(key.clone(), Box::new(|_| {}), move |classifier| {
+                journal_owned.read_new(saved.as_deref(), classifier)
+            })
+            .await?;
+        if read.lost_track {
+            tracing::warn!(journal = %key, "the journal entry read last time is gone (vacuumed, or another journal): entries between it and the oldest one left could not be read");
+        }
+        Ok(JournalPass {
+            read,
+            counts,
+            records,
+            events,
+        })
+    }
+
+    /// One pass: `read` feeds the classifier on a blocking thread while the writer stores
+    /// its batches; the detector survives the pass unless something was not stored.
+    async fn run<T: Send + 'static>(
+        &mut self,
+        key: String,
+        progress: Box<dyn FnMut(u64) + Send>,
+        read: impl FnOnce(&mut Classifier) -> Result<T> + Send + 'static,
+    ) -> Result<(T, LineCounts, u64, u64)> {
+        let carried = self
+            .carried
+            .take()
+            .context("an earlier pass crashed; restart postwarden")?;
         let (sender, receiver) = mpsc::channel(2);
         let writer = tokio::spawn(store_batches(
             self.store.clone(),
             self.rdns.clone(),
             receiver,
         ));
-        let mut classifier = Classifier::new(key, carried, sender, Box::new(progress));
-        let (path_owned, backfill) = (path.to_path_buf(), self.backfill_rotated);
+        let mut classifier = Classifier::new(key, carried, sender, progress);
         let reading = tokio::task::spawn_blocking(move || {
-            let read = read_new(&path_owned, saved.as_ref(), backfill, &mut classifier)
-                .and_then(|summary| classifier.flush().map(|()| summary));
+            let read =
+                read(&mut classifier).and_then(|summary| classifier.flush().map(|()| summary));
             // Dropping the classifier's channel ends the writer.
             classifier.finish(read)
         });
@@ -189,17 +237,24 @@ impl Pipeline {
         }
         self.carried = Some(carried);
         let (records, events) = stored?;
-        let read = read?;
-        if read.lost_track {
-            tracing::warn!(file = %path.display(), "the file read last time is gone and no rotated copy matches it; lines written to it after the last scan could not be read");
-        }
-        Ok(PassOutcome {
-            read,
-            counts,
-            records,
-            events,
-        })
+        Ok((read?, counts, records, events))
     }
+}
+
+/// What one pass over the journal did.
+#[derive(Debug, Default)]
+pub struct JournalPass {
+    pub read: JournalSummary,
+    pub counts: LineCounts,
+    pub records: u64,
+    pub events: u64,
+}
+
+/// Where a batch was read up to: committed with its records.
+#[derive(Debug, Clone)]
+enum Position {
+    File(Checkpoint),
+    Journal(String),
 }
 
 /// A detector that has seen the abusive records of its longest window, so an attack split
@@ -244,7 +299,7 @@ struct Classifier {
     records: Vec<LogRecordRow>,
     traffic: HashMap<(i64, String, &'static str, String), i64>,
     events: Vec<Event>,
-    checkpoint: Option<Checkpoint>,
+    position: Option<Position>,
 }
 
 impl Classifier {
@@ -263,7 +318,7 @@ impl Classifier {
             records: Vec::new(),
             traffic: HashMap::new(),
             events: Vec::new(),
-            checkpoint: None,
+            position: None,
         }
     }
 
@@ -273,7 +328,23 @@ impl Classifier {
     }
 
     fn line(&mut self, line: &[u8]) {
-        let record = match parse_line(line, &mut self.carried.context) {
+        let parsed = parse_line(line, &mut self.carried.context);
+        self.parsed(parsed);
+    }
+
+    fn entry(&mut self, entry: &Entry) {
+        let parsed = parse_entry(
+            entry.time,
+            &entry.host,
+            &entry.identifier,
+            entry.pid,
+            &entry.message,
+        );
+        self.parsed(parsed);
+    }
+
+    fn parsed(&mut self, parsed: Result<Record, Unparsed>) {
+        let record = match parsed {
             Ok(record) => record,
             Err(unparsed) => {
                 self.counts.count(Err(unparsed.as_str()));
@@ -356,7 +427,7 @@ impl Classifier {
 
     /// Hands everything collected so far, with the checkpoint, to the store writer.
     fn flush(&mut self) -> Result<()> {
-        let Some(at) = self.checkpoint.clone() else {
+        let Some(position) = self.position.take() else {
             return Ok(());
         };
         let traffic = self
@@ -374,16 +445,26 @@ impl Classifier {
             records: std::mem::take(&mut self.records),
             traffic,
             events: std::mem::take(&mut self.events),
-            file_state: Some(FileState {
-                path: self.file.clone(),
-                device: at.device,
-                inode: at.inode,
-                offset: at.offset,
-                fingerprint: at.fingerprint,
-                updated: Utc::now(),
-            }),
+            file_state: match &position {
+                Position::File(at) => Some(FileState {
+                    path: self.file.clone(),
+                    device: at.device,
+                    inode: at.inode,
+                    offset: at.offset,
+                    fingerprint: at.fingerprint.clone(),
+                    updated: Utc::now(),
+                }),
+                Position::Journal(_) => None,
+            },
+            journal_state: match position {
+                Position::Journal(cursor) => Some(JournalState {
+                    source: self.file.clone(),
+                    cursor,
+                    updated: Utc::now(),
+                }),
+                Position::File(_) => None,
+            },
         };
-        self.checkpoint = None;
         self.sender
             .blocking_send(batch)
             .map_err(|_| anyhow!("the store writer stopped"))
@@ -398,7 +479,22 @@ impl ChunkSink for Classifier {
             self.line(line);
         }
         (self.progress)(lines.len() as u64);
-        self.checkpoint = Some(at.clone());
+        self.position = Some(Position::File(at.clone()));
+        if self.records.len() >= BATCH_RECORDS {
+            self.flush()?;
+        }
+        Ok(())
+    }
+}
+
+impl EntrySink for Classifier {
+    type Error = anyhow::Error;
+
+    fn entries(&mut self, entries: &[Entry], cursor: &str) -> Result<()> {
+        for entry in entries {
+            self.entry(entry);
+        }
+        self.position = Some(Position::Journal(cursor.to_owned()));
         if self.records.len() >= BATCH_RECORDS {
             self.flush()?;
         }

@@ -4,63 +4,11 @@
 use serde_json::Value;
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::Stdio;
 use std::time::{Duration, Instant};
 
-fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../..")
-        .canonicalize()
-        .unwrap()
-}
-
-/// A postwarden with its own data directory and the demo configuration.
-struct Warden {
-    data: tempfile::TempDir,
-}
-
-impl Warden {
-    fn new() -> Self {
-        Self {
-            data: tempfile::tempdir().unwrap(),
-        }
-    }
-
-    fn command(&self, args: &[&str]) -> Command {
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_postwarden"));
-        cmd.current_dir(repo())
-            .env_remove("RUST_LOG")
-            .env("POSTWARDEN_DATA_DIR", self.data.path())
-            .args(["--config", "testdata/demo.toml"])
-            .args(args);
-        cmd
-    }
-
-    fn run(&self, args: &[&str]) -> Output {
-        let out = self.command(args).output().unwrap();
-        assert!(
-            out.status.success(),
-            "postwarden {args:?} failed:\n{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        out
-    }
-
-    fn stdout(&self, args: &[&str]) -> String {
-        String::from_utf8(self.run(args).stdout).unwrap()
-    }
-
-    fn json(&self, args: &[&str]) -> Value {
-        serde_json::from_str(&self.stdout(args)).unwrap()
-    }
-
-    fn exported(&self) -> Vec<Value> {
-        self.stdout(&["logs", "export", "--format", "jsonl", "--all"])
-            .lines()
-            .map(|l| serde_json::from_str(l).unwrap())
-            .collect()
-    }
-}
+mod common;
+use common::{Warden, repo};
 
 fn sample() -> PathBuf {
     repo().join("testdata/sample/mail.log")

@@ -157,8 +157,24 @@ impl ParseContext {
         &mut self,
         line: &'a [u8],
     ) -> Result<(DateTime<FixedOffset>, &'a [u8]), Unparsed> {
-        let Some((key, [b' ', rest @ ..])) = line.split_first_chunk::<15>() else {
-            return Err(Unparsed::NoTimestamp);
+        // "Mmm dd hh:mm:ss", or "Mmm d hh:mm:ss" as some syslog daemons and shippers write
+        // a day below 10 (read as its space-padded twin, so both share the cache).
+        let unpadded;
+        let (key, rest) = match line {
+            [_, _, _, b' ', b'0'..=b'9', b' ', ..] => {
+                let Some((short, [b' ', rest @ ..])) = line.split_first_chunk::<14>() else {
+                    return Err(Unparsed::NoTimestamp);
+                };
+                let mut padded = [b' '; 15];
+                padded[..4].copy_from_slice(&short[..4]);
+                padded[5..].copy_from_slice(&short[4..]);
+                unpadded = padded;
+                (&unpadded, rest)
+            }
+            _ => match line.split_first_chunk::<15>() {
+                Some((key, [b' ', rest @ ..])) => (key, rest),
+                _ => return Err(Unparsed::NoTimestamp),
+            },
         };
         // A fixed-size compare: two overlapping 8-byte loads, no `memcmp` call.
         if let Some(t) = self.trad_time

@@ -7,7 +7,9 @@ use chrono::{DateTime, Utc};
 use clap::{Args, Subcommand, ValueEnum};
 use indicatif::{ProgressBar, ProgressStyle};
 use postwarden_core::Config;
+use postwarden_core::config::LogSource;
 use postwarden_logs::anonymize::Anonymizer;
+use postwarden_logs::journal::{Journal, Location};
 use postwarden_logs::parse::{ParseContext, Zone, parse_line};
 use postwarden_logs::reader::{Checkpoint, ChunkSink, lines, open_maybe_gzip, read_all};
 use postwarden_store::Store;
@@ -55,8 +57,12 @@ enum ParseFormat {
 
 #[derive(Debug, Args)]
 pub struct ScanArgs {
-    /// Log files [default: `logs.files` from the configuration]
+    /// Log files [default: `logs.files`, or the journal with `logs.source = "journal"`]
     files: Vec<PathBuf>,
+    /// Read the systemd journal (`logs.journal_path`, `logs.journal_matches`) whatever
+    /// `logs.source` says
+    #[arg(long, conflicts_with = "files")]
+    journal: bool,
     /// Time zone of syslog timestamps [default: `logs.timezone`]
     #[arg(long, value_name = "ZONE")]
     tz: Option<String>,
@@ -253,23 +259,59 @@ fn print_counts(out: &mut impl Write, counts: &LineCounts) -> io::Result<()> {
     )
 }
 
-fn log_files(args: &ScanArgs, config: &Config) -> Result<Vec<PathBuf>> {
-    let files = if args.files.is_empty() {
-        config.logs.files.clone()
-    } else {
-        args.files.clone()
-    };
-    if files.is_empty() {
-        bail!("no log files: give them on the command line or set `logs.files`");
+/// What `logs scan` and `logs follow` read.
+#[derive(Debug, Clone)]
+pub enum Input {
+    Files(Vec<PathBuf>),
+    Journal(Journal),
+}
+
+impl Input {
+    /// The command line's files, else what `[logs]` says.
+    pub fn of(files: &[PathBuf], journal: bool, config: &Config) -> Result<Self> {
+        if !files.is_empty() {
+            return Ok(Input::Files(files.to_vec()));
+        }
+        if journal || config.logs.source == LogSource::Journal {
+            return Ok(Input::Journal(Journal {
+                program: config.logs.journalctl.clone(),
+                location: Location::of(config.logs.journal_path.clone()),
+                matches: config.logs.journal_matches.clone(),
+            }));
+        }
+        if config.logs.files.is_empty() {
+            bail!("no log files: give them on the command line or set `logs.files`");
+        }
+        Ok(Input::Files(config.logs.files.clone()))
     }
-    Ok(files)
 }
 
 async fn scan(args: ScanArgs, config: &Config) -> Result<ExitCode> {
-    let files = log_files(&args, config)?;
+    let input = Input::of(&args.files, args.journal, config)?;
     let zone = zone(args.tz.as_deref(), config)?;
     let store = open_store(config).await?;
     let mut pipeline = Pipeline::open(config, store, ParseContext::new(Utc::now(), zone)).await?;
+    let files = match input {
+        Input::Files(files) => files,
+        Input::Journal(journal) => {
+            let pass = pipeline.pass_journal(&journal).await?;
+            let unparsed: u64 = pass.counts.unparsed.values().sum();
+            println!(
+                "scanned the journal ({}): {} entries ({} not Postfix's or unparsed): {} records and {} events stored{}",
+                journal.location.key(),
+                pass.counts.lines,
+                unparsed,
+                pass.records,
+                pass.events,
+                if pass.read.lost_track {
+                    "; the entry read last time is gone (vacuumed): entries before the oldest one left could not be read"
+                } else {
+                    ""
+                }
+            );
+            return Ok(ExitCode::SUCCESS);
+        }
+    };
     let mut total = PassOutcome::default();
     for file in &files {
         if !file.exists() {
@@ -320,7 +362,7 @@ fn progress_bar(file: &Path) -> ProgressBar {
 }
 
 async fn follow(args: ScanArgs, config: &Config) -> Result<ExitCode> {
-    let files = log_files(&args, config)?;
+    let input = Input::of(&args.files, args.journal, config)?;
     let zone = zone(args.tz.as_deref(), config)?;
     let mut terminate = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
     let stop = async move {
@@ -329,19 +371,25 @@ async fn follow(args: ScanArgs, config: &Config) -> Result<ExitCode> {
             _ = terminate.recv() => {}
         }
     };
-    follow_logs(config, open_store(config).await?, &files, zone, stop).await?;
+    follow_logs(config, open_store(config).await?, &input, zone, stop).await?;
     Ok(ExitCode::SUCCESS)
 }
 
-/// Stores new lines of `files` as Postfix writes them, across rotations, until `stop`
+/// Stores new lines of `input` as Postfix writes them, across rotations, until `stop`
 /// resolves (`logs follow`, and the `logs` component of `postwarden run`).
 pub async fn follow_logs(
     config: &Config,
     store: Store,
-    files: &[PathBuf],
+    input: &Input,
     zone: Zone,
     stop: impl std::future::Future<Output = ()>,
 ) -> Result<()> {
+    let files = match input {
+        Input::Files(files) => files,
+        Input::Journal(journal) => {
+            return follow_journal(config, store, journal, zone, stop).await;
+        }
+    };
     let mut pipeline = Pipeline::open(config, store, ParseContext::new(Utc::now(), zone)).await?;
     let (wake, mut woken) = tokio::sync::mpsc::channel::<()>(1);
     let _watcher = watch_directories(files, wake, config.logs.poll_interval);
@@ -377,6 +425,59 @@ pub async fn follow_logs(
         };
         tokio::select! {
             _ = woken.recv(), if !failed => {}
+            _ = tokio::time::sleep(pause) => {}
+            _ = &mut stop => return Ok(()),
+        }
+    }
+}
+
+/// The journal's new entries every `logs.poll_interval` (one short `journalctl` run each,
+/// from the saved cursor), until `stop`.
+async fn follow_journal(
+    config: &Config,
+    store: Store,
+    journal: &Journal,
+    zone: Zone,
+    stop: impl std::future::Future<Output = ()>,
+) -> Result<()> {
+    let mut pipeline = Pipeline::open(config, store, ParseContext::new(Utc::now(), zone)).await?;
+    tokio::pin!(stop);
+    let mut retry = RETRY_MIN;
+    tracing::info!(journal = %journal.location.key(), "following the journal");
+    loop {
+        let failed = match pipeline.pass_journal(journal).await {
+            Ok(pass) => {
+                if pass.counts.lines > 0 {
+                    pass.counts.publish();
+                    tracing::debug!(
+                        entries = pass.counts.lines,
+                        records = pass.records,
+                        events = pass.events,
+                        "stored"
+                    );
+                }
+                false
+            }
+            Err(e) => {
+                // Nothing after the last committed cursor is lost: the next pass reads it again.
+                tracing::warn!(
+                    error = format!("{e:#}"),
+                    "storing new journal entries failed; retrying in {retry:?}"
+                );
+                true
+            }
+        };
+        let pause = if failed {
+            retry
+        } else {
+            config.logs.poll_interval
+        };
+        retry = if failed {
+            (retry * 2).min(RETRY_MAX)
+        } else {
+            RETRY_MIN
+        };
+        tokio::select! {
             _ = tokio::time::sleep(pause) => {}
             _ = &mut stop => return Ok(()),
         }

@@ -228,7 +228,8 @@ fn start(config: &Config, stopped: &watch::Receiver<bool>, shared: &Shared) -> J
                 async move {
                     let zone = zone(None, &config)?;
                     let store = store_for(store, &config).await?;
-                    follow_logs(&config, store, &config.logs.files, zone, stop_signal(stop)).await
+                    let input = crate::commands::logs::Input::of(&[], false, &config)?;
+                    follow_logs(&config, store, &input, zone, stop_signal(stop)).await
                 }
             })),
             "filter" => {
