@@ -67,28 +67,15 @@ fn is_ours(name: &[u8]) -> bool {
 pub fn mark(message: &[u8], marking: &Marking<'_>) -> Vec<u8> {
     let (head, body) = split_header(message);
     let mut out = Vec::with_capacity(message.len() + 512);
-    push_header(&mut out, "X-Postwarden-Id", marking.id);
-    push_header(
-        &mut out,
-        "X-Postwarden-Verdict",
-        &format!("{} score={:.1}", marking.action.as_str(), marking.score),
-    );
-    if !marking.findings.is_empty() {
-        let findings: Vec<String> = marking
-            .findings
-            .iter()
-            .map(|f| format!("{}={:.1} ({})", f.processor, f.score, f.reason))
-            .collect();
-        push_header(&mut out, "X-Postwarden-Findings", &findings.join("; "));
-    }
-    if let Some(results) = marking.authentication_results {
-        push_folded(&mut out, "Authentication-Results", results);
+    for (name, value) in additions(marking) {
+        if name == AUTHENTICATION_RESULTS {
+            // Already folded, one result per line.
+            out.extend_from_slice(format!("{name}: {value}\r\n").as_bytes());
+        } else {
+            push_header(&mut out, name, &value);
+        }
     }
     let tagged = marking.action == Action::Tag;
-    if tagged {
-        push_header(&mut out, "X-Spam-Flag", "YES");
-        push_header(&mut out, "X-Spam-Score", &format!("{:.1}", marking.score));
-    }
     let prefix = marking
         .subject_prefix
         .filter(|_| tagged)
@@ -133,14 +120,11 @@ pub fn mark(message: &[u8], marking: &Marking<'_>) -> Vec<u8> {
 
 /// The headers [`mark`] would add, as (name, value) with values made safe and unfolded:
 /// for the milter, which asks the MTA to add them instead of rewriting the message.
-pub fn additions(marking: &Marking<'_>) -> Vec<(String, String)> {
+pub fn additions(marking: &Marking<'_>) -> Vec<(&'static str, String)> {
     let mut out = vec![
+        ("X-Postwarden-Id", header_safe(marking.id, MAX_VALUE)),
         (
-            "X-Postwarden-Id".to_string(),
-            header_safe(marking.id, MAX_VALUE),
-        ),
-        (
-            "X-Postwarden-Verdict".to_string(),
+            "X-Postwarden-Verdict",
             format!("{} score={:.1}", marking.action.as_str(), marking.score),
         ),
     ];
@@ -151,7 +135,7 @@ pub fn additions(marking: &Marking<'_>) -> Vec<(String, String)> {
             .map(|f| format!("{}={:.1} ({})", f.processor, f.score, f.reason))
             .collect();
         out.push((
-            "X-Postwarden-Findings".to_string(),
+            "X-Postwarden-Findings",
             header_safe(&findings.join("; "), MAX_VALUE),
         ));
     }
@@ -161,11 +145,11 @@ pub fn additions(marking: &Marking<'_>) -> Vec<(String, String)> {
             .map(|line| header_safe(line, MAX_VALUE))
             .filter(|line| !line.is_empty())
             .collect();
-        out.push(("Authentication-Results".to_string(), lines.join("\r\n\t")));
+        out.push((AUTHENTICATION_RESULTS, lines.join("\r\n\t")));
     }
     if marking.action == Action::Tag {
-        out.push(("X-Spam-Flag".to_string(), "YES".to_string()));
-        out.push(("X-Spam-Score".to_string(), format!("{:.1}", marking.score)));
+        out.push(("X-Spam-Flag", "YES".to_string()));
+        out.push(("X-Spam-Score", format!("{:.1}", marking.score)));
     }
     out
 }
@@ -222,23 +206,9 @@ fn fields(head: &[u8]) -> Vec<&[u8]> {
     fields
 }
 
-/// Writes `name: value` where `value` comes folded already (CRLF and a tab between
-/// lines); each line is made safe, so nothing but those folds can break the header.
-fn push_folded(out: &mut Vec<u8>, name: &str, value: &str) {
-    out.extend_from_slice(name.as_bytes());
-    out.extend_from_slice(b": ");
-    for (i, line) in value.split("\r\n").enumerate() {
-        let line = header_safe(line, MAX_VALUE);
-        if line.is_empty() {
-            continue;
-        }
-        if i > 0 {
-            out.extend_from_slice(b"\r\n\t");
-        }
-        out.extend_from_slice(line.as_bytes());
-    }
-    out.extend_from_slice(b"\r\n");
-}
+/// Folded by [`additions`] itself (CRLF and a tab between results, each line made safe), so
+/// nothing but those folds can break the header.
+const AUTHENTICATION_RESULTS: &str = "Authentication-Results";
 
 /// Writes `name: value`, value made safe and folded at spaces near [`FOLD_AT`].
 fn push_header(out: &mut Vec<u8>, name: &str, value: &str) {

@@ -1,10 +1,13 @@
 //! Postfix's entries in the systemd journal, read incrementally from a saved cursor.
 //!
 //! On a current Debian or Ubuntu without rsyslog, Postfix logs only to the journal. We read
-//! it through `journalctl -o json` rather than the sd-journal C API: no `unsafe`, no
+//! it through `journalctl -o export` rather than the sd-journal C API: no `unsafe`, no
 //! libsystemd at build time, the journal's own tool to follow its on-disk format across
-//! systemd versions, and `--file` / `--directory` give a copied journal for free. The cost is
-//! one JSON object per entry (parsed here with serde; see docs/benchmarks.md).
+//! systemd versions, and `--file` / `--directory` give a copied journal for free. The export
+//! format rather than JSON: journalctl writes it about 3.6 times as fast (180,000 against
+//! 50,000 entries a second here), and it is simple to read exactly — `NAME=value` lines,
+//! binary fields as `NAME`, a little-endian u64 length and the bytes, an empty line after
+//! each entry ([`ExportReader`], pure, with a proptest).
 //!
 //! The checkpoint is the journal's **cursor** of the last entry handed on, which the caller
 //! commits with that entry's records (as the file reader's checkpoint). The next read asks
@@ -19,7 +22,6 @@
 //! programs (Dovecot) also come and are counted as not Postfix by the parser.
 
 use chrono::{DateTime, FixedOffset, TimeZone, Utc};
-use serde::Deserialize;
 use std::io::{BufRead, BufReader, Read};
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
@@ -91,8 +93,8 @@ pub enum JournalError {
     },
     #[error("reading journalctl's output: {0}")]
     Io(#[from] std::io::Error),
-    #[error("journal entry {line} of this read is not what journalctl writes: {reason}")]
-    Entry { line: u64, reason: String },
+    #[error("journal entry {entry} of this read is not what journalctl writes: {reason}")]
+    Entry { entry: u64, reason: String },
 }
 
 /// Receives entries in batches.
@@ -128,8 +130,7 @@ impl Journal {
         command.args([
             "--no-pager",
             "--quiet",
-            "--output=json",
-            "--all",
+            "--output=export",
             "--output-fields=_HOSTNAME,SYSLOG_IDENTIFIER,SYSLOG_PID,_PID,MESSAGE",
         ]);
         match &self.location {
@@ -193,25 +194,21 @@ impl Journal {
 
     fn pump<S: EntrySink>(
         &self,
-        mut out: impl BufRead,
+        out: impl BufRead,
         saved: Option<&str>,
         sink: &mut S,
     ) -> Result<JournalSummary, S::Error> {
         let mut summary = JournalSummary::default();
         let mut batch = Vec::with_capacity(BATCH);
-        let mut line = Vec::new();
-        let mut number = 0u64;
+        let mut reader = ExportReader::new(out);
         let mut first = true;
-        loop {
-            line.clear();
-            if out.read_until(b'\n', &mut line).map_err(JournalError::Io)? == 0 {
-                break;
-            }
-            number += 1;
-            let entry = parse_json(&line).map_err(|reason| JournalError::Entry {
-                line: number,
+        while let Some(entry) = reader.next_entry().map_err(|error| match error {
+            ExportError::Io(error) => JournalError::Io(error),
+            ExportError::Format(reason) => JournalError::Entry {
+                entry: reader.entries + 1,
                 reason,
-            })?;
+            },
+        })? {
             if std::mem::take(&mut first)
                 && let Some(saved) = saved
             {
@@ -250,121 +247,237 @@ fn hand_on<S: EntrySink>(
     Ok(())
 }
 
-/// A field as journalctl's JSON writes it: text, bytes (not UTF-8), or several values.
-#[derive(Deserialize)]
-#[serde(untagged)]
-enum Field {
-    Text(String),
-    Bytes(Vec<u8>),
-    Many(Vec<Field>),
+/// Why an export stream could not be read.
+#[derive(Debug)]
+pub enum ExportError {
+    Io(std::io::Error),
+    /// Not the export format; the text says what was wrong.
+    Format(String),
 }
 
-impl Field {
-    /// The first value, as bytes.
-    fn into_bytes(self) -> Vec<u8> {
-        match self {
-            Field::Text(text) => text.into_bytes(),
-            Field::Bytes(bytes) => bytes,
-            Field::Many(values) => values
-                .into_iter()
-                .next()
-                .map(Field::into_bytes)
-                .unwrap_or_default(),
+impl From<std::io::Error> for ExportError {
+    fn from(error: std::io::Error) -> Self {
+        ExportError::Io(error)
+    }
+}
+
+/// Entries from journalctl's export format (`-o export`), one at a time.
+pub struct ExportReader<R> {
+    input: R,
+    line: Vec<u8>,
+    /// Entries read so far.
+    pub entries: u64,
+}
+
+/// The longest binary field kept whole (a message is at most a few KiB; journald's own
+/// limit for a field is far below this).
+const MAX_FIELD: u64 = 1 << 24;
+
+impl<R: BufRead> ExportReader<R> {
+    pub fn new(input: R) -> Self {
+        Self {
+            input,
+            line: Vec::new(),
+            entries: 0,
         }
     }
 
-    fn into_text(self) -> String {
-        String::from_utf8_lossy(&self.into_bytes()).into_owned()
+    /// The next entry, `None` at the end of the stream.
+    pub fn next_entry(&mut self) -> Result<Option<Entry>, ExportError> {
+        let mut cursor = None;
+        let mut realtime = None;
+        let (mut host, mut identifier, mut message) = (None, None, None);
+        let (mut syslog_pid, mut pid) = (None, None);
+        let mut fields = 0;
+        loop {
+            self.line.clear();
+            let n = self.input.read_until(b'\n', &mut self.line)?;
+            if n == 0 {
+                if fields == 0 {
+                    return Ok(None);
+                }
+                // The last entry without its empty line: journalctl was cut off.
+                return Err(ExportError::Format(
+                    "the stream ends inside an entry".into(),
+                ));
+            }
+            let line = match self.line.strip_suffix(b"\n") {
+                Some(line) => line,
+                None => return Err(ExportError::Format("the stream ends inside a field".into())),
+            };
+            if line.is_empty() {
+                if fields == 0 {
+                    continue;
+                }
+                break;
+            }
+            fields += 1;
+            let (name, value) = match memchr::memchr(b'=', line) {
+                Some(eq) => (line[..eq].to_vec(), line[eq + 1..].to_vec()),
+                None => {
+                    // A binary field: its name, a little-endian u64 length, the bytes, `\n`.
+                    let name = line.to_vec();
+                    let mut length = [0u8; 8];
+                    self.input.read_exact(&mut length)?;
+                    let length = u64::from_le_bytes(length);
+                    if length > MAX_FIELD {
+                        return Err(ExportError::Format(format!(
+                            "field {} claims {length} bytes",
+                            String::from_utf8_lossy(&name)
+                        )));
+                    }
+                    let mut value = vec![0u8; length as usize];
+                    self.input.read_exact(&mut value)?;
+                    let mut newline = [0u8; 1];
+                    self.input.read_exact(&mut newline)?;
+                    if newline != *b"\n" {
+                        return Err(ExportError::Format(format!(
+                            "binary field {} is not followed by a newline",
+                            String::from_utf8_lossy(&name)
+                        )));
+                    }
+                    (name, value)
+                }
+            };
+            let text = || String::from_utf8_lossy(&value).into_owned();
+            match name.as_slice() {
+                b"__CURSOR" => cursor = Some(text()),
+                b"__REALTIME_TIMESTAMP" => realtime = Some(text()),
+                b"_HOSTNAME" => host = Some(text()),
+                b"SYSLOG_IDENTIFIER" => identifier = Some(text()),
+                b"SYSLOG_PID" => syslog_pid = Some(text()),
+                b"_PID" => pid = Some(text()),
+                b"MESSAGE" => message = Some(value),
+                _ => {}
+            }
+        }
+        self.entries += 1;
+        let cursor =
+            cursor.ok_or_else(|| ExportError::Format("an entry without __CURSOR".into()))?;
+        let realtime = realtime
+            .ok_or_else(|| ExportError::Format("an entry without __REALTIME_TIMESTAMP".into()))?;
+        let micros: i64 = realtime.parse().map_err(|_| {
+            ExportError::Format(format!("__REALTIME_TIMESTAMP {realtime:?} is not a number"))
+        })?;
+        let time = Utc
+            .timestamp_micros(micros)
+            .single()
+            .ok_or_else(|| {
+                ExportError::Format(format!("__REALTIME_TIMESTAMP {micros} is out of range"))
+            })?
+            .fixed_offset();
+        Ok(Some(Entry {
+            cursor,
+            time,
+            host: host.unwrap_or_default(),
+            identifier: identifier.unwrap_or_default(),
+            pid: syslog_pid.or(pid).and_then(|p| p.trim().parse().ok()),
+            message: message.unwrap_or_default(),
+        }))
     }
-}
-
-#[derive(Deserialize)]
-struct RawEntry {
-    #[serde(rename = "__CURSOR")]
-    cursor: String,
-    #[serde(rename = "__REALTIME_TIMESTAMP")]
-    realtime: String,
-    #[serde(rename = "_HOSTNAME", default)]
-    hostname: Option<Field>,
-    #[serde(rename = "SYSLOG_IDENTIFIER", default)]
-    identifier: Option<Field>,
-    #[serde(rename = "SYSLOG_PID", default)]
-    syslog_pid: Option<Field>,
-    #[serde(rename = "_PID", default)]
-    pid: Option<Field>,
-    #[serde(rename = "MESSAGE", default)]
-    message: Option<Field>,
-}
-
-/// One line of `journalctl -o json` as an [`Entry`]. Pure; the error names what is wrong.
-pub fn parse_json(line: &[u8]) -> Result<Entry, String> {
-    let raw: RawEntry = serde_json::from_slice(line).map_err(|e| e.to_string())?;
-    let micros: i64 = raw
-        .realtime
-        .parse()
-        .map_err(|_| format!("__REALTIME_TIMESTAMP {:?} is not a number", raw.realtime))?;
-    let time = Utc
-        .timestamp_micros(micros)
-        .single()
-        .ok_or_else(|| format!("__REALTIME_TIMESTAMP {micros} is out of range"))?
-        .fixed_offset();
-    let pid = raw
-        .syslog_pid
-        .or(raw.pid)
-        .and_then(|p| p.into_text().trim().parse().ok());
-    Ok(Entry {
-        cursor: raw.cursor,
-        time,
-        host: raw.hostname.map(Field::into_text).unwrap_or_default(),
-        identifier: raw.identifier.map(Field::into_text).unwrap_or_default(),
-        pid,
-        message: raw.message.map(Field::into_bytes).unwrap_or_default(),
-    })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    #[test]
-    fn an_entry_with_text_and_one_with_a_byte_message() {
-        let entry = parse_json(
-            br#"{"__CURSOR":"s=1;i=2","__REALTIME_TIMESTAMP":"1772849373123456","_HOSTNAME":"mx1","SYSLOG_IDENTIFIER":"postfix/smtpd","SYSLOG_PID":"77","_PID":"78","MESSAGE":"connect from unknown[192.0.2.7]"}"#,
+    fn entries(bytes: &[u8]) -> Result<Vec<Entry>, String> {
+        let mut reader = ExportReader::new(bytes);
+        let mut out = Vec::new();
+        loop {
+            match reader.next_entry() {
+                Ok(Some(entry)) => out.push(entry),
+                Ok(None) => return Ok(out),
+                Err(ExportError::Format(reason)) => return Err(reason),
+                Err(ExportError::Io(error)) => return Err(error.to_string()),
+            }
+        }
+    }
+
+    /// An entry in export format: text fields, and MESSAGE as a binary field when asked.
+    fn export(cursor: &str, micros: i64, message: &[u8], binary: bool) -> Vec<u8> {
+        let mut out = format!(
+            "__CURSOR={cursor}\n__REALTIME_TIMESTAMP={micros}\n__MONOTONIC_TIMESTAMP=1\n\
+             _BOOT_ID=0123\n_HOSTNAME=mx1\nSYSLOG_IDENTIFIER=postfix/smtpd\nSYSLOG_PID=77\n_PID=78\n"
         )
-        .unwrap();
-        assert_eq!(entry.cursor, "s=1;i=2");
-        assert_eq!(entry.time.timestamp_micros(), 1_772_849_373_123_456);
+        .into_bytes();
+        if binary {
+            out.extend_from_slice(b"MESSAGE\n");
+            out.extend_from_slice(&(message.len() as u64).to_le_bytes());
+            out.extend_from_slice(message);
+            out.push(b'\n');
+        } else {
+            out.extend_from_slice(b"MESSAGE=");
+            out.extend_from_slice(message);
+            out.push(b'\n');
+        }
+        out.push(b'\n');
+        out
+    }
+
+    #[test]
+    fn text_and_binary_fields_give_the_entry_back() {
+        let mut stream = export(
+            "s=1;i=2",
+            1_772_849_373_123_456,
+            b"connect from a=b[192.0.2.7]",
+            false,
+        );
+        stream.extend(export(
+            "s=1;i=3",
+            1_772_849_374_000_000,
+            b"two\nlines \x1b\xff",
+            true,
+        ));
+        let read = entries(&stream).unwrap();
+        assert_eq!(read.len(), 2);
+        assert_eq!(read[0].cursor, "s=1;i=2");
+        assert_eq!(read[0].time.timestamp_micros(), 1_772_849_373_123_456);
         assert_eq!(
-            (entry.host.as_str(), entry.identifier.as_str(), entry.pid),
+            (
+                read[0].host.as_str(),
+                read[0].identifier.as_str(),
+                read[0].pid
+            ),
             ("mx1", "postfix/smtpd", Some(77))
         );
-        assert_eq!(entry.message, b"connect from unknown[192.0.2.7]");
-
-        let bytes = parse_json(
-            br#"{"__CURSOR":"c","__REALTIME_TIMESTAMP":"1","_PID":"9","MESSAGE":[104,105,255]}"#,
-        )
-        .unwrap();
-        assert_eq!(bytes.message, b"hi\xff");
-        assert_eq!(bytes.pid, Some(9));
-        assert_eq!(bytes.host, "");
+        assert_eq!(read[0].message, b"connect from a=b[192.0.2.7]");
+        assert_eq!(read[1].message, b"two\nlines \x1b\xff");
     }
 
     #[test]
     fn what_journalctl_never_writes_is_an_error_that_names_it() {
-        for (line, names) in [
-            (&br#"{"__REALTIME_TIMESTAMP":"1"}"#[..], "__CURSOR"),
-            (br#"{"__CURSOR":"c","__REALTIME_TIMESTAMP":"soon"}"#, "soon"),
-            (b"not json", "expected"),
+        let cut = export("c", 1, b"x", false);
+        for (stream, names) in [
+            (&b"__REALTIME_TIMESTAMP=1\nMESSAGE=x\n\n"[..], "__CURSOR"),
+            (b"__CURSOR=c\n__REALTIME_TIMESTAMP=soon\n\n", "soon"),
+            (&cut[..cut.len() - 1], "ends inside an entry"),
+            (
+                b"__CURSOR=c\nMESSAGE\n\xff\xff\xff\xff\xff\xff\xff\xff",
+                "claims",
+            ),
         ] {
-            let error = parse_json(line).unwrap_err();
+            let error = entries(stream).unwrap_err();
             assert!(error.contains(names), "{error}");
         }
     }
 
     proptest::proptest! {
         #[test]
-        fn any_bytes_are_an_entry_or_an_error(bytes in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..200)) {
-            let _ = parse_json(&bytes);
+        fn any_bytes_are_entries_or_an_error(bytes in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..300)) {
+            let _ = entries(&bytes);
+        }
+
+        #[test]
+        fn any_message_round_trips(
+            message in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..200),
+            micros in 0i64..4_000_000_000_000_000,
+        ) {
+            let binary = message.iter().any(|&b| b == b'\n' || b < 0x20);
+            let read = entries(&export("s=1", micros, &message, binary)).unwrap();
+            proptest::prop_assert_eq!(read.len(), 1);
+            proptest::prop_assert_eq!(&read[0].message, &message);
+            proptest::prop_assert_eq!(read[0].time.timestamp_micros(), micros);
         }
     }
 }

@@ -8,6 +8,7 @@
 
 pub mod daily;
 mod html;
+pub mod mls;
 mod view;
 
 pub use html::html;

@@ -35,8 +35,8 @@ pub use error::{StoreError, redact_url};
 pub use filter::{ListEntry, MessageRecord, OwnedListEntry, QuarantineRecord};
 pub use mailview::{Cursor, FlowPoint, MessageQuery, QuarantineQuery, Visibility};
 pub use model::{
-    AuthSummary, FileState, FilterSummary, JournalState, LogBatch, LogRecordRow, StoredEvent,
-    TopAsn, TopIp, TrafficCount, TrafficSummary,
+    AuthDimension, AuthSummary, FileState, FilterSummary, JournalState, LogBatch, LogRecordRow,
+    StoredEvent, TopAsn, TopIp, TrafficCount, TrafficSummary,
 };
 pub use notify::{
     AttemptRecord, ClaimedDirective, ClaimedGroup, ClaimedNotification, FinishedAttempt,

@@ -9,7 +9,7 @@
 
 use crate::backend::truncate_chars;
 use crate::events::{Routing, insert_event_with};
-use crate::model::{FileState, JournalState, LogBatch, LogRecordRow, TrafficCount};
+use crate::model::{AuthDimension, FileState, JournalState, LogBatch, LogRecordRow, TrafficCount};
 use crate::rows::{get, parse_ip, to_asn};
 use crate::time::{from_us, hour_of_us, to_us};
 use crate::{Backend, Store, StoreError};
@@ -29,7 +29,7 @@ const RECORD_COLUMNS: &str =
     "time_us, hour, host, service, kind, abusive, ip, client_name, user_name, reason";
 const RECORD_COLUMN_COUNT: usize = 10;
 /// [`RECORD_COLUMNS`] qualified with the `r` alias of `log_records`.
-const RECORD_SELECT: &str = "r.time_us, r.hour, r.host, r.service, r.kind, r.abusive, r.ip, \
+pub(crate) const RECORD_SELECT: &str = "r.time_us, r.hour, r.host, r.service, r.kind, r.abusive, r.ip, \
      r.client_name, r.user_name, r.reason";
 const IP_INFO_COLUMNS: &str = "ip, country, asn, as_org, rdns, rdns_status, updated_us";
 const IP_INFO_COLUMN_COUNT: usize = 7;
@@ -90,6 +90,7 @@ impl Store {
             "starting the transaction for a log batch",
         ))?;
         insert_records(self.backend, &mut tx, &batch.records).await?;
+        add_auth_counts(self.backend, &mut tx, &batch.records).await?;
         let ip_info = self.changed_ip_info(&batch.records);
         upsert_ip_info(self.backend, &mut tx, &ip_info).await?;
         add_traffic(self.backend, &mut tx, &batch.traffic).await?;
@@ -195,6 +196,84 @@ pub(crate) fn multi_row_insert(
 /// Rows per statement for a table of `columns` columns.
 pub(crate) fn rows_per_insert(backend: Backend, columns: usize) -> usize {
     (backend.max_binds() / columns).min(MAX_ROWS_PER_INSERT)
+}
+
+/// The authentication counters of `records`, by dimension, hour and key.
+pub(crate) fn auth_counts(records: &[LogRecordRow]) -> BTreeMap<(AuthDimension, i64, String), i64> {
+    let mut sums: BTreeMap<(AuthDimension, i64, String), i64> = BTreeMap::new();
+    let mut add = |dimension, hour, key: &str| {
+        *sums
+            .entry((
+                dimension,
+                hour,
+                truncate_chars(key, TRAFFIC_TEXT_MAX).to_owned(),
+            ))
+            .or_default() += 1;
+    };
+    for r in records {
+        let hour = r.time.timestamp().div_euclid(3600);
+        match r.kind.as_str() {
+            "auth_success" => add(AuthDimension::Succeeded, hour, ""),
+            "auth_failed" => {
+                add(AuthDimension::Failed, hour, "");
+                if let Some(ip) = r.ip {
+                    add(AuthDimension::Ip, hour, &ip.to_string());
+                }
+                if let Some(user) = &r.user {
+                    add(AuthDimension::User, hour, user);
+                }
+                if let Some(country) = &r.country {
+                    add(AuthDimension::Country, hour, country);
+                }
+                if let Some(asn) = r.asn {
+                    add(AuthDimension::Asn, hour, &asn.to_string());
+                }
+                if let Some(status) = &r.rdns_status {
+                    add(AuthDimension::RdnsStatus, hour, status);
+                }
+            }
+            _ => {}
+        }
+    }
+    sums
+}
+
+/// Adds the batch's authentication counters (in key order: concurrent writers lock rows in
+/// the same order).
+async fn add_auth_counts(
+    backend: Backend,
+    conn: &mut AnyConnection,
+    records: &[LogRecordRow],
+) -> Result<(), StoreError> {
+    let sums: Vec<_> = auth_counts(records).into_iter().collect();
+    let head = "INSERT INTO auth_counts (dimension, hour, counter_key, count)";
+    let upsert = backend.upsert(
+        "auth_counts",
+        "dimension, hour, counter_key",
+        &[("count", "auth_counts.count + NEW.count")],
+    );
+    let per = rows_per_insert(backend, 4);
+    for chunk in sums.chunks(per) {
+        let mut query = sqlx::query(AssertSqlSafe(multi_row_insert(
+            backend,
+            head,
+            4,
+            chunk.len(),
+            &upsert,
+        )));
+        for ((dimension, hour, key), count) in chunk {
+            query = query
+                .bind(dimension.as_str())
+                .bind(*hour)
+                .bind(key.as_str())
+                .bind(*count);
+        }
+        query
+            .execute(&mut *conn)
+            .await
+            .map_err(StoreError::query("adding authentication counts"))?;
+    }
+    Ok(())
 }
 
 async fn insert_records(
@@ -441,7 +520,7 @@ async fn save_file_state(
     Ok(())
 }
 
-fn record_from_row(row: &AnyRow) -> Result<LogRecordRow, StoreError> {
+pub(crate) fn record_from_row(row: &AnyRow) -> Result<LogRecordRow, StoreError> {
     const CONTEXT: &str = "reading a log record";
     let id: i64 = get(row, "id", CONTEXT)?;
     Ok(LogRecordRow {

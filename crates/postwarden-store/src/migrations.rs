@@ -53,8 +53,8 @@ const SQLITE: Source = &[
     ),
     (
         8,
-        "journal",
-        include_str!("../migrations/sqlite/0008_journal.sql"),
+        "logs",
+        include_str!("../migrations/sqlite/0008_logs.sql"),
     ),
 ];
 const POSTGRES: Source = &[
@@ -95,8 +95,8 @@ const POSTGRES: Source = &[
     ),
     (
         8,
-        "journal",
-        include_str!("../migrations/postgres/0008_journal.sql"),
+        "logs",
+        include_str!("../migrations/postgres/0008_logs.sql"),
     ),
 ];
 const MYSQL: Source = &[
@@ -131,11 +131,7 @@ const MYSQL: Source = &[
         "routes",
         include_str!("../migrations/mysql/0007_routes.sql"),
     ),
-    (
-        8,
-        "journal",
-        include_str!("../migrations/mysql/0008_journal.sql"),
-    ),
+    (8, "logs", include_str!("../migrations/mysql/0008_logs.sql")),
 ];
 
 /// The migrator for `backend`, with its migrations up to `through` (a version).

@@ -42,6 +42,53 @@ pub struct LogBatch {
     pub journal_state: Option<JournalState>,
 }
 
+/// What an `auth_counts` row counts, per hour: the totals, or the failures by one field.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum AuthDimension {
+    /// Failed authentications (key `""`).
+    Failed,
+    /// Successful authentications (key `""`).
+    Succeeded,
+    /// Failures by client address.
+    Ip,
+    /// Failures by SASL login.
+    User,
+    /// Failures by the client's country.
+    Country,
+    /// Failures by the client's network (AS number).
+    Asn,
+    /// Failures by the outcome of the client's reverse DNS.
+    RdnsStatus,
+}
+
+impl AuthDimension {
+    pub const ALL: [AuthDimension; 7] = [
+        AuthDimension::Failed,
+        AuthDimension::Succeeded,
+        AuthDimension::Ip,
+        AuthDimension::User,
+        AuthDimension::Country,
+        AuthDimension::Asn,
+        AuthDimension::RdnsStatus,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AuthDimension::Failed => "failed",
+            AuthDimension::Succeeded => "succeeded",
+            AuthDimension::Ip => "ip",
+            AuthDimension::User => "user",
+            AuthDimension::Country => "country",
+            AuthDimension::Asn => "asn",
+            AuthDimension::RdnsStatus => "rdns_status",
+        }
+    }
+
+    pub fn from_name(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|d| d.as_str() == name)
+    }
+}
+
 /// The position in a systemd journal: the cursor of the last entry committed.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct JournalState {

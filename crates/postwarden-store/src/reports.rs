@@ -4,114 +4,196 @@
 //! report costs a few indexed scans, never loading all rows. Sums are cast back to 64-bit
 //! integers because PostgreSQL's `SUM(bigint)` is NUMERIC and MySQL's is DECIMAL.
 
-use crate::model::{AuthSummary, FilterSummary, TopAsn, TopIp, TrafficSummary};
+use crate::logs::{RECORD_SELECT, auth_counts, record_from_row};
+use crate::model::{AuthDimension, AuthSummary, FilterSummary, TopAsn, TopIp, TrafficSummary};
 use crate::rows::{at, to_asn};
 use crate::time::to_us;
 use crate::{Store, StoreError};
 use chrono::{DateTime, Utc};
 use postwarden_core::{Finding, Tag};
 use sqlx::any::AnyRow;
-
-/// The filter every auth-failure query shares; its one parameter is `time_us`.
-/// Enrichment columns (`country`, `asn`, `as_org`, `rdns`, `rdns_status`) come from `ip_info`.
-const FAILURES: &str = "FROM log_records r LEFT JOIN ip_info i ON i.ip = r.ip \
-     WHERE r.kind = 'auth_failed' AND r.time_us >= ?";
+use std::collections::{BTreeMap, HashMap};
 
 impl Store {
     /// Authentication failures at or after `since`; top lists hold at most `top` entries.
+    ///
+    /// Whole hours come from the hourly `auth_counts` (a row per key and hour, kept with the
+    /// records); only the part of the first hour after `since` is read from the records. So
+    /// the answer is exact to the microsecond and costs a few thousand rows, not one per
+    /// failure (docs/benchmarks.md).
     pub async fn auth_summary(
         &self,
         since: DateTime<Utc>,
         top: u32,
     ) -> Result<AuthSummary, StoreError> {
         const CONTEXT: &str = "summarising authentication failures";
-        let since = to_us(since);
-        let top = i64::from(top);
+        let since_us = to_us(since);
+        let first_whole_hour = (since_us + 3_600_000_000 - 1).div_euclid(3_600_000_000);
+        let mut sums: HashMap<(AuthDimension, String), i64> = HashMap::new();
+        let mut per_hour: BTreeMap<i64, i64> = BTreeMap::new();
 
-        let totals = self
-            .query(&format!("SELECT COUNT(*), COUNT(DISTINCT r.ip) {FAILURES}"))
-            .bind(since)
-            .fetch_one(&self.pool)
+        let counted = self
+            .query(
+                "SELECT dimension, counter_key, hour, count FROM auth_counts \
+                 WHERE hour >= ? AND dimension IN ('failed', 'succeeded', 'ip', 'user', 'country', 'asn', 'rdns_status')",
+            )
+            .bind(first_whole_hour)
+            .fetch_all(&self.pool)
             .await
             .map_err(StoreError::query(CONTEXT))?;
-        let successes = self
-            .query("SELECT COUNT(*) FROM log_records WHERE kind = 'auth_success' AND time_us >= ?")
-            .bind(since)
-            .fetch_one(&self.pool)
-            .await
-            .map_err(StoreError::query(CONTEXT))?;
+        for row in &counted {
+            let name: String = at(row, 0, CONTEXT)?;
+            let Some(dimension) = AuthDimension::from_name(&name) else {
+                continue;
+            };
+            let key: String = at(row, 1, CONTEXT)?;
+            let count: i64 = at(row, 3, CONTEXT)?;
+            if dimension == AuthDimension::Failed {
+                *per_hour.entry(at(row, 2, CONTEXT)?).or_default() += count;
+            }
+            *sums.entry((dimension, key)).or_default() += count;
+        }
 
-        let top_ips = self
-            .rows_since_top(
-                &format!(
-                    "SELECT r.ip, COUNT(*) AS n, MAX(i.rdns), MAX(i.country) {FAILURES} \
-                     AND r.ip IS NOT NULL GROUP BY r.ip ORDER BY n DESC, r.ip LIMIT ?"
-                ),
-                since,
-                Some(top),
-                CONTEXT,
-            )
-            .await?
-            .iter()
-            .map(|row| {
-                Ok(TopIp {
-                    ip: {
-                        let ip: String = at(row, 0, CONTEXT)?;
-                        ip.parse().map_err(|_| {
-                            StoreError::Corrupt(format!(
-                                "a log record has invalid IP address `{ip}`"
-                            ))
-                        })?
-                    },
-                    count: at(row, 1, CONTEXT)?,
-                    rdns: at(row, 2, CONTEXT)?,
-                    country: at(row, 3, CONTEXT)?,
-                })
-            })
-            .collect::<Result<_, StoreError>>()?;
-
-        let top_asns = self
-            .rows_since_top(
-                &format!(
-                    "SELECT i.asn, MAX(i.as_org), COUNT(*) AS n {FAILURES} \
-                     AND i.asn IS NOT NULL GROUP BY i.asn ORDER BY n DESC, i.asn LIMIT ?"
-                ),
-                since,
-                Some(top),
-                CONTEXT,
-            )
-            .await?
-            .iter()
-            .map(|row| {
-                Ok(TopAsn {
-                    asn: to_asn(at(row, 0, CONTEXT)?)?,
-                    org: at(row, 1, CONTEXT)?,
-                    count: at(row, 2, CONTEXT)?,
-                })
-            })
-            .collect::<Result<_, StoreError>>()?;
-
-        Ok(AuthSummary {
-            total_failures: at(&totals, 0, CONTEXT)?,
-            unique_ips: at(&totals, 1, CONTEXT)?,
-            top_ips,
-            top_users: self.auth_top_of("r.user_name", since, Some(top)).await?,
-            top_countries: self.auth_top_of("i.country", since, Some(top)).await?,
-            top_asns,
-            per_hour: self
-                .rows_since_top(
-                    &format!("SELECT r.hour, COUNT(*) {FAILURES} GROUP BY r.hour ORDER BY r.hour"),
-                    since,
-                    None,
-                    CONTEXT,
-                )
-                .await?
+        // The part of an hour before the first whole one, from the records themselves.
+        if since_us < first_whole_hour * 3_600_000_000 {
+            let partial = self
+                .query(&format!(
+                    "SELECT r.id, {RECORD_SELECT}, i.country, i.asn, i.as_org, i.rdns, i.rdns_status \
+                     FROM log_records r LEFT JOIN ip_info i ON i.ip = r.ip \
+                     WHERE r.kind IN ('auth_failed', 'auth_success') AND r.time_us >= ? AND r.time_us < ?"
+                ))
+                .bind(since_us)
+                .bind(first_whole_hour * 3_600_000_000)
+                .fetch_all(&self.pool)
+                .await
+                .map_err(StoreError::query(CONTEXT))?;
+            let records = partial
                 .iter()
-                .map(|row| Ok((at(row, 0, CONTEXT)?, at(row, 1, CONTEXT)?)))
-                .collect::<Result<_, StoreError>>()?,
-            rdns_status: self.auth_top_of("i.rdns_status", since, None).await?,
-            successes: at(&successes, 0, CONTEXT)?,
+                .map(record_from_row)
+                .collect::<Result<Vec<_>, _>>()?;
+            for ((dimension, hour, key), count) in auth_counts(&records) {
+                if dimension == AuthDimension::Failed {
+                    *per_hour.entry(hour).or_default() += count;
+                }
+                *sums.entry((dimension, key)).or_default() += count;
+            }
+        }
+
+        let mut by: HashMap<AuthDimension, Vec<(String, i64)>> = HashMap::new();
+        for ((dimension, key), count) in sums {
+            if count > 0 {
+                by.entry(dimension).or_default().push((key, count));
+            }
+        }
+        for list in by.values_mut() {
+            list.sort_unstable_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+        }
+        let mut take = |dimension: AuthDimension| by.remove(&dimension).unwrap_or_default();
+        let total = |list: &[(String, i64)]| list.iter().map(|(_, n)| n).sum::<i64>();
+        let top = top as usize;
+        let ips = take(AuthDimension::Ip);
+        let unique_ips = ips.len() as i64;
+        let mut top_ips = Vec::new();
+        for (ip, count) in ips.into_iter().take(top) {
+            top_ips.push(TopIp {
+                ip: ip.parse().map_err(|_| {
+                    StoreError::Corrupt(format!(
+                        "an authentication count has invalid IP address `{ip}`"
+                    ))
+                })?,
+                count,
+                rdns: None,
+                country: None,
+            });
+        }
+        self.add_ip_details(&mut top_ips, CONTEXT).await?;
+        let mut top_asns = Vec::new();
+        for (asn, count) in take(AuthDimension::Asn).into_iter().take(top) {
+            let asn: i64 = asn.parse().map_err(|_| {
+                StoreError::Corrupt(format!(
+                    "an authentication count has invalid AS number `{asn}`"
+                ))
+            })?;
+            top_asns.push(TopAsn {
+                asn: to_asn(asn)?,
+                org: None,
+                count,
+            });
+        }
+        self.add_asn_names(&mut top_asns, CONTEXT).await?;
+        let cut = |mut list: Vec<(String, i64)>| {
+            list.truncate(top);
+            list
+        };
+        Ok(AuthSummary {
+            total_failures: total(&take(AuthDimension::Failed)),
+            unique_ips,
+            top_ips,
+            top_users: cut(take(AuthDimension::User)),
+            top_countries: cut(take(AuthDimension::Country)),
+            top_asns,
+            per_hour: per_hour.into_iter().filter(|(_, n)| *n > 0).collect(),
+            rdns_status: take(AuthDimension::RdnsStatus),
+            successes: total(&take(AuthDimension::Succeeded)),
         })
+    }
+
+    /// The reverse DNS name and country `ip_info` has for each of `ips`.
+    async fn add_ip_details(
+        &self,
+        ips: &mut [TopIp],
+        context: &'static str,
+    ) -> Result<(), StoreError> {
+        if ips.is_empty() {
+            return Ok(());
+        }
+        let marks = vec!["?"; ips.len()].join(", ");
+        let sql = format!("SELECT ip, rdns, country FROM ip_info WHERE ip IN ({marks})");
+        let mut query = self.query(&sql);
+        for top in ips.iter() {
+            query = query.bind(top.ip.to_string());
+        }
+        let rows = query
+            .fetch_all(&self.pool)
+            .await
+            .map_err(StoreError::query(context))?;
+        for row in &rows {
+            let ip: String = at(row, 0, context)?;
+            if let Some(top) = ips.iter_mut().find(|t| t.ip.to_string() == ip) {
+                top.rdns = at(row, 1, context)?;
+                top.country = at(row, 2, context)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// The AS name `ip_info` has for each of `asns`.
+    async fn add_asn_names(
+        &self,
+        asns: &mut [TopAsn],
+        context: &'static str,
+    ) -> Result<(), StoreError> {
+        if asns.is_empty() {
+            return Ok(());
+        }
+        let marks = vec!["?"; asns.len()].join(", ");
+        let sql =
+            format!("SELECT asn, MAX(as_org) FROM ip_info WHERE asn IN ({marks}) GROUP BY asn");
+        let mut query = self.query(&sql);
+        for top in asns.iter() {
+            query = query.bind(i64::from(top.asn));
+        }
+        let rows = query
+            .fetch_all(&self.pool)
+            .await
+            .map_err(StoreError::query(context))?;
+        for row in &rows {
+            let asn = to_asn(at(row, 0, context)?)?;
+            if let Some(top) = asns.iter_mut().find(|t| t.asn == asn) {
+                top.org = at(row, 1, context)?;
+            }
+        }
+        Ok(())
     }
 
     /// What the content filter did at or after `since`; top lists hold at most `top`
@@ -328,25 +410,6 @@ impl Store {
             .fetch_all(&self.pool)
             .await
             .map_err(StoreError::query(context))
-    }
-
-    /// (value, failures) of the non-NULL values of `column` among auth failures.
-    async fn auth_top_of(
-        &self,
-        column: &'static str,
-        since: i64,
-        top: Option<i64>,
-    ) -> Result<Vec<(String, i64)>, StoreError> {
-        const CONTEXT: &str = "summarising authentication failures";
-        let limit = if top.is_some() { " LIMIT ?" } else { "" };
-        let sql = format!(
-            "SELECT {column}, COUNT(*) AS n {FAILURES} AND {column} IS NOT NULL \
-             GROUP BY {column} ORDER BY n DESC, {column}{limit}"
-        );
-        pairs(
-            self.rows_since_top(&sql, since, top, CONTEXT).await?,
-            CONTEXT,
-        )
     }
 
     /// (key, total) of traffic metric `metric`, largest first.

@@ -18,6 +18,7 @@ use postwarden_store::{
 };
 use postwarden_testkit::database::{TestDatabase, base_url};
 use sqlx::{AnyConnection, AssertSqlSafe, Connection, Executor};
+use std::collections::HashMap;
 use std::net::IpAddr;
 
 /// A store on a fresh, empty database that is dropped by [`TestDb::finish`].
@@ -103,6 +104,7 @@ postwarden_testkit::on_every_backend!(
     routes_and_request_status_round_trip,
     the_users_stamp_moves_with_every_change,
     correspondence_history_in_both_directions,
+    auth_summary_matches_a_plain_count_of_the_records,
 );
 
 fn t(secs: i64) -> DateTime<Utc> {
@@ -772,6 +774,119 @@ async fn auth_summary_numbers(backend: Backend) {
     );
     let empty = db.store.auth_summary(t(100_000), 10).await.unwrap();
     assert_eq!(empty, AuthSummary::default());
+    db.finish().await;
+}
+
+/// The summary from hourly counters (and the records of a partial first hour) against a
+/// plain count of the records, for start times on and off the hour, across several batches.
+async fn auth_summary_matches_a_plain_count_of_the_records(backend: Backend) {
+    let db = TestDb::open(backend).await;
+    let mut seed: u64 = 7;
+    let mut next = |n: u64| {
+        seed = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
+        (seed >> 33) % n
+    };
+    let mut records = Vec::new();
+    for _ in 0..1_500 {
+        let client = next(40);
+        let ip = format!("198.51.100.{client}");
+        let kind = if next(10) == 0 {
+            "auth_success"
+        } else {
+            "auth_failed"
+        };
+        let user = ["alice", "bob", "carol"].get(next(4) as usize).copied();
+        records.push(LogRecordRow {
+            country: (client % 3 != 0).then(|| ["DE", "NL", "US"][(client % 3) as usize].into()),
+            asn: (client % 4 != 0).then_some(64_500 + (client % 5) as u32),
+            as_org: Some(format!("AS{}", 64_500 + client % 5)),
+            rdns_status: Some(["ok", "nxdomain"][(client % 2) as usize].into()),
+            ..record(t(next(6 * 3600) as i64), kind, &ip, user)
+        });
+    }
+    for chunk in records.chunks(400) {
+        db.store
+            .commit_log_batch(&LogBatch {
+                records: chunk.to_vec(),
+                ..Default::default()
+            })
+            .await
+            .unwrap();
+    }
+    let ranked = |counts: HashMap<String, i64>, top: usize| {
+        let mut list: Vec<(String, i64)> = counts.into_iter().collect();
+        list.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+        list.truncate(top);
+        list
+    };
+    for since in [
+        t(0),
+        t(1_800),
+        t(3_600 - 1_700_000_000 % 3_600),
+        t(4 * 3_600 + 17),
+        t(7 * 3_600),
+    ] {
+        let failed: Vec<&LogRecordRow> = records
+            .iter()
+            .filter(|r| r.kind == "auth_failed" && r.time >= since)
+            .collect();
+        let count_by = |key: &dyn Fn(&LogRecordRow) -> Option<String>| {
+            let mut counts = HashMap::new();
+            for r in &failed {
+                if let Some(k) = key(r) {
+                    *counts.entry(k).or_insert(0i64) += 1;
+                }
+            }
+            counts
+        };
+        let summary = db.store.auth_summary(since, 5).await.unwrap();
+        let ips = count_by(&|r| r.ip.map(|ip| ip.to_string()));
+        assert_eq!(summary.total_failures, failed.len() as i64, "since {since}");
+        assert_eq!(summary.unique_ips, ips.len() as i64);
+        assert_eq!(
+            summary
+                .top_ips
+                .iter()
+                .map(|t| (t.ip.to_string(), t.count))
+                .collect::<Vec<_>>(),
+            ranked(ips, 5)
+        );
+        assert_eq!(summary.top_users, ranked(count_by(&|r| r.user.clone()), 5));
+        assert_eq!(
+            summary.top_countries,
+            ranked(count_by(&|r| r.country.clone()), 5)
+        );
+        assert_eq!(
+            summary
+                .top_asns
+                .iter()
+                .map(|a| (a.asn.to_string(), a.count))
+                .collect::<Vec<_>>(),
+            ranked(count_by(&|r| r.asn.map(|a| a.to_string())), 5)
+        );
+        assert!(
+            summary
+                .top_asns
+                .iter()
+                .all(|a| a.org == Some(format!("AS{}", a.asn)))
+        );
+        assert_eq!(
+            summary.rdns_status,
+            ranked(count_by(&|r| r.rdns_status.clone()), 10)
+        );
+        let mut hours = std::collections::BTreeMap::new();
+        for r in &failed {
+            *hours.entry(hour_of(r.time)).or_insert(0i64) += 1;
+        }
+        assert_eq!(summary.per_hour, hours.into_iter().collect::<Vec<_>>());
+        assert_eq!(
+            summary.successes,
+            records
+                .iter()
+                .filter(|r| r.kind == "auth_success" && r.time >= since)
+                .count() as i64
+        );
+    }
     db.finish().await;
 }
 

@@ -221,6 +221,36 @@ fn scan_stores_once_and_reports() {
         "server;date;ip;user;hostname;reverse_dns_status;country_code;asn;aso"
     );
     assert_eq!(rows.count(), failures + 1);
+
+    // MailLogSentinel's own value formats: its users' scripts read them unchanged.
+    let mls = w.stdout(&["logs", "export", "--format", "mls"]);
+    assert!(
+        mls.starts_with("server;date;ip;user;hostname;reverse_dns_status;country_code;asn;aso\r\n")
+    );
+    let sasl_with_user_v4 = after
+        .iter()
+        .filter(|r| {
+            (r["kind"] == "auth_failed" || r["kind"] == "auth_success")
+                && r["user"].is_string()
+                && !r["ip"].as_str().unwrap_or(":").contains(':')
+        })
+        .count();
+    let rows: Vec<&str> = mls.split_terminator("\r\n").skip(1).collect();
+    assert_eq!(rows.len(), sasl_with_user_v4);
+    for row in rows {
+        let fields: Vec<&str> = row.split(';').collect();
+        assert_eq!(fields.len(), 9, "{row}");
+        let date = chrono::NaiveDateTime::parse_from_str(fields[1], "%d/%m/%Y %H:%M");
+        assert!(date.is_ok(), "dd/mm/YYYY HH:MM: {row}");
+        assert!(
+            ["OK", "ERRNO 1", "ERRNO 2", "Timeout", "Failed (Unknown)"].contains(&fields[5]),
+            "{row}"
+        );
+        assert!(
+            [4, 6, 7].iter().all(|&i| !fields[i].is_empty()),
+            "null or N/A, never empty: {row}"
+        );
+    }
 }
 
 #[test]

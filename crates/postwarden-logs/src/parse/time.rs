@@ -57,6 +57,17 @@ impl FromStr for Zone {
     }
 }
 
+impl Zone {
+    /// The wall-clock time of `t` in this zone.
+    pub fn wall(&self, t: DateTime<Utc>) -> NaiveDateTime {
+        match self {
+            Zone::Utc => t.naive_utc(),
+            Zone::Local => t.with_timezone(&chrono::Local).naive_local(),
+            Zone::Named(tz) => t.with_timezone(tz).naive_local(),
+        }
+    }
+}
+
 impl std::fmt::Display for Zone {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {

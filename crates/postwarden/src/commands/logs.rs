@@ -84,6 +84,9 @@ pub struct ExportArgs {
 enum ExportFormat {
     /// MailLogSentinel's columns: server;date;ip;user;hostname;reverse_dns_status;country_code;asn;aso
     Csv,
+    /// MailLogSentinel's columns and its value formats (dd/mm/YYYY HH:MM, null, N/A, ERRNO n,
+    /// CRLF): what its users' scripts read unchanged
+    Mls,
     Jsonl,
 }
 
@@ -531,7 +534,12 @@ pub fn since(text: &str) -> Result<DateTime<Utc>> {
 async fn export(args: ExportArgs, config: &Config) -> Result<ExitCode> {
     let since = since(&args.since)?;
     let store = open_store(config).await?;
-    let auth_only = matches!(args.format, ExportFormat::Csv) || !args.all;
+    let auth_only = match args.format {
+        ExportFormat::Csv => true,
+        // Its rows are SASL lines with a user: successes as well as failures.
+        ExportFormat::Mls => false,
+        ExportFormat::Jsonl => !args.all,
+    };
     let records = store.log_records(since, auth_only).await?;
     let mut out = BufWriter::new(io::stdout().lock());
     match args.format {
@@ -568,6 +576,10 @@ async fn export(args: ExportArgs, config: &Config) -> Result<ExitCode> {
                 csv.write_record(fields.map(spreadsheet_safe))?;
             }
             csv.flush()?;
+        }
+        ExportFormat::Mls => {
+            let zone = zone(None, config)?;
+            postwarden_report::mls::write(&mut out, &records, |t| zone.wall(t))?;
         }
         ExportFormat::Jsonl => {
             for r in &records {
