@@ -5,6 +5,7 @@
 //! [`Secret`] that keeps passwords out of logs and `Debug` output.
 
 pub mod config;
+pub mod dns;
 pub mod event;
 pub mod http;
 pub mod metrics;

@@ -9,7 +9,7 @@
 //! cache keeps those, each for at least [`NEGATIVE_MIN_TTL`]. Entries live for their TTL,
 //! at most [`MAX_TTL`]; the least recently used go first when a cache is full.
 
-use hickory_resolver::config::{ConnectionConfig, NameServerConfig, ResolverConfig, ResolverOpts};
+use hickory_resolver::config::ResolverOpts;
 use mail_auth::{MX, MessageAuthenticator, Parameters, RecordSet, ResolverCache, Txt};
 use postwarden_core::config::DnsConfig;
 use std::borrow::Borrow;
@@ -57,19 +57,7 @@ impl Dns {
                 .map_err(|e| DnsSetupError(e.to_string()))?;
             system
         } else {
-            ResolverConfig::from_name_servers(
-                config
-                    .nameservers
-                    .iter()
-                    .map(|addr| {
-                        let mut udp = ConnectionConfig::udp();
-                        udp.port = addr.port();
-                        let mut tcp = ConnectionConfig::tcp();
-                        tcp.port = addr.port();
-                        NameServerConfig::new(addr.ip(), true, vec![udp, tcp])
-                    })
-                    .collect(),
-            )
+            postwarden_core::dns::resolver_config(&config.nameservers)
         };
         let mut options = ResolverOpts::default();
         options.timeout = config.timeout;

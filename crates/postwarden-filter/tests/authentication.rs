@@ -5,7 +5,7 @@
 
 mod senders;
 
-use postwarden_core::{Action, Config, Secret};
+use postwarden_core::{Action, Config};
 use postwarden_filter::Filter;
 use postwarden_filter::quarantine::Quarantine;
 use postwarden_smtp::server::Envelope;
@@ -54,12 +54,7 @@ impl World {
             sink.address()
         ))
         .unwrap();
-        let url = Secret::new(format!(
-            "sqlite://{}?mode=rwc",
-            dir.path().join("pw.db").display()
-        ));
-        let store = Store::connect(&url, 2).await.unwrap();
-        store.migrate().await.unwrap();
+        let store = postwarden_testkit::database::sqlite_store(dir.path()).await;
         let filter = Filter::build(
             &config.filter,
             &config.dns,

@@ -7,7 +7,7 @@ mod daemons;
 use daemons::{
     CLAM_TEST_FILES, Daemon, EICAR, GTUBE, Postfix, clamd, dumped, free_port, smtp_sink, spamd,
 };
-use postwarden_core::{Config, Secret};
+use postwarden_core::Config;
 use postwarden_filter::Filter;
 use postwarden_filter::next_hop;
 use postwarden_filter::quarantine::{EntryError, Quarantine, ReleaseTo, delete, release};
@@ -31,12 +31,7 @@ impl Harness {
         let dir = tempfile::tempdir().unwrap();
         let config =
             Config::from_toml(&format!("[filter]\nnext_hop = \"{next_hop}\"\n{extra}")).unwrap();
-        let url = Secret::new(format!(
-            "sqlite://{}?mode=rwc",
-            dir.path().join("pw.db").display()
-        ));
-        let store = Store::connect(&url, 2).await.unwrap();
-        store.migrate().await.unwrap();
+        let store = postwarden_testkit::database::sqlite_store(dir.path()).await;
         let filter = Filter::build(
             &config.filter,
             &config.dns,

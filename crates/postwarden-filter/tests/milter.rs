@@ -7,8 +7,8 @@
 //! milter protocol directly: garbage, a huge length, a close mid-message, a body over the
 //! limit, silence — each gets the protocol's answer and the milter goes on serving.
 
+use postwarden_core::Config;
 use postwarden_core::config::MilterConfig;
-use postwarden_core::{Config, Secret};
 use postwarden_filter::Filter;
 use postwarden_filter::milter::{Listener, serve};
 use postwarden_filter::quarantine::Quarantine;
@@ -58,9 +58,7 @@ const CONFIG: &str = "[[filter.processors]]\ntype = \"lists\"\nblock_senders = [
 /// A filter (lists processor, the policy above) on a fresh SQLite store in `dir`.
 async fn filter(dir: &std::path::Path) -> (Filter, Store) {
     let config = Config::from_toml(CONFIG).unwrap();
-    let url = Secret::new(format!("sqlite://{}?mode=rwc", dir.join("pw.db").display()));
-    let store = Store::connect(&url, 2).await.unwrap();
-    store.migrate().await.unwrap();
+    let store = postwarden_testkit::database::sqlite_store(dir).await;
     let filter = Filter::build(
         &config.filter,
         &config.dns,

@@ -10,8 +10,9 @@
 //! Variables: `events` (each with `id`, `time`, `kind`, `severity`, `source`, `host`, `ip`,
 //! `user`, `sender`, `recipient`, `summary`, `attributes`), `labels` (the group's aggregate
 //! keys), `count`, `ips` (distinct IPs), `first_time`, `last_time`, `span`, `kind_title`,
-//! `ticket_number`, `channel`, `recipient`, `hostname`, `events_as_csv`, and in HTML
-//! templates `subject`.
+//! `ticket_number`, `channel`, `recipient`, `hostname`, `events_as_csv`, `story` (for a
+//! group of health alerts: what failed, since when, recovered when, for how long; empty
+//! otherwise), and in HTML templates `subject`.
 
 use crate::sanitize;
 use minijinja::{Environment, Value, escape_formatter};
@@ -263,11 +264,72 @@ fn context(input: &RenderInput<'_>) -> BTreeMap<&'static str, Value> {
         ("last_time", Value::from(fmt(last))),
         ("span", Value::from(span)),
         ("kind_title", Value::from(kind_title(kind))),
+        (
+            "story",
+            Value::from(
+                health_story(input.events)
+                    .map(|story| sanitize::value(&story, 320))
+                    .unwrap_or_default(),
+            ),
+        ),
         ("ticket_number", Value::from(input.ticket)),
         ("channel", Value::from(input.channel)),
         ("recipient", Value::from(input.recipient)),
         ("hostname", Value::from(input.hostname)),
     ])
+}
+
+/// What a group of health alerts says happened, in one line an on-call person can act on:
+/// `RECOVERED database: <what failed> (failing since 10:01:02 UTC, recovered 10:01:03 UTC,
+/// 1 s)`, or `FAILING database: <what fails> (since 10:01:02 UTC, 5 min so far)` — plain
+/// ASCII, so an SMS stays GSM-7. `None` unless every event is a firing or resolved alert
+/// (`attributes.status`).
+fn health_story(events: &[StoredEvent]) -> Option<String> {
+    let status = |e: &StoredEvent| {
+        e.event
+            .attributes
+            .get("status")
+            .and_then(serde_json::Value::as_str)
+            .map(str::to_owned)
+    };
+    if events.is_empty() || !events.iter().all(|e| status(e).is_some()) {
+        return None;
+    }
+    let last = events.iter().max_by_key(|e| (e.event.time, e.id))?;
+    let probe = last
+        .event
+        .kind
+        .strip_prefix("health.")
+        .unwrap_or(&last.event.kind);
+    let failing = events
+        .iter()
+        .filter(|e| status(e).as_deref() == Some("firing"))
+        .min_by_key(|e| (e.event.time, e.id));
+    let since = last
+        .event
+        .attributes
+        .get("firing_since")
+        .and_then(serde_json::Value::as_str)
+        .and_then(|s| chrono::DateTime::parse_from_rfc3339(s).ok())
+        .map(|t| t.with_timezone(&chrono::Utc))
+        .or(failing.map(|e| e.event.time))
+        .unwrap_or(last.event.time);
+    let clock = |t: chrono::DateTime<chrono::Utc>| t.format("%H:%M:%S UTC").to_string();
+    let what = failing.map_or(last.event.summary.as_str(), |e| e.event.summary.as_str());
+    Some(if status(last).as_deref() == Some("resolved") {
+        format!(
+            "RECOVERED {probe}: {what} (failing since {}, recovered {}, {})",
+            clock(since),
+            clock(last.event.time),
+            humanize((last.event.time - since).num_seconds())
+        )
+    } else {
+        format!(
+            "FAILING {probe}: {what} (since {}, {} so far)",
+            clock(since),
+            humanize((last.event.time - since).num_seconds())
+        )
+    })
 }
 
 /// `auth.bruteforce` → `auth bruteforce events`; `auth.failure` → `auth failures`.
@@ -291,26 +353,31 @@ fn humanize(seconds: i64) -> String {
     }
 }
 
-/// The events as CSV: fixed columns, then every attribute key; cells safe for spreadsheets.
+/// The built-in columns of [`events_as_csv`], in order.
+const CSV_FIXED: [&str; 9] = [
+    "id",
+    "time",
+    "kind",
+    "severity",
+    "ip",
+    "user",
+    "sender",
+    "recipient",
+    "summary",
+];
+
+/// The events as CSV: the built-in columns, then every other attribute key; one column per
+/// name — an attribute named like a built-in column fills it where the built-in value is
+/// empty. Cells are safe for spreadsheets.
 pub fn events_as_csv(events: &[StoredEvent]) -> String {
     let keys: BTreeSet<&str> = events
         .iter()
         .filter_map(|e| e.event.attributes.as_object())
         .flat_map(|o| o.keys().map(String::as_str))
+        .filter(|key| !CSV_FIXED.contains(key))
         .collect();
     let mut writer = csv::Writer::from_writer(Vec::new());
-    let fixed = [
-        "id",
-        "time",
-        "kind",
-        "severity",
-        "ip",
-        "user",
-        "sender",
-        "recipient",
-        "summary",
-    ];
-    let header: Vec<String> = fixed
+    let header: Vec<String> = CSV_FIXED
         .iter()
         .copied()
         .chain(keys.iter().copied())
@@ -330,6 +397,13 @@ pub fn events_as_csv(events: &[StoredEvent]) -> String {
             e.recipient.clone().unwrap_or_default(),
             e.summary.clone(),
         ];
+        for (cell, name) in row.iter_mut().zip(CSV_FIXED) {
+            if cell.is_empty()
+                && let Some(value) = e.attributes.get(name)
+            {
+                *cell = crate::rules::text_of(value.clone());
+            }
+        }
         for key in &keys {
             let value = e.attributes.get(*key).cloned().unwrap_or_default();
             row.push(crate::rules::text_of(value));
@@ -375,6 +449,71 @@ mod tests {
         event.user = Some(user.into());
         event.ip = Some(ip.parse().unwrap());
         StoredEvent { id, event }
+    }
+
+    fn alert(id: i64, status: &str, second: u32, summary: &str) -> StoredEvent {
+        let time = Utc.with_ymd_and_hms(2026, 11, 21, 10, 1, second).unwrap();
+        let mut event = Event::new(
+            time,
+            "health.database",
+            Severity::Critical,
+            "health",
+            summary,
+        );
+        event.attributes = serde_json::json!({
+            "status": status,
+            "firing_since": "2026-11-21T10:01:02Z",
+        });
+        StoredEvent { id, event }
+    }
+
+    #[test]
+    fn a_short_outage_in_one_group_says_what_failed_and_that_it_recovered() {
+        let events = [
+            alert(1, "firing", 2, "database unreachable: connection refused"),
+            alert(2, "resolved", 3, "database reachable again"),
+        ];
+        assert_eq!(
+            health_story(&events).unwrap(),
+            "RECOVERED database: database unreachable: connection refused (failing since \
+             10:01:02 UTC, recovered 10:01:03 UTC, 1 s)"
+        );
+        assert_eq!(
+            health_story(&events[..1]).unwrap(),
+            "FAILING database: database unreachable: connection refused (since 10:01:02 UTC, 0 s so far)"
+        );
+        assert_eq!(
+            health_story(&[stored(1, "a", "192.0.2.1", 1)]),
+            None,
+            "not an alert"
+        );
+    }
+
+    #[test]
+    fn an_attribute_named_like_a_column_is_one_column_and_fills_it_when_empty() {
+        let mut with_user = stored(1, "alice", "192.0.2.1", 1);
+        with_user.event.attributes = serde_json::json!({"user": "ignored", "port": 587});
+        let mut attribute_only = stored(2, "x", "192.0.2.2", 2);
+        attribute_only.event.user = None;
+        attribute_only.event.attributes = serde_json::json!({"user": "bob"});
+        let csv = events_as_csv(&[with_user, attribute_only]);
+        let mut lines = csv.lines();
+        assert_eq!(
+            lines.next().unwrap(),
+            "id,time,kind,severity,ip,user,sender,recipient,summary,port"
+        );
+        let first: Vec<&str> = lines.next().unwrap().split(',').collect();
+        assert_eq!(
+            (first[5], first[9]),
+            ("alice", "587"),
+            "the event's own user wins"
+        );
+        let second: Vec<&str> = lines.next().unwrap().split(',').collect();
+        assert_eq!(
+            (second[5], second[9]),
+            ("bob", ""),
+            "the attribute fills the empty column"
+        );
     }
 
     fn input<'a>(

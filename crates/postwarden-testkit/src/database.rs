@@ -126,3 +126,18 @@ impl TestDatabase {
         }
     }
 }
+
+/// A migrated SQLite store in `dir` (`pw.db`): the embedded default, for tests that need a
+/// store but not every backend.
+pub async fn sqlite_store(dir: &std::path::Path) -> postwarden_store::Store {
+    let url =
+        postwarden_core::Secret::new(format!("sqlite://{}?mode=rwc", dir.join("pw.db").display()));
+    let store = postwarden_store::Store::connect(&url, 2)
+        .await
+        .unwrap_or_else(|e| panic!("opening {}: {e}", dir.display()));
+    store
+        .migrate()
+        .await
+        .expect("migrating a fresh SQLite store");
+    store
+}

@@ -60,12 +60,7 @@ impl Site {
             vhost.url()
         ))
         .unwrap();
-        let db = Secret::new(format!(
-            "sqlite://{}?mode=rwc",
-            dir.path().join("pw.db").display()
-        ));
-        let store = Store::connect(&db, 4).await.unwrap();
-        store.migrate().await.unwrap();
+        let store = postwarden_testkit::database::sqlite_store(dir.path()).await;
         let rpc = Rpc::start(
             Secret::new(broker_url),
             NODE.into(),

@@ -516,7 +516,7 @@ async fn the_openefa_example_sends_what_openefa_would() {
         "virus Eicar",
         "BEC likely",
         "spam scored 85",
-        "2 health postfix events",
+        "RECOVERED postfix: postfix is down (failing since 10:00:00 UTC, recovered 10:00:00 UTC",
         "Daily: 1200",
     ] {
         assert!(

@@ -4,7 +4,7 @@
 //! [`HickoryResolver`] answers them with hickory-resolver, from the system configuration
 //! (`/etc/resolv.conf`) or from given name servers.
 
-use hickory_resolver::config::{ConnectionConfig, NameServerConfig, ResolverConfig, ResolverOpts};
+use hickory_resolver::config::ResolverOpts;
 use hickory_resolver::net::NetError;
 use hickory_resolver::net::runtime::TokioRuntimeProvider;
 use hickory_resolver::proto::rr::RData;
@@ -92,17 +92,7 @@ impl HickoryResolver {
 
     /// Asks the given name servers (UDP, then TCP for truncated answers), in order.
     pub fn with_servers(servers: &[SocketAddr]) -> Result<HickoryResolver, LookupFailure> {
-        let name_servers = servers
-            .iter()
-            .map(|addr| {
-                let mut udp = ConnectionConfig::udp();
-                udp.port = addr.port();
-                let mut tcp = ConnectionConfig::tcp();
-                tcp.port = addr.port();
-                NameServerConfig::new(addr.ip(), true, vec![udp, tcp])
-            })
-            .collect();
-        let config = ResolverConfig::from_name_servers(name_servers);
+        let config = postwarden_core::dns::resolver_config(servers);
         let mut builder = Resolver::builder_with_config(config, TokioRuntimeProvider::default());
         set_options(builder.options_mut());
         let inner = builder

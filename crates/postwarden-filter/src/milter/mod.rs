@@ -29,7 +29,7 @@
 //! client silent for `[milter] idle_timeout` is dropped, and on shutdown every message
 //! under way is answered before its connection ends (see [`stream`]).
 
-use crate::filter::{Facts, Filter, Outcome, ascii};
+use crate::filter::{Filter, Outcome, ascii};
 use crate::headers::{Marking, additions, header_safe, removals};
 use crate::policy::Decision;
 use async_trait::async_trait;
@@ -160,26 +160,26 @@ impl Session {
             Err((id, facts, error)) => {
                 tracing::warn!(%id, %error, "processor failed; message deferred in the session");
                 let text = format!("Temporary failure in content scan, try again later (ref {id})");
-                self.record(
-                    &envelope,
+                let outcome = Outcome {
                     id,
-                    Vec::new(),
-                    Vec::new(),
+                    findings: Vec::new(),
+                    decisions: Vec::new(),
+                    reply: Reply::new(451, "4.7.1", &text),
                     facts,
-                    Reply::new(451, "4.7.1", &text),
-                    started,
-                )
-                .await;
+                };
+                self.record(&envelope, outcome, started).await;
                 return reply(451, [4, 7, 1], &text);
             }
         };
-        let id = judged.id.clone();
-        let decisions = judged.decisions.clone();
-        let findings = judged.findings.clone();
-        let facts = judged.facts.clone();
-        let (answer, recorded) = self.answer(&judged).await;
-        self.record(&envelope, id, findings, decisions, facts, recorded, started)
-            .await;
+        let (answer, reply) = self.answer(&judged).await;
+        let outcome = Outcome {
+            id: judged.id,
+            findings: judged.findings,
+            decisions: judged.decisions,
+            reply,
+            facts: judged.facts,
+        };
+        self.record(&envelope, outcome, started).await;
         answer
     }
 
@@ -289,27 +289,11 @@ impl Session {
         (builder.build(Continue), accepted)
     }
 
-    #[allow(clippy::too_many_arguments)]
-    async fn record(
-        &self,
-        envelope: &Envelope,
-        id: String,
-        findings: Vec<Finding>,
-        decisions: Vec<(String, Decision)>,
-        mut facts: Facts,
-        reply: Reply,
-        started: Instant,
-    ) {
-        if facts.queue_id.is_none() {
-            facts.queue_id = self.queue_id.clone();
+    /// Writes the message record and events, with Postfix's queue id from the macros.
+    async fn record(&self, envelope: &Envelope, mut outcome: Outcome, started: Instant) {
+        if outcome.facts.queue_id.is_none() {
+            outcome.facts.queue_id = self.queue_id.clone();
         }
-        let outcome = Outcome {
-            id,
-            findings,
-            decisions,
-            reply,
-            facts,
-        };
         crate::filter::count(&outcome);
         self.filter.record(envelope, &outcome, started).await;
     }

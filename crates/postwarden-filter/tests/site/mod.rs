@@ -7,7 +7,7 @@
 
 use crate::corpus::{Auth, Sample};
 use crate::senders;
-use postwarden_core::{Config, Role, Secret};
+use postwarden_core::{Config, Role};
 use postwarden_filter::Filter;
 use postwarden_filter::quarantine::Quarantine;
 use postwarden_smtp::server::Envelope;
@@ -148,12 +148,7 @@ impl Site {
         let (zones, sealers) = zones(samples);
         let dns = DnsServer::start(zones).await;
         let dir = tempfile::tempdir().unwrap();
-        let url = Secret::new(format!(
-            "sqlite://{}?mode=rwc",
-            dir.path().join("pw.db").display()
-        ));
-        let store = Store::connect(&url, 2).await.unwrap();
-        store.migrate().await.unwrap();
+        let store = postwarden_testkit::database::sqlite_store(dir.path()).await;
         for (address, name) in PEOPLE {
             store
                 .create_user(&NewUser {
