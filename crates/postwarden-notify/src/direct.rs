@@ -92,7 +92,9 @@ impl DirectSender {
                     tracing::warn!(channel = %receiver.channel, "{code}: {message}; trying again");
                     outcome.retry.push(receiver);
                 }
-                Err(SendError::Permanent { code, message }) => {
+                Err(
+                    SendError::Permanent { code, message } | SendError::Unknown { code, message },
+                ) => {
                     tracing::error!(channel = %receiver.channel, "{} not sent: {code}: {message}", event.kind);
                 }
             }

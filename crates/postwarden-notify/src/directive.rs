@@ -5,7 +5,7 @@
 //! A directive's group is its channel, recipient, template, format and the values of its
 //! aggregate keys: directives of one group go out as one notification.
 
-use crate::rules::{field, micros, text_of};
+use crate::fields::{field, micros, text_of};
 use chrono::{DateTime, Utc};
 use postwarden_core::{Event, Severity};
 use postwarden_store::NewDirective;

@@ -9,17 +9,18 @@
 
 use crate::channels::{Channel, Delivered, Outgoing, SendError, build_all};
 use crate::directive::hex;
+use crate::fields::micros;
 use crate::groups::{due_at, is_repeat};
 use crate::limits;
-use crate::rules::{Rule, compile_all, micros};
+use crate::rules::{Rule, compile_all};
 use crate::template::{RenderInput, Templates};
 use chrono::{DateTime, Utc};
 use postwarden_core::Config;
 use postwarden_core::config::{LimitsConfig, NotifyConfig};
 use postwarden_core::metrics::metrics;
 use postwarden_store::{
-    ClaimedGroup, ClaimedNotification, FinishedAttempt, NewNotification, NotificationState,
-    PendingGroup, SendSlot, Store, StoreError,
+    AttemptStatus, ClaimedGroup, ClaimedNotification, FinishedAttempt, NewNotification, NewStatus,
+    NotificationState, PendingGroup, SendSlot, Store, StoreError,
 };
 use sha2::{Digest, Sha256};
 use std::collections::{BTreeMap, HashMap};
@@ -41,6 +42,9 @@ pub struct Pass {
     /// Held back by a limit (their events wait for the next allowed notification).
     pub held: usize,
     pub duplicates: usize,
+    /// The provider could not say whether an earlier, crashed attempt went out; held for
+    /// an operator (`on_unknown = "hold"`).
+    pub unknown: usize,
 }
 
 /// Everything a dispatcher needs: rules, templates, channels, limits and the store.
@@ -274,12 +278,14 @@ impl Dispatcher {
         };
         let rendered = self.templates.render(&template, &format, input);
         let (rendered, status, error) = match rendered {
-            Ok(r) => (r, "ready", None),
-            Err(e) => (Default::default(), "failed", Some(e)),
+            Ok(r) => (r, NewStatus::Ready, None),
+            Err(e) => (Default::default(), NewStatus::Failed, Some(e)),
         };
         let content_hash = content_hash(&rendered.subject, &rendered.body, ticket);
         let status = match group {
-            Some(g) if status == "ready" && is_repeat(g, &content_hash, now_us) => "duplicate",
+            Some(g) if status == NewStatus::Ready && is_repeat(g, &content_hash, now_us) => {
+                NewStatus::Duplicate
+            }
             _ => status,
         };
         NewNotification {
@@ -345,7 +351,7 @@ impl Dispatcher {
             let recording = std::time::Instant::now();
             for f in &finished {
                 count(pass, f.status);
-                metrics().notification(&f.channel, f.status);
+                metrics().notification(&f.channel, f.status.as_str());
             }
             retrying(async || self.store.finish_notifications(&finished).await).await?;
             tracing::debug!(
@@ -392,11 +398,11 @@ impl Dispatcher {
         })
         .await?;
         Ok(reason.map(|reason| {
-            let mut held = finished(n, now, reason);
+            let mut held = finished(n, now, reason.status());
             held.next_us = Some(next);
             held.message = Some(match reason {
-                limits::DUPLICATE => "the same text was sent within duplicate_window".into(),
-                _ => format!(
+                limits::Held::Duplicate => "the same text was sent within duplicate_window".into(),
+                limits::Held::Cooldown | limits::Held::RateLimited => format!(
                     "held back until {}; its events go out with the next notification",
                     DateTime::from_timestamp_micros(next)
                         .unwrap_or(now)
@@ -417,7 +423,7 @@ impl Dispatcher {
             return batch
                 .iter()
                 .map(|n| {
-                    let mut f = finished(n, now, "failed");
+                    let mut f = finished(n, now, AttemptStatus::Failed);
                     f.code = Some("CONFIG".into());
                     f.message = Some(format!("channel `{channel_name}` is not configured"));
                     f
@@ -441,17 +447,32 @@ impl Dispatcher {
     ) -> FinishedAttempt {
         match result {
             Ok(delivered) => {
-                let mut f = finished(n, now, "sent");
+                let mut f = finished(n, now, AttemptStatus::Sent);
                 f.provider_id = delivered.provider_id;
                 f.parts = delivered.parts;
                 f.price = delivered.price;
+                if let Some(note) = delivered.note {
+                    f.code = Some("RESENT".into());
+                    f.message = Some(note);
+                }
+                f
+            }
+            Err(SendError::Unknown { code, message }) => {
+                let mut f = finished(n, now, AttemptStatus::Unknown);
+                f.code = Some(code);
+                f.message = Some(message);
                 f
             }
             Err(error) => {
                 let retry_at = now + self.backoff(n.attempts);
                 let deadline = n.created + to_chrono(self.config.retry_deadline);
                 let retry = matches!(error, SendError::Retryable { .. }) && retry_at <= deadline;
-                let mut f = finished(n, now, if retry { "retried" } else { "failed" });
+                let status = if retry {
+                    AttemptStatus::Retried
+                } else {
+                    AttemptStatus::Failed
+                };
+                let mut f = finished(n, now, status);
                 f.code = Some(error.code().to_owned());
                 f.message = Some(if matches!(error, SendError::Retryable { .. }) && !retry {
                     format!("gave up after {} attempts: {}", n.attempts, error.message())
@@ -505,7 +526,7 @@ impl Dispatcher {
             csv: None,
             event_ids: Vec::new(),
             directive_ids: Vec::new(),
-            status: "ready",
+            status: NewStatus::Ready,
             error: None,
         };
         let store_error = |e: StoreError| e.to_string();
@@ -568,13 +589,14 @@ async fn retrying<T>(
     }
 }
 
-fn count(pass: &mut Pass, status: &str) {
+fn count(pass: &mut Pass, status: AttemptStatus) {
     match status {
-        "sent" => pass.sent += 1,
-        "failed" => pass.failed += 1,
-        "retried" => pass.retried += 1,
-        limits::DUPLICATE => pass.duplicates += 1,
-        _ => pass.held += 1,
+        AttemptStatus::Sent => pass.sent += 1,
+        AttemptStatus::Failed => pass.failed += 1,
+        AttemptStatus::Retried => pass.retried += 1,
+        AttemptStatus::Duplicate => pass.duplicates += 1,
+        AttemptStatus::RateLimited | AttemptStatus::Cooldown => pass.held += 1,
+        AttemptStatus::Unknown => pass.unknown += 1,
     }
 }
 
@@ -612,7 +634,7 @@ fn outgoing_of(n: &ClaimedNotification) -> Outgoing {
     }
 }
 
-fn finished(n: &ClaimedNotification, now: DateTime<Utc>, status: &'static str) -> FinishedAttempt {
+fn finished(n: &ClaimedNotification, now: DateTime<Utc>, status: AttemptStatus) -> FinishedAttempt {
     FinishedAttempt {
         id: n.id,
         ticket: n.ticket.clone(),

@@ -15,15 +15,20 @@
 
 pub mod channels;
 pub mod direct;
-pub mod directive;
-pub mod dispatcher;
-pub mod groups;
-pub mod limits;
-pub mod mime;
-pub mod pgp;
-pub mod rules;
+mod directive;
+mod dispatcher;
+mod fields;
+mod groups;
+mod limits;
+mod mime;
+mod pgp;
+mod rules;
 pub mod sanitize;
 pub mod sms;
-pub mod template;
+mod template;
 
-pub use dispatcher::{Dispatcher, Pass, check_config};
+pub use directive::{DirectiveSpec, parse_ingest_line};
+pub use dispatcher::{Dispatcher, Pass, check_config, content_hash};
+pub use fields::is_resolved;
+pub use pgp::{Signer, canonicalize_line_endings, encrypt_entity};
+pub use template::{RenderInput, Templates};

@@ -5,13 +5,31 @@
 //! together with recording the send, so limits hold exactly with several dispatchers.
 
 use postwarden_core::config::LimitsConfig;
+use postwarden_store::AttemptStatus;
 
 const HOUR_US: i64 = 3_600_000_000;
 
-/// Why a notification was held back, as recorded in the audit log.
-pub const RATE_LIMITED: &str = "rate_limited";
-pub const COOLDOWN: &str = "cooldown";
-pub const DUPLICATE: &str = "duplicate";
+/// Why a notification was held back.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Held {
+    /// The same text within `duplicate_window`: its events were already told.
+    Duplicate,
+    /// A send to this receiver within `cooldown`.
+    Cooldown,
+    /// `max_per_hour` sends to this receiver in the last hour.
+    RateLimited,
+}
+
+impl Held {
+    /// What the audit log records.
+    pub fn status(self) -> AttemptStatus {
+        match self {
+            Held::Duplicate => AttemptStatus::Duplicate,
+            Held::Cooldown => AttemptStatus::Cooldown,
+            Held::RateLimited => AttemptStatus::RateLimited,
+        }
+    }
+}
 
 /// How far back [`decide`] needs to see sends.
 pub fn horizon_us(limits: &LimitsConfig) -> i64 {
@@ -28,7 +46,7 @@ pub fn decide(
     sends: &[(i64, String)],
     content_hash: &str,
     now_us: i64,
-) -> Option<&'static str> {
+) -> Option<Held> {
     let within = |window: std::time::Duration, time: i64| {
         now_us - time < i64::try_from(window.as_micros()).unwrap_or(i64::MAX)
     };
@@ -37,24 +55,24 @@ pub fn decide(
             .iter()
             .any(|(t, h)| h == content_hash && within(limits.duplicate_window, *t))
     {
-        return Some(DUPLICATE);
+        return Some(Held::Duplicate);
     }
     if !limits.cooldown.is_zero() && sends.iter().any(|(t, _)| within(limits.cooldown, *t)) {
-        return Some(COOLDOWN);
+        return Some(Held::Cooldown);
     }
     let in_hour = sends.iter().filter(|(t, _)| now_us - t < HOUR_US).count();
     if limits.max_per_hour > 0 && in_hour >= limits.max_per_hour as usize {
-        return Some(RATE_LIMITED);
+        return Some(Held::RateLimited);
     }
     None
 }
 
 /// When a receiver held back for `reason` may be sent to again.
-pub fn retry_at(limits: &LimitsConfig, sends: &[(i64, String)], reason: &str, now_us: i64) -> i64 {
+pub fn retry_at(limits: &LimitsConfig, sends: &[(i64, String)], reason: Held, now_us: i64) -> i64 {
     let micros = |d: std::time::Duration| i64::try_from(d.as_micros()).unwrap_or(i64::MAX);
     match reason {
-        COOLDOWN => sends.iter().map(|(t, _)| t + micros(limits.cooldown)).max(),
-        RATE_LIMITED => {
+        Held::Cooldown => sends.iter().map(|(t, _)| t + micros(limits.cooldown)).max(),
+        Held::RateLimited => {
             let in_hour: Vec<i64> = sends
                 .iter()
                 .map(|(t, _)| *t)
@@ -63,7 +81,7 @@ pub fn retry_at(limits: &LimitsConfig, sends: &[(i64, String)], reason: &str, no
             let excess = in_hour.len() + 1 - limits.max_per_hour as usize;
             in_hour.get(excess - 1).map(|t| t + HOUR_US)
         }
-        _ => None,
+        Held::Duplicate => None,
     }
     .unwrap_or(now_us)
     .max(now_us)
@@ -93,8 +111,8 @@ mod tests {
             (now - 30 * MIN, "b".into()),
             (now - 10 * MIN, "c".into()),
         ];
-        assert_eq!(decide(&l, &sends, "d", now), Some(RATE_LIMITED));
-        assert_eq!(retry_at(&l, &sends, RATE_LIMITED, now), now + 30 * MIN);
+        assert_eq!(decide(&l, &sends, "d", now), Some(Held::RateLimited));
+        assert_eq!(retry_at(&l, &sends, Held::RateLimited, now), now + 30 * MIN);
         assert_eq!(decide(&l, &sends[..2], "d", now), None);
     }
 
@@ -103,10 +121,10 @@ mod tests {
         let l = limits(0, 300, 1800);
         let now = 100 * MIN;
         let sends = vec![(now - 20 * MIN, "same".into())];
-        assert_eq!(decide(&l, &sends, "same", now), Some(DUPLICATE));
+        assert_eq!(decide(&l, &sends, "same", now), Some(Held::Duplicate));
         assert_eq!(decide(&l, &sends, "other", now), None);
         let recent = vec![(now - 2 * MIN, "x".into())];
-        assert_eq!(decide(&l, &recent, "other", now), Some(COOLDOWN));
-        assert_eq!(retry_at(&l, &recent, COOLDOWN, now), now + 3 * MIN);
+        assert_eq!(decide(&l, &recent, "other", now), Some(Held::Cooldown));
+        assert_eq!(retry_at(&l, &recent, Held::Cooldown, now), now + 3 * MIN);
     }
 }

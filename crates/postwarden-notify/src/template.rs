@@ -401,12 +401,12 @@ pub fn events_as_csv(events: &[StoredEvent]) -> String {
             if cell.is_empty()
                 && let Some(value) = e.attributes.get(name)
             {
-                *cell = crate::rules::text_of(value.clone());
+                *cell = crate::fields::text_of(value.clone());
             }
         }
         for key in &keys {
             let value = e.attributes.get(*key).cloned().unwrap_or_default();
-            row.push(crate::rules::text_of(value));
+            row.push(crate::fields::text_of(value));
         }
         let cells: Vec<String> = row
             .iter()

@@ -321,6 +321,89 @@ async fn a_crashed_send_is_found_in_the_providers_history_not_sent_again() {
     setup.finish().await;
 }
 
+/// A dispatcher sends and dies before recording it; ClickSend's history then refuses to say
+/// (403): the next dispatcher resends (`on_unknown = "resend"`) or holds it as `unknown`
+/// (`"hold"`) — never `failed`.
+async fn crashed_send_with_history_refused(
+    on_unknown: &str,
+) -> (ClickSend, Vec<AttemptRecord>, Pass) {
+    let clicksend = ClickSend::start(USER, KEY).await;
+    clicksend.refuse_history();
+    let config = format!(
+        "{}\n[notify]\nclaim_timeout = \"1m\"\n",
+        sms_config(
+            &clicksend.base_url(),
+            &format!("on_unknown = \"{on_unknown}\"")
+        )
+        .replace("group_wait = \"30s\"", "group_wait = \"0s\"")
+    );
+    let setup = Setup::new(Backend::Sqlite, &config).await;
+    setup
+        .store
+        .insert_event(&auth_failure(0, "203.0.113.7", "a"))
+        .await
+        .unwrap();
+    setup.dispatcher.route(t0()).await.unwrap();
+    setup.dispatcher.flush(t0()).await.unwrap();
+    let claimed = setup
+        .store
+        .claim_notifications(t0(), 60_000_000, 10, None)
+        .await
+        .unwrap();
+    let outgoing = postwarden_notify::channels::Outgoing {
+        ticket: claimed[0].ticket.clone(),
+        recipient: claimed[0].recipient.clone(),
+        subject: String::new(),
+        body: claimed[0].body.clone(),
+        html: None,
+        csv: None,
+        format: "sms".into(),
+        created: Utc::now(),
+        recovering: false,
+    };
+    let channel = setup.dispatcher.channel("ops_sms").unwrap();
+    assert!(channel.send(&[outgoing]).await[0].is_ok());
+    let pass = setup.pass(t0() + Duration::seconds(61)).await;
+    let log = setup.log().await;
+    setup.finish().await;
+    (clicksend, log, pass)
+}
+
+#[tokio::test]
+async fn an_unanswerable_history_resends_rather_than_recording_a_failure() {
+    let (clicksend, log, pass) = crashed_send_with_history_refused("resend").await;
+    assert_eq!(
+        (pass.sent, pass.failed, pass.unknown),
+        (1, 0, 0),
+        "{pass:?}"
+    );
+    assert_eq!(
+        clicksend.accepted().len(),
+        2,
+        "sent again: at worst a duplicate"
+    );
+    assert_eq!(log[0].status, "sent");
+    assert_eq!(log[0].code.as_deref(), Some("RESENT"));
+    let why = log[0].message.as_deref().unwrap_or_default();
+    assert!(
+        why.contains("FORBIDDEN") && why.contains("possibly a duplicate"),
+        "{why}"
+    );
+}
+
+#[tokio::test]
+async fn an_unanswerable_history_can_hold_the_message_as_unknown() {
+    let (clicksend, log, pass) = crashed_send_with_history_refused("hold").await;
+    assert_eq!(
+        (pass.sent, pass.failed, pass.unknown),
+        (0, 0, 1),
+        "{pass:?}"
+    );
+    assert_eq!(clicksend.accepted().len(), 1, "not sent again");
+    assert_eq!(log[0].status, "unknown");
+    assert_eq!(log[0].code.as_deref(), Some("HISTORY_UNAVAILABLE"));
+}
+
 #[tokio::test]
 async fn mailgen_directives_become_one_signed_mail_per_asn_with_csv() {
     let gpg = Gpg::new();
@@ -342,8 +425,7 @@ async fn mailgen_directives_become_one_signed_mail_per_asn_with_csv() {
         .lines()
         .map(|line| {
             let (event, specs) =
-                postwarden_notify::directive::parse_ingest_line(line, &config_channels, t0())
-                    .unwrap();
+                postwarden_notify::parse_ingest_line(line, &config_channels, t0()).unwrap();
             (event, specs.into_iter().map(|s| s.into_new(t0())).collect())
         })
         .collect();

@@ -4,7 +4,7 @@
 //! `gpg --quick-gen-key`, feeds the exported keys to `postwarden_notify::pgp`, splits the
 //! produced multipart entity as RFC 3156 says and lets gpg verify or decrypt the parts.
 
-use postwarden_notify::pgp::{Signer, encrypt_entity};
+use postwarden_notify::{Signer, encrypt_entity};
 use postwarden_testkit::gpg::{Gpg, body, find, parts};
 use std::process::Output;
 

@@ -7,7 +7,7 @@ use crate::{Digest, Heading, csv, daily_sms, daily_view, html, text};
 use chrono::{DateTime, Utc};
 use postwarden_core::Config;
 use postwarden_core::config::ReceiverConfig;
-use postwarden_notify::dispatcher::content_hash;
+use postwarden_notify::content_hash;
 use postwarden_store::{NewNotification, Store, StoreError};
 
 /// Most health events a report lists.
@@ -92,7 +92,7 @@ pub fn notifications(
                 csv: csv.clone(),
                 event_ids: Vec::new(),
                 directive_ids: Vec::new(),
-                status: "ready",
+                status: postwarden_store::NewStatus::Ready,
                 error: None,
             });
         }

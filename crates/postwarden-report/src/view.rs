@@ -5,7 +5,7 @@
 
 use chrono::{DateTime, Utc};
 use postwarden_core::Event;
-use postwarden_notify::rules::is_resolved;
+use postwarden_notify::is_resolved;
 use postwarden_notify::sanitize::csv_cell;
 use postwarden_store::{AuthSummary, FilterSummary, TrafficSummary};
 use serde::Serialize;

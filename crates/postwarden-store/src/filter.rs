@@ -514,17 +514,15 @@ async fn insert_index_rows<const N: usize>(
     rows: &[([Option<String>; N], i64)],
 ) -> Result<(), StoreError> {
     const CONTEXT: &str = "indexing a message's addresses";
-    let columns = N + 1;
-    let per = crate::logs::rows_per_insert(backend, columns).max(1);
+    debug_assert_eq!(crate::logs::columns_in(head), N + 1, "{head}");
+    let per = crate::logs::rows_per_insert(backend, head).max(1);
     let mut full: Option<std::sync::Arc<str>> = None;
     for chunk in rows.chunks(per) {
         let sql = if chunk.len() == per {
-            full.get_or_insert_with(|| {
-                crate::logs::multi_row_insert(backend, head, columns, per, "")
-            })
-            .clone()
+            full.get_or_insert_with(|| crate::logs::multi_row_insert(backend, head, per, ""))
+                .clone()
         } else {
-            crate::logs::multi_row_insert(backend, head, columns, chunk.len(), "")
+            crate::logs::multi_row_insert(backend, head, chunk.len(), "")
         };
         let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
         for (row, time_us) in chunk {

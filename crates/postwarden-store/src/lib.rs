@@ -39,8 +39,9 @@ pub use model::{
     StoredEvent, TopAsn, TopIp, TrafficCount, TrafficSummary,
 };
 pub use notify::{
-    AttemptRecord, ClaimedDirective, ClaimedGroup, ClaimedNotification, FinishedAttempt,
-    NewDirective, NewNotification, NotificationState, PendingGroup, SendSlot, id_list,
+    AttemptRecord, AttemptStatus, ClaimedDirective, ClaimedGroup, ClaimedNotification,
+    FinishedAttempt, NewDirective, NewNotification, NewStatus, NotificationState, PendingGroup,
+    SendSlot, id_list,
 };
 pub use routes::{NewRoute, RequestEnd, RequestRecord, RouteRecord, RouteStats};
 pub use users::{NewUser, SessionRecord, TokenRecord, UserRecord, UserSource};

@@ -27,12 +27,10 @@ const MAX_ROWS_PER_INSERT: usize = 1000;
 
 const RECORD_COLUMNS: &str =
     "time_us, hour, host, service, kind, abusive, ip, client_name, user_name, reason";
-const RECORD_COLUMN_COUNT: usize = 10;
 /// [`RECORD_COLUMNS`] qualified with the `r` alias of `log_records`.
 pub(crate) const RECORD_SELECT: &str = "r.time_us, r.hour, r.host, r.service, r.kind, r.abusive, r.ip, \
      r.client_name, r.user_name, r.reason";
 const IP_INFO_COLUMNS: &str = "ip, country, asn, as_org, rdns, rdns_status, updated_us";
-const IP_INFO_COLUMN_COUNT: usize = 7;
 
 /// Longest `host` / `counter_key` (characters) and `metric` stored in `traffic_counts`.
 const TRAFFIC_TEXT_MAX: usize = 255;
@@ -165,15 +163,25 @@ impl Store {
     }
 }
 
-/// `INSERT INTO <table_and_columns> VALUES (?, …), …` for `rows` rows of `columns` values,
-/// followed by `suffix`, in `backend`'s dialect.
+/// The columns `head` (`INSERT INTO table (a, b, c)`) names: counted from the list itself,
+/// so no count is kept by hand beside it.
+pub(crate) fn columns_in(head: &str) -> usize {
+    let list = head
+        .split_once('(')
+        .and_then(|(_, rest)| rest.split_once(')'))
+        .map_or("", |(list, _)| list);
+    list.split(',').filter(|c| !c.trim().is_empty()).count()
+}
+
+/// `<head> VALUES (?, …), …` for `rows` rows of the columns `head` names (`INSERT INTO
+/// table (a, b, c)`), followed by `suffix`, in `backend`'s dialect.
 pub(crate) fn multi_row_insert(
     backend: Backend,
     head: &str,
-    columns: usize,
     rows: usize,
     suffix: &str,
 ) -> Arc<str> {
+    let columns = columns_in(head);
     let mut tuple = String::with_capacity(columns * 3 + 2);
     tuple.push('(');
     for i in 0..columns {
@@ -193,9 +201,9 @@ pub(crate) fn multi_row_insert(
     backend.sql(&sql).into()
 }
 
-/// Rows per statement for a table of `columns` columns.
-pub(crate) fn rows_per_insert(backend: Backend, columns: usize) -> usize {
-    (backend.max_binds() / columns).min(MAX_ROWS_PER_INSERT)
+/// Rows per statement for an insert of the columns `head` names.
+pub(crate) fn rows_per_insert(backend: Backend, head: &str) -> usize {
+    (backend.max_binds() / columns_in(head).max(1)).min(MAX_ROWS_PER_INSERT)
 }
 
 /// The authentication counters of `records`, by dimension, hour and key.
@@ -252,12 +260,11 @@ async fn add_auth_counts(
         "dimension, hour, counter_key",
         &[("count", "auth_counts.count + NEW.count")],
     );
-    let per = rows_per_insert(backend, 4);
+    let per = rows_per_insert(backend, head);
     for chunk in sums.chunks(per) {
         let mut query = sqlx::query(AssertSqlSafe(multi_row_insert(
             backend,
             head,
-            4,
             chunk.len(),
             &upsert,
         )));
@@ -282,16 +289,14 @@ async fn insert_records(
     records: &[LogRecordRow],
 ) -> Result<(), StoreError> {
     let head = format!("INSERT INTO log_records ({RECORD_COLUMNS})");
-    let per = rows_per_insert(backend, RECORD_COLUMN_COUNT);
+    let per = rows_per_insert(backend, &head);
     let mut full: Option<Arc<str>> = None;
     for chunk in records.chunks(per) {
         let sql = if chunk.len() == per {
-            full.get_or_insert_with(|| {
-                multi_row_insert(backend, &head, RECORD_COLUMN_COUNT, per, "")
-            })
-            .clone()
+            full.get_or_insert_with(|| multi_row_insert(backend, &head, per, ""))
+                .clone()
         } else {
-            multi_row_insert(backend, &head, RECORD_COLUMN_COUNT, chunk.len(), "")
+            multi_row_insert(backend, &head, chunk.len(), "")
         };
         let mut query = sqlx::query(AssertSqlSafe(sql));
         for r in chunk {
@@ -385,8 +390,8 @@ async fn upsert_ip_info(
         ],
     );
     let updated = to_us(chrono::Utc::now());
-    for chunk in merged.chunks(rows_per_insert(backend, IP_INFO_COLUMN_COUNT)) {
-        let sql = multi_row_insert(backend, &head, IP_INFO_COLUMN_COUNT, chunk.len(), &upsert);
+    for chunk in merged.chunks(rows_per_insert(backend, &head)) {
+        let sql = multi_row_insert(backend, &head, chunk.len(), &upsert);
         let mut query = sqlx::query(AssertSqlSafe(sql));
         for (ip, info) in chunk {
             query = query
@@ -430,12 +435,11 @@ async fn add_traffic(
         "hour, host, metric, counter_key",
         &[("count", "traffic_counts.count + NEW.count")],
     );
-    let per = rows_per_insert(backend, 5);
+    let per = rows_per_insert(backend, head);
     for chunk in sums.chunks(per) {
         let mut query = sqlx::query(AssertSqlSafe(multi_row_insert(
             backend,
             head,
-            5,
             chunk.len(),
             &upsert,
         )));
@@ -541,4 +545,21 @@ pub(crate) fn record_from_row(row: &AnyRow) -> Result<LogRecordRow, StoreError> 
         rdns: get(row, "rdns", CONTEXT)?,
         rdns_status: get(row, "rdns_status", CONTEXT)?,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_column_count_comes_from_the_list_itself() {
+        assert_eq!(columns_in("INSERT INTO t (a, b, c)"), 3);
+        assert_eq!(
+            columns_in(&format!("INSERT INTO log_records ({RECORD_COLUMNS})")),
+            10
+        );
+        assert_eq!(columns_in("INSERT INTO t (only)"), 1);
+        let sql = multi_row_insert(Backend::Postgres, "INSERT INTO t (a, b)", 2, "");
+        assert_eq!(&*sql, "INSERT INTO t (a, b) VALUES ($1,$2),($3,$4)");
+    }
 }

@@ -107,10 +107,73 @@ pub struct NewNotification {
     pub content_hash: String,
     pub event_ids: Vec<i64>,
     pub directive_ids: Vec<i64>,
-    /// `ready` to be sent, `duplicate` (unchanged within the repeat interval) or `failed`
-    /// (it could not be rendered: `error` says why).
-    pub status: &'static str,
+    /// [`NewStatus::Ready`] to be sent, or already settled: a duplicate or unrenderable.
+    pub status: NewStatus,
     pub error: Option<String>,
+}
+
+/// What a notification is when it is made.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NewStatus {
+    /// To be sent.
+    Ready,
+    /// Unchanged within the group's repeat interval: not sent.
+    Duplicate,
+    /// It could not be rendered (the notification's `error` says why).
+    Failed,
+}
+
+impl NewStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            NewStatus::Ready => "ready",
+            NewStatus::Duplicate => AttemptStatus::Duplicate.as_str(),
+            NewStatus::Failed => AttemptStatus::Failed.as_str(),
+        }
+    }
+
+    /// The audit status of a notification settled when it was made.
+    fn settled(self) -> Option<AttemptStatus> {
+        match self {
+            NewStatus::Ready => None,
+            NewStatus::Duplicate => Some(AttemptStatus::Duplicate),
+            NewStatus::Failed => Some(AttemptStatus::Failed),
+        }
+    }
+}
+
+/// What one attempt came to: the audit's `status`, and what the notification becomes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AttemptStatus {
+    /// The provider took it.
+    Sent,
+    /// It cannot be sent (a permanent error, or retries ran out).
+    Failed,
+    /// A temporary error: it goes out again at `next_us`.
+    Retried,
+    /// Held back by the channel's rate limit; its events go back to the group.
+    RateLimited,
+    /// Held back by the cooldown for the same text; its events go back to the group.
+    Cooldown,
+    /// Unchanged within the repeat interval: not sent.
+    Duplicate,
+    /// An earlier attempt crashed and the provider cannot say whether it took the message
+    /// (its history refused): held for an operator, never recorded as failed.
+    Unknown,
+}
+
+impl AttemptStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AttemptStatus::Sent => "sent",
+            AttemptStatus::Failed => "failed",
+            AttemptStatus::Retried => "retried",
+            AttemptStatus::RateLimited => "rate_limited",
+            AttemptStatus::Cooldown => "cooldown",
+            AttemptStatus::Duplicate => "duplicate",
+            AttemptStatus::Unknown => "unknown",
+        }
+    }
 }
 
 /// A notification claimed for an attempt.
@@ -152,8 +215,7 @@ pub struct FinishedAttempt {
     /// an outcome whose claim was taken over by another dispatcher changes nothing.
     pub attempts: i64,
     pub time: DateTime<Utc>,
-    /// `sent`, `failed`, `retried`, `rate_limited`, `cooldown` or `duplicate`.
-    pub status: &'static str,
+    pub status: AttemptStatus,
     /// For `retried`: when to try again. For `rate_limited` and `cooldown`: when the
     /// group's released directives may go out.
     pub next_us: Option<i64>,
@@ -383,7 +445,7 @@ impl Store {
             .map(|((id, through), n)| GroupFlush {
                 id,
                 through,
-                hash: (n.status != "failed").then(|| n.content_hash.clone()),
+                hash: (n.status != NewStatus::Failed).then(|| n.content_hash.clone()),
             })
             .collect();
         insert_notifications(self.backend, &mut tx, now, &notifications, &tickets).await?;
@@ -391,8 +453,11 @@ impl Store {
         let unsent: Vec<FinishedAttempt> = notifications
             .iter()
             .zip(&tickets)
-            .filter(|(n, _)| n.status != "ready")
-            .map(|(n, ticket)| audit_of_new(n, ticket, now))
+            .filter_map(|(n, ticket)| {
+                n.status
+                    .settled()
+                    .map(|status| audit_of_new(n, ticket, status, now))
+            })
             .collect();
         insert_attempts(self.backend, &mut tx, &unsent).await?;
         tx.commit().await.map_err(StoreError::query(CONTEXT))?;
@@ -486,11 +551,11 @@ impl Store {
     /// sees the receiver's sends since `since_us` (time, content hash) and returns the
     /// reason to hold back (`rate_limited`, `cooldown`, `duplicate`) or `None`. A ticket
     /// that already holds a slot (a retry) keeps it. Returns the reason, if held back.
-    pub async fn take_send_slot(
+    pub async fn take_send_slot<Held>(
         &self,
         slot: &SendSlot<'_>,
-        decide: impl FnOnce(&[(i64, String)]) -> Option<&'static str>,
-    ) -> Result<Option<&'static str>, StoreError> {
+        decide: impl FnOnce(&[(i64, String)]) -> Option<Held>,
+    ) -> Result<Option<Held>, StoreError> {
         let SendSlot {
             channel,
             recipient,
@@ -567,7 +632,7 @@ impl Store {
         }
         let mut tx = self.begin_write().await?;
         let (sent, mut others): (Vec<&FinishedAttempt>, Vec<&FinishedAttempt>) =
-            done.iter().partition(|a| a.status == "sent");
+            done.iter().partition(|a| a.status == AttemptStatus::Sent);
         finish_sent(self.backend, &mut tx, &sent).await?;
         // Group rows are locked in key order, as flushes lock them.
         others.sort_by(|a, b| a.group_key.cmp(&b.group_key));
@@ -626,7 +691,6 @@ async fn insert_events(
     items: &[(Event, Vec<NewDirective>)],
 ) -> Result<Vec<i64>, StoreError> {
     const CONTEXT: &str = "storing events";
-    const COLUMNS: usize = 12;
     let head = "INSERT INTO events (time_us, kind, severity, source, host, ip, user_name, \
                 sender, recipient, summary, attributes, routed)";
     let returning = match backend {
@@ -634,8 +698,8 @@ async fn insert_events(
         Backend::Sqlite | Backend::Postgres => " RETURNING id",
     };
     let mut ids = Vec::with_capacity(items.len());
-    for chunk in items.chunks(rows_per_insert(backend, COLUMNS).min(500)) {
-        let sql = multi_row_insert(backend, head, COLUMNS, chunk.len(), returning);
+    for chunk in items.chunks(rows_per_insert(backend, head).min(500)) {
+        let sql = multi_row_insert(backend, head, chunk.len(), returning);
         let mut query = sqlx::query(AssertSqlSafe(sql));
         for (e, directives) in chunk {
             let attributes = serde_json::to_string(&e.attributes)
@@ -701,10 +765,9 @@ async fn insert_directives(
     upsert_groups(backend, tx, &groups).await?;
     let keys: Vec<&str> = groups.iter().map(|d| d.group_key.as_str()).collect();
     let ids = group_ids(backend, tx, &keys).await?;
-    const COLUMNS: usize = 3;
     let head = "INSERT INTO directives (group_id, event_id, created_us)";
-    for chunk in directives.chunks(rows_per_insert(backend, COLUMNS)) {
-        let sql = multi_row_insert(backend, head, COLUMNS, chunk.len(), "");
+    for chunk in directives.chunks(rows_per_insert(backend, head)) {
+        let sql = multi_row_insert(backend, head, chunk.len(), "");
         let mut query = sqlx::query(AssertSqlSafe(sql));
         for (event_id, d) in chunk {
             let group = ids.get(&d.group_key).copied().ok_or_else(|| {
@@ -727,7 +790,6 @@ async fn upsert_groups(
     tx: &mut AnyConnection,
     groups: &[&NewDirective],
 ) -> Result<(), StoreError> {
-    const COLUMNS: usize = 13;
     let head = format!("INSERT INTO notify_groups ({GROUP_COLUMNS})");
     let upsert = backend.upsert(
         "notify_groups",
@@ -742,8 +804,8 @@ async fn upsert_groups(
             ),
         ],
     );
-    for chunk in groups.chunks(rows_per_insert(backend, COLUMNS).min(500)) {
-        let sql = multi_row_insert(backend, &head, COLUMNS, chunk.len(), &upsert);
+    for chunk in groups.chunks(rows_per_insert(backend, &head).min(500)) {
+        let sql = multi_row_insert(backend, &head, chunk.len(), &upsert);
         let mut query = sqlx::query(AssertSqlSafe(sql));
         for d in chunk {
             query = query
@@ -941,15 +1003,14 @@ pub(crate) async fn insert_notifications(
     notifications: &[NewNotification],
     tickets: &[String],
 ) -> Result<(), StoreError> {
-    const COLUMNS: usize = 22;
     let head = format!("INSERT INTO notifications ({NOTIFICATION_COLUMNS})");
     let now_us = to_us(now);
     let rows: Vec<(&NewNotification, &String)> = notifications.iter().zip(tickets).collect();
     for chunk in rows.chunks(200) {
-        let sql = multi_row_insert(backend, &head, COLUMNS, chunk.len(), "");
+        let sql = multi_row_insert(backend, &head, chunk.len(), "");
         let mut query = sqlx::query(AssertSqlSafe(sql));
         for (n, ticket) in chunk {
-            let finished = (n.status != "ready").then_some(now_us);
+            let finished = (n.status != NewStatus::Ready).then_some(now_us);
             query = query
                 .bind((*ticket).clone())
                 .bind(now_us)
@@ -966,7 +1027,7 @@ pub(crate) async fn insert_notifications(
                 .bind(id_list(&n.event_ids))
                 .bind(id_list(&n.directive_ids))
                 .bind(n.event_ids.len() as i64)
-                .bind(n.status)
+                .bind(n.status.as_str())
                 .bind(0_i64)
                 .bind(now_us)
                 .bind(0_i64)
@@ -1057,7 +1118,12 @@ async fn record_group_flushes(
 }
 /// The audit row of a notification that was never attempted (a duplicate, or one that
 /// could not be rendered).
-fn audit_of_new(n: &NewNotification, ticket: &str, now: DateTime<Utc>) -> FinishedAttempt {
+fn audit_of_new(
+    n: &NewNotification,
+    ticket: &str,
+    status: AttemptStatus,
+    now: DateTime<Utc>,
+) -> FinishedAttempt {
     FinishedAttempt {
         id: 0,
         ticket: ticket.to_owned(),
@@ -1068,7 +1134,7 @@ fn audit_of_new(n: &NewNotification, ticket: &str, now: DateTime<Utc>) -> Finish
         event_ids: id_list(&n.event_ids),
         attempts: 0,
         time: now,
-        status: n.status,
+        status,
         next_us: None,
         code: None,
         message: n.error.clone(),
@@ -1134,8 +1200,8 @@ async fn finish_one(
     let run = |sql: &str| sqlx::query(AssertSqlSafe(backend.sql(sql)));
     let now_us = to_us(a.time);
     let (status, next_attempt, finished) = match a.status {
-        "retried" => ("ready", a.next_us.unwrap_or(now_us), None),
-        other => (other, now_us, Some(now_us)),
+        AttemptStatus::Retried => ("ready", a.next_us.unwrap_or(now_us), None),
+        other => (other.as_str(), now_us, Some(now_us)),
     };
     let updated = run(
         "UPDATE notifications SET status = ?, next_attempt_us = ?, claimed_until_us = 0, \
@@ -1161,7 +1227,7 @@ async fn finish_one(
         return Ok(());
     }
     match a.status {
-        "rate_limited" | "cooldown" => {
+        AttemptStatus::RateLimited | AttemptStatus::Cooldown => {
             // The held-back flush does not count as one: the group goes out as soon as
             // the limit allows, not a group_interval after the attempt.
             run(
@@ -1194,7 +1260,7 @@ async fn finish_one(
                     .map_err(StoreError::query(CONTEXT))?;
             }
         }
-        "failed" => {
+        AttemptStatus::Failed => {
             // Nothing was delivered: the send does not count against limits, and the
             // same text may go out again (a repeat or duplicate of nothing is no repeat).
             run("DELETE FROM notify_sends WHERE ticket = ?")
@@ -1208,7 +1274,12 @@ async fn finish_one(
                 .await
                 .map_err(StoreError::query(CONTEXT))?;
         }
-        _ => {}
+        // Sent, retried, duplicate: the row above says it all. Unknown: the provider may
+        // have it, so it stays counted against limits and repeats.
+        AttemptStatus::Sent
+        | AttemptStatus::Retried
+        | AttemptStatus::Duplicate
+        | AttemptStatus::Unknown => {}
     }
     Ok(())
 }
@@ -1218,10 +1289,9 @@ async fn insert_attempts(
     tx: &mut AnyConnection,
     attempts: &[FinishedAttempt],
 ) -> Result<(), StoreError> {
-    const COLUMNS: usize = 12;
     let head = format!("INSERT INTO notify_attempts ({ATTEMPT_COLUMNS})");
     for chunk in attempts.chunks(500) {
-        let sql = multi_row_insert(backend, &head, COLUMNS, chunk.len(), "");
+        let sql = multi_row_insert(backend, &head, chunk.len(), "");
         let mut query = sqlx::query(AssertSqlSafe(sql));
         for a in chunk {
             query = query
@@ -1231,7 +1301,7 @@ async fn insert_attempts(
                 .bind(a.recipient.clone())
                 .bind(a.template.clone())
                 .bind(a.event_ids.clone())
-                .bind(a.status)
+                .bind(a.status.as_str())
                 .bind(a.code.clone())
                 .bind(a.message.clone())
                 .bind(a.provider_id.clone())

@@ -32,11 +32,14 @@ impl Store {
         let mut sums: HashMap<(AuthDimension, String), i64> = HashMap::new();
         let mut per_hour: BTreeMap<i64, i64> = BTreeMap::new();
 
+        // Each key's sum over the whole hours (in primary-key order: no sort), then the
+        // failures per hour from the one key of `failed`.
         let counted = self
-            .query(
-                "SELECT dimension, counter_key, hour, count FROM auth_counts \
-                 WHERE hour >= ? AND dimension IN ('failed', 'succeeded', 'ip', 'user', 'country', 'asn', 'rdns_status')",
-            )
+            .query(&format!(
+                "SELECT dimension, counter_key, {} FROM auth_counts WHERE hour >= ? \
+                 GROUP BY dimension, counter_key",
+                self.backend.int64("SUM(count)")
+            ))
             .bind(first_whole_hour)
             .fetch_all(&self.pool)
             .await
@@ -46,12 +49,20 @@ impl Store {
             let Some(dimension) = AuthDimension::from_name(&name) else {
                 continue;
             };
-            let key: String = at(row, 1, CONTEXT)?;
-            let count: i64 = at(row, 3, CONTEXT)?;
-            if dimension == AuthDimension::Failed {
-                *per_hour.entry(at(row, 2, CONTEXT)?).or_default() += count;
-            }
-            *sums.entry((dimension, key)).or_default() += count;
+            *sums.entry((dimension, at(row, 1, CONTEXT)?)).or_default() +=
+                at::<i64>(row, 2, CONTEXT)?;
+        }
+        let hours = self
+            .query(
+                "SELECT hour, count FROM auth_counts \
+                 WHERE dimension = 'failed' AND counter_key = '' AND hour >= ?",
+            )
+            .bind(first_whole_hour)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(StoreError::query(CONTEXT))?;
+        for row in &hours {
+            *per_hour.entry(at(row, 0, CONTEXT)?).or_default() += at::<i64>(row, 1, CONTEXT)?;
         }
 
         // The part of an hour before the first whole one, from the records themselves.

@@ -200,7 +200,7 @@ async fn upgrade_keeps_pending_directives(backend: Backend) {
                         content_hash: "x".into(),
                         event_ids: events,
                         directive_ids: group.directives.iter().map(|d| d.id).collect(),
-                        status: "ready",
+                        status: postwarden_store::NewStatus::Ready,
                         error: None,
                     }
                 })
@@ -1245,7 +1245,7 @@ async fn schedule_runs_compare_and_set(backend: Backend) {
         content_hash: "h".into(),
         event_ids: vec![],
         directive_ids: vec![],
-        status: "ready",
+        status: postwarden_store::NewStatus::Ready,
         error: None,
     };
     let next = store

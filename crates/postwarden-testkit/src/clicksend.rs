@@ -144,6 +144,12 @@ impl ClickSend {
         inner.forced_failures.extend(std::iter::repeat_n(status, n));
     }
 
+    /// `GET /v3/sms/history` answers 403 `FORBIDDEN`, as for a subaccount without the
+    /// history permission.
+    pub fn refuse_history(&self) {
+        self.shared.lock().history_refused = true;
+    }
+
     /// Messages to `to` get this per-message status (e.g. `"INVALID_RECIPIENT"`,
     /// `"COUNTRY_NOT_ENABLED"`, `"INSUFFICIENT_CREDIT"`) and are not accepted.
     pub fn reject_recipient(&self, to: &str, status: &str) {
@@ -216,6 +222,7 @@ struct Inner {
     rejected_recipients: HashMap<String, String>,
     delay: Duration,
     next_id: u64,
+    history_refused: bool,
 }
 
 /// A message as the double saw it: accepted ones are kept for `accepted()` and history.
@@ -392,6 +399,9 @@ async fn sms_history(
 ) -> Response {
     if !shared.authorized(&headers) {
         return error_response(StatusCode::UNAUTHORIZED, None);
+    }
+    if shared.lock().history_refused {
+        return error_response(StatusCode::FORBIDDEN, None);
     }
     let params = query
         .map_err(|e| e.body_text())

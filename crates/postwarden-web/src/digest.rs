@@ -301,14 +301,14 @@ pub async fn compose(
             recipient: user.address.clone(),
             template: "quarantine_digest".into(),
             format: "email".into(),
-            content_hash: postwarden_notify::dispatcher::content_hash(&subject, &text, ""),
+            content_hash: postwarden_notify::content_hash(&subject, &text, ""),
             subject,
             body: text,
             html: Some(html),
             csv: None,
             event_ids: Vec::new(),
             directive_ids: Vec::new(),
-            status: "ready",
+            status: postwarden_store::NewStatus::Ready,
             error: None,
         });
     }

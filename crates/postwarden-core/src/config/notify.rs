@@ -153,6 +153,23 @@ pub struct ClickSendConfig {
     #[serde(default = "thirty_seconds", deserialize_with = "duration")]
     pub timeout: Duration,
     pub limits: Option<LimitsConfig>,
+    /// After a crash, when ClickSend's history cannot say whether the message in flight was
+    /// accepted (a subaccount without the history permission gets 403): `resend` it (the
+    /// default: a possible duplicate beats a lost page) or `hold` it as `unknown` for an
+    /// operator (`notify log` lists it).
+    #[serde(default)]
+    pub on_unknown: OnUnknown,
+}
+
+/// What to do with a message whose earlier attempt may or may not have gone out.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum OnUnknown {
+    /// Send it again: at worst a duplicate.
+    #[default]
+    Resend,
+    /// Record it `unknown` and send nothing.
+    Hold,
 }
 
 fn clicksend_api_base() -> String {

@@ -7,12 +7,16 @@
 //! (`INVALID_RECIPIENT`, `INSUFFICIENT_CREDIT`, …) is a permanent failure for that message.
 //! 401 and other 4xx answers are permanent; 429, 5xx, timeouts and connection errors are
 //! retried. After a crash, `GET /v3/sms/history` tells whether a ticket's message was
-//! already accepted, so it is not sent twice. `GET /v3/account` checks the credentials.
+//! already accepted, so it is not sent twice. When the history cannot answer (403 for a
+//! subaccount without that permission, an outage), the outcome is never "failed", for the
+//! message may have gone out: `on_unknown = "resend"` (default) sends it again — a possible
+//! duplicate beats a lost page — and `"hold"` records it `unknown` for an operator.
+//! `GET /v3/account` checks the credentials.
 
 use super::{Delivered, Outgoing, SendError};
 use crate::sms;
 use postwarden_core::Secret;
-use postwarden_core::config::ClickSendConfig;
+use postwarden_core::config::{ClickSendConfig, OnUnknown};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -28,6 +32,7 @@ pub struct ClickSend {
     api_base: String,
     from: Option<String>,
     max_parts: usize,
+    on_unknown: OnUnknown,
     client: reqwest::Client,
 }
 
@@ -62,6 +67,7 @@ impl ClickSend {
             api_base: config.api_base.trim_end_matches('/').to_owned(),
             from: config.from.clone(),
             max_parts: config.max_parts as usize,
+            on_unknown: config.on_unknown,
             client,
         })
     }
@@ -71,6 +77,7 @@ impl ClickSend {
     pub async fn send(&self, batch: &[Outgoing]) -> Vec<Result<Delivered, SendError>> {
         let mut results: Vec<Option<Result<Delivered, SendError>>> = vec![None; batch.len()];
         let mut to_send = Vec::new();
+        let mut unknown: Vec<(usize, String)> = Vec::new();
         for (i, message) in batch.iter().enumerate() {
             if !sms::is_e164(&message.recipient) {
                 results[i] = Some(Err(SendError::permanent(
@@ -81,7 +88,28 @@ impl ClickSend {
                 match self.already_accepted(message).await {
                     Ok(Some(delivered)) => results[i] = Some(Ok(delivered)),
                     Ok(None) => to_send.push(i),
-                    Err(e) => results[i] = Some(Err(e)),
+                    // The history cannot answer: never a failure, for it may have gone out.
+                    Err(e) => {
+                        let why = format!(
+                            "an earlier attempt crashed and ClickSend's history cannot say whether it was accepted ({}: {})",
+                            e.code(),
+                            e.message()
+                        );
+                        match self.on_unknown {
+                            OnUnknown::Resend => {
+                                unknown.push((i, why));
+                                to_send.push(i);
+                            }
+                            OnUnknown::Hold => {
+                                results[i] = Some(Err(SendError::Unknown {
+                                    code: "HISTORY_UNAVAILABLE".into(),
+                                    message: format!(
+                                        "{why}; held for an operator (on_unknown = \"hold\")"
+                                    ),
+                                }))
+                            }
+                        }
+                    }
                 }
             } else {
                 to_send.push(i);
@@ -91,6 +119,11 @@ impl ClickSend {
             let messages: Vec<&Outgoing> = chunk.iter().map(|&i| &batch[i]).collect();
             for (&i, result) in chunk.iter().zip(self.send_request(&messages).await) {
                 results[i] = Some(result);
+            }
+        }
+        for (i, why) in unknown {
+            if let Some(Ok(delivered)) = &mut results[i] {
+                delivered.note = Some(format!("{why}; sent again, possibly a duplicate"));
             }
         }
         results
@@ -258,6 +291,7 @@ fn delivered_of(r: &Value) -> Delivered {
             _ => None,
         },
         price: Some(text(&r["message_price"])).filter(|p| !p.is_empty()),
+        note: None,
     }
 }
 

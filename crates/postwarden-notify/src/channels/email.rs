@@ -166,6 +166,7 @@ impl Email {
             }),
             parts: None,
             price: None,
+            note: None,
         })
     }
 

@@ -37,6 +37,8 @@ pub struct Delivered {
     pub provider_id: Option<String>,
     pub parts: Option<i64>,
     pub price: Option<String>,
+    /// Sent again although an earlier attempt may have gone out: why (the audit's message).
+    pub note: Option<String>,
 }
 
 /// Why a send failed, and whether trying again may help.
@@ -46,6 +48,10 @@ pub enum SendError {
     Retryable { code: String, message: String },
     #[error("{code}: {message}")]
     Permanent { code: String, message: String },
+    /// Whether the provider took an earlier, crashed attempt cannot be known (its history
+    /// is refused): not a failure — the message may have gone out.
+    #[error("{code}: {message} (outcome unknown)")]
+    Unknown { code: String, message: String },
 }
 
 impl SendError {
@@ -65,13 +71,17 @@ impl SendError {
 
     pub fn code(&self) -> &str {
         match self {
-            SendError::Retryable { code, .. } | SendError::Permanent { code, .. } => code,
+            SendError::Retryable { code, .. }
+            | SendError::Permanent { code, .. }
+            | SendError::Unknown { code, .. } => code,
         }
     }
 
     pub fn message(&self) -> &str {
         match self {
-            SendError::Retryable { message, .. } | SendError::Permanent { message, .. } => message,
+            SendError::Retryable { message, .. }
+            | SendError::Permanent { message, .. }
+            | SendError::Unknown { message, .. } => message,
         }
     }
 }

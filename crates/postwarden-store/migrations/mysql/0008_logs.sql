@@ -15,7 +15,8 @@ CREATE TABLE auth_counts (
     hour         BIGINT NOT NULL,
     counter_key  VARCHAR(255) NOT NULL,
     count        BIGINT NOT NULL,
-    PRIMARY KEY (dimension, hour, counter_key)
+    -- Key first: a report sums each key over its hours in key order, from the key alone.
+    PRIMARY KEY (dimension, counter_key, hour)
 ) ENGINE = InnoDB DEFAULT CHARSET = utf8mb4 COLLATE = utf8mb4_bin;
 
 -- What is already stored, counted once.

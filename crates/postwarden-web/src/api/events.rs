@@ -10,7 +10,7 @@ use axum::Json;
 use axum::extract::{FromRequest, State};
 use axum::http::StatusCode;
 use chrono::Utc;
-use postwarden_notify::directive::parse_ingest_line;
+use postwarden_notify::parse_ingest_line;
 use serde::Deserialize;
 use serde_json::{Value, json};
 

@@ -236,19 +236,14 @@ pub(super) fn store_url(text: &str) -> Result<String, String> {
         .map_err(|e| e.to_string())
 }
 
-/// A phone number in E.164: `+`, the country code and the number, 7 to 15 digits (spaces
-/// and dashes between them are dropped).
+/// A phone number in E.164 as the SMS channel will accept it (the one validator,
+/// `postwarden_notify::sms`): spaces, dots, dashes and brackets people write are dropped.
 pub(super) fn e164(text: &str) -> Result<String, String> {
-    let bad = || {
-        "not an E.164 number: write +, the country code and the number, such as +4915112345678"
+    postwarden_notify::sms::normalize_e164(text).ok_or_else(|| {
+        "not an E.164 number: write +, the country code and the number (8 to 15 digits), \
+         such as +4915112345678"
             .to_owned()
-    };
-    let compact: String = text.chars().filter(|c| !matches!(c, ' ' | '-')).collect();
-    let digits = compact.strip_prefix('+').ok_or_else(bad)?;
-    let ok = (7..=15).contains(&digits.len())
-        && digits.bytes().all(|b| b.is_ascii_digit())
-        && !digits.starts_with('0');
-    if ok { Ok(compact) } else { Err(bad()) }
+    })
 }
 
 /// A plain `local@domain` address: no display name, quotes, brackets, spaces or control
@@ -329,6 +324,7 @@ mod tests {
             "+12",
             "+1234567890123456",
             "+49abc1234567",
+            "+4912345",
         ] {
             assert!(e164(bad).is_err(), "{bad}");
         }
