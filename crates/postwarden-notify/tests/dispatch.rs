@@ -270,12 +270,12 @@ async fn clicksend_answers_per_message_outages_and_bad_credentials() {
     setup.finish().await;
 }
 
-#[tokio::test]
-async fn a_crashed_send_is_found_in_the_providers_history_not_sent_again() {
-    let clicksend = ClickSend::start(USER, KEY).await;
+/// A dispatcher claims a notification, hands it to ClickSend and dies before recording the
+/// outcome (its claim expires after a minute).
+async fn crash_after_sending(clicksend: &ClickSend, extra: &str) -> Setup {
     let config = format!(
         "{}\n[notify]\nclaim_timeout = \"1m\"\n",
-        sms_config(&clicksend.base_url(), "")
+        sms_config(&clicksend.base_url(), extra)
             .replace("group_wait = \"30s\"", "group_wait = \"0s\"")
     );
     let setup = Setup::new(Backend::Sqlite, &config).await;
@@ -286,15 +286,12 @@ async fn a_crashed_send_is_found_in_the_providers_history_not_sent_again() {
         .unwrap();
     setup.dispatcher.route(t0()).await.unwrap();
     setup.dispatcher.flush(t0()).await.unwrap();
-    // A dispatcher claims the notification and hands it to ClickSend, then dies before
-    // recording the outcome.
     let claimed = setup
         .store
         .claim_notifications(t0(), 60_000_000, 10, None)
         .await
         .unwrap();
     assert_eq!(claimed.len(), 1);
-    let channel = setup.dispatcher.channel("ops_sms").unwrap();
     let outgoing = postwarden_notify::channels::Outgoing {
         ticket: claimed[0].ticket.clone(),
         recipient: claimed[0].recipient.clone(),
@@ -306,7 +303,15 @@ async fn a_crashed_send_is_found_in_the_providers_history_not_sent_again() {
         created: Utc::now(),
         recovering: false,
     };
+    let channel = setup.dispatcher.channel("ops_sms").unwrap();
     assert!(channel.send(&[outgoing]).await[0].is_ok());
+    setup
+}
+
+#[tokio::test]
+async fn a_crashed_send_is_found_in_the_providers_history_not_sent_again() {
+    let clicksend = ClickSend::start(USER, KEY).await;
+    let setup = crash_after_sending(&clicksend, "").await;
     // Before the claim expires nobody touches it; after, the next dispatcher checks
     // ClickSend's history, finds the ticket and records it as sent.
     assert_eq!(setup.pass(t0() + Duration::seconds(30)).await.sent, 0);
@@ -321,48 +326,14 @@ async fn a_crashed_send_is_found_in_the_providers_history_not_sent_again() {
     setup.finish().await;
 }
 
-/// A dispatcher sends and dies before recording it; ClickSend's history then refuses to say
-/// (403): the next dispatcher resends (`on_unknown = "resend"`) or holds it as `unknown`
-/// (`"hold"`) — never `failed`.
+/// The same crash, and ClickSend's history then refuses to say (403): the next dispatcher
+/// resends (`on_unknown = "resend"`) or holds it as `unknown` (`"hold"`) — never `failed`.
 async fn crashed_send_with_history_refused(
     on_unknown: &str,
 ) -> (ClickSend, Vec<AttemptRecord>, Pass) {
     let clicksend = ClickSend::start(USER, KEY).await;
+    let setup = crash_after_sending(&clicksend, &format!("on_unknown = \"{on_unknown}\"")).await;
     clicksend.refuse_history();
-    let config = format!(
-        "{}\n[notify]\nclaim_timeout = \"1m\"\n",
-        sms_config(
-            &clicksend.base_url(),
-            &format!("on_unknown = \"{on_unknown}\"")
-        )
-        .replace("group_wait = \"30s\"", "group_wait = \"0s\"")
-    );
-    let setup = Setup::new(Backend::Sqlite, &config).await;
-    setup
-        .store
-        .insert_event(&auth_failure(0, "203.0.113.7", "a"))
-        .await
-        .unwrap();
-    setup.dispatcher.route(t0()).await.unwrap();
-    setup.dispatcher.flush(t0()).await.unwrap();
-    let claimed = setup
-        .store
-        .claim_notifications(t0(), 60_000_000, 10, None)
-        .await
-        .unwrap();
-    let outgoing = postwarden_notify::channels::Outgoing {
-        ticket: claimed[0].ticket.clone(),
-        recipient: claimed[0].recipient.clone(),
-        subject: String::new(),
-        body: claimed[0].body.clone(),
-        html: None,
-        csv: None,
-        format: "sms".into(),
-        created: Utc::now(),
-        recovering: false,
-    };
-    let channel = setup.dispatcher.channel("ops_sms").unwrap();
-    assert!(channel.send(&[outgoing]).await[0].is_ok());
     let pass = setup.pass(t0() + Duration::seconds(61)).await;
     let log = setup.log().await;
     setup.finish().await;

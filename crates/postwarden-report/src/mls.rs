@@ -13,7 +13,8 @@ use chrono::{DateTime, NaiveDateTime, Utc};
 use postwarden_store::LogRecordRow;
 use std::io::{self, Write};
 
-const HEADER: [&str; 9] = [
+/// MailLogSentinel's columns (also the header of `logs export --format csv`).
+pub const HEADER: [&str; 9] = [
     "server",
     "date",
     "ip",

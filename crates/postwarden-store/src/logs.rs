@@ -260,27 +260,23 @@ async fn add_auth_counts(
         "dimension, hour, counter_key",
         &[("count", "auth_counts.count + NEW.count")],
     );
-    let per = rows_per_insert(backend, head);
-    for chunk in sums.chunks(per) {
-        let mut query = sqlx::query(AssertSqlSafe(multi_row_insert(
-            backend,
-            head,
-            chunk.len(),
-            &upsert,
-        )));
-        for ((dimension, hour, key), count) in chunk {
-            query = query
+    insert_rows(
+        backend,
+        conn,
+        head,
+        &upsert,
+        &sums,
+        "adding authentication counts",
+        |query, row| {
+            let ((dimension, hour, key), count) = row;
+            query
                 .bind(dimension.as_str())
                 .bind(*hour)
                 .bind(key.as_str())
-                .bind(*count);
-        }
-        query
-            .execute(&mut *conn)
-            .await
-            .map_err(StoreError::query("adding authentication counts"))?;
-    }
-    Ok(())
+                .bind(*count)
+        },
+    )
+    .await
 }
 
 async fn insert_records(
@@ -435,26 +431,54 @@ async fn add_traffic(
         "hour, host, metric, counter_key",
         &[("count", "traffic_counts.count + NEW.count")],
     );
-    let per = rows_per_insert(backend, head);
-    for chunk in sums.chunks(per) {
-        let mut query = sqlx::query(AssertSqlSafe(multi_row_insert(
-            backend,
-            head,
-            chunk.len(),
-            &upsert,
-        )));
-        for ((hour, host, metric, key), count) in chunk {
-            query = query
+    insert_rows(
+        backend,
+        conn,
+        head,
+        &upsert,
+        &sums,
+        "adding traffic counts",
+        |query, row| {
+            let ((hour, host, metric, key), count) = row;
+            query
                 .bind(*hour)
                 .bind(*host)
                 .bind(*metric)
                 .bind(*key)
-                .bind(*count);
+                .bind(*count)
+        },
+    )
+    .await
+}
+
+type AnyQuery<'q> = sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments>;
+
+/// Inserts `rows` with as few multi-row statements as the backend's bind limit allows:
+/// `head` names the columns, `suffix` may make it an upsert, `bind` binds one row's values
+/// in the order of `head`.
+pub(crate) async fn insert_rows<'r, T>(
+    backend: Backend,
+    conn: &mut AnyConnection,
+    head: &str,
+    suffix: &str,
+    rows: &'r [T],
+    context: &'static str,
+    bind: impl Fn(AnyQuery<'r>, &'r T) -> AnyQuery<'r>,
+) -> Result<(), StoreError> {
+    for chunk in rows.chunks(rows_per_insert(backend, head).max(1)) {
+        let mut query = sqlx::query(AssertSqlSafe(multi_row_insert(
+            backend,
+            head,
+            chunk.len(),
+            suffix,
+        )));
+        for row in chunk {
+            query = bind(query, row);
         }
         query
             .execute(&mut *conn)
             .await
-            .map_err(StoreError::query("adding traffic counts"))?;
+            .map_err(StoreError::query(context))?;
     }
     Ok(())
 }

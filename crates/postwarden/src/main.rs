@@ -22,7 +22,7 @@ use std::process::ExitCode;
 #[derive(Debug, Parser)]
 #[command(
     name = "postwarden",
-    version,
+    version = concat!(env!("CARGO_PKG_VERSION"), " (", env!("POSTWARDEN_COMMIT"), ")"),
     propagate_version = true,
     max_term_width = 100
 )]
@@ -122,7 +122,11 @@ enum MailCommand {
     },
 }
 
+/// The status a shell expects of a process whose reader went away (128 + SIGPIPE).
+const BROKEN_PIPE: u8 = 141;
+
 fn main() -> ExitCode {
+    quiet_on_broken_pipe();
     let cli = Cli::parse();
     init_tracing(cli.log_format, cli.verbose);
     let runtime = match tokio::runtime::Builder::new_multi_thread()
@@ -134,8 +138,35 @@ fn main() -> ExitCode {
     };
     match runtime.block_on(run(cli)) {
         Ok(code) => code,
+        Err(e) if is_broken_pipe(&e) => ExitCode::from(BROKEN_PIPE),
         Err(e) => fail(&e),
     }
+}
+
+/// `postwarden logs export … | head`: when the reader goes away, the output simply ends —
+/// no `error: Broken pipe`, no panic message from `println!` — with status 141.
+fn quiet_on_broken_pipe() {
+    let default = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let payload = info.payload();
+        let text = payload
+            .downcast_ref::<String>()
+            .map(String::as_str)
+            .or_else(|| payload.downcast_ref::<&str>().copied())
+            .unwrap_or_default();
+        if text.contains("Broken pipe") {
+            std::process::exit(i32::from(BROKEN_PIPE));
+        }
+        default(info);
+    }));
+}
+
+fn is_broken_pipe(error: &anyhow::Error) -> bool {
+    error.chain().any(|cause| {
+        cause
+            .downcast_ref::<std::io::Error>()
+            .is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe)
+    })
 }
 
 async fn run(cli: Cli) -> anyhow::Result<ExitCode> {

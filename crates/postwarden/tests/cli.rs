@@ -23,6 +23,24 @@ fn count_lines_with(path: &Path, needle: &str) -> usize {
 }
 
 #[test]
+fn version_names_the_release_and_the_commit() {
+    let w = Warden::new();
+    let version = w.stdout(&["--version"]);
+    let (release, commit) = version
+        .trim()
+        .strip_prefix("postwarden ")
+        .and_then(|v| v.split_once(" ("))
+        .unwrap_or_else(|| panic!("{version}"));
+    assert_eq!(release, env!("CARGO_PKG_VERSION"));
+    let commit = commit.trim_end_matches(')');
+    assert!(
+        commit == "unknown commit"
+            || (commit.len() == 12 && commit.bytes().all(|b| b.is_ascii_hexdigit())),
+        "{version}"
+    );
+}
+
+#[test]
 fn help_lists_every_command() {
     let w = Warden::new();
     let help = w.stdout(&["--help"]);
@@ -305,6 +323,34 @@ fn follow_stores_a_new_line_within_a_second() {
         "line after rotation not stored"
     );
     assert_eq!(exported.len(), before + 2);
+}
+
+#[test]
+fn a_reader_that_goes_away_ends_the_output_quietly() {
+    let w = Warden::new();
+    let sample = sample();
+    for args in [
+        vec!["logs", "parse", sample.to_str().unwrap()],
+        vec!["logs", "parse", "--stats", sample.to_str().unwrap()],
+    ] {
+        let mut child = w
+            .command(&args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut first = [0u8; 16];
+        std::io::Read::read_exact(child.stdout.as_mut().unwrap(), &mut first).unwrap();
+        drop(child.stdout.take());
+        let out = child.wait_with_output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(stderr.is_empty(), "{args:?}: {stderr}");
+        assert!(
+            out.status.success() || out.status.code() == Some(141),
+            "{args:?}: {:?}",
+            out.status
+        );
+    }
 }
 
 #[test]

@@ -397,7 +397,7 @@ pub async fn follow_logs(
     let (wake, mut woken) = tokio::sync::mpsc::channel::<()>(1);
     let _watcher = watch_directories(files, wake, config.logs.poll_interval);
     tokio::pin!(stop);
-    let mut retry = RETRY_MIN;
+    let mut backoff = Backoff::default();
     tracing::info!(files = ?files, "following");
     loop {
         let mut failed = false;
@@ -411,21 +411,12 @@ pub async fn follow_logs(
                 Ok(_) => {}
                 Err(e) => {
                     // Nothing after the last committed checkpoint is lost: the next pass reads it again.
-                    tracing::warn!(file = %file.display(), error = format!("{e:#}"), "storing new log lines failed; retrying in {retry:?}");
+                    tracing::warn!(file = %file.display(), error = format!("{e:#}"), "storing new log lines failed; retrying in {:?}", backoff.retry);
                     failed = true;
                 }
             }
         }
-        let pause = if failed {
-            retry
-        } else {
-            config.logs.poll_interval
-        };
-        retry = if failed {
-            (retry * 2).min(RETRY_MAX)
-        } else {
-            RETRY_MIN
-        };
+        let pause = backoff.after(failed, config.logs.poll_interval);
         tokio::select! {
             _ = woken.recv(), if !failed => {}
             _ = tokio::time::sleep(pause) => {}
@@ -445,7 +436,7 @@ async fn follow_journal(
 ) -> Result<()> {
     let mut pipeline = Pipeline::open(config, store, ParseContext::new(Utc::now(), zone)).await?;
     tokio::pin!(stop);
-    let mut retry = RETRY_MIN;
+    let mut backoff = Backoff::default();
     tracing::info!(journal = %journal.location.key(), "following the journal");
     loop {
         let failed = match pipeline.pass_journal(journal).await {
@@ -465,24 +456,41 @@ async fn follow_journal(
                 // Nothing after the last committed cursor is lost: the next pass reads it again.
                 tracing::warn!(
                     error = format!("{e:#}"),
-                    "storing new journal entries failed; retrying in {retry:?}"
+                    "storing new journal entries failed; retrying in {:?}",
+                    backoff.retry
                 );
                 true
             }
         };
-        let pause = if failed {
-            retry
-        } else {
-            config.logs.poll_interval
-        };
-        retry = if failed {
-            (retry * 2).min(RETRY_MAX)
-        } else {
-            RETRY_MIN
-        };
+        let pause = backoff.after(failed, config.logs.poll_interval);
         tokio::select! {
             _ = tokio::time::sleep(pause) => {}
             _ = &mut stop => return Ok(()),
+        }
+    }
+}
+
+/// The pause before the next pass: `poll` after a good one; after a failed one
+/// [`RETRY_MIN`], doubling up to [`RETRY_MAX`] while passes keep failing.
+struct Backoff {
+    retry: Duration,
+}
+
+impl Default for Backoff {
+    fn default() -> Self {
+        Self { retry: RETRY_MIN }
+    }
+}
+
+impl Backoff {
+    fn after(&mut self, failed: bool, poll: Duration) -> Duration {
+        if failed {
+            let pause = self.retry;
+            self.retry = (self.retry * 2).min(RETRY_MAX);
+            pause
+        } else {
+            self.retry = RETRY_MIN;
+            poll
         }
     }
 }
@@ -547,17 +555,7 @@ async fn export(args: ExportArgs, config: &Config) -> Result<ExitCode> {
             let mut csv = csv::WriterBuilder::new()
                 .delimiter(b';')
                 .from_writer(&mut out);
-            csv.write_record([
-                "server",
-                "date",
-                "ip",
-                "user",
-                "hostname",
-                "reverse_dns_status",
-                "country_code",
-                "asn",
-                "aso",
-            ])?;
+            csv.write_record(postwarden_report::mls::HEADER)?;
             for r in &records {
                 let ip = r.ip.map(|ip| ip.to_string()).unwrap_or_default();
                 let asn = r.asn.map(|a| a.to_string()).unwrap_or_default();
@@ -652,6 +650,22 @@ mod tests {
                 assert_eq!(text[*b as usize - 1], b'\n', "{parts} parts: bound {b}");
             }
         }
+    }
+
+    #[test]
+    fn a_failing_pass_backs_off_and_a_good_one_resets() {
+        let poll = Duration::from_millis(250);
+        let mut backoff = Backoff::default();
+        let pauses: Vec<u64> = [true, true, true]
+            .map(|failed| backoff.after(failed, poll).as_secs())
+            .into();
+        assert_eq!(pauses, [1, 2, 4]);
+        assert_eq!(backoff.after(false, poll), poll);
+        assert_eq!(backoff.after(true, poll), RETRY_MIN);
+        for _ in 0..10 {
+            backoff.after(true, poll);
+        }
+        assert_eq!(backoff.after(true, poll), RETRY_MAX);
     }
 
     #[test]
