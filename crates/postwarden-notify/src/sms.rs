@@ -102,10 +102,46 @@ pub fn fit(text: &str, max_parts: usize) -> String {
     ellipsis.to_owned()
 }
 
+/// Like [`fit`], but a text that ends in `tail` (the `[ticket]` of every SMS) keeps it: the
+/// cut is made before it. An SMS about a long error would otherwise lose its ticket number —
+/// the one thing the on-call person needs to quote.
+pub fn fit_keeping(text: &str, tail: &str, max_parts: usize) -> String {
+    let text = text.trim_end();
+    let Some(head) = text.strip_suffix(tail).filter(|_| !tail.is_empty()) else {
+        return fit(text, max_parts);
+    };
+    if segments(text).parts <= max_parts {
+        return text.to_owned();
+    }
+    let ellipsis = if segments(text).ucs2 { "…" } else { "..." };
+    let mut cut: String = head.chars().take(max_parts * 160).collect();
+    while !cut.is_empty() {
+        cut.pop();
+        let candidate = format!("{}{ellipsis} {tail}", cut.trim_end());
+        if segments(&candidate).parts <= max_parts {
+            return candidate;
+        }
+    }
+    fit(tail, max_parts)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    #[test]
+    fn a_long_text_keeps_its_ticket() {
+        let text = format!(
+            "CRITICAL database unreachable: {} [20261204-D1234567]",
+            "connection refused ".repeat(40)
+        );
+        let fitted = fit_keeping(&text, "[20261204-D1234567]", 1);
+        assert!(fitted.ends_with("... [20261204-D1234567]"), "{fitted}");
+        assert_eq!(segments(&fitted).parts, 1);
+        assert_eq!(fit_keeping("short [T]", "[T]", 1), "short [T]");
+        assert_eq!(fit_keeping("no ticket here", "[T]", 1), "no ticket here");
+    }
 
     #[test]
     fn numbers() {
@@ -159,8 +195,20 @@ mod tests {
 
     proptest! {
         #[test]
-        fn fit_never_exceeds(text in any::<String>(), max in 1usize..4) {
+                fn fit_never_exceeds(text in any::<String>(), max in 1usize..4) {
             prop_assert!(segments(&fit(&text, max)).parts <= max);
+        }
+
+        #[test]
+        fn fit_keeping_never_exceeds_and_keeps_the_ticket(
+            text in any::<String>(),
+            max in 1usize..4,
+            n in 0u32..10_000_000,
+        ) {
+            let tail = format!("[20261204-D{n:07}]");
+            let fitted = fit_keeping(&format!("{text} {tail}"), &tail, max);
+            prop_assert!(segments(&fitted).parts <= max);
+            prop_assert!(fitted.ends_with(&tail), "{}", fitted);
         }
     }
 }

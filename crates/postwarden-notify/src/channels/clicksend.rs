@@ -135,7 +135,7 @@ impl ClickSend {
     fn message_json(&self, message: &Outgoing) -> Value {
         let mut m = json!({
             "source": SOURCE,
-            "body": sms::fit(&message.body, self.max_parts),
+            "body": sms::fit_keeping(&message.body, &format!("[{}]", message.ticket), self.max_parts),
             "to": message.recipient,
             "custom_string": message.ticket,
         });
