@@ -2,7 +2,9 @@
 //! tempfail`): what the sending client is told in its own session, and what Postfix
 //! delivers — a clean message with our headers, a tagged one, a refused one (5xx in the
 //! session, no bounce), one held for some recipients and delivered to the others, and the
-//! milter gone (4xx: nothing accepted, nothing lost); a shutdown with a message under way
+//! milter gone (4xx: nothing accepted, nothing lost); real spamd and clamd behind it (the
+//! clean body delivered as sent, GTUBE tagged, EICAR refused with 554 in the client's
+//! session, no bounce); a shutdown with a message under way
 //! (answered, then the next one deferred). Then clients that misbehave, spoken to in the
 //! milter protocol directly: garbage, a huge length, a close mid-message, a body over the
 //! limit, silence — each gets the protocol's answer and the milter goes on serving.
@@ -57,7 +59,12 @@ const CONFIG: &str = "[[filter.processors]]\ntype = \"lists\"\nblock_senders = [
 
 /// A filter (lists processor, the policy above) on a fresh SQLite store in `dir`.
 async fn filter(dir: &std::path::Path) -> (Filter, Store) {
-    let config = Config::from_toml(CONFIG).unwrap();
+    filter_with(dir, CONFIG).await
+}
+
+/// A filter with the `[filter]` configuration `toml` on a fresh SQLite store in `dir`.
+async fn filter_with(dir: &std::path::Path, toml: &str) -> (Filter, Store) {
+    let config = Config::from_toml(toml).unwrap();
     let store = postwarden_testkit::database::sqlite_store(dir).await;
     let filter = Filter::build(
         &config.filter,
@@ -207,6 +214,104 @@ async fn postfix_asks_the_milter_and_the_client_hears_the_verdict() {
     .await;
     assert_eq!(deferred.code / 100, 4, "{deferred}");
     assert_eq!(postfix.delivered().len(), 3);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn spamd_and_clamd_judge_in_the_session_gtube_tagged_eicar_refused_with_5xx() {
+    let dir = tempfile::tempdir().unwrap();
+    let spamd = postwarden_testkit::scanners::spamd();
+    let clamd = postwarden_testkit::scanners::clamd(dir.path());
+    let (filter, store) = filter_with(
+        dir.path(),
+        &format!(
+            "[[filter.processors]]\ntype = \"clamav\"\naddress = \"{}\"\n\
+             [[filter.processors]]\ntype = \"spamassassin\"\naddress = \"{}\"\n\
+             [filter.policy]\nsubject_prefix = \"***SPAM***\"\n",
+            clamd.address(),
+            spamd.address()
+        ),
+    )
+    .await;
+    let (milter_port, _stop, _milter) = milter(filter, MilterConfig::default()).await;
+    let postfix = postfix(dir.path(), milter_port).await;
+
+    let clean_body = "Hello.\r\nA second line, left as it was.\r\n";
+    let clean = send(
+        postfix.port,
+        "friend@sender.example",
+        &["a@ok.example"],
+        &format!(
+            "From: friend@sender.example\r\nTo: a@ok.example\r\nSubject: clean\r\n\r\n{clean_body}"
+        ),
+    )
+    .await;
+    assert_eq!(clean.code, 250, "{clean}");
+
+    let gtube = send(
+        postfix.port,
+        "friend@sender.example",
+        &["b@ok.example"],
+        &format!(
+            "From: friend@sender.example\r\nTo: b@ok.example\r\nSubject: offer\r\n\r\n{}\r\n",
+            postwarden_testkit::scanners::GTUBE
+        ),
+    )
+    .await;
+    assert_eq!(gtube.code, 250, "tagged, not refused: {gtube}");
+
+    let eicar = send(
+        postfix.port,
+        "friend@sender.example",
+        &["c@ok.example"],
+                // EICAR as a base64 attachment, as a virus arrives (clamd decodes MIME and finds it).
+        "From: friend@sender.example\r\nTo: c@ok.example\r\nSubject: invoice\r\n\
+         MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n\
+         --b\r\nContent-Type: text/plain\r\n\r\nsee attached\r\n\
+         --b\r\nContent-Type: application/octet-stream\r\n\
+         Content-Disposition: attachment; filename=eicar.com\r\n\
+         Content-Transfer-Encoding: base64\r\n\r\n\
+         WDVPIVAlQEFQWzRcUFpYNTQoUF4pN0NDKTd9JEVJQ0FSLVNUQU5EQVJELUFOVElWSVJVUy1URVNULUZJTEUhJEgrSCo=\r\n\
+         --b--\r\n",
+    )
+    .await;
+    assert_eq!(
+        eicar.code, 554,
+        "refused in the client's own session: {eicar}"
+    );
+    assert!(
+        eicar.to_string().contains("ref "),
+        "with our reference: {eicar}"
+    );
+
+    postfix.wait_until("the clean and the tagged copies", |p| {
+        p.delivered().len() >= 2
+    });
+    let delivered = postfix.delivered();
+    assert_eq!(delivered.len(), 2, "EICAR never delivered: {delivered:#?}");
+    let clean_copy = delivered
+        .iter()
+        .find(|m| m.contains("Subject: clean"))
+        .unwrap();
+    let lf = |s: &str| s.replace("\r\n", "\n").trim_end().to_owned();
+    assert!(
+        lf(clean_copy).ends_with(&lf(clean_body)),
+        "the body as it was sent: {clean_copy}"
+    );
+    assert!(
+        clean_copy.contains("X-Postwarden-Verdict: pass"),
+        "{clean_copy}"
+    );
+    let tagged = delivered.iter().find(|m| m.contains("offer")).unwrap();
+    assert!(
+        tagged.contains("X-Spam-Flag: YES") && tagged.contains("Subject: ***SPAM*** offer"),
+        "{tagged}"
+    );
+    assert!(
+        !postfix.log().contains("postmaster")
+            && !delivered.iter().any(|m| m.contains("Undelivered")),
+        "no bounce for the refused message"
+    );
+    assert_eq!(recorded(&store).await, 3, "every message recorded");
 }
 
 /// One line of Postfix's SMTP replies (the last line of a multi-line one).

@@ -86,20 +86,7 @@ fn pack(widths: &[usize], per_part: usize) -> usize {
 /// `text` cut (with `…` where allowed by the encoding, else `...`) so it takes at most
 /// `max_parts` parts.
 pub fn fit(text: &str, max_parts: usize) -> String {
-    if segments(text).parts <= max_parts {
-        return text.to_owned();
-    }
-    let ellipsis = if segments(text).ucs2 { "…" } else { "..." };
-    // No part holds more than 160 characters: start from at most that many.
-    let mut cut: String = text.chars().take(max_parts * 160).collect();
-    while !cut.is_empty() {
-        cut.pop();
-        let candidate = format!("{}{ellipsis}", cut.trim_end());
-        if segments(&candidate).parts <= max_parts {
-            return candidate;
-        }
-    }
-    ellipsis.to_owned()
+    cut_before(text, "", max_parts)
 }
 
 /// Like [`fit`], but a text that ends in `tail` (the `[ticket]` of every SMS) keeps it: the
@@ -107,22 +94,35 @@ pub fn fit(text: &str, max_parts: usize) -> String {
 /// the one thing the on-call person needs to quote.
 pub fn fit_keeping(text: &str, tail: &str, max_parts: usize) -> String {
     let text = text.trim_end();
-    let Some(head) = text.strip_suffix(tail).filter(|_| !tail.is_empty()) else {
-        return fit(text, max_parts);
-    };
-    if segments(text).parts <= max_parts {
-        return text.to_owned();
+    match text.strip_suffix(tail).filter(|_| !tail.is_empty()) {
+        Some(head) => cut_before(head, tail, max_parts),
+        None => fit(text, max_parts),
     }
-    let ellipsis = if segments(text).ucs2 { "…" } else { "..." };
+}
+
+/// `head` then `tail`, `head` cut (with an ellipsis) until the whole takes at most
+/// `max_parts` parts.
+fn cut_before(head: &str, tail: &str, max_parts: usize) -> String {
+    let whole = format!("{head}{tail}");
+    if segments(&whole).parts <= max_parts {
+        return whole;
+    }
+    let ellipsis = if segments(&whole).ucs2 { "…" } else { "..." };
+    let joint = if tail.is_empty() { "" } else { " " };
+    // No part holds more than 160 characters: start from at most that many.
     let mut cut: String = head.chars().take(max_parts * 160).collect();
     while !cut.is_empty() {
         cut.pop();
-        let candidate = format!("{}{ellipsis} {tail}", cut.trim_end());
+        let candidate = format!("{}{ellipsis}{joint}{tail}", cut.trim_end());
         if segments(&candidate).parts <= max_parts {
             return candidate;
         }
     }
-    fit(tail, max_parts)
+    if tail.is_empty() {
+        ellipsis.to_owned()
+    } else {
+        fit(tail, max_parts)
+    }
 }
 
 #[cfg(test)]
