@@ -375,6 +375,38 @@ async fn an_unanswerable_history_can_hold_the_message_as_unknown() {
     assert_eq!(log[0].code.as_deref(), Some("HISTORY_UNAVAILABLE"));
 }
 
+/// While the store is down, alerts go straight to their channel (`direct`): a long one is
+/// cut to `max_parts` before its ticket, never through it.
+#[tokio::test]
+async fn an_alert_sent_while_the_store_is_down_keeps_its_ticket_however_long() {
+    let clicksend = ClickSend::start(USER, KEY).await;
+    let config = Config::from_toml(&sms_config(&clicksend.base_url(), "max_parts = 1")).unwrap();
+    let direct = postwarden_notify::direct::DirectSender::new(&config, "mx.test").unwrap();
+    let mut event = auth_failure(0, "203.0.113.7", "a");
+    event.summary = format!(
+        "database unreachable: {}",
+        "connection refused (os error 111) ".repeat(20)
+    );
+    let receivers = direct.receivers(&event);
+    assert_eq!(receivers.len(), 1);
+    let outcome = direct.send(&event, receivers, Utc::now()).await;
+    let ticket = outcome.sent[0].rsplit(' ').next().unwrap().to_owned();
+    let sent = clicksend.accepted();
+    assert_eq!(sent.len(), 1);
+    assert!(
+        sent[0].body.ends_with(&format!("[{ticket}]")),
+        "cut before the ticket: {}",
+        sent[0].body
+    );
+    assert_eq!(
+        postwarden_notify::sms::segments(&sent[0].body).parts,
+        1,
+        "{}",
+        sent[0].body
+    );
+    assert_eq!(sent[0].custom_string, ticket);
+}
+
 #[tokio::test]
 async fn mailgen_directives_become_one_signed_mail_per_asn_with_csv() {
     let gpg = Gpg::new();
