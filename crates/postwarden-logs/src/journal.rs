@@ -269,6 +269,17 @@ pub struct ExportReader<R> {
     pub entries: u64,
 }
 
+/// The fields an [`Entry`] is made of; journalctl always adds a few more.
+const WANTED: [&[u8]; 7] = [
+    b"__CURSOR",
+    b"__REALTIME_TIMESTAMP",
+    b"_HOSTNAME",
+    b"SYSLOG_IDENTIFIER",
+    b"SYSLOG_PID",
+    b"_PID",
+    b"MESSAGE",
+];
+
 /// The longest binary field kept whole (a message is at most a few KiB; journald's own
 /// limit for a field is far below this).
 const MAX_FIELD: u64 = 1 << 24;
@@ -312,7 +323,9 @@ impl<R: BufRead> ExportReader<R> {
                 break;
             }
             fields += 1;
-            let (name, value) = match memchr::memchr(b'=', line) {
+            let (name, value): (Vec<u8>, Vec<u8>) = match memchr::memchr(b'=', line) {
+                // Only the fields we keep are copied (most of an entry is not).
+                Some(eq) if !WANTED.contains(&&line[..eq]) => continue,
                 Some(eq) => (line[..eq].to_vec(), line[eq + 1..].to_vec()),
                 None => {
                     // A binary field: its name, a little-endian u64 length, the bytes, `\n`.

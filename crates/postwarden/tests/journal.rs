@@ -142,3 +142,35 @@ fn a_missing_journalctl_or_journal_is_a_clear_error() {
         "names the key: {stderr}"
     );
 }
+
+#[test]
+fn follow_stores_entries_appended_to_the_journal() {
+    let files = tempfile::tempdir().unwrap();
+    let journal = files.path().join("system.journal");
+    let start = chrono::Utc::now().timestamp_micros() - 5 * MINUTE_US;
+    append(&journal, &[failure(start, "192.0.2.60", "first")]);
+    let (_dir, w) = setup(&journal);
+    let mut child = w
+        .command(&["logs", "follow"])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let stored = |user: &str| w.exported().iter().any(|r| r["user"] == user);
+    let wait_for = |user: &str| {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+        while !stored(user) && std::time::Instant::now() < deadline {}
+        stored(user)
+    };
+    let first = wait_for("first");
+    append(
+        &journal,
+        &[failure(start + 1_000_000, "192.0.2.61", "later")],
+    );
+    let later = wait_for("later");
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert!(first, "the entry already there was never stored");
+    assert!(later, "the entry appended while following was never stored");
+    assert_eq!(w.exported().len(), 2, "each entry once");
+}
