@@ -2,6 +2,12 @@
 //! CSV attached or inline, RFC 2047 subjects, and the byte-exact content entity that
 //! PGP/MIME signs.
 //!
+//! This is the one place MIME is assembled: the PGP/MIME `multipart/signed` and
+//! `multipart/encrypted` wrappers (pgp.rs) use the same [`multipart`] and [`boundary`]. It
+//! is not lettre's builder because a signature covers exact bytes: lettre picks encodings
+//! and boundaries itself and re-renders parts, while RFC 3156 needs the signed entity
+//! written once and then carried verbatim.
+//!
 //! Parts are 7-bit when their text allows it (ASCII, short lines, no trailing white space,
 //! no line starting with `From `) and base64 otherwise, so a signed part reaches the
 //! recipient byte for byte: RFC 3156 requires signed data to survive any mail transport.
@@ -52,10 +58,8 @@ pub fn entity(mail: &Mail<'_>) -> Vec<u8> {
     }
     let mut body = leaf("text/plain; charset=utf-8", &text, None);
     if let Some(html) = mail.html {
-        body = multipart(
-            "alternative",
-            &[body, leaf("text/html; charset=utf-8", html, None)],
-        );
+        let html = leaf("text/html; charset=utf-8", html, None);
+        body = multipart("alternative", None, None, &[&body, &html]);
     }
     if let (Some(csv), CsvPlacement::Attached) = (mail.csv, mail.csv_placement) {
         let attachment = leaf(
@@ -63,7 +67,7 @@ pub fn entity(mail: &Mail<'_>) -> Vec<u8> {
             csv,
             Some("attachment; filename=\"events.csv\""),
         );
-        body = multipart("mixed", &[body, attachment]);
+        body = multipart("mixed", None, None, &[&body, &attachment]);
     }
     body
 }
@@ -125,8 +129,10 @@ pub fn base64_lines(bytes: &[u8]) -> String {
     out
 }
 
-/// A boundary that does not occur in any of `parts`.
-pub fn boundary(parts: &[&[u8]]) -> String {
+/// A boundary that occurs in none of `parts`: `=_pw`, a counter and a hash of the parts
+/// (`=_` cannot occur in quoted-printable or base64 text; the same parts give the same
+/// boundary, so a message is reproducible).
+pub(crate) fn boundary(parts: &[&[u8]]) -> String {
     let mut hash = Sha256::new();
     for part in parts {
         hash.update(part);
@@ -142,19 +148,48 @@ fn contains(haystack: &[u8], needle: &[u8]) -> bool {
     haystack.windows(needle.len()).any(|w| w == needle)
 }
 
-fn multipart(subtype: &str, parts: &[Vec<u8>]) -> Vec<u8> {
-    let slices: Vec<&[u8]> = parts.iter().map(Vec::as_slice).collect();
-    let b = boundary(&slices);
-    let mut out =
-        format!("Content-Type: multipart/{subtype}; boundary=\"{b}\"\r\n\r\n").into_bytes();
+/// A multipart entity: `Content-Type: multipart/SUBTYPE; boundary="…"` (with `params`
+/// folded onto a second line), a blank line, an optional preamble, then every part verbatim
+/// between delimiters, and the closing delimiter.
+///
+/// Each part is followed by a CRLF of its own before the next delimiter: RFC 2046 gives
+/// the CRLF in front of a delimiter to the delimiter, so a part's last line end stays part
+/// of its content — what a PGP signature covers arrives byte for byte.
+pub(crate) fn multipart(
+    subtype: &str,
+    params: Option<&str>,
+    preamble: Option<&str>,
+    parts: &[&[u8]],
+) -> Vec<u8> {
+    let b = boundary(parts);
+    let mut out = format!("Content-Type: multipart/{subtype}; boundary=\"{b}\"");
+    if let Some(params) = params {
+        out.push_str(";\r\n ");
+        out.push_str(params);
+    }
+    out.push_str("\r\n\r\n");
+    if let Some(preamble) = preamble {
+        out.push_str(preamble);
+        out.push_str("\r\n");
+    }
+    let mut out = out.into_bytes();
     for part in parts {
         out.extend_from_slice(format!("--{b}\r\n").as_bytes());
         out.extend_from_slice(part);
-        if !part.ends_with(b"\r\n") {
-            out.extend_from_slice(b"\r\n");
-        }
+        out.extend_from_slice(b"\r\n");
     }
     out.extend_from_slice(format!("--{b}--\r\n").as_bytes());
+    out
+}
+
+/// A body part: its header fields (name, value), a blank line, the body as given.
+pub(crate) fn part(fields: &[(&str, &str)], body: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(body.len() + 128);
+    for (name, value) in fields {
+        out.extend_from_slice(format!("{name}: {value}\r\n").as_bytes());
+    }
+    out.extend_from_slice(b"\r\n");
+    out.extend_from_slice(body);
     out
 }
 
@@ -227,6 +262,29 @@ mod tests {
         let h = headers(&mail("x", None, CsvPlacement::None));
         assert!(h.contains("Subject: =?utf-8?B?"));
         assert!(h.contains("Message-ID: <20261121-10000001@example.org>\r\n"));
+    }
+
+    #[test]
+    fn boundaries_avoid_the_content_and_parts_keep_their_last_line_end() {
+        let first = boundary(&[b"x"]);
+        let tricky = format!("--{first}\r\n");
+        let second = boundary(&[tricky.as_bytes()]);
+        assert!(!tricky.contains(&second));
+        let entity: &[u8] = b"Content-Type: text/plain\r\n\r\nhello\r\n";
+        let out = multipart(
+            "signed",
+            Some("micalg=pgp-sha256"),
+            Some("preamble"),
+            &[entity],
+        );
+        let text = String::from_utf8(out).unwrap();
+        let b = text.split('"').nth(1).unwrap();
+        assert!(text.starts_with(&format!(
+            "Content-Type: multipart/signed; boundary=\"{b}\";\r\n micalg=pgp-sha256\r\n\r\npreamble\r\n--{b}\r\n"
+        )));
+        let start = text.find(&format!("--{b}\r\n")).unwrap() + b.len() + 4;
+        let end = text.find(&format!("\r\n--{b}--\r\n")).unwrap();
+        assert_eq!(&text.as_bytes()[start..end], entity);
     }
 
     #[test]

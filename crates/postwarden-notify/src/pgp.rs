@@ -179,13 +179,7 @@ impl Signer {
         check_entity(entity)?;
         let hash = self.hash_algorithm();
         let signature = self.armored_signature(entity, hash)?;
-        let boundary = pick_boundary(&[entity, signature.as_bytes()], random_boundary);
-        Ok(signed_multipart(
-            entity,
-            &signature,
-            &boundary,
-            micalg(hash),
-        ))
+        Ok(signed_multipart(entity, &signature, micalg(hash)))
     }
 
     fn load(bytes: &[u8], origin: &str, passphrase: Option<&str>) -> Result<Signer, PgpError> {
@@ -260,8 +254,7 @@ pub fn encrypt_entity(
         None => entity.to_vec(),
     };
     let armored = encrypt_to(&cert, plaintext)?;
-    let boundary = pick_boundary(&[armored.as_bytes()], random_boundary);
-    Ok(encrypted_multipart(&armored, &boundary))
+    Ok(encrypted_multipart(&armored))
 }
 
 /// Converts every bare LF and bare CR in `data` to CRLF (existing CRLF pairs are kept), the
@@ -519,24 +512,6 @@ fn lf_to_crlf(text: &str) -> String {
     text.replace("\r\n", "\n").replace('\n', "\r\n")
 }
 
-/// A fresh random boundary; `=_` cannot occur in quoted-printable text.
-fn random_boundary() -> String {
-    format!("=_postwarden_{:032x}", rand_08::random::<u128>())
-}
-
-/// The first candidate from `next` that occurs in none of `parts`.
-fn pick_boundary(parts: &[&[u8]], mut next: impl FnMut() -> String) -> String {
-    loop {
-        let boundary = next();
-        if parts
-            .iter()
-            .all(|part| !contains(part, boundary.as_bytes()))
-        {
-            return boundary;
-        }
-    }
-}
-
 /// The `micalg` parameter value for `hash` (RFC 3156 §5).
 fn micalg(hash: HashAlgorithm) -> &'static str {
     match hash {
@@ -546,47 +521,58 @@ fn micalg(hash: HashAlgorithm) -> &'static str {
     }
 }
 
-fn signed_multipart(entity: &[u8], signature: &str, boundary: &str, micalg: &str) -> Vec<u8> {
-    let head = format!(
-        "Content-Type: multipart/signed; boundary=\"{boundary}\";\r\n \
-         micalg={micalg}; protocol=\"application/pgp-signature\"\r\n\
-         \r\n\
-         This is an OpenPGP/MIME signed message (RFC 4880 and 3156)\r\n\
-         --{boundary}\r\n"
+/// RFC 3156 §5: the entity verbatim, then its detached signature.
+fn signed_multipart(entity: &[u8], signature: &str, micalg: &str) -> Vec<u8> {
+    let signature = crate::mime::part(
+        &[
+            (
+                "Content-Type",
+                "application/pgp-signature; name=\"signature.asc\"",
+            ),
+            ("Content-Description", "OpenPGP digital signature"),
+            (
+                "Content-Disposition",
+                "attachment; filename=\"signature.asc\"",
+            ),
+        ],
+        signature.as_bytes(),
     );
-    let signature_part = format!(
-        "\r\n--{boundary}\r\n\
-         Content-Type: application/pgp-signature; name=\"signature.asc\"\r\n\
-         Content-Description: OpenPGP digital signature\r\n\
-         Content-Disposition: attachment; filename=\"signature.asc\"\r\n\
-         \r\n\
-         {signature}\
-         \r\n--{boundary}--\r\n"
-    );
-    [head.as_bytes(), entity, signature_part.as_bytes()].concat()
+    crate::mime::multipart(
+        "signed",
+        Some(&format!(
+            "micalg={micalg}; protocol=\"application/pgp-signature\""
+        )),
+        Some("This is an OpenPGP/MIME signed message (RFC 4880 and 3156)"),
+        &[entity, &signature],
+    )
 }
 
-fn encrypted_multipart(armored: &str, boundary: &str) -> Vec<u8> {
-    format!(
-        "Content-Type: multipart/encrypted; boundary=\"{boundary}\";\r\n \
-         protocol=\"application/pgp-encrypted\"\r\n\
-         \r\n\
-         This is an OpenPGP/MIME encrypted message (RFC 4880 and 3156)\r\n\
-         --{boundary}\r\n\
-         Content-Type: application/pgp-encrypted\r\n\
-         Content-Description: PGP/MIME version identification\r\n\
-         \r\n\
-         Version: 1\r\n\
-         \r\n\
-         --{boundary}\r\n\
-         Content-Type: application/octet-stream; name=\"encrypted.asc\"\r\n\
-         Content-Description: OpenPGP encrypted message\r\n\
-         Content-Disposition: inline; filename=\"encrypted.asc\"\r\n\
-         \r\n\
-         {armored}\
-         \r\n--{boundary}--\r\n"
+/// RFC 3156 §4: the version part, then the encrypted message.
+fn encrypted_multipart(armored: &str) -> Vec<u8> {
+    let version = crate::mime::part(
+        &[
+            ("Content-Type", "application/pgp-encrypted"),
+            ("Content-Description", "PGP/MIME version identification"),
+        ],
+        b"Version: 1\r\n",
+    );
+    let message = crate::mime::part(
+        &[
+            (
+                "Content-Type",
+                "application/octet-stream; name=\"encrypted.asc\"",
+            ),
+            ("Content-Description", "OpenPGP encrypted message"),
+            ("Content-Disposition", "inline; filename=\"encrypted.asc\""),
+        ],
+        armored.as_bytes(),
+    );
+    crate::mime::multipart(
+        "encrypted",
+        Some("protocol=\"application/pgp-encrypted\""),
+        Some("This is an OpenPGP/MIME encrypted message (RFC 4880 and 3156)"),
+        &[&version, &message],
     )
-    .into_bytes()
 }
 
 #[cfg(test)]
@@ -631,41 +617,24 @@ mod tests {
     }
 
     #[test]
-    fn boundary_skips_candidates_found_in_the_content() {
-        let content: &[u8] = b"--=_postwarden_aaaa\r\n";
-        let mut candidates = ["=_postwarden_aaaa", "=_postwarden_bbbb"].into_iter();
-        let boundary = pick_boundary(&[content], || candidates.next().unwrap().to_owned());
-        assert_eq!(boundary, "=_postwarden_bbbb");
-    }
-
-    #[test]
-    fn random_boundaries_differ_and_are_valid_mime_boundaries() {
-        let a = random_boundary();
-        let b = random_boundary();
-        assert_ne!(a, b);
-        assert!(a.len() <= 70);
-        assert!(
-            a.bytes()
-                .all(|c| c.is_ascii_alphanumeric() || b"=_".contains(&c))
-        );
-    }
-
-    #[test]
     fn signed_multipart_holds_the_entity_verbatim_between_the_delimiters() {
         let entity = b"Content-Type: text/plain\r\n\r\nhello\r\n";
-        let out = signed_multipart(entity, "SIG\r\n", "B", "pgp-sha256");
+        let out = signed_multipart(entity, "SIG\r\n", "pgp-sha256");
         let text = String::from_utf8(out).unwrap();
-        let start = text.find("--B\r\n").unwrap() + "--B\r\n".len();
-        let end = text[start..].find("\r\n--B\r\n").unwrap() + start;
+        let b = text.split('"').nth(1).unwrap();
+        let start = text.find(&format!("--{b}\r\n")).unwrap() + b.len() + 4;
+        let end = text[start..].find(&format!("\r\n--{b}\r\n")).unwrap() + start;
         assert_eq!(&text.as_bytes()[start..end], entity);
-        assert!(text.starts_with("Content-Type: multipart/signed; boundary=\"B\";\r\n micalg="));
-        assert!(text.ends_with("SIG\r\n\r\n--B--\r\n"));
+        assert!(text.starts_with(&format!(
+            "Content-Type: multipart/signed; boundary=\"{b}\";\r\n micalg=pgp-sha256; protocol="
+        )));
+        assert!(text.ends_with(&format!("SIG\r\n\r\n--{b}--\r\n")));
         assert_eq!(bare_line_end(text.as_bytes()), None);
     }
 
     #[test]
     fn encrypted_multipart_has_the_version_part_first() {
-        let out = String::from_utf8(encrypted_multipart("ARMOR\r\n", "B")).unwrap();
+        let out = String::from_utf8(encrypted_multipart("ARMOR\r\n")).unwrap();
         let version = out.find("Version: 1\r\n").unwrap();
         let octet = out.find("application/octet-stream").unwrap();
         assert!(version < octet);

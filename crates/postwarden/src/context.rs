@@ -50,7 +50,9 @@ fn load_file(path: &Path) -> Result<Config> {
     Ok(config)
 }
 
-/// A configuration file that holds secrets itself must be readable by its owner only.
+/// A configuration file that holds secrets itself must be readable by its owner and its
+/// group only, and writable by its owner only: the package installs it `root:postwarden`
+/// 0640, so the service (user `postwarden`) reads it and nobody else does.
 fn refuse_readable_secrets(path: &Path, config: &Config) -> Result<()> {
     use std::os::unix::fs::PermissionsExt;
     let secrets = config.inline_secrets();
@@ -61,13 +63,13 @@ fn refuse_readable_secrets(path: &Path, config: &Config) -> Result<()> {
         .with_context(|| format!("cannot read the permissions of {}", path.display()))?
         .permissions()
         .mode();
-    if mode & 0o077 == 0 {
+    if mode & 0o027 == 0 {
         return Ok(());
     }
     anyhow::bail!(
-        "{} holds secrets ({}) and can be read by its group or others (mode {:04o}): \
-         run `chmod 600 {}`, or take the secrets from files or the environment \
-         (`{{ file = \"…\" }}`, `{{ env = \"…\" }}`)",
+        "{} holds secrets ({}) and can be read by others or written by its group (mode {:04o}): \
+         run `chmod 640 {}` (its group: the service's, `postwarden`), or take the secrets \
+         from files or the environment (`{{ file = \"…\" }}`, `{{ env = \"…\" }}`)",
         path.display(),
         secrets.join(", "),
         mode & 0o7777,

@@ -9,7 +9,7 @@ mod context;
 mod daemon;
 mod ingest;
 
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::{CommandFactory, Parser, Subcommand, ValueEnum};
 
 /// mimalloc: the store writer and the parser allocate many small strings per log line;
 /// the system allocator spent a quarter of a scan in malloc/free.
@@ -108,6 +108,9 @@ enum Command {
     Mail(MailCommand),
     /// Install postwarden: write its configuration and systemd unit, print the Postfix lines
     Setup(Box<commands::setup::SetupArgs>),
+    /// Make manual pages, shell completions, the packaged unit and configuration
+    #[command(subcommand)]
+    Generate(commands::generate::GenerateCommand),
 }
 
 #[derive(Debug, clap::Subcommand)]
@@ -194,6 +197,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Web(args) => commands::web::run(args, &paths).await,
         Command::Users(cmd) => commands::users::run(cmd, &paths).await,
         Command::Setup(args) => commands::setup::run(*args, &paths),
+        Command::Generate(cmd) => commands::generate::run(cmd, Cli::command()),
         Command::Worker => commands::worker::run(&paths).await,
         Command::Mail(MailCommand::Status { reference, json }) => {
             commands::route::status(&reference, json, &paths).await

@@ -92,9 +92,9 @@ fn a_store_that_cannot_be_opened_is_a_failing_probe() {
     assert!(text.starts_with("FAIL  database  "), "{text}");
 }
 
-/// A configuration file holding a secret itself is refused while its group or others can
-/// read it; the error names the key and the chmod to run. From a file, the same secret is
-/// fine at any mode.
+/// A configuration file holding a secret itself is refused while others can read it or its
+/// group can write it; the error names the key and the chmod to run. Its group may read it
+/// (the package's `root:postwarden` 0640). From a file, the same secret is fine at any mode.
 #[test]
 fn readable_configuration_with_secrets_is_refused() {
     use std::os::unix::fs::PermissionsExt;
@@ -123,11 +123,13 @@ fn readable_configuration_with_secrets_is_refused() {
     assert!(
         error.contains("holds secrets (channels.ops_sms.api_key)")
             && error.contains("(mode 0644)")
-            && error.contains(&format!("run `chmod 600 {}`", path.display())),
+            && error.contains(&format!("run `chmod 640 {}`", path.display())),
         "{error}"
     );
     assert!(!error.contains("planted-secret-7f3a"), "{error}");
+    assert!(!check(0o660).status.success());
     assert!(check(0o600).status.success());
+    assert!(check(0o640).status.success());
     std::fs::write(
         &path,
         channel(&format!("api_key_file = \"{}\"", key_file.display())),

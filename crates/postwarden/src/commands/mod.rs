@@ -3,6 +3,7 @@
 pub mod config;
 pub mod db;
 pub mod filter;
+pub mod generate;
 pub mod geo;
 pub mod health;
 pub mod ip;

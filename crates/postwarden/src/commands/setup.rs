@@ -10,6 +10,7 @@
 //! docs/setup.md explains every generated line. Here: the flags, the settings they make and
 //! the writing; `input` asks and checks values, `render` makes the text.
 
+mod account;
 mod input;
 mod render;
 
@@ -38,6 +39,9 @@ const DEFAULT_FILTER_LISTEN: &str = "127.0.0.1:10024";
 const DEFAULT_POSTFIX_DIR: &str = "/etc/postfix";
 const DEFAULT_MAIL_SMTP: &str = "127.0.0.1:25";
 const UNIT_NAME: &str = "postwarden.service";
+const DEFAULT_BINARY: &str = "/usr/bin/postwarden";
+/// The service's own unprivileged user (and group of the same name).
+pub const SERVICE_USER: &str = "postwarden";
 /// `run.shutdown_timeout` in the configuration; the unit's `TimeoutStopSec` adds a margin.
 const SHUTDOWN_SECS: u64 = 30;
 const STOP_MARGIN_SECS: u64 = 15;
@@ -115,6 +119,9 @@ pub struct SetupArgs {
     /// The postwarden binary the unit starts [default: this one]
     #[arg(long, value_name = "FILE")]
     binary: Option<PathBuf>,
+    /// The unprivileged user (and group) the service runs as; created when missing
+    #[arg(long, value_name = "NAME", default_value = SERVICE_USER)]
+    user: String,
     /// Never ask; what no flag gives takes its default
     #[arg(long, short = 'y', visible_alias = "yes")]
     non_interactive: bool,
@@ -172,9 +179,27 @@ impl MailSecurity {
     }
 }
 
+/// Who wrote the files: the first line of each says so.
+#[derive(Debug, Clone, Copy)]
+enum Origin {
+    Setup,
+    Package,
+}
+
+impl Origin {
+    fn as_str(self) -> &'static str {
+        match self {
+            Origin::Setup => "written by `postwarden setup`",
+            Origin::Package => "installed by the postwarden package",
+        }
+    }
+}
+
 /// Everything setup writes follows from these, validated.
 #[derive(Debug)]
 struct Settings {
+    origin: Origin,
+    user: String,
     config_path: PathBuf,
     unit_path: PathBuf,
     data_dir: PathBuf,
@@ -250,7 +275,7 @@ pub fn run(args: SetupArgs, paths: &ConfigPaths) -> Result<ExitCode> {
         Output {
             path: settings.config_path.clone(),
             text: config_text,
-            mode: 0o600,
+            mode: 0o640,
         },
         Output {
             path: settings.unit_path.clone(),
@@ -269,11 +294,17 @@ pub fn run(args: SetupArgs, paths: &ConfigPaths) -> Result<ExitCode> {
         return Ok(ExitCode::SUCCESS);
     }
     refuse_existing(&outputs, force)?;
+    let account = account::ensure(&settings.user, &settings.data_dir)?;
     for dir in settings.writable_dirs() {
         create_private_dir(&dir)?;
+        account.own(&dir, true)?;
     }
-    for output in &outputs {
+    for (i, output) in outputs.iter().enumerate() {
         write_output(output, force)?;
+        // The configuration: root's to change, the service's group's to read.
+        if i == 0 {
+            account.own(&output.path, false)?;
+        }
         println!("wrote {} (mode {:04o})", output.path.display(), output.mode);
     }
     print_next_steps(&settings, snippet.as_deref());
@@ -356,6 +387,8 @@ fn gather(args: SetupArgs, paths: &ConfigPaths, ask: &Asker) -> Result<Settings>
     )?;
     let report = daily_report(&args.report_at, args.timezone, &components, &sms, &mail)?;
     Ok(Settings {
+        origin: Origin::Setup,
+        user: checked("--user", &args.user, account::user_name)?,
         config_path,
         unit_path,
         data_dir,
@@ -369,6 +402,30 @@ fn gather(args: SetupArgs, paths: &ConfigPaths, ask: &Asker) -> Result<Settings>
         sms,
         mail,
     })
+}
+
+/// The configuration and the unit the Debian package installs: what `postwarden setup
+/// --non-interactive` writes on a machine with the defaults, so the two never differ.
+pub fn packaged_files() -> Result<(String, String)> {
+    let settings = Settings {
+        origin: Origin::Package,
+        user: SERVICE_USER.to_owned(),
+        config_path: PathBuf::from(DEFAULT_CONFIG),
+        unit_path: PathBuf::from("/usr/lib/systemd/system").join(UNIT_NAME),
+        data_dir: PathBuf::from(DEFAULT_DATA_DIR),
+        binary: PathBuf::from(DEFAULT_BINARY),
+        store: Store::Embedded,
+        components: DEFAULT_COMPONENTS.split(',').map(str::to_owned).collect(),
+        filter_listen: DEFAULT_FILTER_LISTEN.to_owned(),
+        postfix_config_dir: PathBuf::from(DEFAULT_POSTFIX_DIR),
+        probes: vec![Probe::Postfix, Probe::Queue, Probe::Disk],
+        sms: None,
+        mail: None,
+        report: None,
+    };
+    let config = render_config(&settings);
+    validate_generated(&config)?;
+    Ok((config, render_unit(&settings)))
 }
 
 /// The daily report's `at` and zone: when `reports` runs, someone receives alerts, and
@@ -624,7 +681,18 @@ fn print_dry_run(outputs: &[Output], s: &Settings, snippet: Option<&str>) {
         );
     }
     for dir in s.writable_dirs().iter().filter(|d| !d.exists()) {
-        println!("# ==> {} (directory, mode 0700) <==\n", dir.display());
+        println!(
+            "# ==> {} (directory, mode 0750, owner {}) <==\n",
+            dir.display(),
+            s.user
+        );
+    }
+    if !account::exists(&s.user) {
+        println!(
+            "# ==> system user and group {user} (created; member of {groups} where they exist) <==\n",
+            user = s.user,
+            groups = account::GROUPS.join(", ")
+        );
     }
     if let Some(snippet) = snippet {
         println!(
@@ -651,18 +719,18 @@ fn refuse_existing(outputs: &[Output], force: bool) -> Result<()> {
     )
 }
 
-/// Creates a directory (and its parents) readable by its owner only; an existing one is
-/// left as it is.
+/// Creates a directory (and its parents) for the service and its group only; an existing
+/// one is left as it is.
 fn create_private_dir(dir: &Path) -> Result<()> {
     if dir.is_dir() {
         return Ok(());
     }
     std::fs::DirBuilder::new()
         .recursive(true)
-        .mode(0o700)
+        .mode(0o750)
         .create(dir)
         .with_context(|| format!("cannot create {}", dir.display()))?;
-    println!("created {} (mode 0700)", dir.display());
+    println!("created {} (mode 0750)", dir.display());
     Ok(())
 }
 

@@ -42,13 +42,14 @@ pub(super) fn render_config(s: &Settings) -> String {
 
 fn config_header(s: &Settings) -> String {
     format!(
-        "# postwarden configuration, written by `postwarden setup` (docs/setup.md explains it).\n\
+        "# postwarden configuration, {origin} (docs/setup.md explains it).\n\
          # Every key with its default and meaning: postwarden.example.toml.\n\
          # After an edit: `postwarden --config {path} config check`, then\n\
          # `systemctl reload postwarden` (an invalid file is refused, the running one kept).\n\
          \n\
          # State: the SQLite database (unless [database] says otherwise), the quarantine.\n\
          data_dir = {data}\n",
+        origin = s.origin.as_str(),
         path = shell_word(&s.config_path),
         data = toml_path(&s.data_dir),
     )
@@ -226,14 +227,17 @@ pub(super) fn render_unit(s: &Settings) -> String {
         .collect();
     format!(
         "\
-# postwarden.service, written by `postwarden setup` (docs/setup.md explains every line).
+# postwarden.service, {origin} (docs/setup.md explains every line).
 [Unit]
 Description=postwarden: content filter, health probes and notifications beside Postfix
+Documentation=man:postwarden(1)
 After=network-online.target postfix.service
 Wants=network-online.target
 
 [Service]
 Type=notify
+User={user}
+Group={user}
 ExecStart={binary} --config {config} run
 ExecReload=/bin/kill -HUP $MAINPID
 Restart=on-failure
@@ -241,12 +245,17 @@ RestartSec=5s
 WatchdogSec={WATCHDOG_SECS}s
 TimeoutStopSec={stop}s
 Environment=NO_COLOR=1
-UMask=0077
+UMask=0027
 
-# Hardening that leaves the probes working: they run postconf and postqueue and read
-# Postfix's configuration, queue and log, so the service stays root, with the file system
-# read-only except for its data.
+# An unprivileged user: its groups (adm for /var/log/mail.log, systemd-journal for the
+# journal, postdrop for postqueue) give it what the components read. The file system is
+# read-only except for the data directory; no capabilities. A filter or milter listening
+# on a port below 1024 needs AmbientCapabilities=CAP_NET_BIND_SERVICE and the same in
+# CapabilityBoundingSet. Holding or deleting queue files (postsuper) needs root: that is
+# left to the administrator's shell, never done by this service.
 NoNewPrivileges=yes
+CapabilityBoundingSet=
+AmbientCapabilities=
 PrivateTmp=yes
 PrivateDevices=yes
 ProtectSystem=strict
@@ -261,6 +270,7 @@ ProtectHostname=yes
 RestrictNamespaces=yes
 RestrictRealtime=yes
 RestrictSUIDSGID=yes
+RemoveIPC=yes
 LockPersonality=yes
 MemoryDenyWriteExecute=yes
 RestrictAddressFamilies=AF_UNIX AF_INET AF_INET6 AF_NETLINK
@@ -269,6 +279,8 @@ SystemCallArchitectures=native
 [Install]
 WantedBy=multi-user.target
 ",
+        origin = s.origin.as_str(),
+        user = s.user,
         binary = unit_word(&s.binary, true),
         config = unit_word(&s.config_path, true),
         stop = SHUTDOWN_SECS + STOP_MARGIN_SECS,
