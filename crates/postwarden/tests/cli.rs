@@ -640,3 +640,59 @@ fn postfix_config_prints_the_milter_lines() {
     }
     assert!(!text.contains("content_filter"), "{text}");
 }
+
+/// What the package ships is made by the binary: a manual page per command, completions
+/// that know the commands, and the unit and configuration setup writes, which passes
+/// `config check`.
+#[test]
+fn generate_makes_what_the_package_ships() {
+    let w = Warden::new();
+    let dir = tempfile::tempdir().unwrap();
+    let man = dir.path().join("man");
+    w.stdout(&["generate", "man", man.to_str().unwrap()]);
+    for page in [
+        "postwarden.1",
+        "postwarden-logs.1",
+        "postwarden-logs-scan.1",
+    ] {
+        let text = std::fs::read_to_string(man.join(page)).unwrap();
+        assert!(
+            text.starts_with(".ie \\n(.g .ds Aq") || text.contains(".TH "),
+            "{page}"
+        );
+    }
+    let root = std::fs::read_to_string(man.join("postwarden.1")).unwrap();
+    assert!(root.contains("postwarden\\-logs(1)"), "{root}");
+    assert!(!man.join("postwarden-help.1").exists());
+    for (shell, word) in [
+        ("bash", "complete -F"),
+        ("zsh", "#compdef postwarden"),
+        ("fish", "complete -c postwarden"),
+    ] {
+        let script = w.stdout(&["generate", "completions", shell]);
+        assert!(
+            script.contains(word) && script.contains("follow"),
+            "{shell}:\n{script}"
+        );
+    }
+    let unit = w.stdout(&["generate", "unit"]);
+    assert!(
+        unit.contains("\nUser=postwarden\nGroup=postwarden\n"),
+        "{unit}"
+    );
+    assert!(unit.contains(
+        "\nExecStart=/usr/bin/postwarden --config /etc/postwarden/postwarden.toml run\n"
+    ));
+    let config = dir.path().join("postwarden.toml");
+    std::fs::write(&config, w.stdout(&["generate", "config"])).unwrap();
+    let check = w
+        .command(&["config", "check", "--config"])
+        .arg(&config)
+        .output()
+        .unwrap();
+    assert!(
+        check.status.success(),
+        "{}",
+        String::from_utf8_lossy(&check.stderr)
+    );
+}
