@@ -79,6 +79,7 @@ fn refuse_readable_secrets(path: &Path, config: &Config) -> Result<()> {
 
 /// Connects to the configured store and brings its schema up to date.
 pub async fn open_store(config: &Config) -> Result<Store> {
+    refuse_foreign_data_dir(&config.data_dir)?;
     if config.database.url.is_none() {
         std::fs::create_dir_all(&config.data_dir).with_context(|| {
             format!(
@@ -90,6 +91,39 @@ pub async fn open_store(config: &Config) -> Result<Store> {
     let store = Store::connect(&config.database_url(), config.database.max_connections).await?;
     store.migrate().await?;
     Ok(store)
+}
+
+/// Refuses to work as root in a data directory that belongs to another user (the service's,
+/// `postwarden`): files root creates there — SQLite's journal and shared-memory files, the
+/// geo cache, quarantined copies — would be root's, and the service could no longer write
+/// its own database. The error says how to run the command as the owner instead.
+fn refuse_foreign_data_dir(data_dir: &Path) -> Result<()> {
+    use std::os::unix::fs::MetadataExt;
+    // /proc/self belongs to the process's effective user.
+    let (Ok(me), Ok(dir)) = (std::fs::metadata("/proc/self"), std::fs::metadata(data_dir)) else {
+        return Ok(());
+    };
+    if me.uid() != 0 || dir.uid() == 0 {
+        return Ok(());
+    }
+    let owner = user_name(dir.uid()).unwrap_or_else(|| format!("uid {}", dir.uid()));
+    anyhow::bail!(
+        "the data directory {} belongs to {owner} and this command runs as root: the files it \
+         would create there would lock the service out of its own database; run it as {owner} \
+         (`runuser -u {owner} -- postwarden …`), or give it a data directory of its own \
+         (--data-dir)",
+        data_dir.display()
+    )
+}
+
+/// The name of the user with this uid, from /etc/passwd.
+fn user_name(uid: u32) -> Option<String> {
+    let passwd = std::fs::read_to_string("/etc/passwd").ok()?;
+    passwd.lines().find_map(|line| {
+        let mut fields = line.split(':');
+        let name = fields.next()?;
+        (fields.nth(1)?.parse::<u32>().ok()? == uid).then(|| name.to_owned())
+    })
 }
 
 /// Opens the configured country and ASN databases (empty when none are configured).

@@ -696,3 +696,32 @@ fn generate_makes_what_the_package_ships() {
         String::from_utf8_lossy(&check.stderr)
     );
 }
+
+/// Root working in the service's data directory would leave root-owned database files that
+/// lock the service out: refused, saying how to run the command as the directory's owner.
+#[test]
+fn root_is_refused_in_a_data_directory_of_another_user() {
+    use std::os::unix::fs::MetadataExt;
+    let w = Warden::new();
+    let root = std::fs::metadata("/proc/self").unwrap().uid() == 0;
+    if root {
+        // nobody (65534) owns the data directory, as postwarden owns /var/lib/postwarden.
+        std::os::unix::fs::chown(w.data.path(), Some(65534), Some(65534)).unwrap();
+    }
+    let out = w
+        .command(&["report", "auth", "--since", "1h"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    if root {
+        assert!(!out.status.success());
+        assert!(
+            stderr.contains("runuser -u nobody -- postwarden"),
+            "{stderr}"
+        );
+        let left: Vec<_> = std::fs::read_dir(w.data.path()).unwrap().collect();
+        assert!(left.is_empty(), "root wrote {left:?}");
+    } else {
+        assert!(out.status.success(), "{stderr}");
+    }
+}
