@@ -39,6 +39,9 @@ const DEFAULT_FILTER_LISTEN: &str = "127.0.0.1:10024";
 const DEFAULT_POSTFIX_DIR: &str = "/etc/postfix";
 const DEFAULT_MAIL_SMTP: &str = "127.0.0.1:25";
 const UNIT_NAME: &str = "postwarden.service";
+const DEFAULT_UNIT_DIR: &str = "/etc/systemd/system";
+/// Where the Debian package installs the unit.
+const PACKAGED_UNIT: &str = "/usr/lib/systemd/system/postwarden.service";
 const DEFAULT_BINARY: &str = "/usr/bin/postwarden";
 /// The service's own unprivileged user (and group of the same name).
 pub const SERVICE_USER: &str = "postwarden";
@@ -55,9 +58,10 @@ pub struct SetupArgs {
     /// Where to write the configuration [default: --config, else /etc/postwarden/postwarden.toml]
     #[arg(long, value_name = "FILE")]
     config_out: Option<PathBuf>,
-    /// Where to write postwarden.service
-    #[arg(long, value_name = "DIR", default_value = "/etc/systemd/system")]
-    unit_dir: PathBuf,
+    /// Where to write postwarden.service [default: /etc/systemd/system, unless the
+    /// package's unit already says the same]
+    #[arg(long, value_name = "DIR")]
+    unit_dir: Option<PathBuf>,
     /// Database URL (postgres://…, mysql://…) [default: SQLite in the data directory]
     #[arg(long, value_name = "URL", conflicts_with = "store_url_file")]
     store_url: Option<String>,
@@ -202,6 +206,8 @@ struct Settings {
     user: String,
     config_path: PathBuf,
     unit_path: PathBuf,
+    /// `--unit-dir` was given: the unit is written there whatever the package installed.
+    unit_dir_given: bool,
     data_dir: PathBuf,
     binary: PathBuf,
     store: Store,
@@ -271,18 +277,33 @@ pub fn run(args: SetupArgs, paths: &ConfigPaths) -> Result<ExitCode> {
     let settings = gather(args, paths, &asker)?;
     let config_text = render_config(&settings);
     let config = validate_generated(&config_text)?;
-    let outputs = [
-        Output {
-            path: settings.config_path.clone(),
-            text: config_text,
-            mode: 0o640,
-        },
-        Output {
-            path: settings.unit_path.clone(),
-            text: render_unit(&settings),
-            mode: 0o644,
-        },
-    ];
+    let mut outputs = vec![Output {
+        path: settings.config_path.clone(),
+        text: config_text,
+        mode: 0o640,
+    }];
+    let unit = render_unit(&settings);
+    match packaged_unit(&settings) {
+        // A copy in /etc would override the package's and miss every upgrade's changes.
+        Some(packaged) if same_unit(&packaged, &unit) => println!(
+            "the package's unit {PACKAGED_UNIT} already runs this configuration: no unit written"
+        ),
+        packaged => {
+            if packaged.is_some() {
+                eprintln!(
+                    "postwarden: warning: {} will override the package's {PACKAGED_UNIT} \
+                     (this configuration needs another binary, user or data directory); \
+                     an upgrade's changes to the unit will not reach it",
+                    settings.unit_path.display()
+                );
+            }
+            outputs.push(Output {
+                path: settings.unit_path.clone(),
+                text: unit,
+                mode: 0o644,
+            });
+        }
+    }
     let snippet = settings
         .has("filter")
         .then(|| postfix_snippet(&config.filter));
@@ -319,7 +340,11 @@ fn gather(args: SetupArgs, paths: &ConfigPaths, ask: &Asker) -> Result<Settings>
         Some(path) => absolute_path("--config-out", &path)?,
         None => absolute_path("--config-out", Path::new(DEFAULT_CONFIG))?,
     };
-    let unit_path = absolute_path("--unit-dir", &args.unit_dir)?.join(UNIT_NAME);
+    let unit_dir_given = args.unit_dir.is_some();
+    let unit_dir = args
+        .unit_dir
+        .unwrap_or_else(|| PathBuf::from(DEFAULT_UNIT_DIR));
+    let unit_path = absolute_path("--unit-dir", &unit_dir)?.join(UNIT_NAME);
     let binary = match args.binary {
         Some(path) => absolute_path("--binary", &path)?,
         None => {
@@ -391,6 +416,7 @@ fn gather(args: SetupArgs, paths: &ConfigPaths, ask: &Asker) -> Result<Settings>
         user: checked("--user", &args.user, account::user_name)?,
         config_path,
         unit_path,
+        unit_dir_given,
         data_dir,
         binary,
         store,
@@ -404,6 +430,24 @@ fn gather(args: SetupArgs, paths: &ConfigPaths, ask: &Asker) -> Result<Settings>
     })
 }
 
+/// The unit the Debian package installed, when `--unit-dir` leaves the choice to setup.
+fn packaged_unit(s: &Settings) -> Option<String> {
+    if s.unit_dir_given {
+        return None;
+    }
+    std::fs::read_to_string(PACKAGED_UNIT).ok()
+}
+
+/// Two units that differ at most in their first line (the comment saying who wrote them).
+fn same_unit(a: &str, b: &str) -> bool {
+    let body = |text: &str| {
+        text.split_once('\n')
+            .map_or("", |(_, rest)| rest)
+            .to_owned()
+    };
+    body(a) == body(b)
+}
+
 /// The configuration and the unit the Debian package installs: what `postwarden setup
 /// --non-interactive` writes on a machine with the defaults, so the two never differ.
 pub fn packaged_files() -> Result<(String, String)> {
@@ -411,7 +455,8 @@ pub fn packaged_files() -> Result<(String, String)> {
         origin: Origin::Package,
         user: SERVICE_USER.to_owned(),
         config_path: PathBuf::from(DEFAULT_CONFIG),
-        unit_path: PathBuf::from("/usr/lib/systemd/system").join(UNIT_NAME),
+        unit_path: PathBuf::from(PACKAGED_UNIT),
+        unit_dir_given: true,
         data_dir: PathBuf::from(DEFAULT_DATA_DIR),
         binary: PathBuf::from(DEFAULT_BINARY),
         store: Store::Embedded,
@@ -823,6 +868,20 @@ fn print_next_steps(s: &Settings, snippet: Option<&str>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn units_differing_only_in_their_comment_line_are_the_same() {
+        let (_, packaged) = packaged_files().unwrap();
+        let by_hand = packaged.replacen(
+            "installed by the postwarden package",
+            "written by `postwarden setup`",
+            1,
+        );
+        assert_ne!(packaged, by_hand);
+        assert!(same_unit(&packaged, &by_hand));
+        let other_user = by_hand.replace("User=postwarden", "User=mail");
+        assert!(!same_unit(&packaged, &other_user));
+    }
 
     #[test]
     fn mail_security_follows_the_server() {
