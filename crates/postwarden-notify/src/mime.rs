@@ -144,7 +144,8 @@ pub(crate) fn boundary(parts: &[&[u8]]) -> String {
         .unwrap_or_default()
 }
 
-fn contains(haystack: &[u8], needle: &[u8]) -> bool {
+/// Whether `needle` occurs in `haystack`.
+pub(crate) fn contains(haystack: &[u8], needle: &[u8]) -> bool {
     haystack.windows(needle.len()).any(|w| w == needle)
 }
 

@@ -228,7 +228,7 @@ impl Signer {
         let armored = signature
             .to_armored_string(ArmorOptions::default())
             .map_err(PgpError::Sign)?;
-        Ok(lf_to_crlf(&armored))
+        Ok(crate::mime::crlf(&armored))
     }
 }
 
@@ -474,7 +474,7 @@ fn encrypt_to(cert: &SignedPublicKey, plaintext: Vec<u8>) -> Result<String, PgpE
     let armored = builder
         .to_armored_string(&mut rng, ArmorOptions::default())
         .map_err(PgpError::Encrypt)?;
-    Ok(lf_to_crlf(&armored))
+    Ok(crate::mime::crlf(&armored))
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -486,7 +486,7 @@ fn check_entity(entity: &[u8]) -> Result<(), PgpError> {
     if let Some(offset) = bare_line_end(entity) {
         return Err(PgpError::BareLineEnd { offset });
     }
-    if entity.starts_with(b"\r\n") || contains(entity, b"\r\n\r\n") {
+    if entity.starts_with(b"\r\n") || crate::mime::contains(entity, b"\r\n\r\n") {
         Ok(())
     } else {
         Err(PgpError::NotAnEntity)
@@ -500,16 +500,6 @@ fn bare_line_end(data: &[u8]) -> Option<usize> {
         b'\r' => data.get(i + 1) != Some(&b'\n'),
         _ => false,
     })
-}
-
-fn contains(haystack: &[u8], needle: &[u8]) -> bool {
-    haystack
-        .windows(needle.len())
-        .any(|window| window == needle)
-}
-
-fn lf_to_crlf(text: &str) -> String {
-    text.replace("\r\n", "\n").replace('\n', "\r\n")
 }
 
 /// The `micalg` parameter value for `hash` (RFC 3156 §5).
@@ -640,11 +630,6 @@ mod tests {
         assert!(version < octet);
         assert!(out.contains("protocol=\"application/pgp-encrypted\""));
         assert_eq!(bare_line_end(out.as_bytes()), None);
-    }
-
-    #[test]
-    fn lf_to_crlf_does_not_double_existing_crlf() {
-        assert_eq!(lf_to_crlf("a\nb\r\nc\n"), "a\r\nb\r\nc\r\n");
     }
 
     /// A fresh v4 key: certify-only Ed25519 primary, an Ed25519 signing subkey and a

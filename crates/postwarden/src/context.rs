@@ -116,14 +116,23 @@ fn refuse_foreign_data_dir(data_dir: &Path) -> Result<()> {
     )
 }
 
-/// The name of the user with this uid, from /etc/passwd.
+/// The name of the user with this uid.
 fn user_name(uid: u32) -> Option<String> {
-    let passwd = std::fs::read_to_string("/etc/passwd").ok()?;
-    passwd.lines().find_map(|line| {
-        let mut fields = line.split(':');
-        let name = fields.next()?;
-        (fields.nth(1)?.parse::<u32>().ok()? == uid).then(|| name.to_owned())
-    })
+    let entry = getent("passwd", &uid.to_string())?;
+    entry.split(':').next().map(str::to_owned)
+}
+
+/// One entry of `getent DATABASE KEY` (every NSS source, not only /etc/passwd), when there
+/// is one.
+pub fn getent(database: &str, key: &str) -> Option<String> {
+    let out = std::process::Command::new("getent")
+        .args([database, key])
+        .output()
+        .ok()?;
+    out.status
+        .success()
+        .then(|| String::from_utf8_lossy(&out.stdout).trim().to_owned())
+        .filter(|line| !line.is_empty())
 }
 
 /// Opens the configured country and ASN databases (empty when none are configured).

@@ -6,7 +6,7 @@
 //! zsh`).
 
 use anyhow::{Context, Result};
-use clap::{Subcommand, ValueEnum};
+use clap::Subcommand;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -17,33 +17,15 @@ pub enum GenerateCommand {
         #[arg(value_name = "DIR")]
         dir: PathBuf,
     },
-    /// Print the completion script for SHELL
+    /// Print the completion script for SHELL (the package ships bash, zsh and fish)
     Completions {
         #[arg(value_enum)]
-        shell: Shell,
+        shell: clap_complete::Shell,
     },
     /// Print the systemd unit the package installs (what `postwarden setup` writes by default)
     Unit,
     /// Print the configuration the package installs (what `postwarden setup -y` writes)
     Config,
-}
-
-/// The shells whose completions are shipped.
-#[derive(Debug, Clone, Copy, ValueEnum)]
-pub enum Shell {
-    Bash,
-    Zsh,
-    Fish,
-}
-
-impl Shell {
-    fn generator(self) -> clap_complete::Shell {
-        match self {
-            Shell::Bash => clap_complete::Shell::Bash,
-            Shell::Zsh => clap_complete::Shell::Zsh,
-            Shell::Fish => clap_complete::Shell::Fish,
-        }
-    }
 }
 
 pub fn run(command: GenerateCommand, cli: clap::Command) -> Result<ExitCode> {
@@ -54,12 +36,7 @@ pub fn run(command: GenerateCommand, cli: clap::Command) -> Result<ExitCode> {
         }
         GenerateCommand::Completions { shell } => {
             let mut cli = cli;
-            clap_complete::generate(
-                shell.generator(),
-                &mut cli,
-                "postwarden",
-                &mut std::io::stdout(),
-            );
+            clap_complete::generate(shell, &mut cli, "postwarden", &mut std::io::stdout());
         }
         GenerateCommand::Unit => print!("{}", super::setup::packaged_files()?.1),
         GenerateCommand::Config => print!("{}", super::setup::packaged_files()?.0),

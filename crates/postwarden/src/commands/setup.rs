@@ -269,6 +269,8 @@ struct Output {
     path: PathBuf,
     text: String,
     mode: u32,
+    /// Root's to change, the service's group's to read (the configuration).
+    service_reads: bool,
 }
 
 pub fn run(args: SetupArgs, paths: &ConfigPaths) -> Result<ExitCode> {
@@ -281,6 +283,7 @@ pub fn run(args: SetupArgs, paths: &ConfigPaths) -> Result<ExitCode> {
         path: settings.config_path.clone(),
         text: config_text,
         mode: 0o640,
+        service_reads: true,
     }];
     let unit = render_unit(&settings);
     match packaged_unit(&settings) {
@@ -301,6 +304,7 @@ pub fn run(args: SetupArgs, paths: &ConfigPaths) -> Result<ExitCode> {
                 path: settings.unit_path.clone(),
                 text: unit,
                 mode: 0o644,
+                service_reads: false,
             });
         }
     }
@@ -320,10 +324,9 @@ pub fn run(args: SetupArgs, paths: &ConfigPaths) -> Result<ExitCode> {
         create_private_dir(&dir)?;
         account.own(&dir, true)?;
     }
-    for (i, output) in outputs.iter().enumerate() {
+    for output in &outputs {
         write_output(output, force)?;
-        // The configuration: root's to change, the service's group's to read.
-        if i == 0 {
+        if output.service_reads {
             account.own(&output.path, false)?;
         }
         println!("wrote {} (mode {:04o})", output.path.display(), output.mode);

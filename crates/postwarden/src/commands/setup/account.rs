@@ -7,6 +7,7 @@
 //! Accounts are made with the system's own tools (`useradd`, `usermod`, `getent`), never by
 //! editing /etc/passwd: they know about the site's NSS, shadow and locking rules.
 
+use crate::context::getent;
 use anyhow::{Context, Result, anyhow, bail};
 use std::path::Path;
 use std::process::Command;
@@ -110,15 +111,6 @@ impl Account {
             )
         })
     }
-}
-
-/// One entry of `getent DATABASE KEY`, when there is one.
-fn getent(database: &str, key: &str) -> Option<String> {
-    let out = Command::new("getent").args([database, key]).output().ok()?;
-    out.status
-        .success()
-        .then(|| String::from_utf8_lossy(&out.stdout).trim().to_owned())
-        .filter(|line| !line.is_empty())
 }
 
 fn run(command: &mut Command) -> Result<()> {
