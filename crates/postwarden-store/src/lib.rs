@@ -79,6 +79,8 @@ pub struct Store {
     /// What this process last stored in `ip_info` per address, so unchanged enrichment is
     /// not written again with every batch.
     ip_info_written: std::sync::Arc<std::sync::Mutex<logs::WrittenIpInfo>>,
+    /// Counts this process's writes to users and tokens: see [`Store::users_generation`].
+    users_generation: std::sync::Arc<std::sync::atomic::AtomicU64>,
 }
 
 impl fmt::Debug for Store {
@@ -159,6 +161,7 @@ impl Store {
             backend,
             sqlite_file,
             ip_info_written: Default::default(),
+            users_generation: Default::default(),
         })
     }
 

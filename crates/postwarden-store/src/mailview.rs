@@ -143,94 +143,18 @@ impl Store {
         &self,
         q: &MessageQuery,
     ) -> Result<Vec<MessageRecord>, StoreError> {
-        // First the page's keys (id, time), then its rows: the criteria never make the
-        // database read whole rows it will not return. One person's keys come from their
-        // rows of the address index, newest first (the index is ordered by address and
-        // time); everyone else's from the messages, newest first, each checked (a domain is
-        // a large share of all mail, so its first page is found after a few hundred rows).
-        // Criteria on an indexed column (an address) are `IN (…)` lists; one on the
-        // action alone is an `EXISTS (…)` checked on the way. `CROSS JOIN` keeps SQLite
-        // from reordering the final join; the other databases plan it alike.
-        let person = matches!(q.visibility, Visibility::Address(_));
-        let (keys, key, alias) = if person {
-            ("message_addresses v", "v.message_id", "v")
-        } else {
-            ("messages m", "m.id", "m")
+        let Some((page, binds)) = page_keys(q) else {
+            return Ok(Vec::new());
         };
-        let mut wheres: Vec<String> = Vec::new();
-        let mut binds: Vec<Bind> = Vec::new();
-        match &q.visibility {
-            Visibility::All => {}
-            Visibility::Address(address) => {
-                wheres.push("v.address = ?".into());
-                binds.push(Bind::Text(address.to_lowercase()));
-            }
-            domains @ Visibility::Domains(_) => {
-                if let Some((condition, values)) = domains.condition("d.address", "d.domain") {
-                    wheres.push(format!(
-                        "EXISTS (SELECT 1 FROM message_addresses d WHERE d.message_id = m.id \
-                         AND {condition})"
-                    ));
-                    binds.extend(values.into_iter().map(Bind::Text));
-                }
-            }
-        }
-        match (&q.recipient, &q.action) {
-            (Some(recipient), action) => {
-                let mut c = "r.role = 'r' AND r.address = ?".to_string();
-                binds.push(Bind::Text(recipient.trim().to_lowercase()));
-                if let Some(action) = action {
-                    c.push_str(" AND r.action = ?");
-                    binds.push(Bind::Text(action.clone()));
-                }
-                wheres.push(format!(
-                    "{key} IN (SELECT r.message_id FROM message_addresses r WHERE {c})"
-                ));
-            }
-            (None, Some(action)) => {
-                wheres.push(format!(
-                    "EXISTS (SELECT 1 FROM message_addresses r WHERE r.message_id = {key} \
-                     AND r.role = 'r' AND r.action = ?)"
-                ));
-                binds.push(Bind::Text(action.clone()));
-            }
-            (None, None) => {}
-        }
-        if let Some(sender) = &q.sender {
-            wheres.push(format!(
-                "{key} IN (SELECT s.message_id FROM message_addresses s WHERE s.role = 's' \
-                 AND s.address = ?)"
-            ));
-            binds.push(Bind::Text(sender.trim().to_lowercase()));
-        }
-        if let Some(id) = &q.id {
-            wheres.push(format!(
-                "{key} IN (SELECT i.id FROM messages i WHERE i.id = ? OR i.queue_id = ?)"
-            ));
-            binds.push(Bind::Text(id.trim().to_string()));
-            binds.push(Bind::Text(id.trim().to_string()));
-        }
-        time_bounds(
-            &mut wheres,
-            &mut binds,
-            (&format!("{alias}.time_us"), key),
-            q.since,
-            q.until,
-            q.after.as_ref(),
-        );
-        let distinct = if person { "DISTINCT " } else { "" };
         let sql = format!(
-            "SELECT {MESSAGE_COLUMNS} FROM (SELECT {distinct}{key} AS id, {alias}.time_us AS time_us \
-             FROM {keys} {} ORDER BY 2 DESC, 1 DESC LIMIT ?) page CROSS JOIN messages m \
-             WHERE m.id = page.id ORDER BY m.time_us DESC, m.id DESC",
-            where_clause(&wheres)
+            "SELECT {MESSAGE_COLUMNS} FROM ({page}) page CROSS JOIN messages m \
+             WHERE m.id = page.id ORDER BY m.time_us DESC, m.id DESC"
         );
         let mut query = self.query(&sql);
         for bind in binds {
             query = bind.apply(query);
         }
         let rows = query
-            .bind(i64::from(q.limit))
             .fetch_all(&self.pool)
             .await
             .map_err(StoreError::query("searching messages"))?;
@@ -437,6 +361,7 @@ impl Store {
     }
 }
 
+#[derive(Clone)]
 enum Bind {
     Text(String),
     Int(i64),
@@ -452,6 +377,157 @@ impl Bind {
             Bind::Int(i) => query.bind(i),
         }
     }
+}
+
+/// A domain admin's keys come from one branch per domain, up to this many domains; past
+/// it, from the messages newest first, each checked against the domains.
+const MAX_DOMAIN_BRANCHES: usize = 32;
+
+/// The SQL selecting the `(id, time_us)` keys of `q`'s page, newest first, with its binds;
+/// `None` when nothing can match (a domain admin without domains).
+///
+/// First the page's keys, then its rows: the criteria never make the database read whole
+/// rows it will not return, and each visibility starts where its mail is densest:
+/// - a person's keys come from their rows of the address index, newest first (the index is
+///   ordered by address and time);
+/// - a domain admin's from the domain's rows of the same index, one branch per domain,
+///   each limited to a page, merged (`UNION ALL`, then the newest page of the union): each
+///   branch reads about a page of index entries, where walking all messages and checking
+///   each against the domain read ten times as many rows, and a hundred times as many for
+///   a rare action such as `quarantine` (54 ms on PostgreSQL at a million messages);
+/// - everyone else's from the messages, newest first, each checked.
+///
+/// Criteria on an indexed column (an address) are `IN (…)` lists; one on the action alone
+/// is an `EXISTS (…)` checked on the way. The caller's `CROSS JOIN` keeps SQLite from
+/// reordering the final join; the other databases plan it alike.
+fn page_keys(q: &MessageQuery) -> Option<(String, Vec<Bind>)> {
+    let limit = Bind::Int(i64::from(q.limit));
+    match &q.visibility {
+        Visibility::All => {
+            let (wheres, mut binds) = criteria(q, "m.id", "m");
+            binds.push(limit);
+            Some((
+                keys_select(false, "messages m", "m.id", "m", &wheres),
+                binds,
+            ))
+        }
+        Visibility::Address(address) => {
+            let mut wheres = vec!["v.address = ?".to_string()];
+            let mut binds = vec![Bind::Text(address.to_lowercase())];
+            let (more, more_binds) = criteria(q, "v.message_id", "v");
+            wheres.extend(more);
+            binds.extend(more_binds);
+            binds.push(limit);
+            let sql = keys_select(true, "message_addresses v", "v.message_id", "v", &wheres);
+            Some((sql, binds))
+        }
+        Visibility::Domains(domains) if domains.is_empty() => None,
+        Visibility::Domains(domains) if domains.len() <= MAX_DOMAIN_BRANCHES => {
+            let (more, more_binds) = criteria(q, "d.message_id", "d");
+            let mut wheres = vec!["d.domain = ?".to_string()];
+            wheres.extend(more);
+            let branch = keys_select(true, "message_addresses d", "d.message_id", "d", &wheres);
+            let mut binds = Vec::new();
+            for domain in domains {
+                binds.push(Bind::Text(domain.to_lowercase()));
+                binds.extend(more_binds.iter().cloned());
+                binds.push(limit.clone());
+            }
+            if domains.len() == 1 {
+                return Some((branch, binds));
+            }
+            let branches: Vec<String> = (0..domains.len())
+                .map(|n| format!("SELECT * FROM ({branch}) k{n}"))
+                .collect();
+            binds.push(limit);
+            Some((
+                format!(
+                    "SELECT DISTINCT id, time_us FROM ({}) u ORDER BY 2 DESC, 1 DESC LIMIT ?",
+                    branches.join(" UNION ALL ")
+                ),
+                binds,
+            ))
+        }
+        domains @ Visibility::Domains(_) => {
+            let (condition, values) = domains.condition("d.address", "d.domain")?;
+            let mut wheres = vec![format!(
+                "EXISTS (SELECT 1 FROM message_addresses d WHERE d.message_id = m.id \
+                 AND {condition})"
+            )];
+            let mut binds: Vec<Bind> = values.into_iter().map(Bind::Text).collect();
+            let (more, more_binds) = criteria(q, "m.id", "m");
+            wheres.extend(more);
+            binds.extend(more_binds);
+            binds.push(limit);
+            Some((
+                keys_select(false, "messages m", "m.id", "m", &wheres),
+                binds,
+            ))
+        }
+    }
+}
+
+/// `SELECT [DISTINCT] key AS id, alias.time_us AS time_us FROM keys WHERE … ORDER BY …
+/// LIMIT ?`: one page of keys, newest first. `DISTINCT` where the keys come from the address
+/// index, which has a row per address of a message.
+fn keys_select(distinct: bool, keys: &str, key: &str, alias: &str, wheres: &[String]) -> String {
+    let distinct = if distinct { "DISTINCT " } else { "" };
+    format!(
+        "SELECT {distinct}{key} AS id, {alias}.time_us AS time_us FROM {keys} {} \
+         ORDER BY 2 DESC, 1 DESC LIMIT ?",
+        where_clause(wheres)
+    )
+}
+
+/// `q`'s criteria but its visibility, over a key table aliased `alias` whose message id is
+/// `key`.
+fn criteria(q: &MessageQuery, key: &str, alias: &str) -> (Vec<String>, Vec<Bind>) {
+    let mut wheres: Vec<String> = Vec::new();
+    let mut binds: Vec<Bind> = Vec::new();
+    match (&q.recipient, &q.action) {
+        (Some(recipient), action) => {
+            let mut c = "r.role = 'r' AND r.address = ?".to_string();
+            binds.push(Bind::Text(recipient.trim().to_lowercase()));
+            if let Some(action) = action {
+                c.push_str(" AND r.action = ?");
+                binds.push(Bind::Text(action.clone()));
+            }
+            wheres.push(format!(
+                "{key} IN (SELECT r.message_id FROM message_addresses r WHERE {c})"
+            ));
+        }
+        (None, Some(action)) => {
+            wheres.push(format!(
+                "EXISTS (SELECT 1 FROM message_addresses r WHERE r.message_id = {key} \
+                 AND r.role = 'r' AND r.action = ?)"
+            ));
+            binds.push(Bind::Text(action.clone()));
+        }
+        (None, None) => {}
+    }
+    if let Some(sender) = &q.sender {
+        wheres.push(format!(
+            "{key} IN (SELECT s.message_id FROM message_addresses s WHERE s.role = 's' \
+             AND s.address = ?)"
+        ));
+        binds.push(Bind::Text(sender.trim().to_lowercase()));
+    }
+    if let Some(id) = &q.id {
+        wheres.push(format!(
+            "{key} IN (SELECT i.id FROM messages i WHERE i.id = ? OR i.queue_id = ?)"
+        ));
+        binds.push(Bind::Text(id.trim().to_string()));
+        binds.push(Bind::Text(id.trim().to_string()));
+    }
+    time_bounds(
+        &mut wheres,
+        &mut binds,
+        (&format!("{alias}.time_us"), key),
+        q.since,
+        q.until,
+        q.after.as_ref(),
+    );
+    (wheres, binds)
 }
 
 fn time_bounds(

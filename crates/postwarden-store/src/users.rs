@@ -123,8 +123,24 @@ fn json(value: &impl serde::Serialize) -> Result<String, StoreError> {
 }
 
 impl Store {
+    /// A number that changes whenever this process writes a user or a token through any
+    /// clone of this store (a role, a password, settings, a sign-in, a revocation, a
+    /// removal). What is derived from users in memory stays valid while it stays the same;
+    /// writes by other processes or nodes do not change it.
+    pub fn users_generation(&self) -> u64 {
+        self.users_generation
+            .load(std::sync::atomic::Ordering::Acquire)
+    }
+
+    /// Called at the end of every write to `users` or `api_tokens` (by [`UsersChanged`]).
+    fn users_changed(&self) {
+        self.users_generation
+            .fetch_add(1, std::sync::atomic::Ordering::AcqRel);
+    }
+
     /// Creates a user; [`StoreError::Exists`] when the address is taken.
     pub async fn create_user(&self, user: &NewUser<'_>) -> Result<UserRecord, StoreError> {
+        let _changed = UsersChanged(self);
         let now = to_us(Utc::now());
         let address = user.address.trim().to_lowercase();
         let domains: Vec<String> = user.domains.iter().map(|d| d.to_lowercase()).collect();
@@ -195,6 +211,7 @@ impl Store {
 
     /// Removes a user with their sessions and tokens; false when there was none.
     pub async fn delete_user(&self, address: &str) -> Result<bool, StoreError> {
+        let _changed = UsersChanged(self);
         const CONTEXT: &str = "removing a user";
         let Some(user) = self.user_by_address(address).await? else {
             return Ok(false);
@@ -221,6 +238,7 @@ impl Store {
 
     /// Sets a user's password hash and ends their sessions; false when there is no such user.
     pub async fn set_password_hash(&self, user_id: i64, hash: &str) -> Result<bool, StoreError> {
+        let _changed = UsersChanged(self);
         let changed = self
             .query("UPDATE users SET password_hash = ?, updated_us = ? WHERE id = ?")
             .bind(hash.to_string())
@@ -240,6 +258,7 @@ impl Store {
         role: Role,
         domains: &[String],
     ) -> Result<bool, StoreError> {
+        let _changed = UsersChanged(self);
         let domains: Vec<String> = domains.iter().map(|d| d.to_lowercase()).collect();
         let changed = self
             .query("UPDATE users SET role = ?, domains = ?, updated_us = ? WHERE id = ?")
@@ -257,6 +276,7 @@ impl Store {
     /// Disables or enables a user (a disabled user cannot sign in, and their tokens and
     /// sessions stop working).
     pub async fn set_disabled(&self, user_id: i64, disabled: bool) -> Result<bool, StoreError> {
+        let _changed = UsersChanged(self);
         let changed = self
             .query("UPDATE users SET disabled = ?, updated_us = ? WHERE id = ?")
             .bind(i64::from(disabled))
@@ -275,6 +295,7 @@ impl Store {
         user_id: i64,
         settings: &UserSettings,
     ) -> Result<bool, StoreError> {
+        let _changed = UsersChanged(self);
         let changed = self
             .query("UPDATE users SET settings = ?, updated_us = ? WHERE id = ?")
             .bind(json(settings)?)
@@ -330,6 +351,7 @@ impl Store {
 
     /// Records a successful sign-in.
     pub async fn record_login(&self, user_id: i64, when: DateTime<Utc>) -> Result<(), StoreError> {
+        let _changed = UsersChanged(self);
         self.query("UPDATE users SET last_login_us = ? WHERE id = ?")
             .bind(to_us(when))
             .bind(user_id)
@@ -507,6 +529,7 @@ impl Store {
         jti: &str,
         when: DateTime<Utc>,
     ) -> Result<bool, StoreError> {
+        let _changed = UsersChanged(self);
         Ok(self
             .query(
                 "UPDATE api_tokens SET revoked_us = ? WHERE jti = ? AND user_id = ? \
@@ -574,4 +597,15 @@ fn user_from_row(row: &AnyRow) -> Result<UserRecord, StoreError> {
             .transpose()?,
         address,
     })
+}
+
+/// Bumps the store's users generation when dropped: at the end of a write to users or
+/// tokens, however it ends (done, failed or cancelled), so an entry cached while the write
+/// ran is never taken for current.
+struct UsersChanged<'a>(&'a Store);
+
+impl Drop for UsersChanged<'_> {
+    fn drop(&mut self) {
+        self.0.users_changed();
+    }
 }

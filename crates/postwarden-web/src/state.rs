@@ -4,6 +4,7 @@
 
 use crate::auth::keys::Keys;
 use crate::auth::throttle::Throttle;
+use crate::auth::token::TokenCache;
 use postwarden_core::Config;
 use postwarden_filter::quarantine::Quarantine;
 use postwarden_smtp::client::Relay;
@@ -34,6 +35,8 @@ pub struct Inner {
     /// The admin dashboard's top threats and when they were counted: reading them means
     /// parsing every finding of the last 24 hours, so they are counted at most once a minute.
     pub threats: tokio::sync::Mutex<Option<Counted>>,
+    /// API tokens verified within `[web] token_cache`.
+    pub tokens: TokenCache,
 }
 
 impl Deref for WebState {
@@ -64,6 +67,7 @@ impl WebState {
             send_limit: RateLimit::new(Duration::from_secs(3600), web.send.max_per_hour),
             hostname,
             threats: tokio::sync::Mutex::new(None),
+            tokens: TokenCache::new(web.token_cache),
             store,
             keys,
             quarantine,

@@ -449,6 +449,42 @@ async fn a_revoked_or_forged_token_is_refused() {
     );
 }
 
+/// Another process (`postwarden users …`, another node) revoking a token or disabling a
+/// user is seen within `[web] token_cache`: the token verified a moment ago is trusted
+/// until then. With `token_cache = "0s"` it is refused at once.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_token_revoked_by_another_process_is_trusted_until_the_token_cache_ends() {
+    for (cache, refused_at_once) in [("1h", false), ("0s", true)] {
+        let console = Console::start(NOWHERE, &format!("[web]\ntoken_cache = \"{cache}\"\n")).await;
+        let (status, _) = console.call(Who::Alice, "GET", "/api/v1/me", None).await;
+        assert_eq!(status, StatusCode::OK);
+        let elsewhere = postwarden_store::Store::connect(&console.config.database_url(), 1)
+            .await
+            .unwrap();
+        let alice = &console.users[&Who::Alice];
+        let jti = elsewhere.tokens_of(alice.id).await.unwrap()[0].jti.clone();
+        assert!(
+            elsewhere
+                .revoke_token(alice.id, &jti, chrono::Utc::now())
+                .await
+                .unwrap()
+        );
+        let (status, _) = console.call(Who::Alice, "GET", "/api/v1/me", None).await;
+        let expected = if refused_at_once {
+            StatusCode::UNAUTHORIZED
+        } else {
+            StatusCode::OK
+        };
+        assert_eq!(status, expected, "token_cache = {cache}");
+        // Anything this process's store writes about users ends every cached entry.
+        let bob = &console.users[&Who::Bob];
+        console.store.set_disabled(bob.id, true).await.unwrap();
+        let (status, _) = console.call(Who::Alice, "GET", "/api/v1/me", None).await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED, "token_cache = {cache}");
+        elsewhere.close().await;
+    }
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn console_forms_without_the_session_csrf_token_are_refused() {
     let console = Console::start(NOWHERE, "").await;

@@ -31,6 +31,13 @@ pub struct WebConfig {
     /// Longest lifetime of an API token (`users token --expires` asks within it).
     #[serde(deserialize_with = "duration")]
     pub token_max: Duration,
+    /// How long a verified API token is trusted before the store is read again. Revoking a
+    /// token, or disabling, changing or removing its user, through this process (the
+    /// console, or the API it serves) takes effect at once; done elsewhere (`postwarden
+    /// users …`, another node) it takes effect within this time. `0s` reads the store on
+    /// every request.
+    #[serde(deserialize_with = "duration")]
+    pub token_cache: Duration,
     /// Failed sign-ins allowed per account and per client address within `throttle_window`.
     pub throttle_account: u32,
     pub throttle_ip: u32,
@@ -50,6 +57,7 @@ impl Default for WebConfig {
             session_idle: Duration::from_secs(8 * 3600),
             session_max: Duration::from_secs(7 * 24 * 3600),
             token_max: Duration::from_secs(365 * 24 * 3600),
+            token_cache: Duration::from_secs(5),
             throttle_account: 5,
             throttle_ip: 20,
             throttle_window: Duration::from_secs(15 * 60),

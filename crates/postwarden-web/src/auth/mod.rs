@@ -113,7 +113,7 @@ impl FromRequestParts<WebState> for ApiCaller {
                 WebError::unauthorized("the Authorization header is not `Bearer <token>`")
             })?;
         let (user, scopes, _jti) =
-            token::verify_token(&state.store, &state.keys, token.trim()).await?;
+            token::verify_token(&state.store, &state.keys, &state.tokens, token.trim()).await?;
         Ok(ApiCaller(Caller {
             user,
             via: Via::Token { scopes },
