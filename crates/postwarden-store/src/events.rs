@@ -66,22 +66,22 @@ impl Store {
                 // literal so that PostgreSQL needs no parameter type for it.
                 let sql = format!(
                     "SELECT {COLUMNS} FROM events WHERE time_us >= ? \
-                     AND SUBSTR(kind, 1, {}) = ? ORDER BY time_us, id LIMIT ?",
-                    prefix.chars().count()
+                     AND SUBSTR(kind, 1, {}) = ? ORDER BY time_us, id {}",
+                    prefix.chars().count(),
+                    crate::limit(limit)
                 );
                 self.query(&sql)
                     .bind(to_us(since))
                     .bind(prefix)
-                    .bind(i64::from(limit))
                     .fetch_all(&self.pool)
                     .await
             }
             None => {
                 self.query(&format!(
-                    "SELECT {COLUMNS} FROM events WHERE time_us >= ? ORDER BY time_us, id LIMIT ?"
+                    "SELECT {COLUMNS} FROM events WHERE time_us >= ? ORDER BY time_us, id {}",
+                    crate::limit(limit)
                 ))
                 .bind(to_us(since))
-                .bind(i64::from(limit))
                 .fetch_all(&self.pool)
                 .await
             }

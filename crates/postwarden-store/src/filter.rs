@@ -173,9 +173,9 @@ impl Store {
         let rows = self
             .query(&format!(
                 "SELECT {QUARANTINE_COLUMNS} FROM quarantine WHERE deleted_us IS NULL \
-                 ORDER BY time_us DESC, id LIMIT ?"
+                 ORDER BY time_us DESC, id {}",
+                crate::limit(limit)
             ))
-            .bind(i64::from(limit))
             .fetch_all(&self.pool)
             .await
             .map_err(StoreError::query("listing the quarantine"))?;

@@ -146,9 +146,19 @@ impl Store {
         let Some((page, binds)) = page_keys(q) else {
             return Ok(Vec::new());
         };
+        // SQLite would copy the page's whole rows (findings and all) into a temporary
+        // B-tree to order them; it compares ids byte by byte (BINARY), as Rust's `str`
+        // does, so the page is ordered here instead. Other databases may order text by a
+        // locale's collation, which only they know: they order the page themselves.
+        let sqlite = self.backend == crate::Backend::Sqlite;
+        let order = if sqlite {
+            ""
+        } else {
+            " ORDER BY m.time_us DESC, m.id DESC"
+        };
         let sql = format!(
             "SELECT {MESSAGE_COLUMNS} FROM ({page}) page CROSS JOIN messages m \
-             WHERE m.id = page.id ORDER BY m.time_us DESC, m.id DESC"
+             WHERE m.id = page.id{order}"
         );
         let mut query = self.query(&sql);
         for bind in binds {
@@ -158,7 +168,14 @@ impl Store {
             .fetch_all(&self.pool)
             .await
             .map_err(StoreError::query("searching messages"))?;
-        rows.iter().map(message_from_row).collect()
+        let mut found: Vec<MessageRecord> = rows
+            .iter()
+            .map(message_from_row)
+            .collect::<Result<_, _>>()?;
+        if sqlite {
+            found.sort_unstable_by(|a, b| (b.time, &b.id).cmp(&(a.time, &a.id)));
+        }
+        Ok(found)
     }
 
     /// One message, if `visibility` covers it.
@@ -205,15 +222,15 @@ impl Store {
             q.after.as_ref(),
         );
         let sql = format!(
-            "SELECT {QUARANTINE_COLUMNS} FROM quarantine q {} ORDER BY q.time_us DESC, q.id DESC LIMIT ?",
-            where_clause(&wheres)
+            "SELECT {QUARANTINE_COLUMNS} FROM quarantine q {} ORDER BY q.time_us DESC, q.id DESC {}",
+            where_clause(&wheres),
+            crate::limit(q.limit)
         );
         let mut query = self.query(&sql);
         for bind in binds {
             query = bind.apply(query);
         }
         let rows = query
-            .bind(i64::from(q.limit))
             .fetch_all(&self.pool)
             .await
             .map_err(StoreError::query("listing the quarantine"))?;
@@ -401,15 +418,11 @@ const MAX_DOMAIN_BRANCHES: usize = 32;
 /// is an `EXISTS (…)` checked on the way. The caller's `CROSS JOIN` keeps SQLite from
 /// reordering the final join; the other databases plan it alike.
 fn page_keys(q: &MessageQuery) -> Option<(String, Vec<Bind>)> {
-    let limit = Bind::Int(i64::from(q.limit));
+    const MESSAGES: (&str, &str, &str) = ("messages m", "m.id", "m");
     match &q.visibility {
         Visibility::All => {
-            let (wheres, mut binds) = criteria(q, "m.id", "m");
-            binds.push(limit);
-            Some((
-                keys_select(false, "messages m", "m.id", "m", &wheres),
-                binds,
-            ))
+            let (wheres, binds) = criteria(q, "m.id", "m");
+            Some((keys_select(false, MESSAGES, &wheres, q.limit), binds))
         }
         Visibility::Address(address) => {
             let mut wheres = vec!["v.address = ?".to_string()];
@@ -417,21 +430,20 @@ fn page_keys(q: &MessageQuery) -> Option<(String, Vec<Bind>)> {
             let (more, more_binds) = criteria(q, "v.message_id", "v");
             wheres.extend(more);
             binds.extend(more_binds);
-            binds.push(limit);
-            let sql = keys_select(true, "message_addresses v", "v.message_id", "v", &wheres);
-            Some((sql, binds))
+            let keys = ("message_addresses v", "v.message_id", "v");
+            Some((keys_select(true, keys, &wheres, q.limit), binds))
         }
         Visibility::Domains(domains) if domains.is_empty() => None,
         Visibility::Domains(domains) if domains.len() <= MAX_DOMAIN_BRANCHES => {
             let (more, more_binds) = criteria(q, "d.message_id", "d");
             let mut wheres = vec!["d.domain = ?".to_string()];
             wheres.extend(more);
-            let branch = keys_select(true, "message_addresses d", "d.message_id", "d", &wheres);
+            let keys = ("message_addresses d", "d.message_id", "d");
+            let branch = keys_select(true, keys, &wheres, q.limit);
             let mut binds = Vec::new();
             for domain in domains {
                 binds.push(Bind::Text(domain.to_lowercase()));
                 binds.extend(more_binds.iter().cloned());
-                binds.push(limit.clone());
             }
             if domains.len() == 1 {
                 return Some((branch, binds));
@@ -439,11 +451,11 @@ fn page_keys(q: &MessageQuery) -> Option<(String, Vec<Bind>)> {
             let branches: Vec<String> = (0..domains.len())
                 .map(|n| format!("SELECT * FROM ({branch}) k{n}"))
                 .collect();
-            binds.push(limit);
             Some((
                 format!(
-                    "SELECT DISTINCT id, time_us FROM ({}) u ORDER BY 2 DESC, 1 DESC LIMIT ?",
-                    branches.join(" UNION ALL ")
+                    "SELECT DISTINCT id, time_us FROM ({}) u ORDER BY 2 DESC, 1 DESC {}",
+                    branches.join(" UNION ALL "),
+                    crate::limit(q.limit)
                 ),
                 binds,
             ))
@@ -458,24 +470,26 @@ fn page_keys(q: &MessageQuery) -> Option<(String, Vec<Bind>)> {
             let (more, more_binds) = criteria(q, "m.id", "m");
             wheres.extend(more);
             binds.extend(more_binds);
-            binds.push(limit);
-            Some((
-                keys_select(false, "messages m", "m.id", "m", &wheres),
-                binds,
-            ))
+            Some((keys_select(false, MESSAGES, &wheres, q.limit), binds))
         }
     }
 }
 
 /// `SELECT [DISTINCT] key AS id, alias.time_us AS time_us FROM keys WHERE … ORDER BY …
-/// LIMIT ?`: one page of keys, newest first. `DISTINCT` where the keys come from the address
+/// LIMIT n`: one page of keys, newest first. `DISTINCT` where the keys come from the address
 /// index, which has a row per address of a message.
-fn keys_select(distinct: bool, keys: &str, key: &str, alias: &str, wheres: &[String]) -> String {
+fn keys_select(
+    distinct: bool,
+    (keys, key, alias): (&str, &str, &str),
+    wheres: &[String],
+    limit: u32,
+) -> String {
     let distinct = if distinct { "DISTINCT " } else { "" };
     format!(
         "SELECT {distinct}{key} AS id, {alias}.time_us AS time_us FROM {keys} {} \
-         ORDER BY 2 DESC, 1 DESC LIMIT ?",
-        where_clause(wheres)
+         ORDER BY 2 DESC, 1 DESC {}",
+        where_clause(wheres),
+        crate::limit(limit)
     )
 }
 
@@ -629,11 +643,11 @@ impl Store {
         let rows = self
             .query(&format!(
                 "SELECT domain, {} AS n FROM message_addresses WHERE role = 's' AND time_us >= ? \
-                 GROUP BY domain ORDER BY n DESC LIMIT ?",
-                self.backend.int64("COUNT(*)")
+                 GROUP BY domain ORDER BY n DESC {}",
+                self.backend.int64("COUNT(*)"),
+                crate::limit(limit)
             ))
             .bind(since)
-            .bind(limit)
             .fetch_all(&self.pool)
             .await
             .map_err(StoreError::query(CONTEXT))?;

@@ -56,6 +56,11 @@ const SQLITE: Source = &[
         "logs",
         include_str!("../migrations/sqlite/0008_logs.sql"),
     ),
+    (
+        9,
+        "address pages",
+        include_str!("../migrations/sqlite/0009_address_pages.sql"),
+    ),
 ];
 const POSTGRES: Source = &[
     (
@@ -98,6 +103,11 @@ const POSTGRES: Source = &[
         "logs",
         include_str!("../migrations/postgres/0008_logs.sql"),
     ),
+    (
+        9,
+        "address pages",
+        include_str!("../migrations/postgres/0009_address_pages.sql"),
+    ),
 ];
 const MYSQL: Source = &[
     (1, "init", include_str!("../migrations/mysql/0001_init.sql")),
@@ -132,6 +142,11 @@ const MYSQL: Source = &[
         include_str!("../migrations/mysql/0007_routes.sql"),
     ),
     (8, "logs", include_str!("../migrations/mysql/0008_logs.sql")),
+    (
+        9,
+        "address pages",
+        include_str!("../migrations/mysql/0009_address_pages.sql"),
+    ),
 ];
 
 /// The migrator for `backend`, with its migrations up to `through` (a version).

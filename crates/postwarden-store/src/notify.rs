@@ -335,12 +335,12 @@ impl Store {
         const CONTEXT: &str = "routing events";
         let mut tx = self.begin_write().await?;
         let sql = format!(
-            "SELECT {EVENT_COLUMNS} FROM events WHERE routed = 0 ORDER BY id LIMIT ?{}",
+            "SELECT {EVENT_COLUMNS} FROM events WHERE routed = 0 ORDER BY id {}{}",
+            crate::limit(limit),
             self.backend.skip_locked("events")
         );
         let rows = self
             .query(&sql)
-            .bind(i64::from(limit))
             .fetch_all(&mut *tx)
             .await
             .map_err(StoreError::query(CONTEXT))?;
@@ -513,7 +513,8 @@ impl Store {
             "SELECT id, ticket, created_us, group_key, channel, recipient, template, format, \
              subject, body, html, csv, content_hash, event_ids, attempts, status \
              FROM notifications WHERE ((status = 'ready' AND next_attempt_us <= ?) \
-             OR (status = 'sending' AND claimed_until_us <= ?)){only} ORDER BY id LIMIT ?{}",
+             OR (status = 'sending' AND claimed_until_us <= ?)){only} ORDER BY id {}{}",
+            crate::limit(limit),
             self.backend.skip_locked("notifications")
         );
         let mut query = self.query(&sql).bind(now_us).bind(now_us);
@@ -521,7 +522,6 @@ impl Store {
             query = query.bind(ticket.to_owned());
         }
         let rows = query
-            .bind(i64::from(limit))
             .fetch_all(&mut *tx)
             .await
             .map_err(StoreError::query(CONTEXT))?;
@@ -674,10 +674,10 @@ impl Store {
         const CONTEXT: &str = "reading the notification log";
         let rows = self
             .query(&format!(
-                "SELECT {ATTEMPT_COLUMNS} FROM notify_attempts WHERE time_us >= ? ORDER BY id LIMIT ?"
+                "SELECT {ATTEMPT_COLUMNS} FROM notify_attempts WHERE time_us >= ? ORDER BY id {}",
+                crate::limit(limit)
             ))
             .bind(to_us(since))
-            .bind(i64::from(limit))
             .fetch_all(&self.pool)
             .await
             .map_err(StoreError::query(CONTEXT))?;

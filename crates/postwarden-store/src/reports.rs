@@ -223,7 +223,7 @@ impl Store {
             ))
         };
         let kinds = self
-            .rows_since_top(
+            .rows_since(
                 &format!(
                     "SELECT {}, {}, {}, {}, {} FROM events WHERE time_us >= ? \
                      AND source = 'filter'",
@@ -234,20 +234,18 @@ impl Store {
                     count_of("rejected"),
                 ),
                 since,
-                None,
                 CONTEXT,
             )
             .await?;
         let processed = self
-            .rows_since_top(
+            .rows_since(
                 "SELECT COUNT(*) FROM messages WHERE time_us >= ?",
                 since,
-                None,
                 CONTEXT,
             )
             .await?;
         let quarantine = self
-            .rows_since_top(
+            .rows_since(
                 &format!(
                     "SELECT COUNT(*), {} FROM quarantine WHERE time_us >= ?",
                     b.int64(
@@ -255,16 +253,17 @@ impl Store {
                     )
                 ),
                 since,
-                None,
                 CONTEXT,
             )
             .await?;
         let by_reason = self
-            .rows_since_top(
-                "SELECT reason, COUNT(*) AS n FROM quarantine WHERE time_us >= ? \
-                 GROUP BY reason ORDER BY n DESC, reason LIMIT ?",
+            .rows_since(
+                &format!(
+                    "SELECT reason, COUNT(*) AS n FROM quarantine WHERE time_us >= ? \
+                     GROUP BY reason ORDER BY n DESC, reason {}",
+                    crate::limit(top)
+                ),
                 since,
-                Some(i64::from(top)),
                 CONTEXT,
             )
             .await?;
@@ -290,10 +289,9 @@ impl Store {
     async fn top_threats(&self, since: i64, top: usize) -> Result<Vec<(String, i64)>, StoreError> {
         const CONTEXT: &str = "reading the threats found";
         let rows = self
-            .rows_since_top(
+            .rows_since(
                 "SELECT findings FROM messages WHERE time_us >= ? AND findings <> '[]'",
                 since,
-                None,
                 CONTEXT,
             )
             .await?;
@@ -339,7 +337,7 @@ impl Store {
         let mut summary = TrafficSummary::default();
 
         let totals = self
-            .rows_since_top(
+            .rows_since(
                 &format!(
                     "SELECT metric, {} FROM traffic_counts WHERE hour >= ? AND metric IN \
                      ('received', 'delivered', 'deferred', 'bounced', 'expired', 'rejected') \
@@ -347,7 +345,6 @@ impl Store {
                     b.int64("SUM(count)")
                 ),
                 since_hour,
-                None,
                 CONTEXT,
             )
             .await?;
@@ -379,7 +376,7 @@ impl Store {
             ))
         };
         summary.per_hour = self
-            .rows_since_top(
+            .rows_since(
                 &format!(
                     "SELECT hour, {}, {}, {} FROM traffic_counts WHERE hour >= ? AND metric IN \
                      ('received', 'delivered', 'rejected') GROUP BY hour ORDER BY hour",
@@ -388,7 +385,6 @@ impl Store {
                     sum_of("rejected"),
                 ),
                 since_hour,
-                None,
                 CONTEXT,
             )
             .await?
@@ -405,19 +401,15 @@ impl Store {
         Ok(summary)
     }
 
-    /// Runs `sql` whose parameters are a lower bound and, when given, a row limit.
-    async fn rows_since_top(
+    /// Runs `sql` whose one parameter is a lower bound.
+    async fn rows_since(
         &self,
         sql: &str,
         since: i64,
-        top: Option<i64>,
         context: &'static str,
     ) -> Result<Vec<AnyRow>, StoreError> {
-        let mut query = self.query(sql).bind(since);
-        if let Some(top) = top {
-            query = query.bind(top);
-        }
-        query
+        self.query(sql)
+            .bind(since)
             .fetch_all(&self.pool)
             .await
             .map_err(StoreError::query(context))
@@ -433,14 +425,11 @@ impl Store {
         const CONTEXT: &str = "summarising traffic";
         let sql = format!(
             "SELECT counter_key, {} AS n FROM traffic_counts WHERE hour >= ? AND metric = '{metric}' \
-             GROUP BY counter_key ORDER BY n DESC, counter_key LIMIT ?",
-            self.backend.int64("SUM(count)")
+             GROUP BY counter_key ORDER BY n DESC, counter_key {}",
+            self.backend.int64("SUM(count)"),
+            crate::limit(top)
         );
-        pairs(
-            self.rows_since_top(&sql, since_hour, Some(top), CONTEXT)
-                .await?,
-            CONTEXT,
-        )
+        pairs(self.rows_since(&sql, since_hour, CONTEXT).await?, CONTEXT)
     }
 }
 
