@@ -94,6 +94,9 @@ pub struct Store {
     ip_info_written: std::sync::Arc<std::sync::Mutex<logs::WrittenIpInfo>>,
     /// Counts this process's writes to users and tokens: see [`Store::users_generation`].
     users_generation: std::sync::Arc<std::sync::atomic::AtomicU64>,
+    /// A file rewritten after every such write, so that other processes on this machine
+    /// (the CLI beside the daemon) see it: see [`Store::with_users_stamp`].
+    users_stamp: Option<std::sync::Arc<std::path::PathBuf>>,
 }
 
 impl fmt::Debug for Store {
@@ -175,6 +178,7 @@ impl Store {
             sqlite_file,
             ip_info_written: Default::default(),
             users_generation: Default::default(),
+            users_stamp: None,
         })
     }
 

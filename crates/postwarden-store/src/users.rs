@@ -123,19 +123,63 @@ fn json(value: &impl serde::Serialize) -> Result<String, StoreError> {
 }
 
 impl Store {
-    /// A number that changes whenever this process writes a user or a token through any
-    /// clone of this store (a role, a password, settings, a sign-in, a revocation, a
-    /// removal). What is derived from users in memory stays valid while it stays the same;
-    /// writes by other processes or nodes do not change it.
+    /// Also rewrites `path` (with a new random content, by rename) after every write to
+    /// users or tokens, and folds its content into [`Store::users_generation`]: processes
+    /// on one machine that share a data directory — `postwarden users disable` beside the
+    /// running daemon — then see each other's changes at once, for the cost of reading a
+    /// small file. Failing to write it is logged and ignored (the change itself is stored).
+    pub fn with_users_stamp(mut self, path: std::path::PathBuf) -> Store {
+        self.users_stamp = Some(std::sync::Arc::new(path));
+        self
+    }
+
+    /// A number that changes whenever a user or a token is written through any clone of
+    /// this store (a role, a password, settings, a sign-in, a revocation, a removal), or
+    /// — with [`Store::with_users_stamp`] — by another process on this machine sharing the
+    /// stamp file. What is derived from users in memory stays valid while it stays the
+    /// same; writes by other nodes do not change it.
     pub fn users_generation(&self) -> u64 {
-        self.users_generation
-            .load(std::sync::atomic::Ordering::Acquire)
+        use std::hash::{Hash, Hasher};
+        let local = self
+            .users_generation
+            .load(std::sync::atomic::Ordering::Acquire);
+        let mut hasher = std::collections::hash_map::DefaultHasher::new();
+        local.hash(&mut hasher);
+        if let Some(path) = &self.users_stamp {
+            std::fs::read(path.as_path()).ok().hash(&mut hasher);
+        }
+        hasher.finish()
     }
 
     /// Called at the end of every write to `users` or `api_tokens` (by [`UsersChanged`]).
     fn users_changed(&self) {
         self.users_generation
             .fetch_add(1, std::sync::atomic::Ordering::AcqRel);
+        let Some(path) = &self.users_stamp else {
+            return;
+        };
+        let content = format!(
+            "{:032x}\n",
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.as_nanos())
+                ^ (u128::from(std::process::id()) << 96)
+                ^ u128::from(
+                    self.users_generation
+                        .load(std::sync::atomic::Ordering::Acquire)
+                ) << 64
+        );
+        let mut temporary = path.as_os_str().to_owned();
+        temporary.push(format!(".{}.tmp", std::process::id()));
+        let written = std::fs::write(&temporary, content)
+            .and_then(|()| std::fs::rename(&temporary, path.as_path()));
+        if let Err(e) = written {
+            tracing::warn!(
+                "could not write {} (other processes see this change to users within \
+                 [web] token_cache): {e}",
+                path.display()
+            );
+        }
     }
 
     /// Creates a user; [`StoreError::Exists`] when the address is taken.

@@ -99,6 +99,7 @@ postwarden_testkit::on_every_backend!(
     users_sessions_and_tokens_round_trip,
     visibility_decides_what_each_caller_finds,
     every_search_pages_as_a_plain_filter_would,
+    a_users_write_by_another_process_sharing_the_stamp_changes_the_generation,
     releasing_recipients_one_by_one,
     owned_list_entries_stay_out_of_the_global_list,
     migration_6_indexes_mail_already_stored,
@@ -1572,6 +1573,50 @@ async fn every_search_pages_as_a_plain_filter_would(backend: Backend) {
             assert_eq!(found, expected, "{visibility:?}, action {action:?}");
         }
     }
+    db.finish().await;
+}
+
+/// The token cache's promise: a write to users through this store, or through another one
+/// (another process) that shares the stamp file, changes the generation; reads do not.
+async fn a_users_write_by_another_process_sharing_the_stamp_changes_the_generation(
+    backend: Backend,
+) {
+    let db = TestDb::open(backend).await;
+    let dir = tempfile::tempdir().unwrap();
+    let stamp = dir.path().join("users.changed");
+    let daemon = db.store.clone().with_users_stamp(stamp.clone());
+    let cli = Store::connect(&Secret::new(db.url.clone()), 1)
+        .await
+        .unwrap()
+        .with_users_stamp(stamp.clone());
+    let alone = Store::connect(&Secret::new(db.url.clone()), 1)
+        .await
+        .unwrap();
+
+    let before = daemon.users_generation();
+    let alice = cli
+        .create_user(&new_user("alice@corp.example", Role::User, &[]))
+        .await
+        .unwrap();
+    let after_create = daemon.users_generation();
+    assert_ne!(before, after_create, "another process's write is seen");
+    cli.user_by_address("alice@corp.example").await.unwrap();
+    assert_eq!(
+        daemon.users_generation(),
+        after_create,
+        "a read changes nothing"
+    );
+    daemon.set_disabled(alice.id, true).await.unwrap();
+    assert_ne!(daemon.users_generation(), after_create, "its own write");
+    let settled = daemon.users_generation();
+    alone.set_disabled(alice.id, false).await.unwrap();
+    assert_eq!(
+        daemon.users_generation(),
+        settled,
+        "a process without the stamp is not seen (another node: within token_cache)"
+    );
+    cli.close().await;
+    alone.close().await;
     db.finish().await;
 }
 

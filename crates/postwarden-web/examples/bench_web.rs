@@ -195,7 +195,12 @@ async fn main() {
     let dir = tempfile::tempdir().unwrap();
     let url = std::env::var("DATABASE_URL")
         .unwrap_or_else(|_| format!("sqlite://{}/bench.db?mode=rwc", dir.path().display()));
-    let store = Store::connect(&Secret::new(url.clone()), 16).await.unwrap();
+    // As `postwarden` opens it: with the stamp file that other processes' changes to users
+    // rewrite (the token cache reads it on every request).
+    let store = Store::connect(&Secret::new(url.clone()), 16)
+        .await
+        .unwrap()
+        .with_users_stamp(dir.path().join("users.changed"));
     store.migrate().await.unwrap();
     if std::env::var("REUSE").is_err() {
         fill(&store, messages, held).await;

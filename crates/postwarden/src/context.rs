@@ -88,7 +88,9 @@ pub async fn open_store(config: &Config) -> Result<Store> {
             )
         })?;
     }
-    let store = Store::connect(&config.database_url(), config.database.max_connections).await?;
+    let store = Store::connect(&config.database_url(), config.database.max_connections)
+        .await?
+        .with_users_stamp(config.data_dir.join("users.changed"));
     store.migrate().await?;
     Ok(store)
 }

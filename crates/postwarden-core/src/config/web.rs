@@ -32,10 +32,10 @@ pub struct WebConfig {
     #[serde(deserialize_with = "duration")]
     pub token_max: Duration,
     /// How long a verified API token is trusted before the store is read again. Revoking a
-    /// token, or disabling, changing or removing its user, through this process (the
-    /// console, or the API it serves) takes effect at once; done elsewhere (`postwarden
-    /// users …`, another node) it takes effect within this time. `0s` reads the store on
-    /// every request.
+    /// token, or disabling, changing or removing its user, on this machine (the console,
+    /// or `postwarden users …` with the same data directory) takes effect at once; done on
+    /// another node it takes effect within this time. `0s` reads the store on every
+    /// request.
     #[serde(deserialize_with = "duration")]
     pub token_cache: Duration,
     /// Failed sign-ins allowed per account and per client address within `throttle_window`.

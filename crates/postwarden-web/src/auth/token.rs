@@ -196,9 +196,10 @@ pub async fn verify_token(
 /// database's threads.
 ///
 /// An entry is used only while the store's [`users_generation`] is the one read before the
-/// entry was verified, so anything this process changes about users or tokens (revocation,
-/// disabling, a role, settings) takes effect at once; a change made by another process is
-/// seen when the entry ends. Entries end at the token's own expiry at the latest. Keys are
+/// entry was verified, so anything changed about users or tokens (revocation, disabling, a
+/// role, settings) by this process, or by another one on this machine sharing the data
+/// directory's stamp file (`postwarden users disable`), takes effect at once; a change made
+/// on another node is seen when the entry ends. Entries end at the token's own expiry at the latest. Keys are
 /// SHA-256 digests of the tokens, so the map holds no bearer secret; at most
 /// [`TokenCache::CAPACITY`] entries (when full, the expired ones go, or else all).
 ///
