@@ -29,9 +29,14 @@ impl Harness {
     /// Starts the filter with `[filter]` settings `extra` relaying to `next_hop`.
     async fn start(next_hop: &str, extra: &str) -> Self {
         let dir = tempfile::tempdir().unwrap();
+        let store = postwarden_testkit::database::sqlite_store(dir.path()).await;
+        Self::start_on(dir, store, next_hop, extra).await
+    }
+
+    /// The same on a store the test has prepared.
+    async fn start_on(dir: tempfile::TempDir, store: Store, next_hop: &str, extra: &str) -> Self {
         let config =
             Config::from_toml(&format!("[filter]\nnext_hop = \"{next_hop}\"\n{extra}")).unwrap();
-        let store = postwarden_testkit::database::sqlite_store(dir.path()).await;
         let filter = Filter::build(
             &config.filter,
             &config.dns,
@@ -888,4 +893,119 @@ async fn a_users_own_lists_apply_to_the_next_message_and_only_to_them() {
     );
     let dumps = dumped(&dir.path().join("sink"));
     assert_eq!(dumps.len(), 2, "the two passed messages only");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn entries_a_domain_or_a_user_owns_apply_to_their_own_copies_only() {
+    let dir = tempfile::tempdir().unwrap();
+    let sink = smtp_sink(&dir.path().join("sink"));
+    let store = postwarden_testkit::database::sqlite_store(dir.path()).await;
+    let entry = |list: &str, field: &str, value: &str| postwarden_store::ListEntry {
+        list: list.into(),
+        field: field.into(),
+        value: value.into(),
+    };
+    // As the console and the API add them: the site's, corp.example's, alice's.
+    for (list, value, owner) in [
+        ("block", "@spam.example", None),
+        ("block", "@pushy.example", Some("@corp.example")),
+        ("allow", "sales@pushy.example", Some("alice@corp.example")),
+        ("block", "friend@partner.example", Some("Bob@Corp.example")),
+    ] {
+        store
+            .add_owned_list_entry(&entry(list, "sender", value), owner, None)
+            .await
+            .unwrap();
+    }
+    let h = Harness::start_on(
+        dir,
+        store,
+        &sink.address(),
+        "[[filter.processors]]\ntype = \"lists\"\nfrom_store = true\n",
+    )
+    .await;
+    let offer = crlf("From: sales@pushy.example\nSubject: offer\n\nbuy\n");
+    let reply = h
+        .send(
+            "sales@pushy.example",
+            &[
+                "alice@corp.example",
+                "carol@corp.example",
+                "dave@third.example",
+            ],
+            &offer,
+        )
+        .await;
+    assert_eq!(reply.code, 250, "alice and dave get theirs: {reply}");
+    let delivered = dumped(&h.dir.path().join("sink"));
+    let to = |who: &str| {
+        delivered
+            .iter()
+            .filter(|d| d.contains(&format!("X-Rcpt-Args: <{who}>")))
+            .count()
+    };
+    assert_eq!(
+        to("alice@corp.example"),
+        1,
+        "her allow beats her domain's block"
+    );
+    assert_eq!(
+        to("dave@third.example"),
+        1,
+        "corp.example's list is not his"
+    );
+    assert_eq!(to("carol@corp.example"), 0, "her domain blocks them");
+    let reference = reply.to_string();
+    let reference = reference
+        .trim_end_matches(')')
+        .rsplit([' ', '('])
+        .next()
+        .unwrap();
+    let record = h
+        .store
+        .message_visible(reference, &postwarden_store::Visibility::All)
+        .await
+        .unwrap()
+        .expect("recorded");
+    let carol = &record.verdicts["carol@corp.example"];
+    assert_eq!(carol["action"], "reject", "{carol}");
+    assert!(
+        carol["reason"]
+            .as_str()
+            .unwrap()
+            .contains("@corp.example's block list"),
+        "the reason names whose list: {carol}"
+    );
+
+    let other = crlf("From: boss@pushy.example\nSubject: offer\n\nbuy\n");
+    assert_eq!(
+        h.send("boss@pushy.example", &["alice@corp.example"], &other)
+            .await
+            .code,
+        554,
+        "her allow names one sender only"
+    );
+    let lunch = crlf("From: friend@partner.example\nSubject: lunch\n\nhi\n");
+    assert_eq!(
+        h.send("friend@partner.example", &["bob@corp.example"], &lunch)
+            .await
+            .code,
+        554,
+        "bob's own block, his address in any case"
+    );
+    assert_eq!(
+        h.send("friend@partner.example", &["alice@corp.example"], &lunch)
+            .await
+            .code,
+        250,
+        "bob's list is not alice's"
+    );
+    let spam = crlf("From: x@spam.example\nSubject: hi\n\nhi\n");
+    assert_eq!(
+        h.send("x@spam.example", &["dave@third.example"], &spam)
+            .await
+            .code,
+        554,
+        "the site's list applies to everyone"
+    );
 }

@@ -126,7 +126,7 @@ impl Provisioner {
                 .await
             }
             Provisioner::Management { url } => {
-                let client = reqwest::Client::new();
+                let client = http_client(url)?;
                 let base = url.http_base();
                 let put = |path: String, body: serde_json::Value, what: String| {
                     let request = client
@@ -171,7 +171,7 @@ impl Provisioner {
                 }
             }
             Provisioner::Management { url } => {
-                let request = reqwest::Client::new()
+                let request = http_client(url)?
                     .delete(format!("{}/api/users/{}", url.http_base(), encode(name)))
                     .basic_auth(&url.user, Some(url.password.expose()));
                 match management(request, format!("removing broker user `{name}`")).await {
@@ -182,6 +182,20 @@ impl Provisioner {
         }
     }
 }
+
+/// The management API's client: postwarden's (rustls with the ring provider installed,
+/// which a bare `reqwest::Client::new()` lacks), each request bounded.
+fn http_client(url: &BrokerUrl) -> Result<reqwest::Client, ProvisionError> {
+    postwarden_core::http::client(Some(MANAGEMENT_TIMEOUT)).map_err(|error| {
+        ProvisionError::Unreachable {
+            url: url.http_base(),
+            error,
+        }
+    })
+}
+
+/// The longest one management API request may take.
+const MANAGEMENT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
 
 async fn management(request: reqwest::RequestBuilder, what: String) -> Result<(), ProvisionError> {
     let response = request

@@ -260,6 +260,17 @@ impl Store {
     }
 }
 
+fn owned_entry(row: &AnyRow, context: &'static str) -> Result<OwnedListEntry, StoreError> {
+    Ok(OwnedListEntry {
+        id: get(row, "id", context)?,
+        list: get(row, "list", context)?,
+        field: get(row, "field", context)?,
+        value: get(row, "value", context)?,
+        owner: get(row, "owner", context)?,
+        comment: get(row, "comment", context)?,
+    })
+}
+
 /// A list entry with its id and owner, as the console and the API edit them.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct OwnedListEntry {
@@ -303,18 +314,19 @@ impl Store {
             .fetch_all(&self.pool)
             .await
             .map_err(StoreError::query(CONTEXT))?;
-        rows.iter()
-            .map(|row| {
-                Ok(OwnedListEntry {
-                    id: get(row, "id", CONTEXT)?,
-                    list: get(row, "list", CONTEXT)?,
-                    field: get(row, "field", CONTEXT)?,
-                    value: get(row, "value", CONTEXT)?,
-                    owner: get(row, "owner", CONTEXT)?,
-                    comment: get(row, "comment", CONTEXT)?,
-                })
-            })
-            .collect()
+        rows.iter().map(|row| owned_entry(row, CONTEXT)).collect()
+    }
+
+    /// Every list entry, global and owned, by id (what the filter's `lists` processor
+    /// applies with `from_store = true`).
+    pub async fn every_list_entry(&self) -> Result<Vec<OwnedListEntry>, StoreError> {
+        const CONTEXT: &str = "reading list entries";
+        let rows = self
+            .query("SELECT id, list, field, value, owner, comment FROM list_entries ORDER BY id")
+            .fetch_all(&self.pool)
+            .await
+            .map_err(StoreError::query(CONTEXT))?;
+        rows.iter().map(|row| owned_entry(row, CONTEXT)).collect()
     }
 
     /// Adds an entry for `owner` (`None`: global) and returns its id.
@@ -371,17 +383,7 @@ impl Store {
             .fetch_optional(&self.pool)
             .await
             .map_err(StoreError::query(CONTEXT))?;
-        row.map(|row| {
-            Ok(OwnedListEntry {
-                id: get(&row, "id", CONTEXT)?,
-                list: get(&row, "list", CONTEXT)?,
-                field: get(&row, "field", CONTEXT)?,
-                value: get(&row, "value", CONTEXT)?,
-                owner: get(&row, "owner", CONTEXT)?,
-                comment: get(&row, "comment", CONTEXT)?,
-            })
-        })
-        .transpose()
+        row.map(|row| owned_entry(&row, CONTEXT)).transpose()
     }
 
     /// Removes an entry; false when there was none.

@@ -5,10 +5,11 @@
 use crate::WebError;
 use crate::auth::Caller;
 use chrono::{DateTime, Utc};
-use postwarden_core::Role;
+use postwarden_core::{RequestState, Role};
 use postwarden_filter::quarantine::{EntryError, ReleaseTo, delete, release};
 use postwarden_store::{
-    Cursor, MessageQuery, MessageRecord, QuarantineQuery, QuarantineRecord, Visibility,
+    Cursor, MessageQuery, MessageRecord, QuarantineQuery, QuarantineRecord, RequestRecord,
+    Visibility,
 };
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -115,6 +116,60 @@ pub struct MessageView {
     pub findings: Value,
     pub verdicts: Value,
     pub reply: String,
+    /// What the recipients' own workers said (per-user processing, `mail_status`): only on
+    /// a single message, and only the requests of users the caller covers.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub processing: Option<Vec<ProcessingView>>,
+}
+
+/// One request to a user's worker about a message, as the caller may see it.
+#[derive(Debug, Serialize)]
+pub struct ProcessingView {
+    /// The route's owner.
+    pub user: String,
+    /// The copies it was asked about (the owner's own address and aliases).
+    pub recipients: Vec<String>,
+    pub state: RequestState,
+    /// The worker's action, or the one the route's `on_timeout` applied.
+    pub action: Option<String>,
+    pub tags: Vec<String>,
+    /// The worker's reason, or why no usable answer came.
+    pub detail: Option<String>,
+    /// The node that asked.
+    pub node: String,
+    pub sent: DateTime<Utc>,
+    pub answered: Option<DateTime<Utc>>,
+    /// From publishing the request to its answer.
+    pub latency_ms: Option<f64>,
+    /// A held copy's deadline: then the route's `on_timeout` applies.
+    pub deadline: DateTime<Utc>,
+}
+
+/// The requests of `requests` that concern someone `visibility` covers: a user sees their
+/// own worker's, never another user's (their reasons and tags are that user's business).
+pub fn processing_view(
+    requests: Vec<RequestRecord>,
+    visibility: &Visibility,
+) -> Vec<ProcessingView> {
+    requests
+        .into_iter()
+        .filter(|r| {
+            visibility.covers(&r.user_address) || r.recipients.iter().any(|a| visibility.covers(a))
+        })
+        .map(|r| ProcessingView {
+            latency_ms: r.latency().map(|d| d.as_secs_f64() * 1000.0),
+            user: r.user_address,
+            recipients: r.recipients,
+            state: r.state,
+            action: r.action,
+            tags: r.tags,
+            detail: r.detail,
+            node: r.node,
+            sent: r.sent,
+            answered: r.answered,
+            deadline: r.deadline,
+        })
+        .collect()
 }
 
 pub fn message_view(message: MessageRecord, visibility: &Visibility) -> MessageView {
@@ -148,6 +203,7 @@ pub fn message_view(message: MessageRecord, visibility: &Visibility) -> MessageV
         findings: message.findings,
         verdicts,
         reply: message.reply,
+        processing: None,
     }
 }
 
@@ -277,7 +333,10 @@ pub async fn visible_message(
         .message_visible(id, visibility)
         .await?
         .ok_or_else(WebError::not_found)?;
-    Ok(message_view(message, visibility))
+    let requests = state.store.requests_of(id).await?;
+    let mut view = message_view(message, visibility);
+    view.processing = Some(processing_view(requests, visibility));
+    Ok(view)
 }
 
 /// Quarantine entry `id`; 404 when it is not held for someone `visibility` covers.

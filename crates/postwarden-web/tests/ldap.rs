@@ -149,3 +149,58 @@ async fn a_directory_that_cannot_be_reached_is_an_outage_not_a_wrong_password() 
     .await
     .unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn ldaps_and_starttls_sign_in_against_the_trusted_ca_only() {
+    let dir = tempfile::tempdir().unwrap();
+    let slapd = Slapd::start_tls(dir.path());
+    let ldap = |url: &str, starttls: bool, ca: Option<&std::path::Path>| {
+        let mut text = format!(
+            "[auth.ldap]\nurl = \"{url}\"\nstarttls = {starttls}\ntimeout = \"5s\"\n\
+             bind_dn = \"uid={{user}},ou=people,dc=example,dc=org\"\n"
+        );
+        if let Some(ca) = ca {
+            text.push_str(&format!("ca_file = \"{}\"\n", ca.display()));
+        }
+        text
+    };
+
+    let over_ldaps = Console::start(
+        NOWHERE,
+        &ldap(&slapd.ldaps_url(), false, Some(slapd.ca_file())),
+    )
+    .await;
+    let bob = sign_in(&over_ldaps.state, "192.0.2.1", "bob@example.org", "bobpw")
+        .await
+        .unwrap();
+    assert_eq!(bob.source, UserSource::Ldap);
+    let wrong = sign_in(&over_ldaps.state, "192.0.2.2", "bob@example.org", "alicepw")
+        .await
+        .unwrap_err();
+    assert_eq!(wrong.status, StatusCode::UNAUTHORIZED, "over TLS too");
+
+    let with_starttls =
+        Console::start(NOWHERE, &ldap(&slapd.url(), true, Some(slapd.ca_file()))).await;
+    let alice = sign_in(
+        &with_starttls.state,
+        "192.0.2.1",
+        "alice@example.org",
+        "alicepw",
+    )
+    .await
+    .unwrap();
+    assert_eq!(alice.display_name.as_deref(), Some("Alice Liddell"));
+
+    // A certificate no trusted CA signed is an outage, and no password crosses it.
+    for (url, starttls) in [(slapd.ldaps_url(), false), (slapd.url(), true)] {
+        let untrusted = Console::start(NOWHERE, &ldap(&url, starttls, None)).await;
+        let error = sign_in(&untrusted.state, "192.0.2.3", "bob@example.org", "bobpw")
+            .await
+            .unwrap_err();
+        assert_eq!(
+            error.status,
+            StatusCode::SERVICE_UNAVAILABLE,
+            "{url} (starttls {starttls})"
+        );
+    }
+}

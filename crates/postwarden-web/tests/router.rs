@@ -1069,3 +1069,109 @@ async fn console_actions_make_tokens_lists_users_and_bulk_changes_for_their_owne
     .await
     .unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_message_shows_each_users_own_worker_answer_to_that_user_only() {
+    use postwarden_core::RequestState;
+    use postwarden_store::RequestRecord;
+    let console = Console::start(NOWHERE, "").await;
+    let id = console
+        .hold(
+            "news@letters.example",
+            &["alice@corp.example", "bob@corp.example"],
+            "Weekly",
+        )
+        .await;
+    let sent = chrono::Utc::now();
+    let request = |user: &str, state, action: &str, detail: &str| RequestRecord {
+        request_id: format!("{id}-{user}"),
+        message_id: id.clone(),
+        route_id: 1,
+        user_address: user.into(),
+        recipients: vec![user.into()],
+        node: "mx1".into(),
+        state,
+        action: Some(action.into()),
+        tags: vec!["newsletter".into()],
+        findings: None,
+        detail: Some(detail.into()),
+        sent,
+        answered: Some(sent + chrono::Duration::milliseconds(4)),
+        deadline: sent + chrono::Duration::hours(24),
+    };
+    console
+        .store
+        .record_requests(&[
+            request(
+                "alice@corp.example",
+                RequestState::Answered,
+                "tag",
+                "weekly digest",
+            ),
+            request(
+                "bob@corp.example",
+                RequestState::Held,
+                "delay",
+                "<script>bob-private</script>",
+            ),
+        ])
+        .await
+        .unwrap();
+
+    let uri = format!("/api/v1/messages/{id}");
+    let (_, alices) = console.json(Who::Alice, "GET", &uri, None).await;
+    let processing = alices["processing"].as_array().unwrap();
+    assert_eq!(processing.len(), 1, "only her own worker's: {alices}");
+    assert_eq!(processing[0]["user"], "alice@corp.example");
+    assert_eq!(processing[0]["state"], "answered");
+    assert_eq!(processing[0]["action"], "tag");
+    assert_eq!(processing[0]["tags"], serde_json::json!(["newsletter"]));
+    assert_eq!(processing[0]["latency_ms"], 4.0);
+    let (_, admins) = console.json(Who::DomainAdmin, "GET", &uri, None).await;
+    assert_eq!(
+        admins["processing"].as_array().unwrap().len(),
+        2,
+        "the domain admin sees both: {admins}"
+    );
+    let (status, _) = console.call(Who::Carol, "GET", &uri, None).await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "not carol's message");
+    let (_, listing) = console
+        .json(
+            Who::Alice,
+            "GET",
+            "/api/v1/messages?sender=news@letters.example",
+            None,
+        )
+        .await;
+    assert!(
+        listing[0].get("processing").is_none(),
+        "a listing leaves it out: {listing}"
+    );
+
+    let page = format!("/messages/{id}");
+    let (_, html) = console.call(Who::Alice, "GET", &page, None).await;
+    assert!(html.contains("Per-user processing"), "{html}");
+    assert!(html.contains("weekly digest"));
+    assert!(
+        !html.contains("bob-private"),
+        "bob's worker is bob's business"
+    );
+    let (_, html) = console.call(Who::DomainAdmin, "GET", &page, None).await;
+    assert!(
+        html.contains("&lt;script&gt;bob-private"),
+        "escaped: {html}"
+    );
+    assert!(!html.contains("<script>bob-private"));
+    assert!(
+        html.contains("held</span> until"),
+        "a held copy says until when"
+    );
+    let other = console.held[&Who::Bob].clone();
+    let (_, html) = console
+        .call(Who::Bob, "GET", &format!("/messages/{other}"), None)
+        .await;
+    assert!(
+        !html.contains("Per-user processing"),
+        "no section without requests"
+    );
+}

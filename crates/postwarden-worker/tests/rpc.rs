@@ -31,7 +31,8 @@ const NODE: &str = "node-a";
 
 struct Site {
     dir: tempfile::TempDir,
-    vhost: Vhost,
+    /// The test's vhost on the machine's broker (none on a private node).
+    vhost: Option<Vhost>,
     mq: MqConfig,
     store: Store,
     filter: String,
@@ -51,13 +52,22 @@ impl Site {
     }
 
     async fn start_with(vhost: Vhost, broker_url: &str, extra: &str) -> Self {
+        let mq = format!("url = \"{}\"\n", vhost.url());
+        Self::start_on(Some(vhost), &mq, broker_url, extra).await
+    }
+
+    /// A filter on a private broker node: `[mq]` holds `mq`.
+    async fn start_private(mq: &str, broker_url: &str) -> Self {
+        Self::start_on(None, mq, broker_url, "").await
+    }
+
+    async fn start_on(vhost: Option<Vhost>, mq: &str, broker_url: &str, extra: &str) -> Self {
         let dir = tempfile::tempdir().unwrap();
         let sink = smtp_sink(&dir.path().join("sink"));
         let config = Config::from_toml(&format!(
-            "[filter]\nnext_hop = \"{}\"\n{extra}\n[mq]\nurl = \"{}\"\nnode = \"{NODE}\"\n\
+            "[filter]\nnext_hop = \"{}\"\n{extra}\n[mq]\n{mq}node = \"{NODE}\"\n\
              delivery_limit = 2\nconnect_timeout = \"2s\"\n",
             sink.address(),
-            vhost.url()
         ))
         .unwrap();
         let store = postwarden_testkit::database::sqlite_store(dir.path()).await;
@@ -144,6 +154,10 @@ impl Site {
         let (stop, stopped) = watch::channel(false);
         let task = tokio::spawn(postwarden_worker::run(file.worker, stopped));
         Worker { stop, task }
+    }
+
+    fn vhost(&self) -> &Vhost {
+        self.vhost.as_ref().expect("a site on the machine's broker")
     }
 
     async fn connected(&self) {
@@ -706,7 +720,7 @@ async fn a_request_no_worker_can_take_is_dead_lettered_back_before_its_deadline(
         .unwrap();
     let detail = requests[0].detail.clone().unwrap();
     assert!(detail.contains("delivery limit"), "{detail}");
-    assert_eq!(site.vhost.depth(&alice.route.queue), Some(0));
+    assert_eq!(site.vhost().depth(&alice.route.queue), Some(0));
 }
 
 /// Runs blocking work (the proxy drives a runtime of its own) off the test's runtime.
@@ -814,11 +828,11 @@ async fn a_thousand_requests_for_an_offline_worker_keep_their_deadlines_and_leav
     assert_eq!(site.rpc.pending(), 0, "nothing left pending");
     // The requests expire in the worker's queue at their deadline instead of piling up.
     let deadline = std::time::Instant::now() + Duration::from_secs(30);
-    while site.vhost.depth(&alice.route.queue) != Some(0) {
+    while site.vhost().depth(&alice.route.queue) != Some(0) {
         assert!(
             std::time::Instant::now() < deadline,
             "expired requests leave the queue: {:?}",
-            site.vhost.depth(&alice.route.queue)
+            site.vhost().depth(&alice.route.queue)
         );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
@@ -991,8 +1005,111 @@ async fn another_users_address_cannot_be_an_alias_and_a_refused_route_leaves_not
     assert!(error.contains("another user's address"), "{error}");
     assert!(site.store.route_of_user(alice.id).await.unwrap().is_none());
     assert_eq!(
-        site.vhost.users().len(),
+        site.vhost().users().len(),
         1,
         "only bob's worker has a broker user"
+    );
+}
+
+/// The management API's way of provisioning, on a node of the test's own with the plugin
+/// (the machine's broker has none, and is not reconfigured): `rabbitmqctl` is made
+/// unreachable, so everything on the broker comes through HTTP.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn routes_provisioned_through_the_management_api_keep_workers_apart_and_unroute_removes_them()
+{
+    let broker = blocking(postwarden_testkit::rabbit::PrivateBroker::start).await;
+    let mq = format!(
+        "url = \"{}\"\nmanagement_url = \"{}\"\nrabbitmqctl = \"/nonexistent/rabbitmqctl\"\n",
+        broker.url(),
+        broker.management_url()
+    );
+    let site = Site::start_private(&mq, &broker.url()).await;
+    let alice = site
+        .route(
+            "alice@corp.example",
+            Duration::from_secs(10),
+            OnTimeout::Tempfail,
+        )
+        .await;
+    let bob = site
+        .route(
+            "bob@corp.example",
+            Duration::from_secs(10),
+            OnTimeout::Tempfail,
+        )
+        .await;
+    let user_path = |name: &str| format!("/api/users/{name}");
+    let (status, body) = broker.get(&user_path(&alice.route.broker_user));
+    assert_eq!(status, 200, "alice's broker user exists: {body}");
+    let (_, permissions) = broker.get(&format!(
+        "/api/users/{}/permissions",
+        alice.route.broker_user
+    ));
+    assert!(
+        permissions.contains(&format!(
+            "\"read\":\"^{}$\"",
+            alice.route.queue.replace('.', "\\\\.")
+        )),
+        "she may read her own queue only: {permissions}"
+    );
+
+    // Her worker answers with her credentials; bob's queue stays closed to them.
+    let _worker = site
+        .worker(
+            &alice,
+            "[[worker.processors]]\ntype = \"lists\"\nblock_senders = [\"@pushy.example\"]\n",
+        )
+        .await;
+    site.connected().await;
+    let reply = site
+        .send(
+            "sales@pushy.example",
+            &["alice@corp.example"],
+            &message("sales@pushy.example", "offer"),
+        )
+        .await;
+    assert_eq!(reply.code, 554, "alice's worker refuses her copy: {reply}");
+    let spy = connect(alice.broker_url.expose()).await;
+    let error = spy
+        .create_channel()
+        .await
+        .unwrap()
+        .basic_consume(
+            bob.route.queue.as_str().into(),
+            "spy".into(),
+            BasicConsumeOptions::default(),
+            FieldTable::default(),
+        )
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(error.contains("ACCESS_REFUSED"), "{error}");
+    drop(spy);
+
+    let user = site
+        .store
+        .user_by_address("alice@corp.example")
+        .await
+        .unwrap()
+        .unwrap();
+    postwarden_mq::remove_route(&site.mq, &site.store, &user)
+        .await
+        .unwrap();
+    assert_eq!(
+        broker.get(&user_path(&alice.route.broker_user)).0,
+        404,
+        "her broker user is gone"
+    );
+    assert_eq!(
+        broker
+            .get(&format!("/api/queues/%2F/{}", alice.route.queue))
+            .0,
+        404,
+        "her queue is gone"
+    );
+    assert_eq!(
+        broker.get(&user_path(&bob.route.broker_user)).0,
+        200,
+        "bob's stays"
     );
 }

@@ -2,14 +2,21 @@
 //! subdomains included), recipient, original client IP/CIDR (from XFORWARD) and header
 //! regex. Entries come from the configuration and, with `from_store = true`, from the
 //! store's `list_entries` table, re-read at most every [`STORE_REFRESH`].
+//!
+//! A stored entry is global, or owned by a domain (`@corp.example`, edited by its domain
+//! admins) or by a user (edited by that user) in the console and the API. An owned entry
+//! concerns only its owner's recipients: its findings name them, so the one policy applies
+//! a domain's or a user's block or allow to those copies alone — as it does a user's own
+//! allowed and blocked senders — and never to another domain's or user's copy.
 
 use super::ProcessorError;
 use crate::message::Scanned;
 use ipnet::IpNet;
 use postwarden_core::config::{ListsConfig, OnError};
 use postwarden_core::{Finding, Tag};
-use postwarden_store::{ListEntry, Store};
+use postwarden_store::{OwnedListEntry, Store};
 use regex::Regex;
+use std::collections::{BTreeMap, HashMap};
 use std::net::IpAddr;
 use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
@@ -27,7 +34,77 @@ pub struct Lists {
 /// The store and its entries as last read (when, what).
 struct StoredLists {
     store: Store,
-    cache: RwLock<(Instant, Arc<Compiled>)>,
+    cache: RwLock<(Instant, Arc<Stored>)>,
+}
+
+/// The store's entries, compiled: the global ones, and the others by owner (`@domain` or
+/// an address, lower case).
+#[derive(Debug, Default)]
+struct Stored {
+    global: Compiled,
+    owned: HashMap<String, Compiled>,
+}
+
+impl Stored {
+    fn from_entries(entries: &[OwnedListEntry]) -> Self {
+        let mut global = Vec::new();
+        let mut owned: HashMap<String, Vec<&OwnedListEntry>> = HashMap::new();
+        for entry in entries {
+            match &entry.owner {
+                None => global.push(entry),
+                Some(owner) => owned.entry(owner.to_lowercase()).or_default().push(entry),
+            }
+        }
+        Self {
+            global: Compiled::from_entries(&global),
+            owned: owned
+                .into_iter()
+                .map(|(owner, entries)| (owner, Compiled::from_entries(&entries)))
+                .collect(),
+        }
+    }
+
+    /// Findings of the global entries, then of each owner who has recipients here, each
+    /// naming only that owner's recipients.
+    fn findings(&self, message: &Scanned, out: &mut Vec<Finding>) {
+        self.global.findings(message, None, out);
+        if self.owned.is_empty() {
+            return;
+        }
+        // Whose entries concern which recipients: the recipient's own, and their domain's.
+        let mut concerned: BTreeMap<&str, Vec<String>> = BTreeMap::new();
+        for recipient in &message.envelope.recipients {
+            let lower = recipient.to_lowercase();
+            let domain = lower.rsplit_once('@').map(|(_, d)| format!("@{d}"));
+            for key in std::iter::once(lower.clone()).chain(domain) {
+                if let Some((owner, _)) = self.owned.get_key_value(&key) {
+                    concerned
+                        .entry(owner.as_str())
+                        .or_default()
+                        .push(recipient.clone());
+                }
+            }
+        }
+        for (owner, mine) in concerned {
+            let mut found = Vec::new();
+            self.owned[owner].findings(message, Some(owner), &mut found);
+            for mut finding in found {
+                finding.recipients = if finding.recipients.is_empty() {
+                    mine.clone()
+                } else {
+                    finding
+                        .recipients
+                        .into_iter()
+                        .filter(|r| mine.contains(r))
+                        .collect()
+                };
+                if finding.recipients.is_empty() {
+                    continue;
+                }
+                out.push(finding);
+            }
+        }
+    }
 }
 
 /// An address entry: a whole address or a domain.
@@ -135,7 +212,7 @@ impl Compiled {
         Ok(compiled)
     }
 
-    fn from_entries(entries: &[ListEntry]) -> Self {
+    fn from_entries(entries: &[&OwnedListEntry]) -> Self {
         let mut compiled = Self::default();
         for entry in entries {
             let list = match entry.list.as_str() {
@@ -157,18 +234,23 @@ impl Compiled {
     }
 
     /// Findings of both lists for `message`.
-    fn findings(&self, message: &Scanned, out: &mut Vec<Finding>) {
-        self.allow.findings(message, Tag::Allowed, out);
-        self.block.findings(message, Tag::Blocked, out);
+    fn findings(&self, message: &Scanned, owner: Option<&str>, out: &mut Vec<Finding>) {
+        self.allow.findings(message, Tag::Allowed, owner, out);
+        self.block.findings(message, Tag::Blocked, owner, out);
     }
 }
 
 impl List {
-    fn findings(&self, message: &Scanned, tag: Tag, out: &mut Vec<Finding>) {
-        let what = if tag == Tag::Allowed {
+    /// Findings of this list; `owner` names whose list it is (none: the site's).
+    fn findings(&self, message: &Scanned, tag: Tag, owner: Option<&str>, out: &mut Vec<Finding>) {
+        let kind = if tag == Tag::Allowed {
             "allow"
         } else {
             "block"
+        };
+        let what = match owner {
+            None => format!("the {kind}"),
+            Some(owner) => format!("{owner}'s {kind}"),
         };
         let finding = |reason: String, recipients: Vec<String>| Finding {
             processor: NAME.into(),
@@ -180,7 +262,7 @@ impl List {
         };
         let sender = message.envelope.mail_from.to_lowercase();
         if !sender.is_empty() && self.senders.iter().any(|p| p.matches(&sender)) {
-            out.push(finding(format!("sender on the {what} list"), Vec::new()));
+            out.push(finding(format!("sender on {what} list"), Vec::new()));
         }
         let recipients: Vec<String> = message
             .envelope
@@ -193,15 +275,12 @@ impl List {
             .cloned()
             .collect();
         if !recipients.is_empty() {
-            out.push(finding(format!("recipient on the {what} list"), recipients));
+            out.push(finding(format!("recipient on {what} list"), recipients));
         }
         if let Some(ip) = message.client_ip()
             && self.clients.iter().any(|net| net.contains(&ip))
         {
-            out.push(finding(
-                format!("client {ip} on the {what} list"),
-                Vec::new(),
-            ));
+            out.push(finding(format!("client {ip} on {what} list"), Vec::new()));
         }
         for (name, regex) in &self.headers {
             if message
@@ -210,7 +289,7 @@ impl List {
                 .any(|(n, value)| n.eq_ignore_ascii_case(name) && regex.is_match(value))
             {
                 out.push(finding(
-                    format!("{name} header matches the {what} list"),
+                    format!("{name} header matches {what} list"),
                     Vec::new(),
                 ));
             }
@@ -224,8 +303,8 @@ impl Lists {
     pub async fn build(config: &ListsConfig, store: Option<&Store>) -> Result<Self, String> {
         let store = match (config.from_store, store) {
             (true, Some(store)) => {
-                let entries = store.list_entries().await.map_err(|e| e.to_string())?;
-                let stored = Arc::new(Compiled::from_entries(&entries));
+                let entries = store.every_list_entry().await.map_err(|e| e.to_string())?;
+                let stored = Arc::new(Stored::from_entries(&entries));
                 Some(StoredLists {
                     store: store.clone(),
                     cache: RwLock::new((Instant::now(), stored)),
@@ -249,7 +328,7 @@ impl Lists {
 
     pub async fn run(&self, message: &Scanned) -> Result<Vec<Finding>, ProcessorError> {
         let mut findings = Vec::new();
-        self.config_lists.findings(message, &mut findings);
+        self.config_lists.findings(message, None, &mut findings);
         if let Some(stored) = self.stored().await? {
             stored.findings(message, &mut findings);
         }
@@ -257,7 +336,7 @@ impl Lists {
     }
 
     /// The store's entries, read again when older than [`STORE_REFRESH`].
-    async fn stored(&self) -> Result<Option<Arc<Compiled>>, ProcessorError> {
+    async fn stored(&self) -> Result<Option<Arc<Stored>>, ProcessorError> {
         let Some(StoredLists { store, cache }) = &self.store else {
             return Ok(None);
         };
@@ -268,10 +347,10 @@ impl Lists {
             }
         }
         let entries = store
-            .list_entries()
+            .every_list_entry()
             .await
             .map_err(|e| ProcessorError::new(NAME, e.to_string()))?;
-        let fresh = Arc::new(Compiled::from_entries(&entries));
+        let fresh = Arc::new(Stored::from_entries(&entries));
         *cache.write().unwrap_or_else(|e| e.into_inner()) = (Instant::now(), fresh.clone());
         Ok(Some(fresh))
     }
@@ -378,6 +457,79 @@ mod tests {
                 .collect();
             assert_eq!(found, expected, "{from} → {to:?} via {client}, {header}");
         }
+    }
+
+    #[test]
+    fn owned_entries_concern_only_their_owners_recipients() {
+        let entry = |list: &str, field: &str, value: &str, owner: Option<&str>| OwnedListEntry {
+            id: 0,
+            list: list.into(),
+            field: field.into(),
+            value: value.into(),
+            owner: owner.map(Into::into),
+            comment: None,
+        };
+        let stored = Stored::from_entries(&[
+            entry("block", "sender", "@pushy.example", Some("@corp.example")),
+            entry(
+                "allow",
+                "sender",
+                "sales@pushy.example",
+                Some("Alice@corp.example"),
+            ),
+            // Another domain's entry cannot reach corp.example's recipients.
+            entry(
+                "block",
+                "recipient",
+                "old@corp.example",
+                Some("@other.example"),
+            ),
+            entry("block", "sender", "@spam.example", None),
+        ]);
+        let mut found = Vec::new();
+        let to = [
+            "ALICE@corp.example",
+            "carol@corp.example",
+            "old@corp.example",
+            "dave@third.example",
+        ];
+        let offer = message("sales@pushy.example", &to, "192.0.2.1", "Subject: x");
+        stored.findings(&offer, &mut found);
+        let got: Vec<(Tag, Vec<String>, String)> = found
+            .into_iter()
+            .map(|f| (f.tags[0], f.recipients, f.reason))
+            .collect();
+        let names = |n: &[&str]| n.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        assert_eq!(
+            got,
+            [
+                (
+                    Tag::Blocked,
+                    names(&to[..3]),
+                    "sender on @corp.example's block list".to_string()
+                ),
+                (
+                    Tag::Allowed,
+                    names(&to[..1]),
+                    "sender on alice@corp.example's allow list".to_string()
+                ),
+            ]
+        );
+        let mut found = Vec::new();
+        stored.findings(
+            &message(
+                "x@spam.example",
+                &["dave@third.example"],
+                "192.0.2.1",
+                "Subject: x",
+            ),
+            &mut found,
+        );
+        assert_eq!(found.len(), 1);
+        assert!(
+            found[0].recipients.is_empty(),
+            "a global entry concerns everyone"
+        );
     }
 
     #[tokio::test]
