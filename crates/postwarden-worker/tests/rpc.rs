@@ -230,6 +230,25 @@ async fn connect(url: &str) -> Connection {
         .unwrap()
 }
 
+/// The broker's refusal when `route`'s worker, with its own credentials, tries to consume
+/// `queue` (a panic if the broker lets it).
+async fn consume_refused(route: &Provisioned, queue: &str) -> String {
+    let connection = connect(route.broker_url.expose()).await;
+    let channel = connection.create_channel().await.unwrap();
+    let consumed = channel
+        .basic_consume(
+            queue.into(),
+            "spy".into(),
+            BasicConsumeOptions::default(),
+            FieldTable::default(),
+        )
+        .await;
+    match consumed {
+        Ok(_) => panic!("the broker lets a worker consume another user's queue"),
+        Err(error) => error.to_string(),
+    }
+}
+
 /// A hand-written worker for a route: raw AMQP with the worker's own credentials, to play
 /// the well-behaved, the confused and the flaky worker.
 struct HandWorker {
@@ -449,20 +468,9 @@ async fn the_broker_keeps_a_worker_to_its_own_queue_and_its_own_name() {
             OnTimeout::Tempfail,
         )
         .await;
-    let connection = connect(alice.broker_url.expose()).await;
-
-    let channel = connection.create_channel().await.unwrap();
-    let error = channel
-        .basic_consume(
-            bob.route.queue.as_str().into(),
-            "spy".into(),
-            BasicConsumeOptions::default(),
-            FieldTable::default(),
-        )
-        .await
-        .unwrap_err()
-        .to_string();
+    let error = consume_refused(&alice, &bob.route.queue).await;
     assert!(error.contains("ACCESS_REFUSED"), "{error}");
+    let connection = connect(alice.broker_url.expose()).await;
 
     // Publishing a request (to reach bob's worker) is refused too.
     let channel = connection.create_channel().await.unwrap();
@@ -1069,22 +1077,8 @@ async fn routes_provisioned_through_the_management_api_keep_workers_apart_and_un
         )
         .await;
     assert_eq!(reply.code, 554, "alice's worker refuses her copy: {reply}");
-    let spy = connect(alice.broker_url.expose()).await;
-    let error = spy
-        .create_channel()
-        .await
-        .unwrap()
-        .basic_consume(
-            bob.route.queue.as_str().into(),
-            "spy".into(),
-            BasicConsumeOptions::default(),
-            FieldTable::default(),
-        )
-        .await
-        .unwrap_err()
-        .to_string();
+    let error = consume_refused(&alice, &bob.route.queue).await;
     assert!(error.contains("ACCESS_REFUSED"), "{error}");
-    drop(spy);
 
     let user = site
         .store
